@@ -1,0 +1,14 @@
+/*
+ * events/events.h - the whole libevents API in one include.
+ *
+ *   #include <events/events.h>
+ *   cc app.c $(pkg-config --cflags --libs events)
+ */
+#ifndef EVENTS_EVENTS_H
+#define EVENTS_EVENTS_H
+
+#include "events/common.h"
+#include "events/event.h"
+#include "events/schema.h"
+
+#endif /* EVENTS_EVENTS_H */

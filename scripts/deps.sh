@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages the toolkit needs to build, demo and test,
+# when they are missing. Runs apt-get as root, or through sudo.
+# Usage: scripts/deps.sh [build|test]   (default: test, which is everything)
+set -euo pipefail
+what=${1:-test}
+pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
+      libpcre2-dev libcmocka-dev)
+if [ "$what" = test ]; then
+        # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
+        # broker we did not write; the JSON-Schema-Test-Suite is the
+        # conformance data; valgrind checks the unit tests; python3-yaml
+        # parses docker-compose.yml; curl reads /health and /metrics.
+        pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
+               python3 python3-yaml curl clang-format procps iproute2)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+                missing+=("$p")
+        fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

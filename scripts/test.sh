@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run every test of the toolkit, the way CI does:
+#   1. a build with warnings as errors: unit tests, the exported-symbols
+#      check, the install check, and the unit tests again under valgrind;
+#   2. a build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit
+#      tests again.
+# Installs the Debian packages it needs first. Exits non-zero on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$root/scripts/deps.sh" test
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "build (warnings are errors)"
+cmake -S . -B build -DEVENTS_WERROR=ON -DEVENTS_VALGRIND=ON >/dev/null
+cmake --build build -j "$jobs"
+
+step "unit tests"
+ctest --test-dir build -L unit --output-on-failure -j "$jobs"
+
+step "unit tests under valgrind"
+ctest --test-dir build -L valgrind --output-on-failure -j "$jobs"
+
+step "build with AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DEVENTS_WERROR=ON -DEVENTS_SANITIZE=ON \
+      -DEVENTS_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+
+step "unit tests under the sanitizers"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
+
+step "all tests passed"
