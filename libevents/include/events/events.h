@@ -10,5 +10,7 @@
 #include "events/common.h"
 #include "events/event.h"
 #include "events/schema.h"
+#include "events/router.h"
+#include "events/kafka.h"
 
 #endif /* EVENTS_EVENTS_H */
