@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "events_int.h"
-#include "producer_int.h"
+#include "event_int.h"
 #include "tbucket_int.h"
 
 struct events_receipt_s {
@@ -352,98 +352,6 @@ static int is_ws(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Skip a JSON string starting at buf[i] == '"'; returns one past its end. */
-static size_t skip_string(const char *buf, size_t len, size_t i, int *escaped) {
-        for (i++; i < len; i++) {
-                if (buf[i] == '\\') {
-                        if (escaped)
-                                *escaped = 1;
-                        i++;
-                } else if (buf[i] == '"') {
-                        return i + 1;
-                }
-        }
-        return len + 1;
-}
-
-/* Skip any JSON value starting at buf[i]; returns one past its end. */
-static size_t skip_value(const char *buf, size_t len, size_t i) {
-        int depth = 0;
-
-        if (i < len && buf[i] == '"')
-                return skip_string(buf, len, i, NULL);
-        for (; i < len; i++) {
-                char ch = buf[i];
-
-                if (ch == '"') {
-                        i = skip_string(buf, len, i, NULL) - 1;
-                } else if (ch == '{' || ch == '[') {
-                        depth++;
-                } else if (ch == '}' || ch == ']') {
-                        if (depth == 0)
-                                return i; /* the end of a scalar */
-                        if (--depth == 0)
-                                return i + 1;
-                } else if (depth == 0 && (ch == ',' || is_ws(ch))) {
-                        return i;
-                }
-        }
-        return i;
-}
-
-int events__ts_span(const char *buf, size_t len, events__ts_span_t *span) {
-        size_t i = 0, kstart, kend;
-        int escaped;
-
-        memset(span, 0, sizeof(*span));
-        while (i < len && is_ws(buf[i]))
-                i++;
-        if (i >= len || buf[i] != '{')
-                return -1;
-        i++;
-        for (;;) {
-                while (i < len && is_ws(buf[i]))
-                        i++;
-                if (i >= len)
-                        return -1;
-                if (buf[i] == '}') {
-                        span->close = i;
-                        return 0;
-                }
-                if (buf[i] == ',') {
-                        i++;
-                        continue;
-                }
-                if (buf[i] != '"')
-                        return -1;
-                escaped = 0;
-                kstart = i + 1;
-                i = skip_string(buf, len, i, &escaped);
-                if (i > len || escaped)
-                        return -1;
-                kend = i - 1;
-                while (i < len && is_ws(buf[i]))
-                        i++;
-                if (i >= len || buf[i] != ':')
-                        return -1;
-                i++;
-                while (i < len && is_ws(buf[i]))
-                        i++;
-                if (kend - kstart == 9 && !memcmp(buf + kstart, "timestamp", 9)) {
-                        span->found = 1;
-                        span->start = i;
-                        i = skip_value(buf, len, i);
-                        span->end = i;
-                        if (i > len)
-                                return -1;
-                } else {
-                        i = skip_value(buf, len, i);
-                        if (i > len)
-                                return -1;
-                }
-        }
-}
-
 static int reserve(events_producer_t *p, size_t need) {
         char *nb;
         size_t cap = p->cap ? p->cap : 512;
@@ -476,7 +384,7 @@ static events_err_t build_message(events_producer_t *p, const events_event_t *ev
                                   events_error_t *err) {
         const char *ts = events_event_timestamp(ev);
         size_t tslen = ts ? strlen(ts) : 0, at = 0;
-        events__ts_span_t sp;
+        const events__event_input_t *inp = events__event_input(ev);
         char *ser;
 
         if (p->wrap_prefix) {
@@ -492,31 +400,19 @@ static events_err_t build_message(events_producer_t *p, const events_event_t *ev
                 *lenp = at;
                 return EVENTS_OK;
         }
-        if (events__ts_span(in, n, &sp) == 0) {
-                if (sp.found && !stamped && sp.end - sp.start == tslen + 2 &&
-                    !memcmp(in + sp.start + 1, ts, tslen)) {
+        if (inp->known) {
+                if (inp->ts_present && inp->ts_normalized && !stamped) {
                         *msgp = in; /* already what we would send */
                         *lenp = n;
                         return EVENTS_OK;
                 }
-                if (reserve(p, n + tslen + 16))
+                if (reserve(p, n + EVENTS__SPLICE_EXTRA))
                         return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
-                if (sp.found) {
-                        PUT(p, at, in, sp.start);
-                        PUT(p, at, "\"", 1);
-                        PUT(p, at, ts, tslen);
-                        PUT(p, at, "\"", 1);
-                        PUT(p, at, in + sp.end, n - sp.end);
-                } else {
-                        PUT(p, at, in, sp.close);
-                        PUT(p, at, ",\"timestamp\":\"", 14);
-                        PUT(p, at, ts, tslen);
-                        PUT(p, at, "\"", 1);
-                        PUT(p, at, in + sp.close, n - sp.close);
+                if (events__event_splice(ev, in, n, p->buf, p->cap, lenp) ==
+                    EVENTS_OK) {
+                        *msgp = p->buf;
+                        return EVENTS_OK;
                 }
-                *msgp = p->buf;
-                *lenp = at;
-                return EVENTS_OK;
         }
         /* Escaped top-level keys: let the envelope module write it. */
         if (events_event_serialize(ev, &ser, lenp))

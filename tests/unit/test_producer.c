@@ -16,7 +16,6 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "events_int.h"
-#include "producer_int.h"
 
 #define MAXLINES 4096
 
@@ -103,37 +102,6 @@ static void assert_counts_add_up(events_producer_t *p) {
                                      c.failed + c.in_flight);
 }
 
-/* ---- events__ts_span ---- */
-
-static void test_events__ts_span_finds_member(void **state) {
-        const char *j = "{\"event_type\":\"a\",\"timestamp\":\"x\",\"data\":{}}";
-        events__ts_span_t sp;
-
-        assert_int_equal(events__ts_span(j, strlen(j), &sp), 0);
-        assert_true(sp.found);
-        assert_memory_equal(j + sp.start, "\"x\"", 3);
-        assert_int_equal(sp.end - sp.start, 3);
-        assert_int_equal(sp.close, strlen(j) - 1);
-}
-
-static void test_events__ts_span_ignores_nested_timestamp(void **state) {
-        const char *j = "{ \"data\" : {\"timestamp\":\"in\",\"s\":\"}\\\"{\"},"
-                        "\"event_type\":\"a\" , \"x\":[1,{\"timestamp\":2}] }";
-        events__ts_span_t sp;
-
-        assert_int_equal(events__ts_span(j, strlen(j), &sp), 0);
-        assert_false(sp.found);
-        assert_int_equal(sp.close, strlen(j) - 1);
-}
-
-static void test_events__ts_span_escaped_key_falls_back(void **state) {
-        const char *j = "{\"time\\u0073tamp\":\"x\",\"data\":{}}";
-        events__ts_span_t sp;
-
-        assert_int_equal(events__ts_span(j, strlen(j), &sp), -1);
-        assert_int_equal(events__ts_span("[1]", 3, &sp), -1);
-}
-
 /* ---- shaping, in dry runs ---- */
 
 static void test_events_producer_submit_keeps_normalized_input(void **state) {
@@ -173,6 +141,25 @@ static void test_events_producer_submit_splices_timestamp(void **state) {
                 assert_int_equal(strlen(s->msg[2]), n + 27 + 2);
                 assert_string_equal(s->msg[2] + n + 27, "\"}");
         }
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
+static void test_events_producer_submit_escaped_key_serializes(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+
+        /* the raw bytes cannot tell whether "d\u0061ta" is a known member:
+         * the event is serialized instead of spliced */
+        assert_int_equal(
+            submit(p, "{\"event_type\":\"a\",\"d\\u0061ta\":{\"user_id\":1}}", 1),
+            EVENTS_OUTCOME_DELIVERED);
+        assert_int_equal(strncmp(s->msg[1],
+                                 "{\"event_type\":\"a\",\"data\":{\"user_id\":1},"
+                                 "\"timestamp\":\"",
+                                 strlen("{\"event_type\":\"a\",\"data\":{\"user_"
+                                        "id\":1},\"timestamp\":\"")),
+                         0);
         events_producer_destroy(p);
         seen_free(s);
 }
@@ -571,11 +558,9 @@ static void test_events_producer_new_bad_conf(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_events__ts_span_finds_member),
-            cmocka_unit_test(test_events__ts_span_ignores_nested_timestamp),
-            cmocka_unit_test(test_events__ts_span_escaped_key_falls_back),
             cmocka_unit_test(test_events_producer_submit_keeps_normalized_input),
             cmocka_unit_test(test_events_producer_submit_splices_timestamp),
+            cmocka_unit_test(test_events_producer_submit_escaped_key_serializes),
             cmocka_unit_test(test_events_producer_submit_restamp_replaces),
             cmocka_unit_test(test_events_producer_submit_wraps_type),
             cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
