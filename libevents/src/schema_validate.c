@@ -525,8 +525,8 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         } else if (n->additional_items->boolean == 0) {
                                 good = 0;
                                 if (fail(c, "additionalItems",
-                                         "item not allowed: the array may "
-                                         "have at most %zu items",
+                                         "additional items are not "
+                                         "allowed (at most %zu)",
                                          n->n_items_array)) {
                                         pop(c, saved);
                                         return 0;
