@@ -637,9 +637,11 @@ size_t events__real_format(double d, char *buf) {
                 memcpy(buf, "null", 5);
                 return 4;
         }
-        /* 15 significant digits always read back as written (DBL_DIG), so
-         * when they read back as d they are also the shortest such text. */
-        for (int prec = 15; prec <= 17; prec++) {
+        /* A normal double's shortest text has at most 15 digits exactly
+         * when %.15g reads back as it (DBL_DIG); subnormals have fewer
+         * significant bits, so for them every precision is tried. */
+        for (int prec = fpclassify(d) == FP_SUBNORMAL ? 1 : 15; prec <= 17;
+             prec++) {
                 n = snprintf(buf, EVENTS__REAL_BUFSIZE, "%.*g", prec, d);
                 if (prec == 17 || strtod(buf, NULL) == d)
                         break;
