@@ -19,7 +19,7 @@ n=3000
 awk -v n=$n 'BEGIN {
         for (i = 1; i <= n; i++) {
                 ts = (i % 2) ? ",\"timestamp\":\"2026-11-27T18:05:00.123456Z\"" : ""
-                printf "{\"event_type\":\"user.login\",\"data\":{\"user_id\":%d,\"ip\":\"203.0.113.7\",\"user_agent\":\"test/%d\",\"method\":\"password\"}%s}\n", i % 37, i, ts
+                printf "{\"event_type\":\"user.login\",\"data\":{\"user_id\":%d,\"ip\":\"203.0.113.7\",\"user_agent\":\"test/%d\",\"method\":\"password\"}%s}\n", i % 37 + 1, i, ts
         }
 }' >"$T/in"
 

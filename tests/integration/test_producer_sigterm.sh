@@ -15,7 +15,7 @@ create_topic "$topic" 3
 n=200000
 awk -v n=$n 'BEGIN {
         for (i = 1; i <= n; i++)
-                printf "{\"event_type\":\"user.login\",\"data\":{\"user_id\":%d,\"ip\":\"203.0.113.7\",\"user_agent\":\"test/%d\",\"method\":\"password\"}}\n", i % 101, i
+                printf "{\"event_type\":\"user.login\",\"data\":{\"user_id\":%d,\"ip\":\"203.0.113.7\",\"user_agent\":\"test/%d\",\"method\":\"password\"}}\n", i % 101 + 1, i
 }' >"$T/in"
 
 # --rate keeps the stream going for ~10 s; stop it after 2.

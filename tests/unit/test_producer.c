@@ -205,6 +205,47 @@ static void test_events_producer_submit_wraps_type(void **state) {
         seen_free(s);
 }
 
+static void test_events_producer_submit_validates(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        events_registry_t *reg = NULL;
+        events_error_t e;
+        const char *dir = getenv("EVENTS_SCHEMAS_DIR");
+
+        assert_non_null(dir);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
+        events_producer_set_registry(p, reg);
+        assert_int_equal(
+            submit(p,
+                   "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,"
+                   "\"ip\":\"203.0.113.7\",\"method\":\"password\"}}",
+                   1),
+            EVENTS_OUTCOME_DELIVERED);
+        /* every failure is named, by its JSON pointer */
+        assert_int_equal(
+            events_producer_submit(
+                p,
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":0,"
+                "\"ip\":\"203.0.113.7\",\"method\":\"carrier pigeon\"}}",
+                93, 2, &e),
+            EVENTS_OUTCOME_REJECTED);
+        assert_int_equal(e.code, EVENTS_ERR_VALIDATION);
+        assert_non_null(strstr(e.text, "/data/user_id"));
+        assert_non_null(strstr(e.text, "/data/method"));
+        assert_int_equal(s->code[2], EVENTS_ERR_VALIDATION);
+        /* a type without a schema: rejected, unless allowed */
+        assert_int_equal(submit(p, "{\"event_type\":\"x.y\",\"data\":{}}", 3),
+                         EVENTS_OUTCOME_REJECTED);
+        assert_int_equal(s->code[3], EVENTS_ERR_NO_SCHEMA);
+        events_registry_set_unknown_type(reg, EVENTS_UNKNOWN_TYPE_ALLOW);
+        assert_int_equal(submit(p, "{\"event_type\":\"x.y\",\"data\":{}}", 4),
+                         EVENTS_OUTCOME_DELIVERED);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+        seen_free(s);
+}
+
 static void test_events_producer_submit_rejects_bad_lines(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = dry_producer(s);
@@ -563,6 +604,7 @@ int main(void) {
             cmocka_unit_test(test_events_producer_submit_escaped_key_serializes),
             cmocka_unit_test(test_events_producer_submit_restamp_replaces),
             cmocka_unit_test(test_events_producer_submit_wraps_type),
+            cmocka_unit_test(test_events_producer_submit_validates),
             cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
             cmocka_unit_test(test_events_producer_submit_skips_blank_and_crlf),
             cmocka_unit_test(test_events_producer_submit_rejects_too_large),
