@@ -326,8 +326,16 @@ static int differential(const char *doc, size_t n) {
         json_t *fast, *slow = NULL;
         events_err_t rc;
 
+        events_error_t err;
+
         fast = events__json_parse_fast(doc, n, 64, &tf);
-        rc = events__json_parse_slow(&slow, doc, n, 64, NULL, &ts);
+        rc = events__json_parse_slow(&slow, doc, n, 64, &err, &ts);
+        if (rc) { /* the error record is complete and inside the input */
+                assert_int_equal(err.code, rc);
+                assert_true(err.text[0] != '\0');
+                assert_true(err.offset <= n);
+                assert_true(err.line >= 1 && err.column >= 1);
+        }
         if (!fast != !slow) {
                 char shown[200];
                 size_t k;
@@ -354,6 +362,38 @@ static int differential(const char *doc, size_t n) {
         }
         json_decref(fast);
         json_decref(slow);
+        return 1;
+}
+
+/* If @p doc is a valid envelope: its serialization parses back to the
+ * same envelope, and splicing a timestamp into the input gives a document
+ * that parses to the same event. @returns 1 if it was an envelope. */
+static int envelope_round_trip(const char *doc, size_t n) {
+        events_event_t *ev = NULL, *back = NULL, *spliced = NULL;
+        char *out, buf[600];
+        size_t len, slen;
+
+        if (events_event_parse(&ev, doc, n, NULL))
+                return 0;
+        assert_int_equal(events_event_set_timestamp_us(ev, 1795802700123456LL),
+                         EVENTS_OK);
+        assert_int_equal(events_event_serialize(ev, &out, &len), EVENTS_OK);
+        assert_int_equal(events_event_parse(&back, out, len, NULL), EVENTS_OK);
+        assert_true(json_equal(events_event_json(ev), events_event_json(back)));
+        if (events__event_input(ev)->known) {
+                assert_true(n + EVENTS__SPLICE_EXTRA <= sizeof(buf));
+                assert_int_equal(events__event_splice(ev, doc, n, buf,
+                                                      sizeof(buf), &slen),
+                                 EVENTS_OK);
+                assert_int_equal(events_event_parse(&spliced, buf, slen, NULL),
+                                 EVENTS_OK);
+                assert_true(json_equal(events_event_json(ev),
+                                       events_event_json(spliced)));
+                events_event_destroy(spliced);
+        }
+        free(out);
+        events_event_destroy(back);
+        events_event_destroy(ev);
         return 1;
 }
 
@@ -445,7 +485,7 @@ static void test_events_json_parse_fast_matches_slow_mutations(void **state) {
                 "\ntrfnlsd\xc3\xa9\xff\x80\xed\xa0\xf0\x01";
         uint64_t x = 0x9e3779b97f4a7c15ULL;
         char doc[512];
-        int accepted = 0, total = 20000;
+        int accepted = 0, envelopes = 0, total = 20000;
 
         for (int it = 0; it < total; it++) {
                 size_t n = sizeof(seed) - 1;
@@ -485,7 +525,9 @@ static void test_events_json_parse_fast_matches_slow_mutations(void **state) {
                         }
                 }
                 accepted += differential(doc, n);
+                envelopes += envelope_round_trip(doc, n);
         }
+        assert_true(envelopes > 50);
         /* Both outcomes were exercised. */
         assert_true(accepted > 100);
         assert_true(accepted < total - 100);
