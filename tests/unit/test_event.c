@@ -685,6 +685,20 @@ static void test_events_event_input_unknown_when_key_escaped(void **state) {
         events_event_destroy(ev);
 }
 
+/* A bad timestamp under an escaped key: no offset rather than a wrong one. */
+static void test_events_event_parse_bad_timestamp_escaped_key(void **state) {
+        const char *in = "{\"event_type\":\"a\",\"data\":{},"
+                         "\"times\\u0074amp\":\"2026-02-30T00:00:00Z\"}";
+        events_event_t *ev;
+        events_error_t err;
+
+        assert_int_equal(events_event_parse(&ev, in, strlen(in), &err),
+                         EVENTS_ERR_TIMESTAMP);
+        assert_string_equal(err.pointer, "/timestamp");
+        assert_true(err.offset == EVENTS__NPOS);
+        assert_int_equal(err.line, 0);
+}
+
 /* Nested "timestamp" keys are not the envelope's. */
 static void test_events_event_input_nested_timestamp(void **state) {
         const char *in = "{\"data\":{\"timestamp\":\"x\",\"a\":[\"timestamp\","
@@ -757,6 +771,8 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_event_input_unknown_when_key_escaped),
                 cmocka_unit_test(test_events_event_input_nested_timestamp),
+                cmocka_unit_test(
+                        test_events_event_parse_bad_timestamp_escaped_key),
                 cmocka_unit_test(test_events_event_parse_samples),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

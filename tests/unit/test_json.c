@@ -318,6 +318,221 @@ static void test_events_error_locate_columns(void **state) {
         events__error_locate(NULL, "abc", 3, 1);
 }
 
+/* Compare the fast path with the slow one (pre-scan + json_loadb) on
+ * @p doc: they must agree on accepting it, build equal values and report
+ * the same top-level facts. @returns 1 if accepted. */
+static int differential(const char *doc, size_t n) {
+        events__json_top_t tf, ts;
+        json_t *fast, *slow = NULL;
+        events_err_t rc;
+
+        events_error_t err;
+
+        fast = events__json_parse_fast(doc, n, 64, &tf);
+        rc = events__json_parse_slow(&slow, doc, n, 64, &err, &ts);
+        if (rc) { /* the error record is complete and inside the input */
+                assert_int_equal(err.code, rc);
+                assert_true(err.text[0] != '\0');
+                assert_true(err.offset <= n);
+                assert_true(err.line >= 1 && err.column >= 1);
+        }
+        if (!fast != !slow) {
+                char shown[200];
+                size_t k;
+
+                for (k = 0; k < n && k < sizeof(shown) - 1; k++)
+                        shown[k] =
+                                doc[k] >= 0x20 && doc[k] < 0x7f ? doc[k] : '?';
+                shown[k] = '\0';
+                fail_msg("fast path %s, slow path %s (%s): %s",
+                         fast ? "accepts" : "rejects",
+                         slow ? "accepts" : "rejects", events_err2name(rc),
+                         shown);
+        }
+        if (!fast)
+                return 0;
+        assert_int_equal(rc, EVENTS_OK);
+        assert_true(json_equal(fast, slow));
+        assert_int_equal(tf.start, ts.start);
+        if (json_is_object(fast)) {
+                assert_int_equal(tf.close, ts.close);
+                assert_int_equal(tf.ts_offset, ts.ts_offset);
+                assert_int_equal(tf.ts_len, ts.ts_len);
+                assert_int_equal(tf.escaped_key, ts.escaped_key);
+        }
+        json_decref(fast);
+        json_decref(slow);
+        return 1;
+}
+
+/* If @p doc is a valid envelope: its serialization parses back to the
+ * same envelope, and splicing a timestamp into the input gives a document
+ * that parses to the same event. @returns 1 if it was an envelope. */
+static int envelope_round_trip(const char *doc, size_t n) {
+        events_event_t *ev = NULL, *back = NULL, *spliced = NULL;
+        char *out, buf[600];
+        size_t len, slen;
+
+        if (events_event_parse(&ev, doc, n, NULL))
+                return 0;
+        assert_int_equal(events_event_set_timestamp_us(ev, 1795802700123456LL),
+                         EVENTS_OK);
+        assert_int_equal(events_event_serialize(ev, &out, &len), EVENTS_OK);
+        assert_int_equal(events_event_parse(&back, out, len, NULL), EVENTS_OK);
+        assert_true(json_equal(events_event_json(ev), events_event_json(back)));
+        if (events__event_input(ev)->known) {
+                assert_true(n + EVENTS__SPLICE_EXTRA <= sizeof(buf));
+                assert_int_equal(events__event_splice(ev, doc, n, buf,
+                                                      sizeof(buf), &slen),
+                                 EVENTS_OK);
+                assert_int_equal(events_event_parse(&spliced, buf, slen, NULL),
+                                 EVENTS_OK);
+                assert_true(json_equal(events_event_json(ev),
+                                       events_event_json(spliced)));
+                events_event_destroy(spliced);
+        }
+        free(out);
+        events_event_destroy(back);
+        events_event_destroy(ev);
+        return 1;
+}
+
+static void test_events_json_parse_fast_matches_slow_cases(void **state) {
+        static const char *docs[] = {
+                "{}",
+                "[]",
+                " {\"a\" : [ 1 , 2.5e-3 , \"x\" ] } ",
+                "0",
+                "-0",
+                "-0.0",
+                "1E400",
+                "1e-400",
+                "0.1",
+                "01",
+                "-",
+                "1.",
+                ".5",
+                "+1",
+                "1e",
+                "1e+",
+                "1.5E+3",
+                "9223372036854775807",
+                "9223372036854775808",
+                "-9223372036854775808",
+                "-9223372036854775809",
+                "12345678901234567890",
+                "123456789012345678901234567890123456789012345678901234567890"
+                "1234567890.5",
+                "true",
+                "false",
+                "null",
+                "tru",
+                "nul",
+                "truex",
+                "[true,]",
+                "\"\\u0000\"",
+                "\"\\ud83d\\ude00\"",
+                "\"\\ud83d\"",
+                "\"\\ude00\"",
+                "\"\\ud83d\\u0041\"",
+                "\"\\uD83D\\uDE00x\"",
+                "\"\\u00e9\\u20AC\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+                "\"\\x\"",
+                "\"\\u12\"",
+                "\"a\x7f\"",
+                "\"\xc3\xa9\"",
+                "\"\xc3\"",
+                "\"\xed\xa0\x80\"",
+                "\"\xf4\x8f\xbf\xbf\"",
+                "\"\xf4\x90\x80\x80\"",
+                "\"\xe0\x9f\xbf\"",
+                "{\"a\":1,\"a\":1}",
+                "{\"a\":1,\"\\u0061\":1}",
+                "{\"\\u0000\":1}",
+                "{\"\":{\"\":[]}}",
+                "{\"a\" 1}",
+                "{\"a\":}",
+                "{,}",
+                "[1 2]",
+                "[1,,2]",
+                "{\"a\":1}}",
+                "{\"a\":1} ",
+                "[1]x",
+                "{\"timestamp\":\"t\",\"x\":{\"timestamp\":\"u\"}}",
+                "{\"timestamp\":1}",
+                "{\"time\\u0073tamp\":\"t\"}",
+                "{\"a\":[{\"b\":\"\\\"}\"}]}",
+                "\t\r\n[\r\n]\t",
+                "\x0c[]",
+        };
+        int accepted = 0;
+
+        for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++)
+                accepted += differential(docs[i], strlen(docs[i]));
+        assert_true(accepted > 20);
+}
+
+/* Random mutations of valid envelopes, biased towards bytes that matter
+ * to JSON: both paths must agree on every one. */
+static void test_events_json_parse_fast_matches_slow_mutations(void **state) {
+        static const char seed[] =
+                "{\"event_type\":\"user.created\",\"data\":{\"user_id\":42,"
+                "\"score\":-1.25e-3,\"name\":\"Ad\\u00e9 \\ud83d\\ude00\\n\","
+                "\"tags\":[\"a\",true,false,null,{}],\"raw\":\"caf\xc3\xa9\"},"
+                "\"timestamp\":\"2026-11-27T18:05:00Z\",\"x\":[0,[1,[2]]]}";
+        static const char alphabet[] =
+                "{}[],:\"\\u0123456789abcdefABCDEF-+.eE "
+                "\ntrfnlsd\xc3\xa9\xff\x80\xed\xa0\xf0\x01";
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+        char doc[512];
+        int accepted = 0, envelopes = 0, total = 20000;
+
+        for (int it = 0; it < total; it++) {
+                size_t n = sizeof(seed) - 1;
+                int edits;
+
+                memcpy(doc, seed, n);
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                edits = 1 + (int)(x % 3);
+                for (int e = 0; e < edits; e++) {
+                        size_t pos;
+                        char c;
+
+                        if (n == 0)
+                                break;
+                        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                        pos = (size_t)(x >> 8) % n;
+                        c = alphabet[(x >> 40) % (sizeof(alphabet) - 1)];
+                        switch (x % 4) {
+                        case 0: /* replace */
+                                doc[pos] = c;
+                                break;
+                        case 1: /* insert */
+                                if (n + 1 < sizeof(doc)) {
+                                        memmove(doc + pos + 1, doc + pos,
+                                                n - pos);
+                                        doc[pos] = c;
+                                        n++;
+                                }
+                                break;
+                        case 2: /* delete */
+                                memmove(doc + pos, doc + pos + 1, n - pos - 1);
+                                n--;
+                                break;
+                        default: /* truncate */
+                                n = pos + 1;
+                                break;
+                        }
+                }
+                accepted += differential(doc, n);
+                envelopes += envelope_round_trip(doc, n);
+        }
+        assert_true(envelopes > 50);
+        /* Both outcomes were exercised. */
+        assert_true(accepted > 100);
+        assert_true(accepted < total - 100);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_json_parse_any_value),
@@ -335,6 +550,10 @@ int main(void) {
                 cmocka_unit_test(test_events_int_format_extremes),
                 cmocka_unit_test(test_events_buf_grows),
                 cmocka_unit_test(test_events_error_locate_columns),
+                cmocka_unit_test(
+                        test_events_json_parse_fast_matches_slow_cases),
+                cmocka_unit_test(
+                        test_events_json_parse_fast_matches_slow_mutations),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

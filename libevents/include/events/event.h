@@ -53,6 +53,8 @@ EVENTS_API int events_type_valid(const char *event_type);
  * @param len       the number of bytes in buf.
  * @param max_bytes the size limit; 0 means EVENTS_DEFAULT_MAX_BYTES.
  * @param max_depth the nesting limit; 0 means EVENTS_DEFAULT_MAX_DEPTH.
+ *                  The top-level array or object is level 1. jansson's own
+ *                  limit (2048) applies above any larger value.
  * @param err       may be NULL; filled with the reason, byte offset and
  *                  line/column on failure.
  * @returns EVENTS_OK, or EVENTS_ERR_JSON, _TOO_LARGE, _TOO_DEEP, _UTF8,
