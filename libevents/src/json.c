@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "event_int.h"
-#include "json_build_int.h"
 
 /* Byte classes outside strings. Only these bytes need a look; everything
  * else (digits, letters, whitespace) is left to jansson. */
@@ -903,11 +902,7 @@ events_err_t events__json_parse_slow(json_t **out, const char *buf, size_t len,
                                 f = early;
                 }
         } else {
-                /* Clean documents are built directly; the fast path hands
-                 * anything unusual (and every error) to jansson. */
-                j = events__json_build(buf, len);
-                if (!j)
-                        j = json_loadb(buf, len, JANSSON_FLAGS, &je);
+                j = json_loadb(buf, len, JANSSON_FLAGS, &je);
                 if (j) {
                         if (top)
                                 *top = t;
