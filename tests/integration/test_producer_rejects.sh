@@ -69,7 +69,7 @@ sed 's/,"timestamp":"[^"]*"}$/}/' "$T/read" | cmp -s "$T/want" - ||
         fail "the valid lines around the bad ones were not delivered in order: $(cat "$T/read")"
 
 # Fix, then replay: mend the truncated line and the type, drop the rest.
-sed -n '2p;4p' "$T/rejects" | sed 's/}$/}}/; s/no\.such\.type/user.login/' >"$T/fixed"
+sed -n '2p;4p' "$T/rejects" | sed '1s/}$/}}/; s/no\.such\.type/user.login/' >"$T/fixed"
 timeout 60 "$P" -b "$BROKERS" -t "$topic" --no-validate "$T/fixed" 2>"$T/err2" ||
         fail "replaying the fixed rejects failed: $(cat "$T/err2")"
 timeout 60 kcat -b "$BROKERS" -C -t "$topic" -o beginning -e -q -f '%s\n' >"$T/read2"
