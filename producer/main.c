@@ -80,6 +80,9 @@ static void usage(FILE *fp) {
             "  -F, --config-file FILE   read librdkafka properties from FILE\n"
             "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
             "      --rate N             at most N events per second\n"
+            "      --workers N          threads that parse and validate "
+            "(default:\n"
+            "                           one per CPU but one, at most 4)\n"
             "      --flush-timeout MS   on SIGINT/SIGTERM, how long to wait "
             "for\n"
             "                           deliveries before giving up (default "
@@ -336,6 +339,7 @@ enum {
         OPT_DRY_RUN,
         OPT_PROGRESS,
         OPT_FLUSH_TIMEOUT,
+        OPT_WORKERS,
 };
 
 static const struct option long_opts[] = {
@@ -357,6 +361,7 @@ static const struct option long_opts[] = {
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
+    {"workers", required_argument, NULL, OPT_WORKERS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -374,6 +379,7 @@ struct opts {
         const char *reject_file, *receipts;
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
+        long workers; /* -1: one per spare CPU */
         double rate;
         struct conf_arg *confs;
         size_t nconfs;
@@ -386,6 +392,7 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
 
         o->key = EVENTS_DEFAULT_KEY_PATH;
         o->flush_timeout = 10000;
+        o->workers = -1;
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         if (!o->confs)
                 return EX_OSERR;
@@ -456,6 +463,17 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
                                 return EX_USAGE;
                         }
                         o->flush_timeout = u;
+                        break;
+                case OPT_WORKERS:
+                        if (parse_u64(optarg, &u) ||
+                            u > EVENTS_PRODUCER_MAX_WORKERS) {
+                                fprintf(stderr,
+                                        PROG ": --workers: not a count from 0 "
+                                             "to %d: %s\n",
+                                        EVENTS_PRODUCER_MAX_WORKERS, optarg);
+                                return EX_USAGE;
+                        }
+                        o->workers = (long)u;
                         break;
                 case OPT_RATE:
                         errno = 0;
@@ -661,6 +679,19 @@ int main(int argc, char **argv) {
         }
         events_producer_set_registry(a.p, reg);
         events_producer_set_restamp(a.p, o.restamp);
+        /* Shape on the spare CPUs. --max-errors must stop at exactly the
+         * Nth bad line, so it shapes each line before reading the next. */
+        if (o.workers < 0) {
+                long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+                o.workers = cpus > 1 ? (cpus - 1 > 4 ? 4 : cpus - 1) : 0;
+        }
+        if (o.max_errors)
+                o.workers = 0;
+        if (o.workers && events_producer_set_workers(a.p, (int)o.workers)) {
+                rc = EX_OSERR;
+                goto out;
+        }
         events_producer_set_receipt_cb(a.p, on_receipt, &a);
         events_producer_set_error_cb(a.p, on_error, NULL);
         a.dry_run = o.dry_run;

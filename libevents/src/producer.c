@@ -20,6 +20,7 @@
  * failed receipt before the handle goes away.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,31 +45,64 @@ struct events_receipt_s {
         const events_error_t *err;
 };
 
+/* What shaping gives: the message to send, or why there is none. */
+typedef struct shaped_s {
+        events_outcome_t oc; /* QUEUED (send it), SKIPPED or REJECTED */
+        events_error_t err;  /* REJECTED: why */
+        const char *msg;     /* into the input or the shaper's buffer */
+        size_t mlen;
+        char key[EVENTS_KEY_MAX + 1];
+        size_t klen;
+        int has_key;
+        char type[EVENTS_EVENT_TYPE_MAX + 1];
+        int64_t ts_ms;
+} shaped_t;
+
+/* Where shaping writes: a message buffer, and a validation report. */
+typedef struct shaper_s {
+        char *buf;
+        size_t cap;
+        events_report_t *report;
+} shaper_t;
+
+struct slot_s;
+struct worker_s;
+
 struct events_producer_s {
         rd_kafka_t *rk; /* NULL in a dry run */
         rd_kafka_topic_t *rkt;
         char *topic;
+        /* settings: fixed before the first line, read by every thread */
         const events_registry_t *reg;
-        events_report_t *report;
         char *wrap_type;
         char *wrap_prefix; /* {"event_type":"TYPE","data": */
         size_t wrap_prefix_len;
         char *key_path; /* NULL: no key */
         int restamp;
+        size_t max_msg;
+        /* the driving thread's */
         int rate_on;
         events__tbucket_t tb;
         events_receipt_cb receipt_cb;
         void *receipt_opaque;
         events_producer_error_cb error_cb;
         void *error_opaque;
-        size_t max_msg;
         volatile sig_atomic_t interrupted;
         int fatal;
         char fatal_reason[256];
         events_producer_counts_t c;
-        char *buf; /* the message being put together */
-        size_t cap;
+        shaper_t shaper; /* for lines shaped on the driving thread */
+        shaped_t one;    /* the line being submitted, without workers */
         events_error_t ok; /* an all-clear error record for receipts */
+        /* the pipeline, with workers (see drain()) */
+        struct slot_s *ring;
+        struct worker_s *workers;
+        int nworkers;
+        pthread_mutex_t lock;
+        pthread_cond_t work_cv; /* a line to shape, or quit */
+        pthread_cond_t done_cv; /* a line shaped */
+        uint64_t head, claim, tail; /* claim and tail under the lock */
+        int quit;
 };
 
 static const char *const outcome_names[EVENTS_OUTCOME__COUNT] = {
@@ -216,7 +250,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
         p->max_msg = 1000000; /* librdkafka's default message.max.bytes */
         if ((topic && !(p->topic = strdup(topic))) ||
             !(p->key_path = strdup(EVENTS_DEFAULT_KEY_PATH)) ||
-            !(p->report = events_report_new(4))) {
+            !(p->shaper.report = events_report_new(4))) {
                 events_producer_destroy(p);
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
         }
@@ -346,31 +380,31 @@ void events_producer_counts(const events_producer_t *p,
         *out = p->c;
 }
 
-/* ---- Putting the message together ---- */
+/* ---- Shaping a line: parse, wrap, stamp, validate, key, message ---- */
 
 static int is_ws(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int reserve(events_producer_t *p, size_t need) {
+static int reserve(shaper_t *sh, size_t need) {
         char *nb;
-        size_t cap = p->cap ? p->cap : 512;
+        size_t cap = sh->cap ? sh->cap : 512;
 
-        if (need <= p->cap)
+        if (need <= sh->cap)
                 return 0;
         while (cap < need)
                 cap *= 2;
-        if (!(nb = realloc(p->buf, cap)))
+        if (!(nb = realloc(sh->buf, cap)))
                 return -1;
-        p->buf = nb;
-        p->cap = cap;
+        sh->buf = nb;
+        sh->cap = cap;
         return 0;
 }
 
 /* Append to the message buffer, which has room (see reserve()). */
-#define PUT(p, at, src, n)                                                     \
+#define PUT(sh, at, src, n)                                                    \
         do {                                                                   \
-                memcpy((p)->buf + (at), (src), (n));                           \
+                memcpy((sh)->buf + (at), (src), (n));                          \
                 (at) += (n);                                                   \
         } while (0)
 
@@ -378,10 +412,10 @@ static int reserve(events_producer_t *p, size_t need) {
  * The message for a line: the input bytes with the timestamp spliced in.
  * Sets *msgp and *lenp to the message, which may be the input itself.
  */
-static events_err_t build_message(events_producer_t *p, const events_event_t *ev,
-                                  const char *in, size_t n, int stamped,
-                                  const char **msgp, size_t *lenp,
-                                  events_error_t *err) {
+static events_err_t build_message(const events_producer_t *p, shaper_t *sh,
+                                  const events_event_t *ev, const char *in,
+                                  size_t n, int stamped, const char **msgp,
+                                  size_t *lenp, events_error_t *err) {
         const char *ts = events_event_timestamp(ev);
         size_t tslen = ts ? strlen(ts) : 0, at = 0;
         const events__event_input_t *inp = events__event_input(ev);
@@ -389,14 +423,14 @@ static events_err_t build_message(events_producer_t *p, const events_event_t *ev
 
         if (p->wrap_prefix) {
                 /* {"event_type":"T","data":LINE,"timestamp":"TS"} */
-                if (reserve(p, p->wrap_prefix_len + n + tslen + 16))
+                if (reserve(sh, p->wrap_prefix_len + n + tslen + 16))
                         return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
-                PUT(p, at, p->wrap_prefix, p->wrap_prefix_len);
-                PUT(p, at, in, n);
-                PUT(p, at, ",\"timestamp\":\"", 14);
-                PUT(p, at, ts, tslen);
-                PUT(p, at, "\"}", 2);
-                *msgp = p->buf;
+                PUT(sh, at, p->wrap_prefix, p->wrap_prefix_len);
+                PUT(sh, at, in, n);
+                PUT(sh, at, ",\"timestamp\":\"", 14);
+                PUT(sh, at, ts, tslen);
+                PUT(sh, at, "\"}", 2);
+                *msgp = sh->buf;
                 *lenp = at;
                 return EVENTS_OK;
         }
@@ -406,34 +440,148 @@ static events_err_t build_message(events_producer_t *p, const events_event_t *ev
                         *lenp = n;
                         return EVENTS_OK;
                 }
-                if (reserve(p, n + EVENTS__SPLICE_EXTRA))
+                if (reserve(sh, n + EVENTS__SPLICE_EXTRA))
                         return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
-                if (events__event_splice(ev, in, n, p->buf, p->cap, lenp) ==
+                if (events__event_splice(ev, in, n, sh->buf, sh->cap, lenp) ==
                     EVENTS_OK) {
-                        *msgp = p->buf;
+                        *msgp = sh->buf;
                         return EVENTS_OK;
                 }
         }
         /* Escaped top-level keys: let the envelope module write it. */
         if (events_event_serialize(ev, &ser, lenp))
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
-        if (reserve(p, *lenp + 1)) {
+        if (reserve(sh, *lenp + 1)) {
                 free(ser);
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
         }
-        memcpy(p->buf, ser, *lenp);
+        memcpy(sh->buf, ser, *lenp);
         free(ser);
-        *msgp = p->buf;
+        *msgp = sh->buf;
         return EVENTS_OK;
 }
 
-/* ---- Submitting a line ---- */
+/* Fill @p e with why validation failed, every reason on one line
+ * ("/data/email: does not match format \"email\"; ..."). */
+static void validation_reason(const events_producer_t *p,
+                              events_report_t *report,
+                              const events_event_t *ev, events_err_t rc,
+                              events_error_t *e) {
+        if (rc != EVENTS_ERR_VALIDATION) {
+                events__error_set(e, rc, "no schema for event type \"%s\"",
+                                  events_event_type(ev));
+                return;
+        }
+        events_report_clear(report);
+        events_registry_validate(p->reg, ev, report);
+        events__error_set(e, rc, NULL);
+        if (events_report_count(report) > 0)
+                events_report_format(report, e->text, sizeof(e->text));
+}
 
+/*
+ * Shape the line in[0..n) (its line ending already cut). Reads only the
+ * producer's settings, so that worker threads can shape lines at once,
+ * each with its own shaper.
+ */
+static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
+                  size_t n, shaped_t *o) {
+        events_error_t *e = &o->err;
+        events_event_t *ev = NULL;
+        json_t *data = NULL;
+        const char *s = in;
+        size_t sn = n;
+        int stamped = 0;
+        events_err_t rc;
+
+        o->oc = EVENTS_OUTCOME_REJECTED;
+        o->has_key = 0;
+        o->klen = 0;
+        o->msg = NULL;
+        o->mlen = 0;
+        e->code = EVENTS_OK;
+        while (sn > 0 && is_ws(*s))
+                s++, sn--;
+        while (sn > 0 && is_ws(s[sn - 1]))
+                sn--;
+        if (sn == 0) {
+                o->oc = EVENTS_OUTCOME_SKIPPED;
+                return;
+        }
+
+        /* An envelope, checked; stamped unless it has a timestamp. */
+        if (p->wrap_type) {
+                rc = events_json_parse(&data, s, sn, p->max_msg, 0, e);
+                if (!rc && !json_is_object(data)) {
+                        rc = events__error_set(e, EVENTS_ERR_ENVELOPE,
+                                               "a line must be a JSON object "
+                                               "(the event's data)");
+                        events__error_set_pointer(e, "/data");
+                }
+                if (!rc)
+                        rc = events_event_new(&ev, p->wrap_type, data, e);
+                json_decref(data);
+                if (!rc && !(rc = events_event_stamp(ev)))
+                        stamped = 1;
+        } else {
+                rc = events_event_parse_limits(&ev, s, sn, p->max_msg, 0, e);
+                if (!rc && (p->restamp || !events_event_has_timestamp(ev))) {
+                        if (!(rc = events_event_stamp(ev)))
+                                stamped = 1;
+                }
+        }
+        if (rc)
+                goto out;
+        if (p->reg && (rc = events_registry_validate(p->reg, ev, NULL))) {
+                validation_reason(p, sh->report, ev, rc, e);
+                goto out;
+        }
+        if (p->key_path) {
+                rc = events_event_key(ev, p->key_path, o->key, sizeof(o->key),
+                                      &o->klen);
+                if (rc == EVENTS_OK) {
+                        o->has_key = 1;
+                } else if (rc == EVENTS_ERR_TOO_LARGE) {
+                        events__error_set(e, rc,
+                                          "partition key at \"%s\" is longer "
+                                          "than %d bytes",
+                                          p->key_path, EVENTS_KEY_MAX);
+                        goto out;
+                } else {
+                        o->klen = 0; /* no key */
+                }
+        }
+        if (build_message(p, sh, ev, s, sn, stamped, &o->msg, &o->mlen, e))
+                goto out;
+        if (o->mlen + o->klen > p->max_msg) {
+                events__error_set(e, EVENTS_ERR_TOO_LARGE,
+                                  "message of %zu bytes is larger than "
+                                  "message.max.bytes (%zu)",
+                                  o->mlen + o->klen, p->max_msg);
+                goto out;
+        }
+        snprintf(o->type, sizeof(o->type), "%s", events_event_type(ev));
+        /* The Kafka timestamp is the event's, in ms; before 1970 there is
+         * no valid one, and 0 lets the broker's clock decide. */
+        o->ts_ms = events_event_timestamp_us(ev) / 1000;
+        if (o->ts_ms < 0)
+                o->ts_ms = 0;
+        o->oc = EVENTS_OUTCOME_QUEUED;
+out:
+        events_event_destroy(ev);
+}
+
+/* ---- Sending a shaped line, on the thread that drives the producer ---- */
+
+/*
+ * A line's final outcome, known without Kafka's word. @p pending: the line
+ * was counted in flight when it entered the pipeline.
+ */
 static events_outcome_t finish_sync(events_producer_t *p, uint64_t line,
                                     events_outcome_t outcome, const char *in,
                                     size_t n, const char *msg, size_t mlen,
                                     rd_kafka_resp_err_t kerr, int retriable,
-                                    const events_error_t *e) {
+                                    const events_error_t *e, int pending) {
         events_receipt_t r;
 
         receipt_init(p, &r, line, outcome);
@@ -445,6 +593,8 @@ static events_outcome_t finish_sync(events_producer_t *p, uint64_t line,
         r.retriable = retriable;
         if (e)
                 r.err = e;
+        if (pending)
+                p->c.in_flight--;
         switch (outcome) {
         case EVENTS_OUTCOME_SKIPPED:
                 p->c.skipped++;
@@ -468,22 +618,6 @@ static events_outcome_t finish_sync(events_producer_t *p, uint64_t line,
         return outcome;
 }
 
-/* Fill @p e with why validation failed, every reason on one line
- * ("/data/email: does not match format \"email\"; ..."). */
-static void validation_reason(events_producer_t *p, const events_event_t *ev,
-                              events_err_t rc, events_error_t *e) {
-        if (rc != EVENTS_ERR_VALIDATION) {
-                events__error_set(e, rc, "no schema for event type \"%s\"",
-                                  events_event_type(ev));
-                return;
-        }
-        events_report_clear(p->report);
-        events_registry_validate(p->reg, ev, p->report);
-        events__error_set(e, rc, NULL);
-        if (events_report_count(p->report) > 0)
-                events_report_format(p->report, e->text, sizeof(e->text));
-}
-
 /* Wait for a rate token, serving delivery reports meanwhile. */
 static int wait_token(events_producer_t *p) {
         int64_t wait;
@@ -503,123 +637,34 @@ static int wait_token(events_producer_t *p) {
         return 0;
 }
 
-events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
-                                        size_t len, uint64_t line,
-                                        events_error_t *err) {
-        events_error_t local, *e = err ? err : &local;
-        events_event_t *ev = NULL;
-        json_t *data = NULL;
-        const char *in = buf, *msg = NULL, *s;
-        size_t n = len, sn, mlen = 0, klen = 0;
-        char key[EVENTS_KEY_MAX + 1];
-        int has_key = 0, stamped = 0;
-        events_err_t rc;
+/* Hand a shaped line to librdkafka, or report why not. */
+static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
+                                    const char *in, size_t n, shaped_t *o,
+                                    int pending) {
+        events_error_t *e = &o->err;
         rd_kafka_resp_err_t kerr;
-        int64_t ts_ms;
 
-        if (!p || (!buf && len))
-                return EVENTS_OUTCOME_FAILED;
-        events_error_clear(e);
-        p->c.read++;
-        if (n > 0 && in[n - 1] == '\n')
-                n--;
-        if (n > 0 && in[n - 1] == '\r')
-                n--;
-        s = in;
-        sn = n;
-        while (sn > 0 && is_ws(*s))
-                s++, sn--;
-        while (sn > 0 && is_ws(s[sn - 1]))
-                sn--;
-        if (sn == 0)
-                return finish_sync(p, line, EVENTS_OUTCOME_SKIPPED, in, n, NULL,
-                                   0, 0, 0, NULL);
-        if (p->fatal || p->interrupted) {
-                events__error_set(e, p->fatal ? EVENTS_ERR_KAFKA
-                                              : EVENTS_ERR_STATE,
-                                  "%s",
-                                  p->fatal ? p->fatal_reason : "interrupted");
-                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, NULL,
-                                   0, 0, !p->fatal, e);
-        }
-
-        /* Shape: an envelope, checked; stamped unless it has a timestamp. */
-        if (p->wrap_type) {
-                rc = events_json_parse(&data, s, sn, p->max_msg, 0, e);
-                if (!rc && !json_is_object(data)) {
-                        rc = events__error_set(e, EVENTS_ERR_ENVELOPE,
-                                               "a line must be a JSON object "
-                                               "(the event's data)");
-                        events__error_set_pointer(e, "/data");
-                }
-                if (!rc)
-                        rc = events_event_new(&ev, p->wrap_type, data, e);
-                json_decref(data);
-                if (!rc && !(rc = events_event_stamp(ev)))
-                        stamped = 1;
-        } else {
-                rc = events_event_parse_limits(&ev, s, sn, p->max_msg, 0, e);
-                if (!rc && (p->restamp || !events_event_has_timestamp(ev))) {
-                        if (!(rc = events_event_stamp(ev)))
-                                stamped = 1;
-                }
-        }
-        if (rc)
-                goto reject;
-        if (p->reg && (rc = events_registry_validate(p->reg, ev, NULL))) {
-                validation_reason(p, ev, rc, e);
-                goto reject;
-        }
-        if (p->key_path) {
-                rc = events_event_key(ev, p->key_path, key, sizeof(key), &klen);
-                if (rc == EVENTS_OK) {
-                        has_key = 1;
-                } else if (rc == EVENTS_ERR_TOO_LARGE) {
-                        events__error_set(e, rc,
-                                          "partition key at \"%s\" is longer "
-                                          "than %d bytes",
-                                          p->key_path, EVENTS_KEY_MAX);
-                        goto reject;
-                }
-        }
-        if ((rc = build_message(p, ev, s, sn, stamped, &msg, &mlen, e)))
-                goto reject;
-        if (mlen + klen > p->max_msg) {
-                rc = events__error_set(e, EVENTS_ERR_TOO_LARGE,
-                                       "message of %zu bytes is larger than "
-                                       "message.max.bytes (%zu)",
-                                       mlen + klen, p->max_msg);
-                goto reject;
-        }
-        if (!p->rk) {
-                events_event_destroy(ev);
-                return finish_sync(p, line, EVENTS_OUTCOME_DELIVERED, in, n, msg,
-                                   mlen, 0, 0, NULL);
-        }
+        if (o->oc != EVENTS_OUTCOME_QUEUED)
+                return finish_sync(p, line, o->oc, in, n, NULL, 0, 0, 0,
+                                   o->oc == EVENTS_OUTCOME_REJECTED ? e : NULL,
+                                   pending);
+        if (!p->rk)
+                return finish_sync(p, line, EVENTS_OUTCOME_DELIVERED, in, n,
+                                   o->msg, o->mlen, 0, 0, NULL, pending);
         if (p->rate_on && wait_token(p)) {
                 events__error_set(e, EVENTS_ERR_STATE,
                                   "interrupted before it was sent");
-                events_event_destroy(ev);
-                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, msg,
-                                   mlen, 0, 1, e);
+                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n,
+                                   o->msg, o->mlen, 0, 1, e, pending);
         }
-
-        /* The Kafka timestamp is the event's, in ms; before 1970 there is
-         * no valid one, and 0 lets the broker's clock decide. */
-        ts_ms = events_event_timestamp_us(ev) / 1000;
-        if (ts_ms < 0)
-                ts_ms = 0;
         for (;;) {
-                const char *type = events_event_type(ev);
-
                 kerr = rd_kafka_producev(
                     p->rk, RD_KAFKA_V_RKT(p->rkt),
                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_VALUE((void *)msg, mlen),
-                    RD_KAFKA_V_KEY(has_key ? key : NULL, has_key ? klen : 0),
-                    RD_KAFKA_V_TIMESTAMP(ts_ms),
-                    RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, type,
-                                      (ssize_t)strlen(type)),
+                    RD_KAFKA_V_VALUE((void *)o->msg, o->mlen),
+                    RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
+                    RD_KAFKA_V_TIMESTAMP(o->ts_ms),
+                    RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type, -1),
                     RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line), RD_KAFKA_V_END);
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
@@ -628,19 +673,19 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
                         break;
                 rd_kafka_poll(p->rk, 10);
         }
-        events_event_destroy(ev);
-        ev = NULL;
         if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                p->c.in_flight++;
+                if (!pending)
+                        p->c.in_flight++;
                 rd_kafka_poll(p->rk, 0);
                 return EVENTS_OUTCOME_QUEUED;
         }
         if (kerr == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-                rc = events__error_set(e, EVENTS_ERR_TOO_LARGE,
-                                       "message of %zu bytes is too large for "
-                                       "the producer (message.max.bytes)",
-                                       mlen);
-                goto reject;
+                events__error_set(e, EVENTS_ERR_TOO_LARGE,
+                                  "message of %zu bytes is too large for the "
+                                  "producer (message.max.bytes)",
+                                  o->mlen);
+                return finish_sync(p, line, EVENTS_OUTCOME_REJECTED, in, n,
+                                   NULL, 0, 0, 0, e, pending);
         }
         if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 events__error_set(e, EVENTS_ERR_STATE,
@@ -648,17 +693,253 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
         else
                 events__error_set(e, EVENTS_ERR_KAFKA, "%s",
                                   rd_kafka_err2str(kerr));
-        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, msg, mlen,
-                           kerr, kafka_err_retriable(kerr), e);
+        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, o->msg,
+                           o->mlen, kerr, kafka_err_retriable(kerr), e,
+                           pending);
+}
 
-reject:
-        events_event_destroy(ev);
-        return finish_sync(p, line, EVENTS_OUTCOME_REJECTED, in, n, NULL, 0, 0,
-                           0, e);
+/* ---- The pipeline: worker threads shape, the driving thread sends ---- */
+
+/*
+ * Lines enter a ring in input order (tail). Workers claim the next line to
+ * shape (claim) in any order of completion; the driving thread sends the
+ * shaped lines strictly from the head, in input order, so that each key's
+ * events keep their order. When the head's line is not shaped yet the
+ * driving thread shapes one itself rather than wait idle.
+ */
+#define RING_SIZE 512
+
+enum { SLOT_FILLED = 1, SLOT_DONE = 2 };
+
+struct slot_s {
+        uint64_t line;
+        char *in; /* a copy of the line */
+        size_t in_len, in_cap;
+        shaper_t sh; /* sh.report unused: the shaping thread's own */
+        shaped_t out;
+        int state; /* under the lock */
+};
+
+struct worker_s {
+        events_producer_t *p;
+        pthread_t tid;
+        events_report_t *report;
+};
+
+/* Shape ring slot @p idx with @p report. */
+static void shape_slot(events_producer_t *p, uint64_t idx,
+                       events_report_t *report) {
+        struct slot_s *slot = &p->ring[idx % RING_SIZE];
+
+        slot->sh.report = report;
+        shape(p, &slot->sh, slot->in, slot->in_len, &slot->out);
+}
+
+static void *worker_main(void *arg) {
+        struct worker_s *w = arg;
+        events_producer_t *p = w->p;
+        uint64_t idx;
+
+        pthread_mutex_lock(&p->lock);
+        for (;;) {
+                while (!p->quit && p->claim == p->tail)
+                        pthread_cond_wait(&p->work_cv, &p->lock);
+                if (p->claim == p->tail)
+                        break; /* quitting, nothing left */
+                idx = p->claim++;
+                pthread_mutex_unlock(&p->lock);
+                shape_slot(p, idx, w->report);
+                pthread_mutex_lock(&p->lock);
+                p->ring[idx % RING_SIZE].state = SLOT_DONE;
+                pthread_cond_signal(&p->done_cv);
+        }
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+}
+
+/*
+ * Send every shaped line at the head. With @p block, first make sure the
+ * head's line is shaped (shaping lines itself while it waits).
+ * @returns the number of lines sent.
+ */
+static uint64_t drain(events_producer_t *p, int block) {
+        uint64_t k = 0, idx;
+
+        if (!p->ring)
+                return 0;
+        pthread_mutex_lock(&p->lock);
+        while (block && p->head < p->tail &&
+               p->ring[p->head % RING_SIZE].state != SLOT_DONE) {
+                if (p->claim < p->tail) {
+                        idx = p->claim++;
+                        pthread_mutex_unlock(&p->lock);
+                        shape_slot(p, idx, p->shaper.report);
+                        pthread_mutex_lock(&p->lock);
+                        p->ring[idx % RING_SIZE].state = SLOT_DONE;
+                } else {
+                        pthread_cond_wait(&p->done_cv, &p->lock);
+                }
+        }
+        while (p->head + k < p->tail &&
+               p->ring[(p->head + k) % RING_SIZE].state == SLOT_DONE)
+                k++;
+        pthread_mutex_unlock(&p->lock);
+        /* Shaped slots are the driving thread's until head moves past. */
+        for (uint64_t i = 0; i < k; i++) {
+                struct slot_s *slot = &p->ring[(p->head + i) % RING_SIZE];
+
+                send_shaped(p, slot->line, slot->in, slot->in_len, &slot->out,
+                            1);
+        }
+        p->head += k;
+        return k;
+}
+
+static void drain_all(events_producer_t *p) {
+        while (p->ring && p->head < p->tail)
+                drain(p, 1);
+}
+
+static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
+                                        size_t n, uint64_t line) {
+        struct slot_s *slot;
+
+        while (p->tail - p->head >= RING_SIZE)
+                drain(p, 1);
+        slot = &p->ring[p->tail % RING_SIZE];
+        if (n + 1 > slot->in_cap) {
+                char *nb = realloc(slot->in, n + 1);
+
+                if (!nb) {
+                        events_error_t e;
+
+                        events__error_set(&e, EVENTS_ERR_NOMEM, NULL);
+                        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in,
+                                           n, NULL, 0, 0, 0, &e, 0);
+                }
+                slot->in = nb;
+                slot->in_cap = n + 1;
+        }
+        if (n)
+                memcpy(slot->in, in, n);
+        slot->in_len = n;
+        slot->line = line;
+        p->c.in_flight++;
+        pthread_mutex_lock(&p->lock);
+        slot->state = SLOT_FILLED;
+        p->tail++;
+        pthread_cond_signal(&p->work_cv);
+        pthread_mutex_unlock(&p->lock);
+        drain(p, 0);
+        return EVENTS_OUTCOME_QUEUED;
+}
+
+static void workers_stop(events_producer_t *p) {
+        if (!p->ring)
+                return;
+        drain_all(p);
+        pthread_mutex_lock(&p->lock);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->work_cv);
+        pthread_mutex_unlock(&p->lock);
+        for (int i = 0; i < p->nworkers; i++) {
+                pthread_join(p->workers[i].tid, NULL);
+                events_report_destroy(p->workers[i].report);
+        }
+        for (int i = 0; i < RING_SIZE; i++) {
+                free(p->ring[i].in);
+                free(p->ring[i].sh.buf);
+        }
+        free(p->workers);
+        free(p->ring);
+        p->workers = NULL;
+        p->ring = NULL;
+        p->nworkers = 0;
+        pthread_cond_destroy(&p->work_cv);
+        pthread_cond_destroy(&p->done_cv);
+        pthread_mutex_destroy(&p->lock);
+}
+
+events_err_t events_producer_set_workers(events_producer_t *p, int n) {
+        if (!p || n < 0 || n > EVENTS_PRODUCER_MAX_WORKERS)
+                return EVENTS_ERR_INVALID_ARG;
+        if (p->c.read > 0 || p->ring)
+                return EVENTS_ERR_STATE;
+        if (n == 0)
+                return EVENTS_OK;
+        if (!(p->ring = calloc(RING_SIZE, sizeof(*p->ring))) ||
+            !(p->workers = calloc((size_t)n, sizeof(*p->workers)))) {
+                free(p->ring);
+                p->ring = NULL;
+                return EVENTS_ERR_NOMEM;
+        }
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->work_cv, NULL);
+        pthread_cond_init(&p->done_cv, NULL);
+        for (int i = 0; i < n; i++) {
+                struct worker_s *w = &p->workers[i];
+
+                w->p = p;
+                if (!(w->report = events_report_new(4)) ||
+                    pthread_create(&w->tid, NULL, worker_main, w)) {
+                        events_report_destroy(w->report);
+                        break;
+                }
+                p->nworkers++;
+        }
+        if (p->nworkers < n) {
+                workers_stop(p);
+                return EVENTS_ERR_NOMEM;
+        }
+        return EVENTS_OK;
+}
+
+/* ---- Submitting a line ---- */
+
+events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
+                                        size_t len, uint64_t line,
+                                        events_error_t *err) {
+        events_error_t local;
+        events_outcome_t oc;
+        size_t n = len;
+
+        if (!p || (!buf && len))
+                return EVENTS_OUTCOME_FAILED;
+        if (!buf)
+                buf = "";
+        p->c.read++;
+        if (n > 0 && buf[n - 1] == '\n')
+                n--;
+        if (n > 0 && buf[n - 1] == '\r')
+                n--;
+        if (p->fatal || p->interrupted) {
+                events_error_t *e = err ? err : &local;
+
+                events__error_set(e, p->fatal ? EVENTS_ERR_KAFKA
+                                              : EVENTS_ERR_STATE,
+                                  "%s",
+                                  p->fatal ? p->fatal_reason : "interrupted");
+                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, buf, n, NULL,
+                                   0, 0, !p->fatal, e, 0);
+        }
+        if (p->ring)
+                return pipeline_submit(p, buf, n, line);
+        shape(p, &p->shaper, buf, n, &p->one);
+        oc = send_shaped(p, line, buf, n, &p->one, 0);
+        if (err) {
+                if (oc == EVENTS_OUTCOME_REJECTED || oc == EVENTS_OUTCOME_FAILED)
+                        *err = p->one.err;
+                else
+                        events_error_clear(err);
+        }
+        return oc;
 }
 
 int events_producer_poll(events_producer_t *p, int timeout_ms) {
-        if (!p || !p->rk)
+        if (!p)
+                return 0;
+        drain(p, 0);
+        if (!p->rk)
                 return 0;
         return rd_kafka_poll(p->rk, timeout_ms);
 }
@@ -666,6 +947,7 @@ int events_producer_poll(events_producer_t *p, int timeout_ms) {
 events_err_t events_producer_flush(events_producer_t *p, int timeout_ms) {
         if (!p)
                 return EVENTS_ERR_INVALID_ARG;
+        drain_all(p);
         if (!p->rk)
                 return EVENTS_OK;
         rd_kafka_flush(p->rk, timeout_ms);
@@ -683,6 +965,7 @@ events_err_t events_producer_close(events_producer_t *p, int timeout_ms) {
 
         if (!p)
                 return EVENTS_ERR_INVALID_ARG;
+        drain_all(p);
         if (!p->rk)
                 return EVENTS_OK;
         rc = events_producer_flush(p, timeout_ms);
@@ -699,6 +982,7 @@ events_err_t events_producer_close(events_producer_t *p, int timeout_ms) {
 void events_producer_destroy(events_producer_t *p) {
         if (!p)
                 return;
+        workers_stop(p); /* sends what is left in the pipeline first */
         if (p->rk) {
                 if (p->c.in_flight > 0)
                         events_producer_close(p, 0);
@@ -706,12 +990,12 @@ void events_producer_destroy(events_producer_t *p) {
                         rd_kafka_topic_destroy(p->rkt);
                 rd_kafka_destroy(p->rk);
         }
-        events_report_destroy(p->report);
+        events_report_destroy(p->shaper.report);
+        free(p->shaper.buf);
         free(p->topic);
         free(p->wrap_type);
         free(p->wrap_prefix);
         free(p->key_path);
-        free(p->buf);
         free(p);
 }
 

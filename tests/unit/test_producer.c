@@ -388,7 +388,7 @@ static events_producer_t *mock_producer(struct mock *m, struct seen *s,
         return p;
 }
 
-static void test_events_producer_submit_delivers_every_line(void **state) {
+static void delivers_every_line(int workers) {
         struct mock m;
         struct seen *s = seen_new();
         events_producer_t *p;
@@ -401,6 +401,7 @@ static void test_events_producer_submit_delivers_every_line(void **state) {
         mock_start(&m, 4);
         /* a tiny queue: the producer must wait for room, never drop */
         p = mock_producer(&m, s, "queue.buffering.max.messages=16");
+        assert_int_equal(events_producer_set_workers(p, workers), EVENTS_OK);
         for (int i = 1; i <= 1000; i++) {
                 snprintf(line, sizeof(line),
                          "{\"event_type\":\"user.login\",\"data\":"
@@ -430,6 +431,78 @@ static void test_events_producer_submit_delivers_every_line(void **state) {
         }
         events_producer_destroy(p);
         mock_stop(&m);
+        seen_free(s);
+}
+
+static void test_events_producer_submit_delivers_every_line(void **state) {
+        delivers_every_line(0);
+}
+
+static void test_events_producer_set_workers_keeps_order(void **state) {
+        delivers_every_line(2);
+}
+
+/* With workers, every outcome still comes back once per line, rejections
+ * included, and the messages are those a single thread would send. */
+static void test_events_producer_set_workers_same_outcomes(void **state) {
+        struct seen *one = seen_new(), *many = seen_new();
+        events_producer_t *p1 = dry_producer(one), *p2 = dry_producer(many);
+        char line[200];
+        events_producer_counts_t c1, c2;
+
+        assert_int_equal(events_producer_set_workers(p2, 3), EVENTS_OK);
+        assert_int_equal(events_producer_set_workers(p2, 1), EVENTS_ERR_STATE);
+        assert_int_equal(events_producer_set_workers(p1, -1),
+                         EVENTS_ERR_INVALID_ARG);
+        for (int i = 1; i < MAXLINES; i++) {
+                switch (i % 5) {
+                case 0:
+                        snprintf(line, sizeof(line), "{\"event_type\":");
+                        break;
+                case 1:
+                        snprintf(line, sizeof(line), " \r\n");
+                        break;
+                default:
+                        snprintf(line, sizeof(line),
+                                 "{\"event_type\":\"a\",\"data\":{\"user_id\":%d},"
+                                 "\"timestamp\":\"2026-11-27T18:05:00.%06dZ\"}\n",
+                                 i, i);
+                }
+                submit(p1, line, (uint64_t)i);
+                assert_int_equal(submit(p2, line, (uint64_t)i),
+                                 EVENTS_OUTCOME_QUEUED);
+                assert_counts_add_up(p2);
+        }
+        assert_int_equal(events_producer_close(p2, 1000), EVENTS_OK);
+        events_producer_counts(p1, &c1);
+        events_producer_counts(p2, &c2);
+        assert_int_equal(c2.in_flight, 0);
+        assert_memory_equal(&c1, &c2, sizeof(c1));
+        for (int i = 1; i < MAXLINES; i++) {
+                assert_int_equal(many->count[i], 1);
+                assert_int_equal(many->outcome[i], one->outcome[i]);
+                assert_int_equal(many->code[i], one->code[i]);
+                if (one->msg[i])
+                        assert_string_equal(many->msg[i], one->msg[i]);
+                if (one->input[i])
+                        assert_string_equal(many->input[i], one->input[i]);
+        }
+        events_producer_destroy(p1);
+        events_producer_destroy(p2);
+        seen_free(one);
+        seen_free(many);
+}
+
+/* Lines still in the pipeline at destroy get their receipts. */
+static void test_events_producer_destroy_drains_workers(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+
+        assert_int_equal(events_producer_set_workers(p, 2), EVENTS_OK);
+        for (int i = 1; i <= 100; i++)
+                submit(p, "{\"event_type\":\"a\",\"data\":{}}", (uint64_t)i);
+        events_producer_destroy(p);
+        assert_int_equal(s->receipts, 100);
         seen_free(s);
 }
 
@@ -610,6 +683,9 @@ int main(void) {
             cmocka_unit_test(test_events_producer_submit_rejects_too_large),
             cmocka_unit_test(test_events_producer_set_key_path_checks),
             cmocka_unit_test(test_events_producer_submit_delivers_every_line),
+            cmocka_unit_test(test_events_producer_set_workers_keeps_order),
+            cmocka_unit_test(test_events_producer_set_workers_same_outcomes),
+            cmocka_unit_test(test_events_producer_destroy_drains_workers),
             cmocka_unit_test(test_events_producer_submit_key_header_timestamp),
             cmocka_unit_test(test_events_producer_flush_times_out_then_fails),
             cmocka_unit_test(test_events_producer_close_purges_the_rest),

@@ -28,6 +28,8 @@
  *
  * Threads: one thread drives a producer (submit, poll, flush, close);
  * receipt and error callbacks run on that thread, inside those calls.
+ * Shaping can be spread over worker threads (events_producer_set_workers());
+ * messages are still sent in submission order.
  * events_producer_interrupt() alone may be called from a signal handler or
  * another thread.
  *
@@ -189,6 +191,30 @@ EVENTS_API void events_producer_set_restamp(events_producer_t *p, int restamp);
 EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
                                                  double per_second);
 
+/** The most worker threads events_producer_set_workers() accepts. */
+#define EVENTS_PRODUCER_MAX_WORKERS 64
+
+/**
+ * @brief Shape lines (parse, validate, stamp, key) on @p n worker threads
+ *        while the calling thread reads and sends. 0, the default, does
+ *        everything on the calling thread inside events_producer_submit().
+ *
+ * With workers, events_producer_submit() copies the line and returns
+ * EVENTS_OUTCOME_QUEUED at once (its @p err is not filled); a line's
+ * rejection, like its delivery, arrives later as its receipt, still on the
+ * calling thread (inside submit, poll, flush, close or destroy). Lines are
+ * still sent in the order they were submitted. The calling thread shapes
+ * lines too whenever it would otherwise wait.
+ *
+ * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (n out of 0 to
+ *          EVENTS_PRODUCER_MAX_WORKERS), EVENTS_ERR_STATE (lines were
+ *          already submitted, or workers already set), EVENTS_ERR_NOMEM.
+ * @remark Set the registry, wrap type, key path and restamp first: the
+ *         workers read them, and they must not change afterwards.
+ */
+EVENTS_API events_err_t events_producer_set_workers(events_producer_t *p,
+                                                    int n);
+
 /**
  * @brief Register the receipt callback (default: none).
  * @param cb may be NULL; @param opaque handed back unchanged.
@@ -228,9 +254,9 @@ EVENTS_API size_t events_producer_max_message_bytes(const events_producer_t *p);
  * @param err  may be NULL; for REJECTED and FAILED, the reason (a JSON
  *             pointer for schema failures, line/column within the line for
  *             JSON errors).
- * @returns EVENTS_OUTCOME_QUEUED (a receipt follows), _SKIPPED or
- *          _REJECTED (the receipt was already given), _DELIVERED (dry run
- *          only), or _FAILED: the line could not be queued (the producer
+ * @returns EVENTS_OUTCOME_QUEUED (a receipt follows; with workers, always
+ *          this unless _FAILED), _SKIPPED or _REJECTED (the receipt was
+ *          already given), _DELIVERED (dry run only), or _FAILED: the line could not be queued (the producer
  *          hit a fatal error, or events_producer_interrupt() was called
  *          while the line waited for room or for a token).
  */
