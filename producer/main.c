@@ -11,11 +11,12 @@
  * and the exit status say what happened (see usage() and the README).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -551,34 +552,104 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
 }
 
 /*
+ * A line reader over read(2): it knows when it is about to wait for input,
+ * and then first has the producer send what it holds, so that a slow
+ * stream (tail -F) is never left sitting in the pipeline.
+ */
+struct reader {
+        int fd;
+        char *buf;
+        size_t cap, start, end;
+        int eof;
+};
+
+/* The next line, its '\n' included (the last may lack it). Returns 1, 0
+ * at the end, -1 on a read error (errno), -2 when a signal stopped it. */
+static int next_line(struct app *a, struct reader *r, const char **linep,
+                     size_t *lenp) {
+        for (;;) {
+                char *at = r->buf + r->start, *nl;
+                size_t have = r->end - r->start;
+                ssize_t n;
+
+                if (have && (nl = memchr(at, '\n', have))) {
+                        *linep = at;
+                        *lenp = (size_t)(nl - at) + 1;
+                        r->start += *lenp;
+                        return 1;
+                }
+                if (r->eof) {
+                        if (!have)
+                                return 0;
+                        *linep = at;
+                        *lenp = have;
+                        r->start = r->end;
+                        return 1;
+                }
+                if (r->start > 0) {
+                        memmove(r->buf, at, have);
+                        r->start = 0;
+                        r->end = have;
+                }
+                if (r->end == r->cap) {
+                        size_t cap = r->cap ? r->cap * 2 : 1 << 16;
+                        char *nb = realloc(r->buf, cap);
+
+                        if (!nb)
+                                return -1;
+                        r->buf = nb;
+                        r->cap = cap;
+                }
+                {
+                        struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+
+                        if (poll(&pfd, 1, 0) == 0)
+                                events_producer_poll(a->p, 0);
+                }
+                n = read(r->fd, r->buf + r->end, r->cap - r->end);
+                if (n < 0) {
+                        if (errno == EINTR && !signals_seen)
+                                continue;
+                        return errno == EINTR ? -2 : -1;
+                }
+                if (n == 0)
+                        r->eof = 1;
+                r->end += (size_t)n;
+                if (signals_seen)
+                        return -2;
+        }
+}
+
+/*
  * Read every source, submitting each line. Returns 0 at the end of the
  * input, 1 when stopped early (signal or --max-errors), -1 on a read error.
  */
 static int read_all(struct app *a, char **files, int nfiles) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
+        struct reader r = {0};
+        const char *line;
+        size_t len;
         uint64_t id = 0;
-        int rc = 0;
+        int rc = 0, got;
 
         for (int i = 0; i < (nfiles ? nfiles : 1) && rc == 0; i++) {
                 const char *name = nfiles ? files[i] : "-";
-                FILE *fp = strcmp(name, "-") ? fopen(name, "r") : stdin;
+                int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0;
 
-                if (!fp) {
+                if (fd < 0) {
                         fprintf(stderr, PROG ": %s: %s\n", name,
                                 strerror(errno));
                         rc = -1;
                         break;
                 }
-                __fsetlocking(fp, FSETLOCKING_BYCALLER);
+                r.fd = fd;
+                r.start = r.end = 0;
+                r.eof = 0;
                 a->srcs[a->nsrcs].name = strcmp(name, "-") ? name
                                          : a->named_files ? "(stdin)"
                                                           : NULL;
                 a->srcs[a->nsrcs++].first = id + 1;
-                while ((n = getline(&line, &cap, fp)) != -1) {
-                        events_producer_submit(a->p, line, (size_t)n, ++id,
-                                               NULL);
+                while ((got = next_line(a, &r, &line, &len)) == 1) {
+                        events_producer_submit(a->p, line, len, ++id, NULL);
                         if (signals_seen) {
                                 rc = 1;
                                 break;
@@ -598,19 +669,17 @@ static int read_all(struct app *a, char **files, int nfiles) {
                         if ((id & 1023) == 0)
                                 show_progress(a, 0);
                 }
-                if (rc == 0 && ferror(fp)) {
-                        if (signals_seen) {
-                                rc = 1;
-                        } else {
-                                fprintf(stderr, PROG ": %s: read error: %s\n",
-                                        name, strerror(errno));
-                                rc = -1;
-                        }
+                if (got == -2) {
+                        rc = 1;
+                } else if (got == -1) {
+                        fprintf(stderr, PROG ": %s: read error: %s\n", name,
+                                strerror(errno));
+                        rc = -1;
                 }
-                if (fp != stdin)
-                        fclose(fp);
+                if (fd != 0)
+                        close(fd);
         }
-        free(line);
+        free(r.buf);
         return rc;
 }
 
@@ -727,7 +796,6 @@ int main(int argc, char **argv) {
         the_producer = a.p;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        setvbuf(stdin, NULL, _IOFBF, 1 << 16);
 
         a.start_us = mono_us();
         stopped = read_all(&a, argv + optind, nfiles);

@@ -102,6 +102,8 @@ struct events_producer_s {
         pthread_cond_t work_cv; /* a line to shape, or quit */
         pthread_cond_t done_cv; /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
+        int sleeping;       /* workers waiting for lines, under the lock */
+        int driver_waiting; /* the driving thread waits in drain() */
         int quit;
 };
 
@@ -735,23 +737,37 @@ static void shape_slot(events_producer_t *p, uint64_t idx,
         shape(p, &slot->sh, slot->in, slot->in_len, &slot->out);
 }
 
+/* Lines a worker claims at once: one lock round trip per batch. */
+#define CLAIM_BATCH 16
+/* Unclaimed lines that make the driving thread wake a sleeping worker. */
+#define WAKE_BACKLOG 32
+
 static void *worker_main(void *arg) {
         struct worker_s *w = arg;
         events_producer_t *p = w->p;
-        uint64_t idx;
+        uint64_t first, end;
 
         pthread_mutex_lock(&p->lock);
         for (;;) {
-                while (!p->quit && p->claim == p->tail)
+                while (!p->quit && p->claim == p->tail) {
+                        p->sleeping++;
                         pthread_cond_wait(&p->work_cv, &p->lock);
+                        p->sleeping--;
+                }
                 if (p->claim == p->tail)
                         break; /* quitting, nothing left */
-                idx = p->claim++;
+                first = p->claim;
+                end = p->tail - first > CLAIM_BATCH ? first + CLAIM_BATCH
+                                                    : p->tail;
+                p->claim = end;
                 pthread_mutex_unlock(&p->lock);
-                shape_slot(p, idx, w->report);
+                for (uint64_t i = first; i < end; i++)
+                        shape_slot(p, i, w->report);
                 pthread_mutex_lock(&p->lock);
-                p->ring[idx % RING_SIZE].state = SLOT_DONE;
-                pthread_cond_signal(&p->done_cv);
+                for (uint64_t i = first; i < end; i++)
+                        p->ring[i % RING_SIZE].state = SLOT_DONE;
+                if (p->driver_waiting)
+                        pthread_cond_signal(&p->done_cv);
         }
         pthread_mutex_unlock(&p->lock);
         return NULL;
@@ -777,7 +793,9 @@ static uint64_t drain(events_producer_t *p, int block) {
                         pthread_mutex_lock(&p->lock);
                         p->ring[idx % RING_SIZE].state = SLOT_DONE;
                 } else {
+                        p->driver_waiting = 1;
                         pthread_cond_wait(&p->done_cv, &p->lock);
+                        p->driver_waiting = 0;
                 }
         }
         while (p->head + k < p->tail &&
@@ -828,7 +846,11 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
         pthread_mutex_lock(&p->lock);
         slot->state = SLOT_FILLED;
         p->tail++;
-        pthread_cond_signal(&p->work_cv);
+        /* Waking a worker costs a system call: do it for a batch, not for
+         * every line. A short backlog is shaped by whoever gets to it
+         * first, the driving thread included (see drain()). */
+        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
+                pthread_cond_signal(&p->work_cv);
         pthread_mutex_unlock(&p->lock);
         drain(p, 0);
         return EVENTS_OUTCOME_QUEUED;
@@ -938,7 +960,7 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
 int events_producer_poll(events_producer_t *p, int timeout_ms) {
         if (!p)
                 return 0;
-        drain(p, 0);
+        drain_all(p);
         if (!p->rk)
                 return 0;
         return rd_kafka_poll(p->rk, timeout_ms);

@@ -266,8 +266,11 @@ EVENTS_API events_outcome_t events_producer_submit(events_producer_t *p,
                                                    events_error_t *err);
 
 /**
- * @brief Serve delivery reports (and so receipts), waiting up to
- *        @p timeout_ms for the first one.
+ * @brief Send every line still waiting to be shaped or sent (with workers,
+ *        see events_producer_set_workers()), then serve delivery reports
+ *        (and so receipts), waiting up to @p timeout_ms for the first one.
+ *        Call it before waiting for more input, so that nothing read sits
+ *        unsent meanwhile.
  * @returns the number of reports and errors served.
  */
 EVENTS_API int events_producer_poll(events_producer_t *p, int timeout_ms);
