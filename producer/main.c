@@ -530,6 +530,12 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
         /* The summary reports delivery problems; librdkafka need not log
          * every closed idle connection. */
         events_kafka_conf_set(conf, "log.connection.close=false", NULL);
+        /* Bounded memory: a queued message costs its copy, its key and its
+         * header (~450 bytes all told), and librdkafka's default of 100000
+         * of them alone would pass 40 MB. 50000 still keeps several full
+         * batches per partition in flight. */
+        events_kafka_conf_set(conf, "queue.buffering.max.messages=50000",
+                              NULL);
         snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
         rc = events_kafka_conf_set(conf, kv, &err);
         if (!rc && o->compression) {
