@@ -562,7 +562,15 @@ static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
                                   o->mlen + o->klen, p->max_msg);
                 goto out;
         }
-        snprintf(o->type, sizeof(o->type), "%s", events_event_type(ev));
+        {
+                const char *type = events_event_type(ev);
+                size_t tl = strlen(type); /* a valid type has <= 255 bytes */
+
+                if (tl >= sizeof(o->type))
+                        tl = sizeof(o->type) - 1;
+                memcpy(o->type, type, tl);
+                o->type[tl] = '\0';
+        }
         /* The Kafka timestamp is the event's, in ms; before 1970 there is
          * no valid one, and 0 lets the broker's clock decide. */
         o->ts_ms = events_event_timestamp_us(ev) / 1000;
