@@ -891,6 +891,8 @@ static void workers_stop(events_producer_t *p) {
 }
 
 events_err_t events_producer_set_workers(events_producer_t *p, int n) {
+        sigset_t all, old;
+
         if (!p || n < 0 || n > EVENTS_PRODUCER_MAX_WORKERS)
                 return EVENTS_ERR_INVALID_ARG;
         if (p->c.read > 0 || p->ring)
@@ -906,6 +908,11 @@ events_err_t events_producer_set_workers(events_producer_t *p, int n) {
         pthread_mutex_init(&p->lock, NULL);
         pthread_cond_init(&p->work_cv, NULL);
         pthread_cond_init(&p->done_cv, NULL);
+        /* Workers start with every signal blocked, as librdkafka's threads
+         * do, so that a program's SIGINT reaches the thread that reads and
+         * interrupts its wait for input. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         for (int i = 0; i < n; i++) {
                 struct worker_s *w = &p->workers[i];
 
@@ -917,6 +924,7 @@ events_err_t events_producer_set_workers(events_producer_t *p, int n) {
                 }
                 p->nworkers++;
         }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (p->nworkers < n) {
                 workers_stop(p);
                 return EVENTS_ERR_NOMEM;

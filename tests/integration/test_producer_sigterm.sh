@@ -57,4 +57,27 @@ for r in delivered:
     assert topic.get((r["partition"], r["offset"])) == r["line"], "acknowledged line %d is missing" % r["line"]
 PY
 
+# A slow stream: a line is sent as soon as it is read, not when the next
+# one comes; and SIGTERM stops a producer that is waiting for input.
+topic2=$(unique producer-idle)
+create_topic "$topic2" 1
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"
+"$P" -b "$BROKERS" -t "$topic2" --schemas "$SRC/schemas" --receipts "$T/receipts2" \
+        <"$T/fifo" 2>"$T/err2" &
+pid=$!
+head -n 1 "$T/in" >&3
+timeout 30 kcat -b "$BROKERS" -C -t "$topic2" -o beginning -c 1 -q -f '%s\n' >"$T/first" ||
+        fail "the first line of an idle stream was not sent: $(cat "$T/err2")"
+sed 's/,"timestamp":"[^"]*"}$/}/' "$T/first" | cmp -s - <(head -n 1 "$T/in") || fail "the idle stream's line arrived changed: $(cat "$T/first")"
+start=$SECONDS
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+exec 3>&-
+[ $((SECONDS - start)) -le 5 ] || fail "SIGTERM took $((SECONDS - start)) s to stop a producer waiting for input"
+[ "$rc" -eq 75 ] || fail "exit status $rc after SIGTERM on an idle stream, expected 75: $(cat "$T/err2")"
+grep -q "1 read, 1 delivered, 0 rejected, 0 failed" "$T/err2" || fail "idle stream summary: $(cat "$T/err2")"
+grep -q '"line":1,"status":"delivered"' "$T/receipts2" || fail "idle stream receipt: $(cat "$T/receipts2")"
+
 echo "ok: SIGTERM after $nread of $n lines, $ndel delivered, counts add up on $EVENTS_TEST_BROKER_KIND"

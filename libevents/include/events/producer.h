@@ -100,10 +100,11 @@ typedef struct events_producer_counts_s {
  * Called once for every submitted line, when its outcome is final.
  * @param r      the receipt; borrowed, valid only during the call.
  * @param opaque as given to events_producer_set_receipt_cb().
- * @remark Rejected and skipped lines are reported inside
+ * @remark Without workers, rejected and skipped lines are reported inside
  *         events_producer_submit(), before it returns; delivered and failed
  *         ones inside submit, poll, flush, close or destroy, in the order
- *         librdkafka reports them (in order within a partition).
+ *         librdkafka reports them (in order within a partition). With
+ *         workers every outcome may come later, in any of those calls.
  */
 typedef void (*events_receipt_cb)(const events_receipt_t *r, void *opaque);
 
@@ -210,7 +211,8 @@ EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
  *          EVENTS_PRODUCER_MAX_WORKERS), EVENTS_ERR_STATE (lines were
  *          already submitted, or workers already set), EVENTS_ERR_NOMEM.
  * @remark Set the registry, wrap type, key path and restamp first: the
- *         workers read them, and they must not change afterwards.
+ *         workers read them, and they must not change afterwards. Workers
+ *         run with every signal blocked.
  */
 EVENTS_API events_err_t events_producer_set_workers(events_producer_t *p,
                                                     int n);
