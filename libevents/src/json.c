@@ -1052,23 +1052,158 @@ size_t events__int_format(json_int_t v, char *buf) {
         return len;
 }
 
-size_t events__real_format(double d, char *buf) {
-        int n = 0, need_point = 1;
+/* Write the significant digits dig[0..nd) with decimal exponent x (the
+ * value is d.ddd * 10^x) the way printf's %.{prec}g does: trailing zeros
+ * dropped, scientific when x < -4 or x >= prec, a two-digit exponent at
+ * least. @p pt is the decimal point. @returns the length. */
+static size_t g_style(char *buf, int neg, const char *dig, int nd, int x,
+                      int prec, char pt) {
+        char *o = buf;
 
-        if (!isfinite(d)) { /* jansson never holds these; stay valid JSON */
-                memcpy(buf, "null", 5);
-                return 4;
+        while (nd > 1 && dig[nd - 1] == '0')
+                nd--;
+        if (neg)
+                *o++ = '-';
+        if (x < -4 || x >= prec) {
+                unsigned ax = (unsigned)(x < 0 ? -x : x);
+
+                *o++ = dig[0];
+                if (nd > 1) {
+                        *o++ = pt;
+                        memcpy(o, dig + 1, (size_t)nd - 1);
+                        o += nd - 1;
+                }
+                *o++ = 'e';
+                *o++ = x < 0 ? '-' : '+';
+                if (ax >= 100)
+                        *o++ = (char)('0' + ax / 100);
+                *o++ = (char)('0' + ax / 10 % 10);
+                *o++ = (char)('0' + ax % 10);
+        } else if (x >= 0) {
+                for (int i = 0; i <= x; i++)
+                        *o++ = i < nd ? dig[i] : '0';
+                if (nd > x + 1) {
+                        *o++ = pt;
+                        memcpy(o, dig + x + 1, (size_t)(nd - x - 1));
+                        o += nd - x - 1;
+                }
+        } else {
+                *o++ = '0';
+                *o++ = pt;
+                for (int i = 0; i < -x - 1; i++)
+                        *o++ = '0';
+                memcpy(o, dig, (size_t)nd);
+                o += nd;
         }
-        /* A normal double's shortest text has at most 15 digits exactly
-         * when %.15g reads back as it (DBL_DIG); subnormals have fewer
-         * significant bits, so for them every precision is tried. */
+        *o = '\0';
+        return (size_t)(o - buf);
+}
+
+/* The plain way: %.{p}g for growing p until it reads back. */
+static size_t real_format_slow(double d, char *buf) {
+        int n = 0;
+
         for (int prec = fpclassify(d) == FP_SUBNORMAL ? 1 : 15; prec <= 17;
              prec++) {
                 n = snprintf(buf, EVENTS__REAL_BUFSIZE, "%.*g", prec, d);
                 if (prec == 17 || strtod(buf, NULL) == d)
                         break;
         }
-        for (int i = 0; i < n; i++) {
+        return (size_t)n;
+}
+
+/*
+ * The shortest text for d, from a single printf: %.16e gives the 17
+ * significant digits that always read back; shorter candidates are those
+ * digits rounded, each checked with strtod(). Rounding the printed digits
+ * agrees with printf's own rounding except when the dropped digits are
+ * exactly 5, 50, 500...: then printf is asked.
+ */
+static size_t real_format_fast(double d, char *buf) {
+        char sci[40], dig[17], cand[17], pt;
+        int n, s, x, neg, first = 15, nd;
+
+        n = snprintf(sci, sizeof(sci), "%.16e", d);
+        neg = sci[0] == '-';
+        s = neg;
+        /* d.dddddddddddddddde[+-]XX[X]; anything else (a multi-byte
+         * decimal point) takes the plain way. */
+        if (n < s + 22 || sci[s + 18] != 'e')
+                return real_format_slow(d, buf);
+        pt = sci[s + 1];
+        dig[0] = sci[s];
+        memcpy(dig + 1, sci + s + 2, 16);
+        x = atoi(sci + s + 19);
+
+        if (fpclassify(d) == FP_SUBNORMAL) {
+                first = 1;
+        } else {
+                /* A 15-digit text that reads back lies within half an ulp,
+                 * under 12 units of the 17th digit, of d: so when digits
+                 * 16-17 are far from 00 it cannot exist. */
+                int r = (dig[15] - '0') * 10 + (dig[16] - '0');
+
+                if (r >= 13 && r <= 87)
+                        first = 16;
+        }
+        for (int prec = first; prec <= 16; prec++) {
+                int cx = x, up = 0, exact_half = 1;
+
+                memcpy(cand, dig, (size_t)prec);
+                if (dig[prec] > '5') {
+                        up = 1;
+                } else if (dig[prec] == '5') {
+                        for (int k = prec + 1; k < 17; k++)
+                                if (dig[k] != '0')
+                                        exact_half = 0;
+                        if (exact_half) { /* printf knows the tie */
+                                char t[40];
+                                int m = snprintf(t, sizeof(t), "%.*e", prec - 1,
+                                                 d);
+
+                                (void)m;
+                                cand[0] = t[s];
+                                if (prec > 1)
+                                        memcpy(cand + 1, t + s + 2,
+                                               (size_t)prec - 1);
+                                cx = atoi(strchr(t, 'e') + 1);
+                        } else {
+                                up = 1;
+                        }
+                }
+                if (up) {
+                        int k = prec - 1;
+
+                        while (k >= 0 && cand[k] == '9')
+                                cand[k--] = '0';
+                        if (k >= 0) {
+                                cand[k]++;
+                        } else { /* 9.99 -> 10.0 */
+                                cand[0] = '1';
+                                cx++;
+                        }
+                }
+                nd = (int)g_style(buf, neg, cand, prec, cx, prec, pt);
+                if (strtod(buf, NULL) == d)
+                        return (size_t)nd;
+        }
+        return g_style(buf, neg, dig, 17, x, 17, pt);
+}
+
+size_t events__real_format(double d, char *buf) {
+        size_t n;
+        int need_point = 1;
+
+        if (!isfinite(d)) { /* jansson never holds these; stay valid JSON */
+                memcpy(buf, "null", 5);
+                return 4;
+        }
+        if (d == 0) {
+                memcpy(buf, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 5 : 4);
+                return signbit(d) ? 4 : 3;
+        }
+        n = real_format_fast(d, buf);
+        for (size_t i = 0; i < n; i++) {
                 char c = buf[i];
 
                 if (c == 'e') {
@@ -1083,7 +1218,7 @@ size_t events__real_format(double d, char *buf) {
                 buf[n++] = '0';
                 buf[n] = '\0';
         }
-        return (size_t)n;
+        return n;
 }
 
 static events_err_t dump(events__buf_t *b, const json_t *v, int depth) {
