@@ -304,6 +304,7 @@ static void node_free(sch_node_t *n) {
         for (size_t i = 0; i < n->n_required; i++)
                 free(n->required[i]);
         free(n->required);
+        free(n->required_prop);
         for (size_t i = 0; i < n->n_props; i++)
                 free(n->props[i].name);
         free(n->props);
@@ -993,7 +994,24 @@ static int compile_object_kws(cctx_t *c, sch_node_t *n, const json_t *js,
                 }
                 loc_pop(c, saved);
         }
-        (void)i;
+        /* On the yes/no path, required names found among the properties
+         * are checked from the key walk, without a hash lookup each. */
+        if (n->n_required && n->n_props && n->n_props <= 64) {
+                if (!(n->required_prop = calloc(n->n_required, sizeof(int)))) {
+                        fail(c, EVENTS_ERR_NOMEM, "out of memory");
+                        return -1;
+                }
+                n->required_by_props = 1;
+                for (i = 0; i < n->n_required; i++) {
+                        size_t p;
+                        for (p = 0; p < n->n_props; p++)
+                                if (!strcmp(n->props[p].name, n->required[i]))
+                                        break;
+                        if (p == n->n_props)
+                                n->required_by_props = 0;
+                        n->required_prop[i] = (int)p;
+                }
+        }
         return 0;
 }
 

@@ -17,6 +17,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stddef.h>
+
 #include "events_int.h"
 
 /* Type bits of the "type" keyword. "integer" is a subset of "number". */
@@ -57,6 +59,11 @@ typedef struct sch_node_s sch_node_t;
 typedef struct sch_regex_s {
         pcre2_code *code;
         char *source; /* as written in the schema, for messages */
+        /* "^[set]{min,max}$" over ASCII, the commonest pattern in event
+         * schemas, runs as a byte table instead of a PCRE2 call. */
+        int simple;
+        unsigned char set[32]; /* bit per byte value */
+        size_t min, max;
 } sch_regex_t;
 
 typedef struct sch_prop_s {
@@ -116,6 +123,8 @@ struct sch_node_s {
         long long max_properties, min_properties;
         char **required;
         size_t n_required;
+        int *required_prop;    /* index into props for each required name */
+        int required_by_props; /* every required name is in props (<= 64) */
         sch_prop_t *props;
         size_t n_props;
         sch_pprop_t *pprops;
@@ -207,12 +216,29 @@ events_err_t events__registry_validate_json(const events_registry_t *r,
 char *events__uri_resolve(const char *base, const char *ref);
 
 /* ECMA-262 regular expressions on PCRE2 (schema_regex.c). */
+
+/* What one validation needs to run regular expressions: PCRE2 match data,
+ * allocated from a small arena inside the validation's own context (on
+ * its stack) rather than from the heap, once per validation. */
+typedef struct sch_matcher_s {
+        pcre2_general_context *gc;
+        pcre2_match_data *md;
+        size_t used;
+        union {
+                max_align_t align;
+                unsigned char bytes[512];
+        } arena;
+} sch_matcher_t;
+
+void events__matcher_init(sch_matcher_t *m);
+void events__matcher_fini(sch_matcher_t *m);
+
 int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
                           char *why, size_t whysize);
 void events__regex_free(sch_regex_t *re);
 /** @returns 1 on a match anywhere in s, 0 on none, -1 on an engine error. */
 int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
-                         pcre2_match_data **mdp);
+                         sch_matcher_t *m);
 /** @returns 1 if @p src is a valid ECMA-262 regular expression. */
 int events__regex_valid(const char *src, size_t len);
 

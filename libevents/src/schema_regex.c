@@ -12,8 +12,9 @@
  * their Perl meaning. A "pattern" is a search, not anchored.
  *
  * Compiled code is JIT-compiled when the platform allows it. It is read
- * only afterwards; each validation brings its own match data, so that
- * threads never share one.
+ * only afterwards; each validation brings its own match data, from an
+ * arena on its own stack, so that threads never share one and a
+ * validation does not go to the heap for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,114 @@ static int translate(const char *src, size_t len, buf_t *out, char *why,
         return 0;
 }
 
+static void set_add(unsigned char *set, unsigned lo, unsigned hi) {
+        for (unsigned ch = lo; ch <= hi; ch++)
+                set[ch >> 3] |= (unsigned char)(1u << (ch & 7));
+}
+
+static int read_count(const char **p, const char *end, size_t *out) {
+        size_t v = 0;
+        const char *q = *p;
+        if (q >= end || *q < '0' || *q > '9')
+                return -1;
+        while (q < end && *q >= '0' && *q <= '9') {
+                v = v * 10 + (size_t)(*q++ - '0');
+                if (v > 100000)
+                        return -1;
+        }
+        *p = q;
+        *out = v;
+        return 0;
+}
+
+/* Recognize "^[set]Q$" where set holds ASCII characters, ranges, \d, \w
+ * and escaped punctuation, and Q is +, *, ?, {n}, {n,} or {n,m}. Anything
+ * else stays with PCRE2. */
+static void simple_parse(sch_regex_t *re, const char *src, size_t len) {
+        const char *p = src, *end = src + len;
+
+        memset(re->set, 0, sizeof(re->set));
+        if (len < 5 || p[0] != '^' || p[1] != '[' || p[2] == '^' ||
+            end[-1] != '$')
+                return;
+        end--; /* the '$' */
+        p += 2;
+        while (p < end && *p != ']') {
+                unsigned lo;
+                if (*p == '\\') {
+                        if (++p >= end)
+                                return;
+                        if (*p == 'd') {
+                                set_add(re->set, '0', '9');
+                                p++;
+                                continue;
+                        }
+                        if (*p == 'w') {
+                                set_add(re->set, '0', '9');
+                                set_add(re->set, 'A', 'Z');
+                                set_add(re->set, 'a', 'z');
+                                set_add(re->set, '_', '_');
+                                p++;
+                                continue;
+                        }
+                        if (!*p || !strchr(".-_+*?^$()[]{}|/\\", *p))
+                                return;
+                } else if ((unsigned char)*p >= 0x80 || *p == '[') {
+                        return;
+                }
+                lo = (unsigned char)*p++;
+                if (p + 1 < end && *p == '-' && p[1] != ']') {
+                        unsigned hi = (unsigned char)p[1];
+                        if (p[1] == '\\' || hi >= 0x80 || hi < lo)
+                                return;
+                        set_add(re->set, lo, hi);
+                        p += 2;
+                } else {
+                        set_add(re->set, lo, lo);
+                }
+        }
+        if (p >= end || *p != ']')
+                return;
+        p++;
+        if (p == end)
+                return; /* "^[a]$": one character; rare, leave it */
+        if (*p == '+' && p + 1 == end) {
+                re->min = 1, re->max = (size_t)-1;
+        } else if (*p == '*' && p + 1 == end) {
+                re->min = 0, re->max = (size_t)-1;
+        } else if (*p == '?' && p + 1 == end) {
+                re->min = 0, re->max = 1;
+        } else if (*p == '{') {
+                p++;
+                if (read_count(&p, end, &re->min))
+                        return;
+                re->max = re->min;
+                if (p < end && *p == ',') {
+                        p++;
+                        re->max = (size_t)-1;
+                        if (p < end && *p != '}' &&
+                            read_count(&p, end, &re->max))
+                                return;
+                }
+                if (p + 1 != end || *p != '}' || re->max < re->min)
+                        return;
+        } else {
+                return;
+        }
+        re->simple = 1;
+}
+
+static int simple_match(const sch_regex_t *re, const char *s, size_t len) {
+        if (len < re->min || len > re->max)
+                return 0;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char ch = (unsigned char)s[i];
+                if (!(re->set[ch >> 3] & (1u << (ch & 7))))
+                        return 0; /* non-ASCII bytes are never in the set */
+        }
+        return 1;
+}
+
 int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
                           char *why, size_t whysize) {
         buf_t b = {0};
@@ -160,6 +269,7 @@ int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
          * gives the same answers, only slower. */
         if (!EVENTS__UNDER_VALGRIND())
                 (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+        simple_parse(re, src, len);
         if (!(re->source = strndup(src, len))) {
                 pcre2_code_free(re->code);
                 re->code = NULL;
@@ -178,15 +288,60 @@ void events__regex_free(sch_regex_t *re) {
         re->source = NULL;
 }
 
+/* PCRE2 allocates through these: from the arena while it lasts (the
+ * general context and the match data fit), then from the heap (the
+ * interpreter's frames, when there is no JIT). */
+static void *arena_malloc(PCRE2_SIZE size, void *data) {
+        sch_matcher_t *m = data;
+        size_t need = (size + 15) & ~(size_t)15;
+
+        if (m->used + need <= sizeof(m->arena.bytes)) {
+                void *p = m->arena.bytes + m->used;
+                m->used += need;
+                return p;
+        }
+        return malloc(size);
+}
+
+static void arena_free(void *p, void *data) {
+        sch_matcher_t *m = data;
+        unsigned char *b = p;
+
+        if (b >= m->arena.bytes && b < m->arena.bytes + sizeof(m->arena.bytes))
+                return;
+        free(p);
+}
+
+void events__matcher_init(sch_matcher_t *m) {
+        m->gc = NULL;
+        m->md = NULL;
+        m->used = 0;
+}
+
+void events__matcher_fini(sch_matcher_t *m) {
+        if (m->md)
+                pcre2_match_data_free(m->md);
+        if (m->gc)
+                pcre2_general_context_free(m->gc);
+        events__matcher_init(m);
+}
+
 int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
-                         pcre2_match_data **mdp) {
+                         sch_matcher_t *m) {
         int rc;
 
-        if (!*mdp && !(*mdp = pcre2_match_data_create(1, NULL)))
-                return -1;
+        if (re->simple)
+                return simple_match(re, s, len);
+        if (!m->md) {
+                if (!m->gc && !(m->gc = pcre2_general_context_create(
+                                        arena_malloc, arena_free, m)))
+                        return -1;
+                if (!(m->md = pcre2_match_data_create(1, m->gc)))
+                        return -1;
+        }
         /* jansson hands out valid UTF-8 only, so PCRE2 need not check. */
         rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
-                         *mdp, NULL);
+                         m->md, NULL);
         if (rc >= 0)
                 return 1;
         return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;

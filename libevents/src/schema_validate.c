@@ -48,7 +48,7 @@ typedef struct vctx_s {
         char *ptr;
         size_t len, cap;
         char buf[256];
-        pcre2_match_data *md;
+        sch_matcher_t matcher;
 } vctx_t;
 
 /* ------------------------------------------------------------ report */
@@ -451,25 +451,35 @@ static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                                       1e-9 * fmax(1.0, fabs(q));
                 }
                 if (!good) {
+                        if (fast(c)) /* no message will be read */
+                                return 0;
                         value_text(n->multiple_of, t, sizeof(t));
                         FAIL("multipleOf", "must be a multiple of %s", t);
                 }
         }
         if ((n->keys & SCH_K_MAXIMUM) && num_cmp(inst, n->maximum) > 0) {
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 value_text(n->maximum, t, sizeof(t));
                 FAIL("maximum", "must be <= %s", t);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
             num_cmp(inst, n->excl_maximum) >= 0) {
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 value_text(n->excl_maximum, t, sizeof(t));
                 FAIL("exclusiveMaximum", "must be < %s", t);
         }
         if ((n->keys & SCH_K_MINIMUM) && num_cmp(inst, n->minimum) < 0) {
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 value_text(n->minimum, t, sizeof(t));
                 FAIL("minimum", "must be >= %s", t);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
             num_cmp(inst, n->excl_minimum) <= 0) {
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 value_text(n->excl_minimum, t, sizeof(t));
                 FAIL("exclusiveMinimum", "must be > %s", t);
         }
@@ -493,7 +503,7 @@ static int v_string(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                              n->min_length, cps);
         }
         if (n->pattern.code &&
-            events__regex_search(&n->pattern, s, len, &c->md) != 1)
+            events__regex_search(&n->pattern, s, len, &c->matcher) != 1)
                 FAIL("pattern", "does not match pattern \"%s\"",
                      n->pattern.source);
         if (n->format != SCH_F_NONE && !events__format_check(n->format, s, len))
@@ -575,6 +585,7 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
 
 static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         size_t size = json_object_size(inst), i, saved;
+        uint64_t seen = 0; /* which props the instance has */
         int ok = 1;
 
         if (n->max_properties >= 0 && size > (size_t)n->max_properties)
@@ -585,10 +596,14 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 FAIL("minProperties",
                      "must have at least %lld properties (has %zu)",
                      n->min_properties, size);
-        for (i = 0; i < n->n_required; i++)
-                if (!json_object_get(inst, n->required[i]))
-                        FAIL("required", "missing required property \"%s\"",
-                             n->required[i]);
+        /* Reporting keeps "required" first; the yes/no path checks it
+         * from the key walk below when it can. */
+        if (!(n->required_by_props && fast(c)))
+                for (i = 0; i < n->n_required; i++)
+                        if (!json_object_get(inst, n->required[i]))
+                                FAIL("required",
+                                     "missing required property \"%s\"",
+                                     n->required[i]);
 
         if (n->n_props || n->n_pprops || n->additional_properties ||
             n->property_names) {
@@ -606,6 +621,7 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                     memcmp(n->props[p].name, key, klen))
                                         continue;
                                 matched = 1;
+                                seen |= (uint64_t)1 << (p & 63);
                                 if (n->props[p].schema->boolean == 0) {
                                         good = 0;
                                         if (fail(c, "properties",
@@ -622,7 +638,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         for (size_t p = 0;
                              p < n->n_pprops && (good || !fast(c)); p++) {
                                 if (events__regex_search(&n->pprops[p].re, key,
-                                                         klen, &c->md) != 1)
+                                                         klen,
+                                                         &c->matcher) != 1)
                                         continue;
                                 matched = 1;
                                 if (!validate(c, n->pprops[p].schema, val))
@@ -666,6 +683,10 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         return 0;
                 }
         }
+        if (n->required_by_props && fast(c))
+                for (i = 0; i < n->n_required; i++)
+                        if (!(seen & (uint64_t)1 << n->required_prop[i]))
+                                return 0;
         for (i = 0; i < n->n_deps; i++) {
                 const sch_dep_t *d = &n->deps[i];
                 if (!json_object_get(inst, d->name))
@@ -697,6 +718,8 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         }
         if (n->types && !(n->types & t)) {
                 char want[96];
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 types_text(n->types, want, sizeof(want));
                 FAIL("type", "must be of type %s, not %s", want,
                      type_name(inst));
@@ -714,6 +737,8 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 }
                 if (!found) {
                         char list[160];
+                        if (fast(c)) /* no message will be read */
+                                return 0;
                         value_text(n->enum_values, list, sizeof(list));
                         FAIL("enum", "must be one of %s", list);
                 }
@@ -721,6 +746,8 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         if ((n->keys & SCH_K_CONST) &&
             !events__json_equal(n->const_value, inst)) {
                 char v[128];
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 value_text(n->const_value, v, sizeof(v));
                 FAIL("const", "must be equal to %s", v);
         }
@@ -812,7 +839,7 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
         c.cap = sizeof(c.buf);
         c.len = 0;
         c.buf[0] = '\0';
-        c.md = NULL;
+        events__matcher_init(&c.matcher);
         if (prefix && *prefix && report) {
                 size_t plen = strlen(prefix);
                 if (!ptr_reserve(&c, plen)) {
@@ -821,8 +848,7 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
                 }
         }
         ok = validate(&c, s->root, instance);
-        if (c.md)
-                pcre2_match_data_free(c.md);
+        events__matcher_fini(&c.matcher);
         if (c.ptr != c.buf)
                 free(c.ptr);
         return ok ? EVENTS_OK : EVENTS_ERR_VALIDATION;
