@@ -15,6 +15,7 @@
  * and, when the set has a loader, documents the loader fetches.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1026,7 +1027,11 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
                 if (json_is_string(v)) {
                         n->types = type_bit(json_string_value(v));
                         if (!n->types) {
-                                fail(c, EVENTS_ERR_SCHEMA, "unknown type");
+                                char text[EVENTS_ERROR_TEXT_LENGTH];
+                                snprintf(text, sizeof(text),
+                                         "unknown type \"%.64s\"",
+                                         json_string_value(v));
+                                fail(c, EVENTS_ERR_SCHEMA, text);
                                 return -1;
                         }
                 } else if (json_is_array(v)) {
