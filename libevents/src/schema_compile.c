@@ -319,6 +319,8 @@ static void node_free(sch_node_t *n) {
                 free(n->deps[i].names);
         }
         free(n->deps);
+        for (size_t i = 0; i < SCH_TX__COUNT; i++)
+                free(n->text[i]);
         free(n->all_of);
         free(n->any_of);
         free(n->one_of);
@@ -638,8 +640,22 @@ static int get_count(cctx_t *c, const json_t *js, const char *key,
         return -1;
 }
 
+/* A schema value as short text for failure messages. */
+static int value_text(cctx_t *c, const json_t *v, char **out, size_t max) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+        if (!s) {
+                fail(c, EVENTS_ERR_NOMEM, "out of memory");
+                return -1;
+        }
+        if (strlen(s) > max)
+                memcpy(s + max - 3, "...", 4);
+        *out = s;
+        return 0;
+}
+
 static int get_number(cctx_t *c, const json_t *js, const char *key,
-                      json_t **out, unsigned bit, sch_node_t *n) {
+                      json_t **out, unsigned bit, int tx, sch_node_t *n) {
         json_t *v = json_object_get(js, key);
         if (!v)
                 return 0;
@@ -657,7 +673,7 @@ static int get_number(cctx_t *c, const json_t *js, const char *key,
         }
         *out = json_incref(v);
         n->keys |= bit;
-        return 0;
+        return value_text(c, v, &n->text[tx], 64);
 }
 
 static unsigned type_bit(const char *t) {
@@ -1067,19 +1083,25 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
                         return -1;
                 }
                 n->enum_values = json_incref((json_t *)v);
+                if (value_text(c, v, &n->text[SCH_TX_ENUM], 160))
+                        return -1;
         }
         if ((v = json_object_get(js, "const"))) {
                 n->const_value = json_incref((json_t *)v);
                 n->keys |= SCH_K_CONST;
+                if (value_text(c, v, &n->text[SCH_TX_CONST], 128))
+                        return -1;
         }
         if (get_number(c, js, "multipleOf", &n->multiple_of, SCH_K_MULTIPLE_OF,
-                       n) ||
-            get_number(c, js, "maximum", &n->maximum, SCH_K_MAXIMUM, n) ||
+                       SCH_TX_MULTIPLE_OF, n) ||
+            get_number(c, js, "maximum", &n->maximum, SCH_K_MAXIMUM,
+                       SCH_TX_MAXIMUM, n) ||
             get_number(c, js, "exclusiveMaximum", &n->excl_maximum,
-                       SCH_K_EXCL_MAXIMUM, n) ||
-            get_number(c, js, "minimum", &n->minimum, SCH_K_MINIMUM, n) ||
+                       SCH_K_EXCL_MAXIMUM, SCH_TX_EXCL_MAXIMUM, n) ||
+            get_number(c, js, "minimum", &n->minimum, SCH_K_MINIMUM,
+                       SCH_TX_MINIMUM, n) ||
             get_number(c, js, "exclusiveMinimum", &n->excl_minimum,
-                       SCH_K_EXCL_MINIMUM, n))
+                       SCH_K_EXCL_MINIMUM, SCH_TX_EXCL_MINIMUM, n))
                 return -1;
         if (get_count(c, js, "maxLength", &n->max_length) ||
             get_count(c, js, "minLength", &n->min_length))

@@ -56,6 +56,20 @@ typedef enum sch_format_e {
 
 typedef struct sch_node_s sch_node_t;
 
+/* Values quoted by failure messages, written once at compile time (also
+ * because jansson's json_dumps() is not documented as safe on a value
+ * other threads read). */
+enum {
+        SCH_TX_MULTIPLE_OF,
+        SCH_TX_MAXIMUM,
+        SCH_TX_EXCL_MAXIMUM,
+        SCH_TX_MINIMUM,
+        SCH_TX_EXCL_MINIMUM,
+        SCH_TX_ENUM,
+        SCH_TX_CONST,
+        SCH_TX__COUNT
+};
+
 typedef struct sch_regex_s {
         pcre2_code *code;
         char *source; /* as written in the schema, for messages */
@@ -138,6 +152,8 @@ struct sch_node_s {
         sch_node_t **all_of, **any_of, **one_of;
         size_t n_all_of, n_any_of, n_one_of;
         sch_node_t *not_;
+
+        char *text[SCH_TX__COUNT];
 };
 
 /* Fetches a document that a "$ref" names but the set does not hold. */

@@ -342,6 +342,12 @@ int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
         /* jansson hands out valid UTF-8 only, so PCRE2 need not check. */
         rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK,
                          m->md, NULL);
+        /* A pattern that backtracks deeply can outgrow the JIT's stack;
+         * the interpreter keeps its frames on the heap and goes on. */
+        if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+                rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0,
+                                 PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, m->md,
+                                 NULL);
         if (rc >= 0)
                 return 1;
         return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;

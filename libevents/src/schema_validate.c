@@ -384,20 +384,6 @@ static void types_text(unsigned types, char *buf, size_t size) {
         }
 }
 
-/* A JSON value as short text for a message. */
-static void value_text(const json_t *v, char *buf, size_t size) {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!s) {
-                snprintf(buf, size, "(value)");
-                return;
-        }
-        if (strlen(s) + 1 > size && size > 4)
-                snprintf(buf, size, "%.*s...", (int)(size - 4), s);
-        else
-                snprintf(buf, size, "%s", s);
-        free(s);
-}
-
 static size_t utf8_length(const char *s, size_t len) {
         size_t n = 0;
         for (size_t i = 0; i < len; i++)
@@ -435,7 +421,6 @@ static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
 /* ---------------------------------------------------------- keywords */
 
 static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        char t[64];
         int ok = 1;
 
         if (n->keys & SCH_K_MULTIPLE_OF) {
@@ -451,37 +436,25 @@ static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                                       1e-9 * fmax(1.0, fabs(q));
                 }
                 if (!good) {
-                        if (fast(c)) /* no message will be read */
-                                return 0;
-                        value_text(n->multiple_of, t, sizeof(t));
-                        FAIL("multipleOf", "must be a multiple of %s", t);
+                        FAIL("multipleOf", "must be a multiple of %s",
+                             n->text[SCH_TX_MULTIPLE_OF]);
                 }
         }
         if ((n->keys & SCH_K_MAXIMUM) && num_cmp(inst, n->maximum) > 0) {
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                value_text(n->maximum, t, sizeof(t));
-                FAIL("maximum", "must be <= %s", t);
+                FAIL("maximum", "must be <= %s", n->text[SCH_TX_MAXIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
             num_cmp(inst, n->excl_maximum) >= 0) {
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                value_text(n->excl_maximum, t, sizeof(t));
-                FAIL("exclusiveMaximum", "must be < %s", t);
+                FAIL("exclusiveMaximum", "must be < %s",
+                     n->text[SCH_TX_EXCL_MAXIMUM]);
         }
         if ((n->keys & SCH_K_MINIMUM) && num_cmp(inst, n->minimum) < 0) {
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                value_text(n->minimum, t, sizeof(t));
-                FAIL("minimum", "must be >= %s", t);
+                FAIL("minimum", "must be >= %s", n->text[SCH_TX_MINIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
             num_cmp(inst, n->excl_minimum) <= 0) {
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                value_text(n->excl_minimum, t, sizeof(t));
-                FAIL("exclusiveMinimum", "must be > %s", t);
+                FAIL("exclusiveMinimum", "must be > %s",
+                     n->text[SCH_TX_EXCL_MINIMUM]);
         }
         return ok;
 }
@@ -735,21 +708,12 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 break;
                         }
                 }
-                if (!found) {
-                        char list[160];
-                        if (fast(c)) /* no message will be read */
-                                return 0;
-                        value_text(n->enum_values, list, sizeof(list));
-                        FAIL("enum", "must be one of %s", list);
-                }
+                if (!found)
+                        FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
         }
         if ((n->keys & SCH_K_CONST) &&
             !events__json_equal(n->const_value, inst)) {
-                char v[128];
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                value_text(n->const_value, v, sizeof(v));
-                FAIL("const", "must be equal to %s", v);
+                FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
         }
         if (t & SCH_T_NUMBER) {
                 if (n->keys & SCH_K_NUMERIC)
