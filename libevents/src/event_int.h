@@ -40,6 +40,25 @@ events_err_t events__json_parse_top(json_t **out, const char *buf, size_t len,
                                     events__json_top_t *top);
 
 /**
+ * The fast path of events__json_parse_top(): a one-pass parser that builds
+ * jansson values directly. It accepts exactly what the slow path accepts
+ * (within depth @p max_depth, at most jansson's own 2048) and builds equal
+ * values, but reports nothing: NULL means "not accepted, ask the slow
+ * path". Exposed for the differential test.
+ */
+json_t *events__json_parse_fast(const char *buf, size_t len, int max_depth,
+                                events__json_top_t *top);
+
+/**
+ * The slow path: the pre-scan, then json_loadb(); fills @p err with the
+ * first error in document order. No size limit check. @p buf not NULL,
+ * @p max_depth > 0.
+ */
+events_err_t events__json_parse_slow(json_t **out, const char *buf, size_t len,
+                                     int max_depth, events_error_t *err,
+                                     events__json_top_t *top);
+
+/**
  * Fill err->line and err->column (1-based; columns count UTF-8 characters)
  * for err->offset in @p buf, and set err->offset. @p err may be NULL.
  */
