@@ -11,8 +11,10 @@
  *   with report  the same with a report, cleared after each event;
  *   parse        events_event_parse() alone, for scale;
  *   parse+valid  parse then validate, what a producer does per line.
- * Prints validations per second and nanoseconds per validation. Uses only
- * the public API. Exit status: 0, or 1 when an event does not validate.
+ * Prints validations per second and nanoseconds per validation, in CPU
+ * time, the best of five interleaved rounds per mode (the machine may be
+ * shared). Uses only the public API. Exit status: 0, or 1 when an event does
+ * not validate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +130,19 @@ int main(int argc, char **argv) {
         b.reg = reg;
         b.report = events_report_new(16);
 
-        printf("%zu sample events, %.1f s per mode\n", b.n, secs);
+        printf("%zu sample events, %.1f s of CPU per mode, best of 5 rounds\n",
+               b.n, secs);
+        /* The machine may be shared: each mode runs in five rounds,
+         * interleaved with the others, and keeps its best. */
+        for (int m = 0; m < 4; m++)
+                rate[m] = 0;
+        for (int round = 0; round < 5; round++)
+                for (int m = 0; m < 4; m++) {
+                        double r = run(&b, m, secs / 5, &errors);
+                        if (r > rate[m])
+                                rate[m] = r;
+                }
         for (int m = 0; m < 4; m++) {
-                rate[m] = run(&b, m, secs, &errors);
                 printf("  %-24s %12.0f /s  %8.0f ns each\n", names[m], rate[m],
                        1e9 / rate[m]);
         }

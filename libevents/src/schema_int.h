@@ -73,11 +73,15 @@ enum {
 typedef struct sch_regex_s {
         pcre2_code *code;
         char *source; /* as written in the schema, for messages */
-        /* "^[set]{min,max}$" over ASCII, the commonest pattern in event
-         * schemas, runs as a byte table instead of a PCRE2 call. */
-        int simple;
-        unsigned char set[32]; /* bit per byte value */
-        size_t min, max;
+        /* Patterns such as "^[A-Z]{2}$" or "^x_[a-z0-9_]{1,64}$", the
+         * commonest in event schemas, run as byte tables instead of a
+         * PCRE2 call: anchored, ASCII, every part a fixed count except
+         * the last. n_seg is 0 for every other pattern. */
+        size_t n_seg;
+        struct sch_seg_s {
+                unsigned char set[32]; /* a bit per byte value */
+                size_t min, max;
+        } seg[8];
 } sch_regex_t;
 
 typedef struct sch_prop_s {

@@ -143,90 +143,135 @@ static int read_count(const char **p, const char *end, size_t *out) {
         return 0;
 }
 
-/* Recognize "^[set]Q$" where set holds ASCII characters, ranges, \d, \w
- * and escaped punctuation, and Q is +, *, ?, {n}, {n,} or {n,m}. Anything
- * else stays with PCRE2. */
-static void simple_parse(sch_regex_t *re, const char *src, size_t len) {
-        const char *p = src, *end = src + len;
+/* Read one atom of a simple pattern into @p set: a literal, an escaped
+ * punctuation character, \\d, \\w, or a [set] of those and ranges.
+ * @returns 0, or -1 when the atom is beyond the simple subset. */
+static int simple_atom(const char **pp, const char *end, unsigned char *set) {
+        const char *p = *pp;
+        int in_class = 0;
 
-        memset(re->set, 0, sizeof(re->set));
-        if (len < 5 || p[0] != '^' || p[1] != '[' || p[2] == '^' ||
-            end[-1] != '$')
-                return;
-        end--; /* the '$' */
-        p += 2;
-        while (p < end && *p != ']') {
+        if (*p == '[') {
+                in_class = 1;
+                if (++p >= end || *p == '^' || *p == ']')
+                        return -1;
+        }
+        do {
                 unsigned lo;
                 if (*p == '\\') {
                         if (++p >= end)
-                                return;
-                        if (*p == 'd') {
-                                set_add(re->set, '0', '9');
-                                p++;
-                                continue;
-                        }
-                        if (*p == 'w') {
-                                set_add(re->set, '0', '9');
-                                set_add(re->set, 'A', 'Z');
-                                set_add(re->set, 'a', 'z');
-                                set_add(re->set, '_', '_');
+                                return -1;
+                        if (*p == 'd' || *p == 'w') {
+                                set_add(set, '0', '9');
+                                if (*p == 'w') {
+                                        set_add(set, 'A', 'Z');
+                                        set_add(set, 'a', 'z');
+                                        set_add(set, '_', '_');
+                                }
                                 p++;
                                 continue;
                         }
                         if (!*p || !strchr(".-_+*?^$()[]{}|/\\", *p))
-                                return;
-                } else if ((unsigned char)*p >= 0x80 || *p == '[') {
-                        return;
+                                return -1;
+                } else if ((unsigned char)*p >= 0x80 || *p == '[' ||
+                           (!in_class && strchr(".^$*+?()]{}|", *p))) {
+                        return -1;
                 }
                 lo = (unsigned char)*p++;
-                if (p + 1 < end && *p == '-' && p[1] != ']') {
+                if (in_class && p + 1 < end && *p == '-' && p[1] != ']') {
                         unsigned hi = (unsigned char)p[1];
                         if (p[1] == '\\' || hi >= 0x80 || hi < lo)
-                                return;
-                        set_add(re->set, lo, hi);
+                                return -1;
+                        set_add(set, lo, hi);
                         p += 2;
                 } else {
-                        set_add(re->set, lo, lo);
+                        set_add(set, lo, lo);
                 }
+        } while (in_class && p < end && *p != ']');
+        if (in_class) {
+                if (p >= end)
+                        return -1;
+                p++; /* the ']' */
         }
-        if (p >= end || *p != ']')
-                return;
-        p++;
-        if (p == end)
-                return; /* "^[a]$": one character; rare, leave it */
-        if (*p == '+' && p + 1 == end) {
-                re->min = 1, re->max = (size_t)-1;
-        } else if (*p == '*' && p + 1 == end) {
-                re->min = 0, re->max = (size_t)-1;
-        } else if (*p == '?' && p + 1 == end) {
-                re->min = 0, re->max = 1;
-        } else if (*p == '{') {
+        *pp = p;
+        return 0;
+}
+
+/* A quantifier after an atom: none, +, *, ?, {n}, {n,}, {n,m}. */
+static int simple_quantifier(const char **pp, const char *end, size_t *min,
+                             size_t *max) {
+        const char *p = *pp;
+
+        *min = *max = 1;
+        if (p < end && (*p == '+' || *p == '*' || *p == '?')) {
+                *min = *p == '+';
+                *max = *p == '?' ? 1 : (size_t)-1;
                 p++;
-                if (read_count(&p, end, &re->min))
-                        return;
-                re->max = re->min;
+        } else if (p < end && *p == '{') {
+                p++;
+                if (read_count(&p, end, min))
+                        return -1;
+                *max = *min;
                 if (p < end && *p == ',') {
                         p++;
-                        re->max = (size_t)-1;
-                        if (p < end && *p != '}' &&
-                            read_count(&p, end, &re->max))
-                                return;
+                        *max = (size_t)-1;
+                        if (p < end && *p != '}' && read_count(&p, end, max))
+                                return -1;
                 }
-                if (p + 1 != end || *p != '}' || re->max < re->min)
-                        return;
-        } else {
-                return;
+                if (p >= end || *p != '}' || *max < *min)
+                        return -1;
+                p++;
         }
-        re->simple = 1;
+        if (p < end && strchr("+*?{", *p))
+                return -1; /* lazy or possessive: leave it to PCRE2 */
+        *pp = p;
+        return 0;
+}
+
+static void simple_parse(sch_regex_t *re, const char *src, size_t len) {
+        const char *p = src, *end = src + len;
+        size_t n = 0;
+
+        re->n_seg = 0;
+        if (len < 3 || p[0] != '^' || end[-1] != '$' ||
+            (len >= 2 && end[-2] == '\\'))
+                return;
+        p++;
+        end--;
+        while (p < end) {
+                struct sch_seg_s *g;
+                if (n == sizeof(re->seg) / sizeof(re->seg[0]))
+                        return;
+                g = &re->seg[n];
+                memset(g->set, 0, sizeof(g->set));
+                if (simple_atom(&p, end, g->set) ||
+                    simple_quantifier(&p, end, &g->min, &g->max))
+                        return;
+                /* only the last part may vary in length */
+                if (n > 0 && re->seg[n - 1].min != re->seg[n - 1].max)
+                        return;
+                n++;
+        }
+        re->n_seg = n;
 }
 
 static int simple_match(const sch_regex_t *re, const char *s, size_t len) {
-        if (len < re->min || len > re->max)
+        const struct sch_seg_s *last = &re->seg[re->n_seg - 1];
+        size_t pos = 0, i, g;
+
+        for (g = 0; g + 1 < re->n_seg; g++)
+                pos += re->seg[g].min;
+        if (len < pos + last->min || len - pos > last->max)
                 return 0;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char ch = (unsigned char)s[i];
-                if (!(re->set[ch >> 3] & (1u << (ch & 7))))
-                        return 0; /* non-ASCII bytes are never in the set */
+        pos = 0;
+        for (g = 0; g < re->n_seg; g++) {
+                const struct sch_seg_s *sg = &re->seg[g];
+                size_t count = g + 1 < re->n_seg ? sg->min : len - pos;
+                for (i = 0; i < count; i++, pos++) {
+                        unsigned char ch = (unsigned char)s[pos];
+                        /* non-ASCII bytes are in no set */
+                        if (!(sg->set[ch >> 3] & (1u << (ch & 7))))
+                                return 0;
+                }
         }
         return 1;
 }
@@ -330,7 +375,7 @@ int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
                          sch_matcher_t *m) {
         int rc;
 
-        if (re->simple)
+        if (re->n_seg)
                 return simple_match(re, s, len);
         if (!m->md) {
                 if (!m->gc && !(m->gc = pcre2_general_context_create(
