@@ -40,14 +40,24 @@ struct events_report_s {
         failure_t *f;
 };
 
+/* One step of the path from the root to the value being validated: an
+ * object key (borrowed from the instance) or, with key NULL, an index. */
+typedef struct step_s {
+        const char *key;
+        size_t n; /* the key's length, or the index */
+} step_t;
+
 typedef struct vctx_s {
         events_report_t *report;
         int mute;
         int stop;
         int depth;
-        char *ptr;
-        size_t len, cap;
-        char buf[256];
+        /* The path is kept as steps and written out as a JSON pointer
+         * only when a failure is recorded: valid events pay for no text. */
+        const char *prefix;
+        step_t *path;
+        size_t n_path, cap_path;
+        step_t inline_path[32];
         sch_matcher_t matcher;
 } vctx_t;
 
@@ -129,6 +139,8 @@ char *events_report_format(const events_report_t *r, char *buf, size_t size) {
 
 /* ----------------------------------------------------------- helpers */
 
+static char *pointer_text(const vctx_t *c);
+
 /* Record a failure. @returns 1 when validation should stop now: muted,
  * no report (a yes/no question), or the report is full. */
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...)
@@ -150,7 +162,7 @@ static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         f = &r->f[r->count];
-        f->pointer = strndup(c->ptr, c->len);
+        f->pointer = pointer_text(c);
         f->message = strdup(msg);
         f->keyword = keyword;
         if (!f->pointer || !f->message) {
@@ -198,60 +210,75 @@ static int fast(const vctx_t *c) {
         return c->mute || !c->report || c->stop;
 }
 
-static int ptr_reserve(vctx_t *c, size_t more) {
-        if (c->len + more + 1 <= c->cap)
-                return 0;
-        {
-                size_t cap = c->cap * 2;
-                char *p;
-                while (cap < c->len + more + 1)
-                        cap *= 2;
-                if (c->ptr == c->buf) {
-                        if (!(p = malloc(cap)))
-                                return -1;
-                        memcpy(p, c->buf, c->len);
-                } else if (!(p = realloc(c->ptr, cap))) {
-                        return -1;
+static void push(vctx_t *c, const char *key, size_t n) {
+        if (c->n_path == c->cap_path) {
+                size_t cap = c->cap_path * 2;
+                step_t *p;
+                if (c->path == c->inline_path) {
+                        if (!(p = malloc(cap * sizeof(*p))))
+                                return; /* the pointer loses a step */
+                        memcpy(p, c->inline_path, sizeof(c->inline_path));
+                } else if (!(p = realloc(c->path, cap * sizeof(*p)))) {
+                        return;
                 }
-                c->ptr = p;
-                c->cap = cap;
+                c->path = p;
+                c->cap_path = cap;
         }
-        return 0;
+        c->path[c->n_path].key = key;
+        c->path[c->n_path].n = n;
+        c->n_path++;
 }
 
-/* Append "/key" (escaped per RFC 6901) to the pointer; only when a report
- * will read it. @returns the length to restore. */
+/* Step into an object member, only when a report may need the pointer.
+ * @returns what pop() restores. */
 static size_t push_key(vctx_t *c, const char *key, size_t klen) {
-        size_t saved = c->len;
-        if (!c->report)
-                return saved;
-        if (ptr_reserve(c, 2 * klen + 1))
-                return saved;
-        c->ptr[c->len++] = '/';
-        for (size_t i = 0; i < klen; i++) {
-                if (key[i] == '~' || key[i] == '/') {
-                        c->ptr[c->len++] = '~';
-                        c->ptr[c->len++] = key[i] == '~' ? '0' : '1';
-                } else {
-                        c->ptr[c->len++] = key[i];
-                }
-        }
-        c->ptr[c->len] = '\0';
+        size_t saved = c->n_path;
+        if (c->report)
+                push(c, key, klen);
         return saved;
 }
 
 static size_t push_index(vctx_t *c, size_t i) {
-        char idx[24];
-        if (!c->report)
-                return c->len;
-        snprintf(idx, sizeof(idx), "%zu", i);
-        return push_key(c, idx, strlen(idx));
+        size_t saved = c->n_path;
+        if (c->report)
+                push(c, NULL, i);
+        return saved;
 }
 
 static void pop(vctx_t *c, size_t saved) {
-        c->len = saved;
-        if (c->cap)
-                c->ptr[saved] = '\0';
+        c->n_path = saved;
+}
+
+/* The JSON pointer (RFC 6901) of the current path; malloc'd. */
+static char *pointer_text(const vctx_t *c) {
+        size_t len = strlen(c->prefix), i, k;
+        char *out, *w;
+
+        for (i = 0; i < c->n_path; i++)
+                len += 1 + (c->path[i].key ? 2 * c->path[i].n : 20);
+        if (!(out = malloc(len + 1)))
+                return NULL;
+        w = out;
+        memcpy(w, c->prefix, strlen(c->prefix));
+        w += strlen(c->prefix);
+        for (i = 0; i < c->n_path; i++) {
+                const step_t *st = &c->path[i];
+                *w++ = '/';
+                if (!st->key) {
+                        w += sprintf(w, "%zu", st->n);
+                        continue;
+                }
+                for (k = 0; k < st->n; k++) {
+                        if (st->key[k] == '~' || st->key[k] == '/') {
+                                *w++ = '~';
+                                *w++ = st->key[k] == '~' ? '0' : '1';
+                        } else {
+                                *w++ = st->key[k];
+                        }
+                }
+        }
+        *w = '\0';
+        return out;
 }
 
 static long double num_value(const json_t *v) {
@@ -799,22 +826,15 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
                 return EVENTS_ERR_INVALID_ARG;
         c.report = report;
         c.mute = c.stop = c.depth = 0;
-        c.ptr = c.buf;
-        c.cap = sizeof(c.buf);
-        c.len = 0;
-        c.buf[0] = '\0';
+        c.prefix = prefix ? prefix : "";
+        c.path = c.inline_path;
+        c.n_path = 0;
+        c.cap_path = sizeof(c.inline_path) / sizeof(c.inline_path[0]);
         events__matcher_init(&c.matcher);
-        if (prefix && *prefix && report) {
-                size_t plen = strlen(prefix);
-                if (!ptr_reserve(&c, plen)) {
-                        memcpy(c.ptr, prefix, plen + 1);
-                        c.len = plen;
-                }
-        }
         ok = validate(&c, s->root, instance);
         events__matcher_fini(&c.matcher);
-        if (c.ptr != c.buf)
-                free(c.ptr);
+        if (c.path != c.inline_path)
+                free(c.path);
         return ok ? EVENTS_OK : EVENTS_ERR_VALIDATION;
 }
 
