@@ -9,7 +9,9 @@
  * the keyword that failed and a readable message. Inside "anyOf", "oneOf",
  * "not", "if", "contains" and "propertyNames" the failures of the
  * subschemas are expected and say nothing on their own; they are muted and
- * the keyword reports one summary failure instead.
+ * the keyword reports one summary failure instead, to which "anyOf",
+ * "oneOf" and "propertyNames" add the first reason of each subschema
+ * (found by validating the subschemas again, on the failure path only).
  *
  * Everything a validation changes lives in its own context on the stack
  * (and the caller's report), so any number of threads may validate with
@@ -429,6 +431,43 @@ static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         return ok;
 }
 
+/* Why each of @p n schemas rejects @p inst, for a summary failure: the
+ * first failure of each, "[i] MESSAGE" or "[i] /RELATIVE/POINTER: MESSAGE"
+ * (without "[i] " when @p n is 1). Runs only when a failure is about to
+ * be recorded, so the valid path never pays for it. */
+static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
+                    const json_t *inst, char *buf, size_t size) {
+        events_report_t *saved = c->report, *tmp = events_report_new(1);
+        int saved_stop = c->stop;
+        char *here = pointer_text(c);
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; tmp && here && i < n && used < size; i++) {
+                const char *p, *rel;
+                events_report_clear(tmp);
+                c->report = tmp;
+                c->stop = 0;
+                validate(c, nodes[i], inst);
+                if (!tmp->count)
+                        continue;
+                p = tmp->f[0].pointer;
+                rel = strncmp(p, here, strlen(here)) ? p : p + strlen(here);
+                if (n > 1)
+                        used += (size_t)snprintf(buf + used, size - used,
+                                                 "%s[%zu] ", used ? "; " : "",
+                                                 i);
+                if (used < size)
+                        used += (size_t)snprintf(
+                                buf + used, size - used, "%s%s%s", rel,
+                                *rel ? ": " : "", tmp->f[0].message);
+        }
+        c->report = saved;
+        c->stop = saved_stop;
+        free(here);
+        events_report_destroy(tmp);
+}
+
 #define FAIL(...)                                                              \
         do {                                                                   \
                 ok = 0;                                                        \
@@ -664,14 +703,19 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 json_t *name = json_stringn_nocheck(key, klen);
                                 int named = name &&
                                             test(c, n->property_names, name);
+                                char why[400] = "";
+                                if (!named && name && !fast(c))
+                                        reasons(c, &n->property_names, 1, name,
+                                                why, sizeof(why));
                                 json_decref(name);
                                 if (!named) {
                                         good = 0;
                                         if (fail(c, "propertyNames",
                                                  "property name \"%s\" does "
                                                  "not match the "
-                                                 "\"propertyNames\" schema",
-                                                 key))
+                                                 "\"propertyNames\" schema "
+                                                 "(%s)",
+                                                 key, why))
                                                 goto stop;
                                 }
                         }
@@ -767,9 +811,17 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 int found = 0;
                 for (i = 0; i < n->n_any_of && !found; i++)
                         found = test(c, n->any_of[i], inst);
-                if (!found)
+                if (!found) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->any_of, n->n_any_of, inst, why,
+                                sizeof(why));
                         FAIL("anyOf",
-                             "must match at least one schema in \"anyOf\"");
+                             "must match at least one schema in \"anyOf\" "
+                             "(%s)",
+                             why);
+                }
         }
         if (n->one_of) {
                 size_t first = 0, matches = 0;
@@ -781,11 +833,17 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                         break;
                         }
                 }
-                if (matches == 0)
+                if (matches == 0) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->one_of, n->n_one_of, inst, why,
+                                sizeof(why));
                         FAIL("oneOf",
                              "must match exactly one schema in \"oneOf\" "
-                             "(matches none)");
-                else if (matches > 1)
+                             "(matches none: %s)",
+                             why);
+                } else if (matches > 1)
                         FAIL("oneOf",
                              "must match exactly one schema in \"oneOf\" "
                              "(matches %zu and %zu)",

@@ -118,8 +118,9 @@ static void test_events_registry_validate_pointers_into_envelope(void **state) {
                       "\"x_geo\":\"FR\",\"geo\":\"FR\"}}",
                       EVENTS_ERR_VALIDATION),
                 "/data/user_id: must be >= 1; /data/ip: must match at least "
-                "one schema in \"anyOf\"; /data/geo: property \"geo\" is not "
-                "allowed");
+                "one schema in \"anyOf\" ([0] does not match format "
+                "\"ipv4\"; [1] does not match format \"ipv6\"); /data/geo: "
+                "property \"geo\" is not allowed");
         /* if/then: an administrator's deletion names the administrator */
         assert_string_equal(
                 check(r,
