@@ -1024,6 +1024,23 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
         if ((v = json_object_get(js, "not")) &&
             !(n->not_ = compile_at(c, v, "not", base)))
                 return -1;
+        /* Definitions are compiled even when nothing refers to them yet,
+         * so that a mistake in one shows when the file is loaded. */
+        if ((v = json_object_get(js, "definitions"))) {
+                const char *key;
+                const json_t *d;
+                size_t saved = loc_push(c, "definitions");
+                if (!json_is_object(v)) {
+                        fail(c, EVENTS_ERR_SCHEMA,
+                             "must be an object of schemas");
+                        return -1;
+                }
+                json_object_foreach((json_t *)v, key, d) {
+                        if (!compile_at(c, d, key, base))
+                                return -1;
+                }
+                loc_pop(c, saved);
+        }
         return 0;
 }
 

@@ -247,6 +247,16 @@ static void test_events_registry_load_dir_bad_files(void **state) {
         assert_string_equal(err.text, "b.json: unresolvable reference "
                                       "\"_missing.json#/x\"");
 
+        /* a definition nothing refers to yet is checked all the same */
+        write_file(dir, "b.json", "{}");
+        write_file(dir, "_defs.json",
+                   "{\"definitions\":{\"x\":{\"type\":\"nope\"}}}");
+        assert_int_equal(events_registry_load_dir(r, dir, &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.text, "_defs.json: unknown type \"nope\"");
+        assert_string_equal(err.pointer, "/definitions/x/type");
+        write_file(dir, "_defs.json", "{\"definitions\":{}}");
+
         /* a file name that is no event type */
         write_file(dir, "b.json", "{}");
         write_file(dir, "c d.json", "{}");
