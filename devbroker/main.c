@@ -162,6 +162,22 @@ static int control_listen(const char *path) {
                 fprintf(stderr, "%s: socket: %s\n", progname, strerror(errno));
                 return -1;
         }
+        /* A socket left by a devbroker that was killed answers nothing:
+         * remove it. One that answers belongs to a running devbroker. */
+        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+                fprintf(stderr, "%s: control socket %s is in use\n", progname,
+                        path);
+                close(fd);
+                return -1;
+        }
+        if (errno == ECONNREFUSED)
+                unlink(path);
+        close(fd);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                fprintf(stderr, "%s: socket: %s\n", progname, strerror(errno));
+                return -1;
+        }
         if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
             listen(fd, 16) < 0) {
                 fprintf(stderr, "%s: control socket %s: %s\n", progname, path,
