@@ -80,8 +80,8 @@ static void usage(FILE *fp) {
                 "  -h, --help                 show this help and exit\n"
                 "  -V, --version              show the version and exit\n"
                 "\n"
-                "Topics that clients ask for and that do not exist are "
-                "created with 4\n"
+                "A missing topic that a client may auto-create (producers "
+                "may) gets 4\n"
                 "partitions. Exit status: 0 after SIGINT/SIGTERM, 64 on bad "
                 "usage, 69 when\n"
                 "the cluster cannot start, 71 on a system error.\n",
