@@ -118,8 +118,9 @@ static void test_events_registry_validate_pointers_into_envelope(void **state) {
                       "\"x_geo\":\"FR\",\"geo\":\"FR\"}}",
                       EVENTS_ERR_VALIDATION),
                 "/data/user_id: must be >= 1; /data/ip: must match at least "
-                "one schema in \"anyOf\"; /data/geo: property \"geo\" is not "
-                "allowed");
+                "one schema in \"anyOf\" ([0] does not match format "
+                "\"ipv4\"; [1] does not match format \"ipv6\"); /data/geo: "
+                "property \"geo\" is not allowed");
         /* if/then: an administrator's deletion names the administrator */
         assert_string_equal(
                 check(r,
@@ -245,6 +246,16 @@ static void test_events_registry_load_dir_bad_files(void **state) {
                          EVENTS_ERR_SCHEMA);
         assert_string_equal(err.text, "b.json: unresolvable reference "
                                       "\"_missing.json#/x\"");
+
+        /* a definition nothing refers to yet is checked all the same */
+        write_file(dir, "b.json", "{}");
+        write_file(dir, "_defs.json",
+                   "{\"definitions\":{\"x\":{\"type\":\"nope\"}}}");
+        assert_int_equal(events_registry_load_dir(r, dir, &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.text, "_defs.json: unknown type \"nope\"");
+        assert_string_equal(err.pointer, "/definitions/x/type");
+        write_file(dir, "_defs.json", "{\"definitions\":{}}");
 
         /* a file name that is no event type */
         write_file(dir, "b.json", "{}");

@@ -318,6 +318,32 @@ static void test_events_schema_validate_appends(void **state) {
         events_schema_destroy(s);
 }
 
+static void test_events_schema_validate_deep_pointer(void **state) {
+        events_schema_t *s =
+                compile_text("{\"properties\":{\"a/b\":{\"$ref\":\"#\"},"
+                             "\"v\":{\"type\":\"string\"}}}");
+        events_report_t *r = events_report_new(4);
+        json_t *root = json_object(), *cur = root;
+        char want[1024] = "";
+
+        /* 100 levels: deeper than the path kept on the stack */
+        for (int i = 0; i < 100; i++) {
+                json_t *next = json_object();
+                json_object_set_new(cur, "a/b", next);
+                cur = next;
+                strcat(want, "/a~1b");
+        }
+        json_object_set_new(cur, "v", json_integer(1));
+        strcat(want, "/v");
+        assert_int_equal(events_schema_validate(s, root, r),
+                         EVENTS_ERR_VALIDATION);
+        assert_int_equal(events_report_count(r), 1);
+        assert_string_equal(events_report_pointer(r, 0), want);
+        json_decref(root);
+        events_report_destroy(r);
+        events_schema_destroy(s);
+}
+
 typedef struct worker_s {
         const events_schema_t *s;
         json_t *good, *bad;
@@ -426,6 +452,7 @@ int main(void) {
                 cmocka_unit_test(test_events_report_default_limit),
                 cmocka_unit_test(test_events_report_format_edges),
                 cmocka_unit_test(test_events_schema_validate_appends),
+                cmocka_unit_test(test_events_schema_validate_deep_pointer),
                 cmocka_unit_test(test_events_schema_validate_threads),
                 cmocka_unit_test(test_events__uri_resolve_rfc3986),
         };

@@ -134,7 +134,10 @@ EVENTS_API void events_registry_destroy(events_registry_t *r);
  *        "$id" declared anywhere in the registry is found too. Files are
  *        added to what the registry already holds (a file replaces the
  *        schema of the same name); everything is compiled before anything
- *        is used, and on any failure the registry is left as it was.
+ *        is used (every "definitions" entry included, referred to or
+ *        not), and on any failure the registry is left as it was. The
+ *        compiled schemas a load replaces stay in memory until the
+ *        registry is destroyed; to reload often, build a new registry.
  * @param err may be NULL; its text starts with the file's name, its
  *            pointer names the place in the schema (or line and column
  *            for a JSON syntax error).
