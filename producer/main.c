@@ -609,8 +609,10 @@ static int next_line(struct app *a, struct reader *r, const char **linep,
                 {
                         struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
 
-                        if (poll(&pfd, 1, 0) == 0)
+                        if (poll(&pfd, 1, 0) == 0) {
                                 events_producer_poll(a->p, 0);
+                                show_progress(a, 0);
+                        }
                 }
                 n = read(r->fd, r->buf + r->end, r->cap - r->end);
                 if (n < 0) {
