@@ -67,66 +67,76 @@ struct app {
 };
 
 static void usage(FILE *fp) {
-        fprintf(
-            fp,
-            "Usage: " PROG " -b BROKERS -t TOPIC [options] [FILE...]\n"
-            "Publish NDJSON events to a Kafka topic, one event per line, from\n"
-            "the FILEs or from stdin ('-' is stdin).\n"
-            "\n"
-            "Kafka:\n"
-            "  -b, --brokers LIST       bootstrap brokers (default: "
-            "$EVENTS_BROKERS)\n"
-            "  -t, --topic TOPIC        the topic to produce to\n"
-            "  -X, --property KEY=VAL   set a librdkafka property (repeatable)\n"
-            "  -F, --config-file FILE   read librdkafka properties from FILE\n"
-            "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
-            "      --rate N             at most N events per second\n"
-            "      --workers N          threads that parse and validate "
-            "(default:\n"
-            "                           one per CPU but one, at most 4)\n"
-            "      --flush-timeout MS   on SIGINT/SIGTERM, how long to wait "
-            "for\n"
-            "                           deliveries before giving up (default "
-            "10000)\n"
-            "\n"
-            "Events:\n"
-            "      --type TYPE          lines are bare data objects; wrap each "
-            "in an\n"
-            "                           envelope of type TYPE\n"
-            "  -k, --key PATH           partition key path (default "
-            "data.user_id;\n"
-            "                           '' for no key)\n"
-            "      --restamp            replace timestamps already in the "
-            "input\n"
-            "      --schemas DIR        JSON Schemas to validate against\n"
-            "                           (default %s)\n"
-            "      --no-validate        check the envelope only, no schemas\n"
-            "      --allow-unknown-types  accept types that have no schema\n"
-            "\n"
-            "Outcomes:\n"
-            "      --reject-file F      write rejected lines verbatim to F, "
-            "and why\n"
-            "                           to F.reasons (one JSON line each)\n"
-            "      --receipts F         write one JSON line per input line "
-            "to F\n"
-            "      --max-errors N       give up after N rejected lines "
-            "(default 0:\n"
-            "                           never)\n"
-            "      --progress           show a live count (on a terminal)\n"
-            "      --dry-run            validate and print the envelopes; no "
-            "Kafka\n"
-            "  -h, --help               show this help and exit\n"
-            "  -V, --version            show the version and exit\n"
-            "\n"
-            "Exit status: 0 every line delivered; 64 bad usage; 65 some "
-            "lines\n"
-            "rejected, the rest delivered; 66 an input file is missing; 69 a\n"
-            "delivery failed for good; 74 an output could not be written; "
-            "75 a\n"
-            "delivery failed for now (broker unreachable, timed out, "
-            "interrupted);\n"
-            "78 bad configuration; 70 internal error.\n",
-            events_schemas_default_dir());
+        fprintf(fp,
+                "Usage: " PROG " -b BROKERS -t TOPIC [options] [FILE...]\n"
+                "Publish NDJSON events to a Kafka topic, one event per line, "
+                "from\n"
+                "the FILEs or from stdin ('-' is stdin).\n"
+                "\n"
+                "Kafka:\n"
+                "  -b, --brokers LIST       bootstrap brokers (default: "
+                "$EVENTS_BROKERS)\n"
+                "  -t, --topic TOPIC        the topic to produce to\n"
+                "  -X, --property KEY=VAL   set a librdkafka property "
+                "(repeatable)\n"
+                "  -F, --config-file FILE   read librdkafka properties from "
+                "FILE\n"
+                "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
+                "      --rate N             at most N events per second\n"
+                "      --workers N          threads that parse and validate "
+                "(default:\n"
+                "                           one per CPU but one, at most 4)\n"
+                "      --flush-timeout MS   on SIGINT/SIGTERM, how long to "
+                "wait "
+                "for\n"
+                "                           deliveries before giving up "
+                "(default "
+                "10000)\n"
+                "\n"
+                "Events:\n"
+                "      --type TYPE          lines are bare data objects; wrap "
+                "each "
+                "in an\n"
+                "                           envelope of type TYPE\n"
+                "  -k, --key PATH           partition key path (default "
+                "data.user_id;\n"
+                "                           '' for no key)\n"
+                "      --restamp            replace timestamps already in the "
+                "input\n"
+                "      --schemas DIR        JSON Schemas to validate against\n"
+                "                           (default %s)\n"
+                "      --no-validate        check the envelope only, no "
+                "schemas\n"
+                "      --allow-unknown-types  accept types that have no "
+                "schema\n"
+                "\n"
+                "Outcomes:\n"
+                "      --reject-file F      write rejected lines verbatim to "
+                "F, "
+                "and why\n"
+                "                           to F.reasons (one JSON line each)\n"
+                "      --receipts F         write one JSON line per input line "
+                "to F\n"
+                "      --max-errors N       give up after N rejected lines "
+                "(default 0:\n"
+                "                           never)\n"
+                "      --progress           show a live count (on a terminal)\n"
+                "      --dry-run            validate and print the envelopes; "
+                "no "
+                "Kafka\n"
+                "  -h, --help               show this help and exit\n"
+                "  -V, --version            show the version and exit\n"
+                "\n"
+                "Exit status: 0 every line delivered; 64 bad usage; 65 some "
+                "lines\n"
+                "rejected, the rest delivered; 66 an input file is missing; 69 "
+                "a\n"
+                "delivery failed for good; 74 an output could not be written; "
+                "75 a\n"
+                "delivery failed for now (broker unreachable, timed out, "
+                "interrupted);\n"
+                "78 bad configuration; 70 internal error.\n",
+                events_schemas_default_dir());
 }
 
 static int64_t mono_us(void) {
@@ -213,7 +223,8 @@ static void on_receipt(const events_receipt_t *r, void *opaque) {
         uint64_t id = events_receipt_line(r);
         events_outcome_t oc = events_receipt_outcome(r);
         const events_error_t *e = events_receipt_error(r);
-        char at[512], why[EVENTS_ERROR_TEXT_LENGTH + EVENTS_ERROR_POINTER_LENGTH + 16];
+        char at[512], why[EVENTS_ERROR_TEXT_LENGTH +
+                          EVENTS_ERROR_POINTER_LENGTH + 16];
         const char *bytes;
         size_t len;
 
@@ -231,8 +242,9 @@ static void on_receipt(const events_receipt_t *r, void *opaque) {
                                 a->write_error = 1;
                         a->reject_lines++;
                         json_where(a->reasons, a, id);
-                        fprintf(a->reasons, ",\"reject_line\":%" PRIu64
-                                            ",\"error\":\"%s\",\"reason\":",
+                        fprintf(a->reasons,
+                                ",\"reject_line\":%" PRIu64
+                                ",\"error\":\"%s\",\"reason\":",
                                 a->reject_lines, events_err2name(e->code));
                         json_str(a->reasons, why);
                         fputs("}\n", a->reasons);
@@ -243,7 +255,7 @@ static void on_receipt(const events_receipt_t *r, void *opaque) {
                                 why);
                 else if (a->failed_shown == MAX_FAILURES_SHOWN + 1)
                         fprintf(stderr, PROG ": (further undelivered lines "
-                                        "are counted, not shown)\n");
+                                             "are counted, not shown)\n");
         } else if (oc == EVENTS_OUTCOME_DELIVERED && a->dry_run) {
                 bytes = events_receipt_message(r, &len);
                 fwrite(bytes, 1, len, stdout);
@@ -255,8 +267,9 @@ static void on_receipt(const events_receipt_t *r, void *opaque) {
                 json_where(fp, a, id);
                 fprintf(fp, ",\"status\":\"%s\"", events_outcome_name(oc));
                 if (oc == EVENTS_OUTCOME_DELIVERED) {
-                        fprintf(fp, ",\"partition\":%" PRId32
-                                    ",\"offset\":%" PRId64,
+                        fprintf(fp,
+                                ",\"partition\":%" PRId32
+                                ",\"offset\":%" PRId64,
                                 events_receipt_partition(r),
                                 events_receipt_offset(r));
                 } else if (oc == EVENTS_OUTCOME_REJECTED ||
@@ -344,28 +357,28 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"brokers", required_argument, NULL, 'b'},
-    {"topic", required_argument, NULL, 't'},
-    {"property", required_argument, NULL, 'X'},
-    {"config-file", required_argument, NULL, 'F'},
-    {"compression", required_argument, NULL, 'z'},
-    {"key", required_argument, NULL, 'k'},
-    {"type", required_argument, NULL, OPT_TYPE},
-    {"schemas", required_argument, NULL, OPT_SCHEMAS},
-    {"no-validate", no_argument, NULL, OPT_NO_VALIDATE},
-    {"allow-unknown-types", no_argument, NULL, OPT_ALLOW_UNKNOWN},
-    {"restamp", no_argument, NULL, OPT_RESTAMP},
-    {"reject-file", required_argument, NULL, OPT_REJECT_FILE},
-    {"receipts", required_argument, NULL, OPT_RECEIPTS},
-    {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
-    {"workers", required_argument, NULL, OPT_WORKERS},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"property", required_argument, NULL, 'X'},
+        {"config-file", required_argument, NULL, 'F'},
+        {"compression", required_argument, NULL, 'z'},
+        {"key", required_argument, NULL, 'k'},
+        {"type", required_argument, NULL, OPT_TYPE},
+        {"schemas", required_argument, NULL, OPT_SCHEMAS},
+        {"no-validate", no_argument, NULL, OPT_NO_VALIDATE},
+        {"allow-unknown-types", no_argument, NULL, OPT_ALLOW_UNKNOWN},
+        {"restamp", no_argument, NULL, OPT_RESTAMP},
+        {"reject-file", required_argument, NULL, OPT_REJECT_FILE},
+        {"receipts", required_argument, NULL, OPT_RECEIPTS},
+        {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
 };
 
 /* -X and -F in the order given, applied after the defaults. */
@@ -534,8 +547,7 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
          * header (~450 bytes all told), and librdkafka's default of 100000
          * of them alone would pass 40 MB. 50000 still keeps several full
          * batches per partition in flight. */
-        events_kafka_conf_set(conf, "queue.buffering.max.messages=50000",
-                              NULL);
+        events_kafka_conf_set(conf, "queue.buffering.max.messages=50000", NULL);
         snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
         rc = events_kafka_conf_set(conf, kv, &err);
         if (!rc && o->compression) {
@@ -545,9 +557,10 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
         }
         for (size_t i = 0; !rc && i < o->nconfs; i++)
                 rc = o->confs[i].opt == 'X'
-                         ? events_kafka_conf_set(conf, o->confs[i].val, &err)
-                         : events_kafka_conf_set_file(conf, o->confs[i].val,
-                                                      &err);
+                             ? events_kafka_conf_set(conf, o->confs[i].val,
+                                                     &err)
+                             : events_kafka_conf_set_file(conf, o->confs[i].val,
+                                                          &err);
         if (rc) {
                 fprintf(stderr, PROG ": configuration: %s\n", err.text);
                 rd_kafka_conf_destroy(conf);
@@ -653,8 +666,8 @@ static int read_all(struct app *a, char **files, int nfiles) {
                 r.start = r.end = 0;
                 r.eof = 0;
                 a->srcs[a->nsrcs].name = strcmp(name, "-") ? name
-                                         : a->named_files ? "(stdin)"
-                                                          : NULL;
+                                         : a->named_files  ? "(stdin)"
+                                                           : NULL;
                 a->srcs[a->nsrcs++].first = id + 1;
                 while ((got = next_line(a, &r, &line, &len)) == 1) {
                         events_producer_submit(a->p, line, len, ++id, NULL);
@@ -723,7 +736,7 @@ int main(int argc, char **argv) {
         }
         if (!o.no_validate) {
                 const char *dir =
-                    o.schemas ? o.schemas : events_schemas_default_dir();
+                        o.schemas ? o.schemas : events_schemas_default_dir();
 
                 if (events_registry_new(&reg)) {
                         rc = EX_OSERR;
@@ -738,7 +751,7 @@ int main(int argc, char **argv) {
                 }
                 if (o.allow_unknown)
                         events_registry_set_unknown_type(
-                            reg, EVENTS_UNKNOWN_TYPE_ALLOW);
+                                reg, EVENTS_UNKNOWN_TYPE_ALLOW);
         }
         if (!o.dry_run && (rc = build_conf(&o, &conf)) != EX_OK)
                 goto out;
@@ -829,15 +842,17 @@ int main(int argc, char **argv) {
         if (a.progress)
                 fputs("\r\033[K", stderr);
         if (signals_seen)
-                fprintf(stderr, PROG ": %s: stopped reading after %" PRIu64
-                                     " lines; %" PRIu64 " not delivered\n",
+                fprintf(stderr,
+                        PROG ": %s: stopped reading after %" PRIu64
+                             " lines; %" PRIu64 " not delivered\n",
                         strsignal(last_signal), c.read, c.failed);
         fprintf(stderr,
                 PROG ": %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64
                      " rejected, %" PRIu64 " failed, %" PRIu64
                      " skipped (blank) in %.3f s, %.0f events/s\n",
-                c.read, c.delivered, o.dry_run ? "valid (dry run)" : "delivered",
-                c.rejected, c.failed, c.skipped, secs,
+                c.read, c.delivered,
+                o.dry_run ? "valid (dry run)" : "delivered", c.rejected,
+                c.failed, c.skipped, secs,
                 secs > 0 ? (double)c.delivered / secs : 0.0);
 
         if (close_out(a.reject, a.reject_path) ||

@@ -91,16 +91,16 @@ struct events_producer_s {
         int fatal;
         char fatal_reason[256];
         events_producer_counts_t c;
-        shaper_t shaper; /* for lines shaped on the driving thread */
-        shaped_t one;    /* the line being submitted, without workers */
+        shaper_t shaper;   /* for lines shaped on the driving thread */
+        shaped_t one;      /* the line being submitted, without workers */
         events_error_t ok; /* an all-clear error record for receipts */
         /* the pipeline, with workers (see drain()) */
         struct slot_s *ring;
         struct worker_s *workers;
         int nworkers;
         pthread_mutex_t lock;
-        pthread_cond_t work_cv; /* a line to shape, or quit */
-        pthread_cond_t done_cv; /* a line shaped */
+        pthread_cond_t work_cv;     /* a line to shape, or quit */
+        pthread_cond_t done_cv;     /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
         int sleeping;       /* workers waiting for lines, under the lock */
         int driver_waiting; /* the driving thread waits in drain() */
@@ -108,11 +108,11 @@ struct events_producer_s {
 };
 
 static const char *const outcome_names[EVENTS_OUTCOME__COUNT] = {
-    [EVENTS_OUTCOME_QUEUED] = "queued",
-    [EVENTS_OUTCOME_SKIPPED] = "skipped",
-    [EVENTS_OUTCOME_REJECTED] = "rejected",
-    [EVENTS_OUTCOME_DELIVERED] = "delivered",
-    [EVENTS_OUTCOME_FAILED] = "failed",
+        [EVENTS_OUTCOME_QUEUED] = "queued",
+        [EVENTS_OUTCOME_SKIPPED] = "skipped",
+        [EVENTS_OUTCOME_REJECTED] = "rejected",
+        [EVENTS_OUTCOME_DELIVERED] = "delivered",
+        [EVENTS_OUTCOME_FAILED] = "failed",
 };
 
 const char *events_outcome_name(events_outcome_t outcome) {
@@ -229,7 +229,7 @@ rd_kafka_conf_t *events_producer_conf_new(void) {
         if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
-                RD_KAFKA_CONF_OK) {
+                    RD_KAFKA_CONF_OK) {
                 rd_kafka_conf_destroy(conf);
                 return NULL;
         }
@@ -275,8 +275,8 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                 p->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
                 if (!p->rkt) {
                         events__error_set(
-                            err, EVENTS_ERR_KAFKA, "topic \"%s\": %s", topic,
-                            rd_kafka_err2str(rd_kafka_last_error()));
+                                err, EVENTS_ERR_KAFKA, "topic \"%s\": %s",
+                                topic, rd_kafka_err2str(rd_kafka_last_error()));
                         events_producer_destroy(p);
                         return EVENTS_ERR_KAFKA;
                 }
@@ -302,8 +302,8 @@ events_err_t events_producer_set_wrap_type(events_producer_t *p,
                 if (!events_type_valid(event_type))
                         return EVENTS_ERR_INVALID_ARG;
                 /* A valid type has no character that JSON would escape. */
-                n = snprintf(NULL, 0, "{\"event_type\":\"%s\",\"data\":",
-                             event_type);
+                n = snprintf(NULL, 0,
+                             "{\"event_type\":\"%s\",\"data\":", event_type);
                 if (!(type = strdup(event_type)) ||
                     !(prefix = malloc((size_t)n + 1))) {
                         free(type);
@@ -466,9 +466,8 @@ static events_err_t build_message(const events_producer_t *p, shaper_t *sh,
 /* Fill @p e with why validation failed, every reason on one line
  * ("/data/email: does not match format \"email\"; ..."). */
 static void validation_reason(const events_producer_t *p,
-                              events_report_t *report,
-                              const events_event_t *ev, events_err_t rc,
-                              events_error_t *e) {
+                              events_report_t *report, const events_event_t *ev,
+                              events_err_t rc, events_error_t *e) {
         if (rc != EVENTS_ERR_VALIDATION) {
                 events__error_set(e, rc, "no schema for event type \"%s\"",
                                   events_event_type(ev));
@@ -669,13 +668,15 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
         }
         for (;;) {
                 kerr = rd_kafka_producev(
-                    p->rk, RD_KAFKA_V_RKT(p->rkt),
-                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_VALUE((void *)o->msg, o->mlen),
-                    RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
-                    RD_KAFKA_V_TIMESTAMP(o->ts_ms),
-                    RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type, -1),
-                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line), RD_KAFKA_V_END);
+                        p->rk, RD_KAFKA_V_RKT(p->rkt),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_VALUE((void *)o->msg, o->mlen),
+                        RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
+                        RD_KAFKA_V_TIMESTAMP(o->ts_ms),
+                        RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type,
+                                          -1),
+                        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line),
+                        RD_KAFKA_V_END);
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 /* Full: let delivery reports make room, never drop. */
@@ -953,10 +954,9 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
         if (p->fatal || p->interrupted) {
                 events_error_t *e = err ? err : &local;
 
-                events__error_set(e, p->fatal ? EVENTS_ERR_KAFKA
-                                              : EVENTS_ERR_STATE,
-                                  "%s",
-                                  p->fatal ? p->fatal_reason : "interrupted");
+                events__error_set(
+                        e, p->fatal ? EVENTS_ERR_KAFKA : EVENTS_ERR_STATE, "%s",
+                        p->fatal ? p->fatal_reason : "interrupted");
                 return finish_sync(p, line, EVENTS_OUTCOME_FAILED, buf, n, NULL,
                                    0, 0, !p->fatal, e, 0);
         }
@@ -965,7 +965,8 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
         shape(p, &p->shaper, buf, n, &p->one);
         oc = send_shaped(p, line, buf, n, &p->one, 0);
         if (err) {
-                if (oc == EVENTS_OUTCOME_REJECTED || oc == EVENTS_OUTCOME_FAILED)
+                if (oc == EVENTS_OUTCOME_REJECTED ||
+                    oc == EVENTS_OUTCOME_FAILED)
                         *err = p->one.err;
                 else
                         events_error_clear(err);
@@ -1009,7 +1010,8 @@ events_err_t events_producer_close(events_producer_t *p, int timeout_ms) {
         rc = events_producer_flush(p, timeout_ms);
         if (rc == EVENTS_OK)
                 return EVENTS_OK;
-        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_purge(p->rk,
+                       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         /* Purged messages come back as failed reports; serve them all. */
         deadline = mono_us() + 10 * 1000000;
         while (p->c.in_flight > 0 && mono_us() < deadline)

@@ -99,7 +99,7 @@ static void assert_counts_add_up(events_producer_t *p) {
 
         events_producer_counts(p, &c);
         assert_int_equal(c.read, c.skipped + c.rejected + c.delivered +
-                                     c.failed + c.in_flight);
+                                         c.failed + c.in_flight);
 }
 
 /* ---- shaping, in dry runs ---- */
@@ -107,8 +107,9 @@ static void assert_counts_add_up(events_producer_t *p) {
 static void test_events_producer_submit_keeps_normalized_input(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = dry_producer(s);
-        const char *in = "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1},"
-                         "\"timestamp\":\"2026-11-27T18:05:00.123456Z\",\"z\":1}";
+        const char *in =
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1},"
+                "\"timestamp\":\"2026-11-27T18:05:00.123456Z\",\"z\":1}";
 
         assert_int_equal(submit(p, in, 1), EVENTS_OUTCOME_DELIVERED);
         assert_string_equal(s->msg[1], in);
@@ -123,13 +124,13 @@ static void test_events_producer_submit_splices_timestamp(void **state) {
 
         /* an offset is normalized in place, other bytes untouched */
         submit(p,
-               "{\"event_type\":\"a\", \"timestamp\": \"2026-11-27T19:05:00+01:00\""
+               "{\"event_type\":\"a\", \"timestamp\": "
+               "\"2026-11-27T19:05:00+01:00\""
                ", \"data\":{\"user_id\":1}}",
                1);
-        assert_string_equal(s->msg[1],
-                            "{\"event_type\":\"a\", \"timestamp\": "
-                            "\"2026-11-27T18:05:00.000000Z\", "
-                            "\"data\":{\"user_id\":1}}");
+        assert_string_equal(s->msg[1], "{\"event_type\":\"a\", \"timestamp\": "
+                                       "\"2026-11-27T18:05:00.000000Z\", "
+                                       "\"data\":{\"user_id\":1}}");
         /* an absent one is appended before the final brace */
         submit(p, "{\"event_type\":\"a\",\"data\":{}} ", 2);
         {
@@ -152,14 +153,17 @@ static void test_events_producer_submit_escaped_key_serializes(void **state) {
         /* the raw bytes cannot tell whether "d\u0061ta" is a known member:
          * the event is serialized instead of spliced */
         assert_int_equal(
-            submit(p, "{\"event_type\":\"a\",\"d\\u0061ta\":{\"user_id\":1}}", 1),
-            EVENTS_OUTCOME_DELIVERED);
-        assert_int_equal(strncmp(s->msg[1],
-                                 "{\"event_type\":\"a\",\"data\":{\"user_id\":1},"
-                                 "\"timestamp\":\"",
-                                 strlen("{\"event_type\":\"a\",\"data\":{\"user_"
-                                        "id\":1},\"timestamp\":\"")),
-                         0);
+                submit(p,
+                       "{\"event_type\":\"a\",\"d\\u0061ta\":{\"user_id\":1}}",
+                       1),
+                EVENTS_OUTCOME_DELIVERED);
+        assert_int_equal(
+                strncmp(s->msg[1],
+                        "{\"event_type\":\"a\",\"data\":{\"user_id\":1},"
+                        "\"timestamp\":\"",
+                        strlen("{\"event_type\":\"a\",\"data\":{\"user_"
+                               "id\":1},\"timestamp\":\"")),
+                0);
         events_producer_destroy(p);
         seen_free(s);
 }
@@ -189,13 +193,13 @@ static void test_events_producer_submit_wraps_type(void **state) {
                          EVENTS_OK);
         assert_int_equal(submit(p, "{\"user_id\":7}\n", 1),
                          EVENTS_OUTCOME_DELIVERED);
-        assert_int_equal(events_event_parse(&ev, s->msg[1], strlen(s->msg[1]),
-                                            NULL),
-                         EVENTS_OK);
+        assert_int_equal(
+                events_event_parse(&ev, s->msg[1], strlen(s->msg[1]), NULL),
+                EVENTS_OK);
         assert_string_equal(events_event_type(ev), "user.login");
         assert_true(events_event_has_timestamp(ev));
         assert_int_equal(json_integer_value(json_object_get(
-                             events_event_data(ev), "user_id")),
+                                 events_event_data(ev), "user_id")),
                          7);
         events_event_destroy(ev);
         /* a bare line must be an object */
@@ -217,19 +221,20 @@ static void test_events_producer_submit_validates(void **state) {
         assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
         events_producer_set_registry(p, reg);
         assert_int_equal(
-            submit(p,
-                   "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,"
-                   "\"ip\":\"203.0.113.7\",\"method\":\"password\"}}",
-                   1),
-            EVENTS_OUTCOME_DELIVERED);
+                submit(p,
+                       "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,"
+                       "\"ip\":\"203.0.113.7\",\"method\":\"password\"}}",
+                       1),
+                EVENTS_OUTCOME_DELIVERED);
         /* every failure is named, by its JSON pointer */
         assert_int_equal(
-            events_producer_submit(
-                p,
-                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":0,"
-                "\"ip\":\"203.0.113.7\",\"method\":\"carrier pigeon\"}}",
-                93, 2, &e),
-            EVENTS_OUTCOME_REJECTED);
+                events_producer_submit(p,
+                                       "{\"event_type\":\"user.login\","
+                                       "\"data\":{\"user_id\":0,"
+                                       "\"ip\":\"203.0.113.7\",\"method\":"
+                                       "\"carrier pigeon\"}}",
+                                       93, 2, &e),
+                EVENTS_OUTCOME_REJECTED);
         assert_int_equal(e.code, EVENTS_ERR_VALIDATION);
         assert_non_null(strstr(e.text, "/data/user_id"));
         assert_non_null(strstr(e.text, "/data/method"));
@@ -258,13 +263,15 @@ static void test_events_producer_submit_rejects_bad_lines(void **state) {
         assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":1}", 2),
                          EVENTS_OUTCOME_REJECTED);
         assert_int_equal(s->code[2], EVENTS_ERR_ENVELOPE);
-        assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":{},"
-                                   "\"timestamp\":\"yesterday\"}",
+        assert_int_equal(submit(p,
+                                "{\"event_type\":\"a\",\"data\":{},"
+                                "\"timestamp\":\"yesterday\"}",
                                 3),
                          EVENTS_OUTCOME_REJECTED);
         assert_int_equal(s->code[3], EVENTS_ERR_TIMESTAMP);
-        assert_int_equal(submit(p, "{\"event_type\":\"a\",\"a\":1,\"a\":2,"
-                                   "\"data\":{}}",
+        assert_int_equal(submit(p,
+                                "{\"event_type\":\"a\",\"a\":1,\"a\":2,"
+                                "\"data\":{}}",
                                 4),
                          EVENTS_OUTCOME_REJECTED);
         /* the receipt carries the line verbatim, for the reject file */
@@ -286,8 +293,9 @@ static void test_events_producer_submit_skips_blank_and_crlf(void **state) {
         assert_int_equal(submit(p, "  \r\n", 2), EVENTS_OUTCOME_SKIPPED);
         assert_int_equal(submit(p, "", 3), EVENTS_OUTCOME_SKIPPED);
         assert_int_equal(
-            submit(p, "{\"event_type\":\"a\",\"data\":{\"user_id\":1}}\r\n", 4),
-            EVENTS_OUTCOME_DELIVERED);
+                submit(p, "{\"event_type\":\"a\",\"data\":{\"user_id\":1}}\r\n",
+                       4),
+                EVENTS_OUTCOME_DELIVERED);
         assert_null(strchr(s->msg[4], '\r'));
         events_producer_counts(p, &c);
         assert_int_equal(c.skipped, 3);
@@ -304,12 +312,11 @@ static void test_events_producer_submit_rejects_too_large(void **state) {
         char big[3000];
         int n;
 
-        assert_int_equal(events_kafka_conf_set(conf, "message.max.bytes=2000",
-                                               NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf,
-                                               "bootstrap.servers=127.0.0.1:1",
-                                               NULL),
+        assert_int_equal(
+                events_kafka_conf_set(conf, "message.max.bytes=2000", NULL),
+                EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
                          EVENTS_OK);
         events_kafka_conf_set(conf, "log_level=0", NULL);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
@@ -464,8 +471,10 @@ static void test_events_producer_set_workers_same_outcomes(void **state) {
                         break;
                 default:
                         snprintf(line, sizeof(line),
-                                 "{\"event_type\":\"a\",\"data\":{\"user_id\":%d},"
-                                 "\"timestamp\":\"2026-11-27T18:05:00.%06dZ\"}\n",
+                                 "{\"event_type\":\"a\",\"data\":{\"user_id\":%"
+                                 "d},"
+                                 "\"timestamp\":\"2026-11-27T18:05:00.%06dZ\"}"
+                                 "\n",
                                  i, i);
                 }
                 submit(p1, line, (uint64_t)i);
@@ -532,11 +541,12 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
         rd_kafka_conf_set(conf, "bootstrap.servers", m.bootstraps, errstr,
                           sizeof(errstr));
         rd_kafka_conf_set(conf, "group.id", "g", errstr, sizeof(errstr));
-        consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+        consumer =
+                rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         assert_non_null(consumer);
         parts = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(parts, "t", 0)->offset =
-            RD_KAFKA_OFFSET_BEGINNING;
+                RD_KAFKA_OFFSET_BEGINNING;
         assert_int_equal(rd_kafka_assign(consumer, parts), 0);
         rd_kafka_topic_partition_list_destroy(parts);
         for (int i = 0; i < 100 && !msg; i++) {
@@ -554,9 +564,8 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
         assert_int_equal(rd_kafka_message_timestamp(msg, &tstype),
                          1795802700123LL);
         assert_int_equal(rd_kafka_message_headers(msg, &hdrs), 0);
-        assert_int_equal(rd_kafka_header_get_last(hdrs, "event_type", &val,
-                                                  &vlen),
-                         0);
+        assert_int_equal(
+                rd_kafka_header_get_last(hdrs, "event_type", &val, &vlen), 0);
         assert_int_equal(vlen, strlen("user.created"));
         assert_memory_equal(val, "user.created", vlen);
         rd_kafka_message_destroy(msg);
@@ -627,9 +636,10 @@ static void test_events_producer_interrupt_fails_later_lines(void **state) {
         events_error_t e;
 
         events_producer_interrupt(p);
-        assert_int_equal(events_producer_submit(
-                             p, "{\"event_type\":\"a\",\"data\":{}}", 28, 1, &e),
-                         EVENTS_OUTCOME_FAILED);
+        assert_int_equal(
+                events_producer_submit(p, "{\"event_type\":\"a\",\"data\":{}}",
+                                       28, 1, &e),
+                EVENTS_OUTCOME_FAILED);
         assert_int_equal(e.code, EVENTS_ERR_STATE);
         assert_int_equal(s->outcome[1], EVENTS_OUTCOME_FAILED);
         assert_true(s->retriable[1]);
@@ -672,26 +682,34 @@ static void test_events_producer_new_bad_conf(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_events_producer_submit_keeps_normalized_input),
-            cmocka_unit_test(test_events_producer_submit_splices_timestamp),
-            cmocka_unit_test(test_events_producer_submit_escaped_key_serializes),
-            cmocka_unit_test(test_events_producer_submit_restamp_replaces),
-            cmocka_unit_test(test_events_producer_submit_wraps_type),
-            cmocka_unit_test(test_events_producer_submit_validates),
-            cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
-            cmocka_unit_test(test_events_producer_submit_skips_blank_and_crlf),
-            cmocka_unit_test(test_events_producer_submit_rejects_too_large),
-            cmocka_unit_test(test_events_producer_set_key_path_checks),
-            cmocka_unit_test(test_events_producer_submit_delivers_every_line),
-            cmocka_unit_test(test_events_producer_set_workers_keeps_order),
-            cmocka_unit_test(test_events_producer_set_workers_same_outcomes),
-            cmocka_unit_test(test_events_producer_destroy_drains_workers),
-            cmocka_unit_test(test_events_producer_submit_key_header_timestamp),
-            cmocka_unit_test(test_events_producer_flush_times_out_then_fails),
-            cmocka_unit_test(test_events_producer_close_purges_the_rest),
-            cmocka_unit_test(test_events_producer_interrupt_fails_later_lines),
-            cmocka_unit_test(test_events_producer_destroy_reports_pending),
-            cmocka_unit_test(test_events_producer_new_bad_conf),
+                cmocka_unit_test(
+                        test_events_producer_submit_keeps_normalized_input),
+                cmocka_unit_test(test_events_producer_submit_splices_timestamp),
+                cmocka_unit_test(
+                        test_events_producer_submit_escaped_key_serializes),
+                cmocka_unit_test(test_events_producer_submit_restamp_replaces),
+                cmocka_unit_test(test_events_producer_submit_wraps_type),
+                cmocka_unit_test(test_events_producer_submit_validates),
+                cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
+                cmocka_unit_test(
+                        test_events_producer_submit_skips_blank_and_crlf),
+                cmocka_unit_test(test_events_producer_submit_rejects_too_large),
+                cmocka_unit_test(test_events_producer_set_key_path_checks),
+                cmocka_unit_test(
+                        test_events_producer_submit_delivers_every_line),
+                cmocka_unit_test(test_events_producer_set_workers_keeps_order),
+                cmocka_unit_test(
+                        test_events_producer_set_workers_same_outcomes),
+                cmocka_unit_test(test_events_producer_destroy_drains_workers),
+                cmocka_unit_test(
+                        test_events_producer_submit_key_header_timestamp),
+                cmocka_unit_test(
+                        test_events_producer_flush_times_out_then_fails),
+                cmocka_unit_test(test_events_producer_close_purges_the_rest),
+                cmocka_unit_test(
+                        test_events_producer_interrupt_fails_later_lines),
+                cmocka_unit_test(test_events_producer_destroy_reports_pending),
+                cmocka_unit_test(test_events_producer_new_bad_conf),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,11 +71,13 @@ static void test_events__tbucket_init_small_burst_is_one(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_events__tbucket_take_unlimited_never_waits),
-            cmocka_unit_test(test_events__tbucket_take_burst_then_waits),
-            cmocka_unit_test(test_events__tbucket_take_rate_over_time),
-            cmocka_unit_test(test_events__tbucket_take_idle_does_not_overfill),
-            cmocka_unit_test(test_events__tbucket_init_small_burst_is_one),
+                cmocka_unit_test(
+                        test_events__tbucket_take_unlimited_never_waits),
+                cmocka_unit_test(test_events__tbucket_take_burst_then_waits),
+                cmocka_unit_test(test_events__tbucket_take_rate_over_time),
+                cmocka_unit_test(
+                        test_events__tbucket_take_idle_does_not_overfill),
+                cmocka_unit_test(test_events__tbucket_init_small_burst_is_one),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

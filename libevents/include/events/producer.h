@@ -86,14 +86,14 @@ typedef enum events_outcome_e {
  * read == skipped + rejected + delivered + failed + in_flight.
  */
 typedef struct events_producer_counts_s {
-        uint64_t read;      /**< lines submitted, blank ones included */
-        uint64_t skipped;   /**< blank lines */
-        uint64_t rejected;  /**< bad lines, not sent */
-        uint64_t delivered; /**< acknowledged by the broker */
-        uint64_t failed;    /**< not delivered, for any reason */
+        uint64_t read;             /**< lines submitted, blank ones included */
+        uint64_t skipped;          /**< blank lines */
+        uint64_t rejected;         /**< bad lines, not sent */
+        uint64_t delivered;        /**< acknowledged by the broker */
+        uint64_t failed;           /**< not delivered, for any reason */
         uint64_t failed_permanent; /**< of failed: those a retry won't fix */
-        uint64_t in_flight; /**< queued, delivery report still pending */
-        uint64_t bytes;     /**< message bytes delivered */
+        uint64_t in_flight;        /**< queued, delivery report still pending */
+        uint64_t bytes;            /**< message bytes delivered */
 } events_producer_counts_t;
 
 /**
@@ -258,9 +258,10 @@ EVENTS_API size_t events_producer_max_message_bytes(const events_producer_t *p);
  *             JSON errors).
  * @returns EVENTS_OUTCOME_QUEUED (a receipt follows; with workers, always
  *          this unless _FAILED), _SKIPPED or _REJECTED (the receipt was
- *          already given), _DELIVERED (dry run only), or _FAILED: the line could not be queued (the producer
- *          hit a fatal error, or events_producer_interrupt() was called
- *          while the line waited for room or for a token).
+ *          already given), _DELIVERED (dry run only), or _FAILED: the line
+ * could not be queued (the producer hit a fatal error, or
+ * events_producer_interrupt() was called while the line waited for room or for
+ * a token).
  */
 EVENTS_API events_outcome_t events_producer_submit(events_producer_t *p,
                                                    const char *buf, size_t len,
@@ -333,7 +334,8 @@ EVENTS_API int64_t events_receipt_offset(const events_receipt_t *r);
  * @returns the reason of a rejected or failed line (code EVENTS_OK
  *          otherwise); borrowed for the callback.
  */
-EVENTS_API const events_error_t *events_receipt_error(const events_receipt_t *r);
+EVENTS_API const events_error_t *
+events_receipt_error(const events_receipt_t *r);
 /**
  * @returns librdkafka's error code of a failed line
  *          (RD_KAFKA_RESP_ERR_NO_ERROR otherwise).
