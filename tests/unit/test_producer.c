@@ -6,10 +6,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
@@ -648,6 +650,75 @@ static void test_events_producer_interrupt_fails_later_lines(void **state) {
         seen_free(s);
 }
 
+static void *interrupt_soon(void *arg) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+
+        nanosleep(&ts, NULL);
+        events_producer_interrupt(arg);
+        return NULL;
+}
+
+/* A producer whose broker never answers, so that nothing is ever
+ * delivered while the test runs. */
+static events_producer_t *stuck_producer(struct seen *s, const char *extra) {
+        events_producer_t *p = NULL;
+        rd_kafka_conf_t *conf = events_producer_conf_new();
+
+        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
+        events_kafka_conf_set(conf, "log_level=0", NULL);
+        if (extra)
+                events_kafka_conf_set(conf, extra, NULL);
+        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
+        events_producer_set_receipt_cb(p, collect, s);
+        return p;
+}
+
+/* Queue full: submit waits for room (it never drops the line) until it is
+ * interrupted; then the line fails, retriable, and is accounted for. */
+static void test_events_producer_submit_waits_when_queue_full(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p =
+                stuck_producer(s, "queue.buffering.max.messages=1");
+        events_error_t e;
+        pthread_t t;
+
+        assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":{}}", 1),
+                         EVENTS_OUTCOME_QUEUED);
+        assert_int_equal(pthread_create(&t, NULL, interrupt_soon, p), 0);
+        assert_int_equal(
+                events_producer_submit(p, "{\"event_type\":\"a\",\"data\":{}}",
+                                       28, 2, &e),
+                EVENTS_OUTCOME_FAILED);
+        pthread_join(t, NULL);
+        assert_int_equal(e.code, EVENTS_ERR_STATE);
+        assert_int_equal(s->outcome[2], EVENTS_OUTCOME_FAILED);
+        assert_true(s->retriable[2]);
+        assert_counts_add_up(p);
+        events_producer_destroy(p);
+        assert_int_equal(s->count[1], 1); /* purged at destroy */
+        seen_free(s);
+}
+
+/* --rate: a line waits for its token, and an interrupt ends the wait. */
+static void test_events_producer_set_rate_waits_for_token(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = stuck_producer(s, NULL);
+        pthread_t t;
+
+        /* one token every 100 s: the first line takes the only one */
+        assert_int_equal(events_producer_set_rate(p, 0.01), EVENTS_OK);
+        assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":{}}", 1),
+                         EVENTS_OUTCOME_QUEUED);
+        assert_int_equal(pthread_create(&t, NULL, interrupt_soon, p), 0);
+        assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":{}}", 2),
+                         EVENTS_OUTCOME_FAILED);
+        pthread_join(t, NULL);
+        assert_int_equal(s->code[2], EVENTS_ERR_STATE);
+        assert_counts_add_up(p);
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
 static void test_events_producer_destroy_reports_pending(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = NULL;
@@ -708,6 +779,9 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_close_purges_the_rest),
                 cmocka_unit_test(
                         test_events_producer_interrupt_fails_later_lines),
+                cmocka_unit_test(
+                        test_events_producer_submit_waits_when_queue_full),
+                cmocka_unit_test(test_events_producer_set_rate_waits_for_token),
                 cmocka_unit_test(test_events_producer_destroy_reports_pending),
                 cmocka_unit_test(test_events_producer_new_bad_conf),
         };
