@@ -102,6 +102,7 @@ struct events_producer_s {
         pthread_cond_t work_cv;     /* a line to shape, or quit */
         pthread_cond_t done_cv;     /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
+        size_t ring_bytes;          /* input bytes in the ring */
         int sleeping;       /* workers waiting for lines, under the lock */
         int driver_waiting; /* the driving thread waits in drain() */
         int quit;
@@ -719,6 +720,11 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
  * driving thread shapes one itself rather than wait idle.
  */
 #define RING_SIZE 512
+/* Buffers a slot keeps between lines; larger ones are freed after use. */
+#define SLOT_KEEP_BYTES 65536
+/* Input bytes the ring holds at most (past one line): a bound on memory
+ * when lines are large. */
+#define RING_MAX_BYTES (4u << 20)
 
 enum { SLOT_FILLED = 1, SLOT_DONE = 2 };
 
@@ -817,6 +823,19 @@ static uint64_t drain(events_producer_t *p, int block) {
 
                 send_shaped(p, slot->line, slot->in, slot->in_len, &slot->out,
                             1);
+                p->ring_bytes -= slot->in_len;
+                /* A rare huge line must not leave every slot holding a
+                 * huge buffer: the ring's memory stays bounded. */
+                if (slot->in_cap > SLOT_KEEP_BYTES) {
+                        free(slot->in);
+                        slot->in = NULL;
+                        slot->in_cap = 0;
+                }
+                if (slot->sh.cap > SLOT_KEEP_BYTES) {
+                        free(slot->sh.buf);
+                        slot->sh.buf = NULL;
+                        slot->sh.cap = 0;
+                }
         }
         p->head += k;
         return k;
@@ -831,7 +850,8 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
                                         size_t n, uint64_t line) {
         struct slot_s *slot;
 
-        while (p->tail - p->head >= RING_SIZE)
+        while (p->tail - p->head >= RING_SIZE ||
+               (p->ring_bytes > RING_MAX_BYTES && p->head < p->tail))
                 drain(p, 1);
         slot = &p->ring[p->tail % RING_SIZE];
         if (n + 1 > slot->in_cap) {
@@ -851,6 +871,7 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
                 memcpy(slot->in, in, n);
         slot->in_len = n;
         slot->line = line;
+        p->ring_bytes += n;
         p->c.in_flight++;
         pthread_mutex_lock(&p->lock);
         slot->state = SLOT_FILLED;
