@@ -548,6 +548,8 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
          * of them alone would pass 40 MB. 50000 still keeps several full
          * batches per partition in flight. */
         events_kafka_conf_set(conf, "queue.buffering.max.messages=50000", NULL);
+        /* and large events: 32 MB of queued payload, not librdkafka's 1 GB */
+        events_kafka_conf_set(conf, "queue.buffering.max.kbytes=32768", NULL);
         snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
         rc = events_kafka_conf_set(conf, kv, &err);
         if (!rc && o->compression) {
