@@ -103,6 +103,7 @@ struct events_producer_s {
         pthread_cond_t done_cv;     /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
         size_t ring_bytes;          /* input bytes in the ring */
+        unsigned since_poll;        /* messages since the last poll */
         int sleeping;       /* workers waiting for lines, under the lock */
         int driver_waiting; /* the driving thread waits in drain() */
         int quit;
@@ -688,7 +689,8 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
         if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 if (!pending)
                         p->c.in_flight++;
-                rd_kafka_poll(p->rk, 0);
+                if ((++p->since_poll & 31) == 0)
+                        rd_kafka_poll(p->rk, 0);
                 return EVENTS_OUTCOME_QUEUED;
         }
         if (kerr == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
