@@ -12,5 +12,6 @@
 #include "events/schema.h"
 #include "events/router.h"
 #include "events/kafka.h"
+#include "events/consumer.h"
 
 #endif /* EVENTS_EVENTS_H */
