@@ -392,8 +392,10 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
         char topic[64], group[64], dlq[80];
         events_router_t *r;
         events_consumer_t *c;
-        copy_t msgs[4];
+        copy_t msgs[5];
         seen_t s = {0};
+        events_registry_t *reg;
+        json_t *schema;
         int n;
 
         name(topic, sizeof(topic), "t-poison");
@@ -405,23 +407,37 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
         seed(topic, "k1", "{\"event_type\":\"user.created\"}", NULL);
         seed_event(topic, "order.placed", 2);
         seed_event(topic, "user.created", 3);
+        seed(topic, "k4", "{\"event_type\":\"user.created\",\"data\":{}}",
+             NULL);
+        /* not validated on its route: handled */
+        seed(topic, "k5", "{\"event_type\":\"user.raw\",\"data\":{}}", NULL);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        schema = json_pack("{s:[s], s:{s:{s:s}}}", "required", "user_id",
+                           "properties", "user_id", "type", "integer");
+        assert_int_equal(events_registry_add(reg, "user.created", schema, NULL),
+                         EVENTS_OK);
+        json_decref(schema);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
         events_router_add(r, "user.*", "count", count_handler, &s);
+        events_router_add(r, "user.raw", "count", count_handler, &s);
+        events_router_set_policy(r, "user.raw", 0, 1, 1, 0);
         c = consumer(topic, group, r, &s);
+        events_consumer_set_registry(c, reg);
         assert_int_equal(events_consumer_set_dlq_topic(c, "dead-{topic}"),
                          EVENTS_OK);
         assert_int_equal(events_consumer_set_dlq_topic(c, ""),
                          EVENTS_ERR_INVALID_ARG);
 
-        assert_int_equal(poll_until(c, &s, 4, 8000), EVENTS_OK);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DEAD_LETTERED], 3);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 1);
-        assert_int_equal(s.handled, 1);
+        assert_int_equal(poll_until(c, &s, 6, 8000), EVENTS_OK);
+        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DEAD_LETTERED], 4);
+        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 2);
+        assert_int_equal(s.handled, 2);
         events_consumer_destroy(c);
-        assert_int_equal(committed(group, topic), 4);
+        events_registry_destroy(reg);
+        assert_int_equal(committed(group, topic), 6);
 
-        n = read_topic(dlq, msgs, 4, 5000);
-        assert_int_equal(n, 3);
+        n = read_topic(dlq, msgs, 5, 5000);
+        assert_int_equal(n, 4);
         assert_string_equal(header(&msgs[0], EVENTS_DLQ_HDR_ERROR_CODE),
                             "ERR_JSON");
         /* the body is unreadable: the type comes from the header */
@@ -438,6 +454,11 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
                             "ERR_NO_ROUTE");
         assert_string_equal(header(&msgs[2], EVENTS_DLQ_HDR_EVENT_TYPE),
                             "order.placed");
+        assert_string_equal(header(&msgs[3], EVENTS_DLQ_HDR_ERROR_CODE),
+                            "ERR_VALIDATION");
+        assert_string_equal(header(&msgs[3], EVENTS_DLQ_HDR_OFFSET), "4");
+        assert_non_null(
+                strstr(header(&msgs[3], EVENTS_DLQ_HDR_ERROR), "user_id"));
         for (int i = 0; i < n; i++)
                 copy_free(&msgs[i]);
         events_router_destroy(r);
