@@ -80,8 +80,8 @@ static void usage(FILE *fp) {
                 "  -h, --help                 show this help and exit\n"
                 "  -V, --version              show the version and exit\n"
                 "\n"
-                "Topics that clients ask for and that do not exist are "
-                "created with 4\n"
+                "A missing topic that a client may auto-create (producers "
+                "may) gets 4\n"
                 "partitions. Exit status: 0 after SIGINT/SIGTERM, 64 on bad "
                 "usage, 69 when\n"
                 "the cluster cannot start, 71 on a system error.\n",
@@ -157,6 +157,22 @@ static int control_listen(const char *path) {
         addr.sun_family = AF_UNIX;
         memcpy(addr.sun_path, path, strlen(path) + 1);
 
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                fprintf(stderr, "%s: socket: %s\n", progname, strerror(errno));
+                return -1;
+        }
+        /* A socket left by a devbroker that was killed answers nothing:
+         * remove it. One that answers belongs to a running devbroker. */
+        if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+                fprintf(stderr, "%s: control socket %s is in use\n", progname,
+                        path);
+                close(fd);
+                return -1;
+        }
+        if (errno == ECONNREFUSED)
+                unlink(path);
+        close(fd);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 fprintf(stderr, "%s: socket: %s\n", progname, strerror(errno));

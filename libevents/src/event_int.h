@@ -1,8 +1,8 @@
 /*
- * event_int.h - private parts of the envelope module (json.c, timestamp.c,
- * event.c): the strict JSON scanner's report on the top-level object, the
- * compact serializer, and what the producer needs to reuse the bytes of an
- * input envelope instead of serializing it again.
+ * event_int.h - private parts of the envelope module (json.c, json_write.c,
+ * timestamp.c, event.c): the strict JSON parser's report on the top-level
+ * object, the compact serializer, and what the producer needs to reuse the
+ * bytes of an input envelope instead of serializing it again.
  */
 #ifndef EVENTS_EVENT_INT_H
 #define EVENTS_EVENT_INT_H

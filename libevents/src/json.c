@@ -1,22 +1,22 @@
 /*
- * json.c - strict JSON in, compact JSON out, for the envelope module.
+ * json.c - strict JSON in, for the envelope module.
  *
- * Parsing is jansson's json_loadb() behind one fast pre-scan of the raw
- * bytes. The pre-scan enforces what jansson cannot or reports imprecisely:
- * the nesting limit, NUL bytes (raw and \u0000), UTF-8 validity, lone
- * surrogate escapes, control characters and bad escapes in strings, each
- * with the exact byte offset of the offending byte. On the way it notes
- * where the top-level object's "timestamp" value and closing brace are, so
- * that the producer can splice a timestamp into the input bytes. jansson
- * then builds the tree and reports the rest (syntax, trailing data,
- * duplicate keys, number overflow); its error position points just past
- * the token it had read, so we map it back to that token's first byte.
+ * Valid documents take a fast path: a one-pass parser that builds jansson
+ * values directly (json_loadb() reads through a per-byte stream and cost
+ * the producer most of its time). Anything the fast path does not accept
+ * is parsed again by the slow path, which reports the error: one fast
+ * pre-scan of the raw bytes enforces what jansson cannot or reports
+ * imprecisely (the nesting limit, NUL bytes raw and \u0000, UTF-8
+ * validity, lone surrogate escapes, control characters and bad escapes in
+ * strings) with the exact byte offset; then jansson's json_loadb() with
+ * JSON_REJECT_DUPLICATES reports the rest (syntax, trailing data, duplicate
+ * keys, number overflow). jansson's error position points just past the
+ * token it had read, so it is mapped back to that token's first byte.
+ * Both paths note where the top-level object's "timestamp" value and
+ * closing brace are, so that the producer can splice a timestamp into the
+ * input bytes.
  *
- * The serializer walks jansson values itself rather than calling
- * json_dumps(): it writes reals with the shortest text that reads back the
- * same (json_dumps writes 0.1 as 0.10000000000000001), and it lets
- * event.c write the envelope's members in a fixed order without building a
- * second object.
+ * Writing JSON back is json_write.c.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -950,207 +950,4 @@ events_err_t events_json_parse(json_t **out, const char *buf, size_t len,
                                events_error_t *err) {
         return events__json_parse_top(out, buf, len, max_bytes, max_depth, err,
                                       NULL);
-}
-
-/* Serialization. */
-
-int events__buf_reserve(events__buf_t *b, size_t n) {
-        size_t need, cap;
-        char *p;
-
-        if (n > SIZE_MAX / 2 - b->len)
-                return -1;
-        need = b->len + n + 1;
-        if (need <= b->cap)
-                return 0;
-        cap = b->cap ? b->cap : 256;
-        while (cap < need)
-                cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p)
-                return -1;
-        b->p = p;
-        b->cap = cap;
-        return 0;
-}
-
-int events__buf_put(events__buf_t *b, const void *p, size_t n) {
-        if (events__buf_reserve(b, n))
-                return -1;
-        memcpy(b->p + b->len, p, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-        return 0;
-}
-
-static int buf_putc(events__buf_t *b, char c) {
-        if (b->len + 1 >= b->cap && events__buf_reserve(b, 1))
-                return -1;
-        b->p[b->len++] = c;
-        b->p[b->len] = '\0';
-        return 0;
-}
-
-/* How a byte is written inside a JSON string: 0 as it is, 'u' as \u00XX,
- * any other letter as a backslash and that letter. */
-static const char escape_as[256] = {
-        [0 ... 7] = 'u', ['\b'] = 'b',  ['\t'] = 't', ['\n'] = 'n',
-        [0x0b] = 'u',    ['\f'] = 'f',  ['\r'] = 'r', [0x0e ... 0x1f] = 'u',
-        ['"'] = '"',     ['\\'] = '\\',
-};
-
-int events__json_dump_string(events__buf_t *b, const char *s, size_t len) {
-        static const char hex[] = "0123456789abcdef";
-        const unsigned char *u = (const unsigned char *)s;
-        size_t start = 0;
-
-        if (buf_putc(b, '"'))
-                return -1;
-        for (size_t i = 0; i < len; i++) {
-                char e = escape_as[u[i]];
-                char seq[6];
-                size_t n;
-
-                if (!e)
-                        continue;
-                if (events__buf_put(b, s + start, i - start))
-                        return -1;
-                start = i + 1;
-                seq[0] = '\\';
-                seq[1] = e;
-                n = 2;
-                if (e == 'u') {
-                        seq[2] = '0';
-                        seq[3] = '0';
-                        seq[4] = hex[u[i] >> 4];
-                        seq[5] = hex[u[i] & 0xf];
-                        n = 6;
-                }
-                if (events__buf_put(b, seq, n))
-                        return -1;
-        }
-        if (events__buf_put(b, s + start, len - start) || buf_putc(b, '"'))
-                return -1;
-        return 0;
-}
-
-size_t events__int_format(json_int_t v, char *buf) {
-        char tmp[24];
-        size_t n = 0, len = 0;
-        unsigned long long u =
-                v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                buf[len++] = '-';
-        while (n)
-                buf[len++] = tmp[--n];
-        buf[len] = '\0';
-        return len;
-}
-
-size_t events__real_format(double d, char *buf) {
-        int n = 0, need_point = 1;
-
-        if (!isfinite(d)) { /* jansson never holds these; stay valid JSON */
-                memcpy(buf, "null", 5);
-                return 4;
-        }
-        /* A normal double's shortest text has at most 15 digits exactly
-         * when %.15g reads back as it (DBL_DIG); subnormals have fewer
-         * significant bits, so for them every precision is tried. */
-        for (int prec = fpclassify(d) == FP_SUBNORMAL ? 1 : 15; prec <= 17;
-             prec++) {
-                n = snprintf(buf, EVENTS__REAL_BUFSIZE, "%.*g", prec, d);
-                if (prec == 17 || strtod(buf, NULL) == d)
-                        break;
-        }
-        for (int i = 0; i < n; i++) {
-                char c = buf[i];
-
-                if (c == 'e') {
-                        need_point = 0;
-                } else if ((c < '0' || c > '9') && c != '-' && c != '+') {
-                        buf[i] = '.'; /* whatever the locale's decimal point */
-                        need_point = 0;
-                }
-        }
-        if (need_point) {
-                buf[n++] = '.';
-                buf[n++] = '0';
-                buf[n] = '\0';
-        }
-        return (size_t)n;
-}
-
-static events_err_t dump(events__buf_t *b, const json_t *v, int depth) {
-        char tmp[EVENTS__REAL_BUFSIZE];
-        events_err_t rc;
-        size_t n;
-
-        if (depth > EVENTS__DUMP_MAX_DEPTH)
-                return EVENTS_ERR_TOO_DEEP;
-        switch (json_typeof(v)) {
-        case JSON_OBJECT: {
-                json_t *o = (json_t *)v;
-                void *it = json_object_iter(o);
-
-                if (buf_putc(b, '{'))
-                        return EVENTS_ERR_NOMEM;
-                for (int first = 1; it;
-                     it = json_object_iter_next(o, it), first = 0) {
-                        if ((!first && buf_putc(b, ',')) ||
-                            events__json_dump_string(
-                                    b, json_object_iter_key(it),
-                                    json_object_iter_key_len(it)) ||
-                            buf_putc(b, ':'))
-                                return EVENTS_ERR_NOMEM;
-                        if ((rc = dump(b, json_object_iter_value(it),
-                                       depth + 1)))
-                                return rc;
-                }
-                return buf_putc(b, '}') ? EVENTS_ERR_NOMEM : EVENTS_OK;
-        }
-        case JSON_ARRAY:
-                if (buf_putc(b, '['))
-                        return EVENTS_ERR_NOMEM;
-                n = json_array_size(v);
-                for (size_t i = 0; i < n; i++) {
-                        if (i && buf_putc(b, ','))
-                                return EVENTS_ERR_NOMEM;
-                        if ((rc = dump(b, json_array_get(v, i), depth + 1)))
-                                return rc;
-                }
-                return buf_putc(b, ']') ? EVENTS_ERR_NOMEM : EVENTS_OK;
-        case JSON_STRING:
-                return events__json_dump_string(b, json_string_value(v),
-                                                json_string_length(v))
-                               ? EVENTS_ERR_NOMEM
-                               : EVENTS_OK;
-        case JSON_INTEGER:
-                n = events__int_format(json_integer_value(v), tmp);
-                break;
-        case JSON_REAL:
-                n = events__real_format(json_real_value(v), tmp);
-                break;
-        case JSON_TRUE:
-                return events__buf_put(b, "true", 4) ? EVENTS_ERR_NOMEM
-                                                     : EVENTS_OK;
-        case JSON_FALSE:
-                return events__buf_put(b, "false", 5) ? EVENTS_ERR_NOMEM
-                                                      : EVENTS_OK;
-        default:
-                return events__buf_put(b, "null", 4) ? EVENTS_ERR_NOMEM
-                                                     : EVENTS_OK;
-        }
-        return events__buf_put(b, tmp, n) ? EVENTS_ERR_NOMEM : EVENTS_OK;
-}
-
-events_err_t events__json_dump(events__buf_t *b, const json_t *v) {
-        if (!b || !v)
-                return EVENTS_ERR_INVALID_ARG;
-        return dump(b, v, 1);
 }

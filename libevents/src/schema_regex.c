@@ -9,7 +9,9 @@
  * unset group matches the empty string. What remains is translated before
  * compiling: ECMA's \s and \S include the Unicode spaces, and escapes that
  * ECMA does not have (\A, \Z, \z, \G, \Q...) are rejected rather than given
- * their Perl meaning. A "pattern" is a search, not anchored.
+ * their Perl meaning; "." excludes every ECMA line terminator; a UTF-16
+ * surrogate pair written as two \uHHHH escapes becomes one code point. A
+ * "pattern" is a search, not anchored.
  *
  * Compiled code is JIT-compiled when the platform allows it. It is read
  * only afterwards; each validation brings its own match data, from an
@@ -36,11 +38,12 @@
 #define EVENTS__UNDER_VALGRIND() 0
 #endif
 
-/* ECMA-262 WhiteSpace and LineTerminator, minus what PCRE2's \s has
- * (written \uHHHH: with PCRE2_ALT_BSUX, \x{...} is not read). */
-#define ECMA_EXTRA_SPACE                                                       \
-        "\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"     \
-        "\\ufeff"
+/* ECMA-262's \s: WhiteSpace and LineTerminator, PCRE2's \s plus the
+ * Unicode spaces (written \uHHHH: with PCRE2_ALT_BSUX, \x{...} is not
+ * read). */
+#define ECMA_SPACE                                                             \
+        "\\s\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f"         \
+        "\\u3000\\ufeff"
 
 typedef struct buf_s {
         char *p;
@@ -64,6 +67,24 @@ static int buf_put(buf_t *b, const char *s, size_t n) {
         return 0;
 }
 
+static int put(buf_t *b, const char *s) {
+        return buf_put(b, s, strlen(s));
+}
+
+/* The value of "\\uHHHH" at src[i] (i at the backslash), or -1. */
+static long u_escape(const char *src, size_t len, size_t i) {
+        char hex[5];
+        char *end;
+        long v;
+
+        if (i + 6 > len || src[i] != '\\' || src[i + 1] != 'u')
+                return -1;
+        memcpy(hex, src + i + 2, 4);
+        hex[4] = '\0';
+        v = strtol(hex, &end, 16);
+        return *end || hex[0] == '+' || hex[0] == '-' || hex[0] == ' ' ? -1 : v;
+}
+
 /* Rewrite @p src for PCRE2. @returns 0, -1 out of memory, -2 not ECMA. */
 static int translate(const char *src, size_t len, buf_t *out, char *why,
                      size_t whysize) {
@@ -73,41 +94,40 @@ static int translate(const char *src, size_t len, buf_t *out, char *why,
         for (i = 0; i < len; i++) {
                 char c = src[i];
                 int rc = 0;
+                long hi, lo;
 
-                if (c == '\\') {
-                        char e;
-                        if (i + 1 >= len) {
-                                snprintf(why, whysize, "a \\ at the end");
-                                return -2;
-                        }
-                        e = src[++i];
+                if (c == '\\' && i + 1 >= len) {
+                        snprintf(why, whysize, "a \\ at the end");
+                        return -2;
+                }
+                if (c == '\\' && (hi = u_escape(src, len, i)) >= 0xD800 &&
+                    hi <= 0xDBFF &&
+                    (lo = u_escape(src, len, i + 6)) >= 0xDC00 &&
+                    lo <= 0xDFFF) {
+                        /* a UTF-16 surrogate pair is one code point */
+                        char cp[16];
+                        snprintf(cp, sizeof(cp), "\\u{%lx}",
+                                 0x10000 + ((hi - 0xD800) << 10) +
+                                         (lo - 0xDC00));
+                        rc = put(out, cp);
+                        i += 11;
+                } else if (c == '\\') {
+                        char e = src[++i];
                         if (e && strchr("AZzGhHKRXQEC", e)) {
                                 snprintf(why, whysize,
                                          "\\%c is not an ECMA-262 escape", e);
                                 return -2;
                         }
                         if (e == 's')
-                                rc = in_class
-                                             ? buf_put(out,
-                                                       "\\s" ECMA_EXTRA_SPACE,
-                                                       sizeof("\\"
-                                                              "s" ECMA_EXTRA_SPACE) -
-                                                               1)
-                                             : buf_put(out,
-                                                       "[\\s" ECMA_EXTRA_SPACE
-                                                       "]",
-                                                       sizeof("[\\"
-                                                              "s" ECMA_EXTRA_SPACE
-                                                              "]") -
-                                                               1);
+                                rc = in_class ? put(out, ECMA_SPACE)
+                                              : put(out, "[" ECMA_SPACE "]");
                         else if (e == 'S' && !in_class)
-                                rc = buf_put(
-                                        out, "[^\\s" ECMA_EXTRA_SPACE "]",
-                                        sizeof("[^\\s" ECMA_EXTRA_SPACE "]") -
-                                                1);
-                        else {
+                                rc = put(out, "[^" ECMA_SPACE "]");
+                        else
                                 rc = buf_put(out, src + i - 1, 2);
-                        }
+                } else if (c == '.' && !in_class) {
+                        /* ECMA's "." stops at every line terminator */
+                        rc = put(out, "[^\\n\\r\\u2028\\u2029]");
                 } else {
                         if (c == '[' && !in_class)
                                 in_class = 1;

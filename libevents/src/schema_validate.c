@@ -147,11 +147,37 @@ static char *pointer_text(const vctx_t *c);
  * no report (a yes/no question), or the report is full. */
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...)
         EVENTS__PRINTF(3, 4);
+/* Keep one failure in @p r; takes @p pointer (malloc'd, may be NULL on
+ * allocation failure). @returns 0 when kept, 1 when the report is full or
+ * memory ran out (the report is then marked truncated). */
+static int report_push(events_report_t *r, char *pointer, const char *keyword,
+                       const char *msg) {
+        failure_t *f;
+
+        if (r->count >= r->max) {
+                free(pointer);
+                r->truncated = 1;
+                return 1;
+        }
+        f = &r->f[r->count];
+        f->pointer = pointer;
+        f->message = strdup(msg);
+        f->keyword = keyword;
+        if (!f->pointer || !f->message) {
+                free(f->pointer);
+                free(f->message);
+                f->pointer = f->message = NULL;
+                r->truncated = 1;
+                return 1;
+        }
+        r->count++;
+        return 0;
+}
+
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         events_report_t *r = c->report;
         char msg[512];
         va_list ap;
-        failure_t *f;
 
         if (c->mute || !r || c->stop)
                 return 1;
@@ -163,49 +189,22 @@ static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        f = &r->f[r->count];
-        f->pointer = pointer_text(c);
-        f->message = strdup(msg);
-        f->keyword = keyword;
-        if (!f->pointer || !f->message) {
-                free(f->pointer);
-                free(f->message);
-                f->pointer = f->message = NULL;
-                r->truncated = 1;
+        if (report_push(r, pointer_text(c), keyword, msg))
                 c->stop = 1;
-                return 1;
-        }
-        r->count++;
-        return 0;
+        return c->stop;
 }
 
 void events__report_add(events_report_t *report, const char *pointer,
                         const char *keyword, const char *fmt, ...) {
         char msg[512];
         va_list ap;
-        failure_t *f;
 
         if (!report)
                 return;
-        if (report->count >= report->max) {
-                report->truncated = 1;
-                return;
-        }
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        f = &report->f[report->count];
-        f->pointer = strdup(pointer);
-        f->message = strdup(msg);
-        f->keyword = keyword;
-        if (!f->pointer || !f->message) {
-                free(f->pointer);
-                free(f->message);
-                f->pointer = f->message = NULL;
-                report->truncated = 1;
-                return;
-        }
-        report->count++;
+        report_push(report, strdup(pointer), keyword, msg);
 }
 
 static int fast(const vctx_t *c) {

@@ -59,4 +59,18 @@ print(" ".join("%s:%d" % (t["topic"], len(t["partitions"])) for t in sorted(md["
         [ "$status" -eq 0 ] || fail "exit status $status after SIG$sig, expected 0"
         [ ! -e "$T/sock" ] || fail "the control socket was left behind"
 done
+# A control socket left behind by a killed devbroker is replaced; one that a
+# running devbroker answers on is not taken over.
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale.sock"
+"$devbroker" -c "$T/stale.sock" >"$T/out2" 2>"$T/err" &
+pid=$!
+for _ in $(seq 1 100); do [ -s "$T/out2" ] && break; sleep 0.1; done
+[ -s "$T/out2" ] || fail "no start with a stale control socket"
+status=0
+"$devbroker" -c "$T/stale.sock" >"$T/out3" 2>/dev/null || status=$?
+[ "$status" -eq 71 ] || fail "a second devbroker on a live control socket exited $status, expected 71"
+[ ! -s "$T/out3" ] || fail "the second devbroker printed an address"
+kill -TERM "$pid"
+wait "$pid" || fail "exit status $? after SIGTERM"
+pid=""
 echo "ok: events-devbroker"

@@ -104,18 +104,14 @@ answers_metadata() {
         [[ "$out" == *'"brokers":[{"id":1,'* ]]
 }
 
-start() {
-        local dir=$1 ports broker_port controller_port cluster_id pid deadline
-        command -v "$JAVA" >/dev/null || die "$JAVA is not installed (Java 17)"
-        command -v kcat >/dev/null || die "kcat is not installed"
-        fetch
-        mkdir -p "$dir"
-        dir=$(cd "$dir" && pwd)
-        if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
-                die "a broker already runs from $dir (pid $(cat "$dir/pid"))"
-        fi
-        rm -rf "$dir/data"
+# One attempt to start a broker from DIR. Returns 2 when another process
+# took one of the chosen ports first (worth another attempt), dies on any
+# other failure.
+start_once() {
+        local dir=$1 broker_port controller_port cluster_id pid deadline
+        rm -rf "$dir/data" "$dir/server.log" "$dir/stdout.log"
         read -r broker_port controller_port < <(free_ports)
+        [ -n "${controller_port:-}" ] || die "cannot find free ports (python3 missing?)"
         sed -e "s|@BROKER_PORT@|$broker_port|g" \
                 -e "s|@CONTROLLER_PORT@|$controller_port|g" \
                 -e "s|@DATA_DIR@|$dir/data|g" \
@@ -143,6 +139,10 @@ start() {
         deadline=$((SECONDS + start_timeout))
         until answers_metadata "127.0.0.1:$broker_port"; do
                 if ! kill -0 "$pid" 2>/dev/null; then
+                        if grep -qs 'Address already in use' "$dir/server.log" "$dir/stdout.log"; then
+                                echo "$prog: port $broker_port or $controller_port was taken meanwhile; trying other ports" >&2
+                                return 2
+                        fi
                         tail -n 30 "$dir/server.log" "$dir/stdout.log" >&2 2>/dev/null || true
                         die "the broker exited while starting; its log: $dir/server.log (and $dir/stdout.log)"
                 fi
@@ -154,6 +154,24 @@ start() {
                 sleep 0.2
         done
         echo "127.0.0.1:$broker_port"
+}
+
+start() {
+        local dir=$1 attempt status
+        command -v "$JAVA" >/dev/null || die "$JAVA is not installed (Java 17)"
+        command -v kcat >/dev/null || die "kcat is not installed"
+        fetch
+        mkdir -p "$dir"
+        dir=$(cd "$dir" && pwd)
+        if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+                die "a broker already runs from $dir (pid $(cat "$dir/pid"))"
+        fi
+        for attempt in 1 2 3; do
+                status=0
+                start_once "$dir" || status=$?
+                [ "$status" -eq 2 ] || return "$status"
+        done
+        die "no free ports after 3 attempts; the last log: $dir/server.log"
 }
 
 stop() {

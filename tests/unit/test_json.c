@@ -3,6 +3,7 @@
  * catch, offsets, line/column, limits) and the compact serializer. Whole
  * envelopes with each error kind are data: tests/data/envelope/bad/.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -277,6 +278,58 @@ static void test_events_real_format_shortest(void **state) {
         }
 }
 
+/* The plain algorithm: %.{p}g for growing p until it reads back. */
+static void real_format_oracle(double d, char *buf) {
+        for (int p = fpclassify(d) == FP_SUBNORMAL ? 1 : 15; p <= 17; p++) {
+                snprintf(buf, 40, "%.*g", p, d);
+                if (p == 17 || strtod(buf, NULL) == d)
+                        break;
+        }
+        if (!strpbrk(buf, ".e"))
+                strcat(buf, ".0");
+}
+
+/* Random doubles of four kinds (any bit pattern, short decimals, 53-bit
+ * fractions, powers of two down to the subnormals): the one-printf
+ * rounding gives exactly what the plain algorithm gives. */
+static void test_events_real_format_matches_plain_algorithm(void **state) {
+        uint64_t x = 0x2545f4914f6cdd1dULL;
+        int checked = 0;
+
+        for (int i = 0; i < 10000; i++) {
+                char got[EVENTS__REAL_BUFSIZE], want[40];
+                uint64_t bits;
+                double d;
+
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                bits = x;
+                switch (i % 4) {
+                case 0:
+                        memcpy(&d, &bits, sizeof(d));
+                        break;
+                case 1:
+                        d = (double)(x % 100000000) /
+                            pow(10, (double)(x >> 60));
+                        break;
+                case 2:
+                        d = (double)(x >> 11) * 0x1p-53;
+                        break;
+                default:
+                        d = ldexp((x >> 40) % 2 ? 1.0 : -1.0,
+                                  (int)(x % 2098) - 1074);
+                        break;
+                }
+                if (!isfinite(d) || d == 0)
+                        continue;
+                events__real_format(d, got);
+                real_format_oracle(d, want);
+                if (strcmp(got, want))
+                        fail_msg("%a: got %s, expected %s", d, got, want);
+                checked++;
+        }
+        assert_true(checked > 9500);
+}
+
 static void test_events_int_format_extremes(void **state) {
         char buf[24];
 
@@ -485,7 +538,7 @@ static void test_events_json_parse_fast_matches_slow_mutations(void **state) {
                 "\ntrfnlsd\xc3\xa9\xff\x80\xed\xa0\xf0\x01";
         uint64_t x = 0x9e3779b97f4a7c15ULL;
         char doc[512];
-        int accepted = 0, envelopes = 0, total = 20000;
+        int accepted = 0, envelopes = 0, total = 10000;
 
         for (int it = 0; it < total; it++) {
                 size_t n = sizeof(seed) - 1;
@@ -527,7 +580,7 @@ static void test_events_json_parse_fast_matches_slow_mutations(void **state) {
                 accepted += differential(doc, n);
                 envelopes += envelope_round_trip(doc, n);
         }
-        assert_true(envelopes > 50);
+        assert_true(envelopes > 25);
         /* Both outcomes were exercised. */
         assert_true(accepted > 100);
         assert_true(accepted < total - 100);
@@ -547,6 +600,8 @@ int main(void) {
                 cmocka_unit_test(test_events_json_dump_compact),
                 cmocka_unit_test(test_events_json_dump_round_trip),
                 cmocka_unit_test(test_events_real_format_shortest),
+                cmocka_unit_test(
+                        test_events_real_format_matches_plain_algorithm),
                 cmocka_unit_test(test_events_int_format_extremes),
                 cmocka_unit_test(test_events_buf_grows),
                 cmocka_unit_test(test_events_error_locate_columns),

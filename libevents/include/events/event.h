@@ -111,10 +111,12 @@ EVENTS_API events_err_t events_event_parse(events_event_t **evp,
  * @param max_bytes 0 means EVENTS_DEFAULT_MAX_BYTES.
  * @param max_depth 0 means EVENTS_DEFAULT_MAX_DEPTH.
  * @param err       may be NULL. Shape errors set err->pointer to the field
- *                  ("/event_type", "/data", "/timestamp"); a timestamp
- *                  error also sets err->offset (and line/column) to the
- *                  failing byte in @p buf, a top level that is not an
- *                  object to its first byte.
+ *                  ("/event_type", "/data", "/timestamp"). An invalid
+ *                  timestamp string also sets err->offset (and
+ *                  line/column) to the failing byte in @p buf, or to the
+ *                  value's opening quote when the value holds backslash
+ *                  escapes (none when the key does); a top level that is
+ *                  not an object sets it to its first byte.
  * @returns EVENTS_OK, a JSON error (see events_json_parse()),
  *          EVENTS_ERR_ENVELOPE or EVENTS_ERR_TIMESTAMP (also when the
  *          timestamp is not a string, null included).
