@@ -13,5 +13,6 @@
 #include "events/router.h"
 #include "events/kafka.h"
 #include "events/producer.h"
+#include "events/consumer.h"
 
 #endif /* EVENTS_EVENTS_H */

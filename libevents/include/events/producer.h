@@ -74,8 +74,6 @@ typedef enum events_outcome_e {
         EVENTS_OUTCOME__COUNT
 } events_outcome_t;
 
-/** The name of the header that carries the event type. */
-#define EVENTS_HEADER_EVENT_TYPE "event_type"
 /** The default partition key path. */
 #define EVENTS_DEFAULT_KEY_PATH "data.user_id"
 /** The longest partition key, in bytes. */

@@ -1,0 +1,33 @@
+/*
+ * router_int.h - what the consumer needs from the router beyond its public
+ * API: dispatching on a route it already matched, so that an event is
+ * matched once even when it is validated between match and dispatch.
+ */
+#ifndef EVENTS_ROUTER_INT_H
+#define EVENTS_ROUTER_INT_H
+
+#include "events_int.h"
+
+/**
+ * Run the handlers of @p rt (matched by events_router_match() on @p r) for
+ * @p ev, with the same retry, backoff, stop and observer rules as
+ * events_router_dispatch(). @p rt NULL gives EVENTS_ERR_NO_ROUTE.
+ */
+events_err_t events__router_dispatch_route(const events_router_t *r,
+                                           const events_route_t *rt,
+                                           const events_event_t *ev,
+                                           const volatile int *stop,
+                                           events_dispatch_t *out);
+
+/** Milliseconds the @p attempt-th retry (1-based) waits under @p rt's policy.
+ */
+int64_t events__route_backoff_ms(const events_route_t *rt, int attempt);
+
+/** Sleep up to @p ms, in short slices, returning early (1) when *stop is set.
+ */
+int events__sleep_ms(int64_t ms, const volatile int *stop);
+
+/** CLOCK_MONOTONIC in microseconds. */
+int64_t events__mono_us(void);
+
+#endif /* EVENTS_ROUTER_INT_H */
