@@ -41,7 +41,12 @@ static int64_t mono_us(void) {
 }
 
 static void on_log(events_log_level_t level, const char *msg, void *opaque) {
-        if (level <= EVENTS_LOG_WARNING)
+        /* BENCH_LOG_ALL=1 (with BENCH_X="debug=fetch" say) prints every
+         * line, with a monotonic time stamp, for studying the fetcher */
+        if (getenv("BENCH_LOG_ALL"))
+                fprintf(stderr, "%.6f level=%d %s\n", (double)mono_us() / 1e6,
+                        level, msg);
+        else if (level <= EVENTS_LOG_WARNING)
                 fprintf(stderr, "level=%d %s\n", level, msg);
 }
 

@@ -36,6 +36,18 @@
 #define DEFAULT_PUBLISH_MS 30000
 #define COMMITTED_TIMEOUT_MS 10000
 #define RUN_POLL_MS 100
+/* Prefetch defaults, applied when the configuration leaves librdkafka's
+ * own (see events_consumer_new() in consumer.h). */
+#define RDK_QUEUED_MIN_MSGS "100000"
+#define RDK_QUEUED_MAX_KBYTES "65536"
+#define DEFAULT_QUEUED_MIN_MSGS "50000"
+#define DEFAULT_QUEUED_MAX_KBYTES "16384"
+#define KICK_TIMEOUT_MS 1000
+#define KICK_MAX 4
+/* Check the consumer queue's length every this many messages. */
+#define KICK_EVERY 64
+/* Give librdkafka the pending offset at least every this many messages. */
+#define STORE_EVERY 1024
 
 typedef enum state_e { STATE_RUNNING, STATE_STOPPED, STATE_CLOSED } state_t;
 
@@ -60,6 +72,28 @@ struct events_consumer_s {
         int64_t start_time_ms;
         const volatile int *stop;
         const rd_kafka_message_t *current;
+        rd_kafka_queue_t *cq; /* the consumer queue */
+
+        /* The newest handled offset not yet given to librdkafka: runs of
+         * one partition are stored once (see store_offset()). */
+        rd_kafka_topic_t *st_rkt;
+        int32_t st_partition;
+        int64_t st_offset;
+        unsigned st_count;
+
+        /* Waking a fetcher that stopped on the queue thresholds (see
+         * kick_fetchers()). */
+        int64_t q_min_msgs;
+        int64_t q_max_bytes;
+        double avg_len;
+        int armed;
+        unsigned nmsgs;
+        struct {
+                char topic[256];
+                int32_t partition;
+        } recent[KICK_MAX]; /* distinct partitions seen lately */
+        int nrecent;
+        unsigned kicks;
 
         events_log_cb log_cb;
         void *log_opaque;
@@ -297,8 +331,13 @@ static void apply_start(events_consumer_t *c,
         rd_kafka_topic_partition_list_destroy(times);
 }
 
+static void store_flush(events_consumer_t *c);
+
 static void commit_sync(events_consumer_t *c, const char *why) {
-        rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
+        rd_kafka_resp_err_t err;
+
+        store_flush(c);
+        err = rd_kafka_commit(c->rk, NULL, 0);
 
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
                 logf_(c, EVENTS_LOG_DEBUG, "offsets committed on %s", why);
@@ -327,6 +366,8 @@ static void rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                 logf_(c, EVENTS_LOG_INFO, "partitions assigned count=%d",
                       parts->cnt);
         } else {
+                /* while still assigned: the pending offset is ours */
+                store_flush(c);
                 if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
                     !rd_kafka_assignment_lost(c->rk))
                         commit_sync(c, "revoke");
@@ -475,6 +516,35 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
             !strcmp(val, "0") &&
             (rc = conf_set(dup, "statistics.interval.ms", "5000", err)))
                 goto fail;
+        /* Prefetch bounds: librdkafka's defaults let 100000 messages or
+         * 64 MB wait in the queue; smaller is enough once stalled fetchers
+         * are woken (kick_fetchers()). Only when the user left them. */
+        vlen = sizeof(val);
+        if (rd_kafka_conf_get(dup, "queued.min.messages", val, &vlen) ==
+                    RD_KAFKA_CONF_OK &&
+            !strcmp(val, RDK_QUEUED_MIN_MSGS) &&
+            (rc = conf_set(dup, "queued.min.messages", DEFAULT_QUEUED_MIN_MSGS,
+                           err)))
+                goto fail;
+        vlen = sizeof(val);
+        if (rd_kafka_conf_get(dup, "queued.max.messages.kbytes", val, &vlen) ==
+                    RD_KAFKA_CONF_OK &&
+            !strcmp(val, RDK_QUEUED_MAX_KBYTES) &&
+            (rc = conf_set(dup, "queued.max.messages.kbytes",
+                           DEFAULT_QUEUED_MAX_KBYTES, err)))
+                goto fail;
+        vlen = sizeof(val);
+        if (rd_kafka_conf_get(dup, "queued.min.messages", val, &vlen) ==
+            RD_KAFKA_CONF_OK)
+                c->q_min_msgs = strtoll(val, NULL, 10);
+        vlen = sizeof(val);
+        if (rd_kafka_conf_get(dup, "queued.max.messages.kbytes", val, &vlen) ==
+            RD_KAFKA_CONF_OK)
+                c->q_max_bytes = strtoll(val, NULL, 10) * 1024;
+        if (c->q_min_msgs <= 0)
+                c->q_min_msgs = INT64_MAX / 4;
+        if (c->q_max_bytes <= 0)
+                c->q_max_bytes = INT64_MAX / 4;
         if ((rc = conf_set(dup, "enable.auto.offset.store", "false", err)) ||
             (rc = conf_set(dup, "log.queue", "true", err)))
                 goto fail;
@@ -494,6 +564,7 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
         dup = NULL; /* the handle owns it */
         rd_kafka_set_log_queue(c->rk, NULL);
         rd_kafka_poll_set_consumer(c->rk);
+        c->cq = rd_kafka_queue_get_consumer(c->rk);
 
         /* A consumer on a mock cluster (test.mock.num.brokers): its DLQ
          * producer must reach the same cluster. */
@@ -520,6 +591,8 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
 fail:
         if (dup)
                 rd_kafka_conf_destroy(dup);
+        if (c->cq)
+                rd_kafka_queue_destroy(c->cq);
         if (c->rk) {
                 c->close_timed_out = 1; /* never joined: nothing to leave */
                 rd_kafka_destroy_flags(c->rk,
@@ -754,20 +827,46 @@ static void rewind_partition(events_consumer_t *c, const rd_kafka_message_t *m,
         rd_kafka_topic_partition_list_destroy(l);
 }
 
-static events_err_t store_offset(events_consumer_t *c,
-                                 const rd_kafka_message_t *m) {
-        rd_kafka_resp_err_t kerr =
-                rd_kafka_offset_store(m->rkt, m->partition, m->offset);
+/* Give librdkafka the pending offset, if any. Called before anything that
+ * may commit or change the assignment: taking the next batch (which
+ * serves rebalances), a commit, the close. */
+static void store_flush(events_consumer_t *c) {
+        rd_kafka_resp_err_t kerr;
 
+        if (!c->st_rkt)
+                return;
+        kerr = rd_kafka_offset_store(c->st_rkt, c->st_partition, c->st_offset);
         if (kerr) {
                 /* Revoked while we handled it: the new owner redoes it. */
                 logf_(c, EVENTS_LOG_WARNING,
                       "offset not stored topic=%s partition=%" PRId32
                       " offset=%" PRId64 ": %s",
-                      rd_kafka_topic_name(m->rkt), m->partition, m->offset,
-                      rd_kafka_err2str(kerr));
+                      rd_kafka_topic_name(c->st_rkt), c->st_partition,
+                      c->st_offset, rd_kafka_err2str(kerr));
         }
-        return EVENTS_OK;
+        rd_kafka_topic_destroy(c->st_rkt);
+        c->st_rkt = NULL;
+}
+
+/* The message is done with (handled, or safe in the DLQ): its offset may be
+ * stored. Consecutive messages of one partition are stored once, with the
+ * newest offset: the pending one is flushed when another partition comes,
+ * and by store_flush() before any commit. A pending offset is never
+ * committed early, only late, which keeps at-least-once. */
+static void store_offset(events_consumer_t *c, const rd_kafka_message_t *m) {
+        if (c->st_rkt &&
+            (c->st_rkt != m->rkt || c->st_partition != m->partition))
+                store_flush(c);
+        if (!c->st_rkt) {
+                /* m->rkt is the message's: keep our own reference */
+                c->st_rkt = rd_kafka_topic_new(
+                        c->rk, rd_kafka_topic_name(m->rkt), NULL);
+                c->st_partition = m->partition;
+        }
+        c->st_offset = m->offset;
+        /* a long run of one partition still reaches the commits */
+        if (++c->st_count % STORE_EVERY == 0)
+                store_flush(c);
 }
 
 /* Write a message to its DLQ and wait for the acknowledgement. */
@@ -953,6 +1052,63 @@ dlq:
                                  perr.text);
 }
 
+/* Remember a partition messages come from, for kick_fetchers(). */
+static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
+        const char *t = rd_kafka_topic_name(m->rkt);
+        int i;
+
+        for (i = 0; i < c->nrecent; i++)
+                if (c->recent[i].partition == m->partition &&
+                    !strcmp(c->recent[i].topic, t))
+                        return;
+        if (strlen(t) >= sizeof(c->recent[0].topic))
+                return;
+        i = c->nrecent < KICK_MAX ? c->nrecent++
+                                  : (int)(c->nmsgs / KICK_EVERY) % KICK_MAX;
+        strcpy(c->recent[i].topic, t);
+        c->recent[i].partition = m->partition;
+}
+
+/* librdkafka 2.0.2 stops fetching a partition while the consumer queue
+ * holds queued.min.messages messages or queued.max.messages.kbytes (the
+ * partitions' queues are forwarded to it, so the thresholds apply to their
+ * sum), and looks again only when its broker thread wakes up: on network
+ * or queue activity, else once a second. A consumer that drains the queue
+ * in less than a second then idles until that tick (measured: fetches at
+ * whole seconds, the queue empty in between). So, when the queue was near
+ * a threshold and has since fallen to half of it, wake the fetchers: a
+ * watermark query for a partition goes through its leader's broker thread,
+ * which then re-evaluates all its partitions and fetches again. One query
+ * per cycle (a query is a synchronous round trip on this thread), for each
+ * of the last KICK_MAX distinct partitions seen in turn: with several
+ * brokers, each leader is woken every few cycles (and by its own 1 s tick
+ * at worst). A consumer that keeps up never kicks: its queue stays short.
+ */
+static void kick_fetchers(events_consumer_t *c, const rd_kafka_message_t *m) {
+        int64_t qlen = (int64_t)rd_kafka_queue_length(c->cq);
+        double bytes;
+
+        c->avg_len = c->avg_len * 0.75 + (double)m->len * 0.25;
+        note_partition(c, m);
+        bytes = (double)qlen * c->avg_len;
+        if (qlen * 4 >= c->q_min_msgs * 3 ||
+            bytes * 4 >= (double)c->q_max_bytes * 3) {
+                c->armed = 1;
+                return;
+        }
+        if (!c->armed || qlen * 2 >= c->q_min_msgs ||
+            bytes * 2 >= (double)c->q_max_bytes)
+                return;
+        c->armed = 0;
+        if (c->nrecent) {
+                int i = c->kicks++ % c->nrecent;
+                int64_t lo, hi;
+                rd_kafka_query_watermark_offsets(c->rk, c->recent[i].topic,
+                                                 c->recent[i].partition, &lo,
+                                                 &hi, KICK_TIMEOUT_MS);
+        }
+}
+
 events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
                                   events_error_t *err) {
         rd_kafka_message_t *m;
@@ -967,7 +1123,12 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
                                                  : "consumer stopped");
         if (c->producer)
                 rd_kafka_poll(c->producer, 0);
-        m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        /* Nothing there now: store the pending offset before waiting, so
+         * that an idle consumer's position reaches the commits. */
+        if (!(m = rd_kafka_consumer_poll(c->rk, 0)) && timeout_ms != 0) {
+                store_flush(c);
+                m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        }
         if (!m)
                 return EVENTS_OK;
         if (m->err) {
@@ -993,6 +1154,8 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
         }
         if (c->broker_up != 1)
                 set_broker_up(c, 1);
+        if (++c->nmsgs % KICK_EVERY == 0)
+                kick_fetchers(c, m);
         rc = handle(c, m, err);
         rd_kafka_message_destroy(m);
         return rc;
@@ -1022,6 +1185,7 @@ events_err_t events_consumer_commit(events_consumer_t *c, events_error_t *err) {
         if (c->state == STATE_CLOSED)
                 return events__error_set(err, EVENTS_ERR_STATE,
                                          "consumer closed");
+        store_flush(c);
         kerr = rd_kafka_commit(c->rk, NULL, 0);
         if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 return events__error_set(err, EVENTS_ERR_KAFKA, "commit: %s",
@@ -1060,6 +1224,7 @@ events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
 
         if (c->producer)
                 rd_kafka_flush(c->producer, timeout_ms / 4);
+        store_flush(c);
         kerr = rd_kafka_commit(c->rk, NULL, 0);
         if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 rc = events__error_set(err, EVENTS_ERR_KAFKA,
@@ -1123,6 +1288,10 @@ void events_consumer_destroy(events_consumer_t *c) {
         }
         if (c->pconf)
                 rd_kafka_conf_destroy(c->pconf);
+        if (c->st_rkt) /* only when the close did not run: drop it */
+                rd_kafka_topic_destroy(c->st_rkt);
+        if (c->cq)
+                rd_kafka_queue_destroy(c->cq);
         rd_kafka_destroy_flags(
                 c->rk,
                 c->close_timed_out ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
