@@ -40,7 +40,7 @@
  * own (see events_consumer_new() in consumer.h). */
 #define RDK_QUEUED_MIN_MSGS "100000"
 #define RDK_QUEUED_MAX_KBYTES "65536"
-#define DEFAULT_QUEUED_MIN_MSGS "50000"
+#define DEFAULT_QUEUED_MIN_MSGS "20000"
 #define DEFAULT_QUEUED_MAX_KBYTES "16384"
 #define KICK_TIMEOUT_MS 1000
 #define KICK_MAX 4
@@ -1075,8 +1075,9 @@ static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
  * sum), and looks again only when its broker thread wakes up: on network
  * or queue activity, else once a second. A consumer that drains the queue
  * in less than a second then idles until that tick (measured: fetches at
- * whole seconds, the queue empty in between). So, when the queue was near
- * a threshold and has since fallen to half of it, wake the fetchers: a
+ * whole seconds, the queue empty in between). So, when the queue reached
+ * 90% of a threshold and has since fallen below 75% of it, wake the
+ * fetchers, before the queue runs dry: a
  * watermark query for a partition goes through its leader's broker thread,
  * which then re-evaluates all its partitions and fetches again. One query
  * per cycle (a query is a synchronous round trip on this thread), for each
@@ -1091,13 +1092,13 @@ static void kick_fetchers(events_consumer_t *c, const rd_kafka_message_t *m) {
         c->avg_len = c->avg_len * 0.75 + (double)m->len * 0.25;
         note_partition(c, m);
         bytes = (double)qlen * c->avg_len;
-        if (qlen * 4 >= c->q_min_msgs * 3 ||
-            bytes * 4 >= (double)c->q_max_bytes * 3) {
+        if (qlen * 10 >= c->q_min_msgs * 9 ||
+            bytes * 10 >= (double)c->q_max_bytes * 9) {
                 c->armed = 1;
                 return;
         }
-        if (!c->armed || qlen * 2 >= c->q_min_msgs ||
-            bytes * 2 >= (double)c->q_max_bytes)
+        if (!c->armed || qlen * 4 >= c->q_min_msgs * 3 ||
+            bytes * 4 >= (double)c->q_max_bytes * 3)
                 return;
         c->armed = 0;
         if (c->nrecent) {
