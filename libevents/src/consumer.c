@@ -22,6 +22,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,15 @@ struct events_consumer_s {
         } recent[KICK_MAX]; /* distinct partitions seen lately */
         int nrecent;
         unsigned kicks;
+        /* The kicker thread makes the query, so that its round trip does
+         * not hold the polling thread: started on the first kick. */
+        pthread_t kicker;
+        int kicker_started;
+        pthread_mutex_t klock;
+        pthread_cond_t kcond;
+        int kquit, kpending;
+        char ktopic[256];
+        int32_t kpartition;
 
         events_log_cb log_cb;
         void *log_opaque;
@@ -482,6 +492,8 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
         if (!(c = calloc(1, sizeof(*c))))
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
         pthread_mutex_init(&c->lock, NULL);
+        pthread_mutex_init(&c->klock, NULL);
+        pthread_cond_init(&c->kcond, NULL);
         c->router = router;
         c->broker_up = -1;
         if (!(c->dlq_tmpl = strdup(EVENTS_DLQ_DEFAULT))) {
@@ -602,6 +614,8 @@ fail:
                 rd_kafka_conf_destroy(c->pconf);
         free(c->dlq_tmpl);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->klock);
+        pthread_cond_destroy(&c->kcond);
         free(c);
         return rc;
 }
@@ -1069,22 +1083,88 @@ static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
         c->recent[i].partition = m->partition;
 }
 
+static void *kicker_main(void *opaque) {
+        events_consumer_t *c = opaque;
+        char topic[sizeof(c->ktopic)];
+        int32_t partition;
+
+        pthread_mutex_lock(&c->klock);
+        for (;;) {
+                int64_t lo, hi;
+
+                while (!c->kquit && !c->kpending)
+                        pthread_cond_wait(&c->kcond, &c->klock);
+                if (c->kquit)
+                        break;
+                memcpy(topic, c->ktopic, sizeof(topic));
+                partition = c->kpartition;
+                c->kpending = 0;
+                pthread_mutex_unlock(&c->klock);
+                rd_kafka_query_watermark_offsets(c->rk, topic, partition, &lo,
+                                                 &hi, KICK_TIMEOUT_MS);
+                pthread_mutex_lock(&c->klock);
+        }
+        pthread_mutex_unlock(&c->klock);
+        return NULL;
+}
+
+/* Hand a query to the kicker thread, starting it if need be; when it
+ * cannot start, make the query here. */
+static void kick_request(events_consumer_t *c, const char *topic,
+                         int32_t partition) {
+        if (!c->kicker_started) {
+                sigset_t all, old;
+                int rc;
+
+                sigfillset(&all);
+                pthread_sigmask(SIG_SETMASK, &all, &old);
+                rc = pthread_create(&c->kicker, NULL, kicker_main, c);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                if (rc) {
+                        int64_t lo, hi;
+                        rd_kafka_query_watermark_offsets(c->rk, topic,
+                                                         partition, &lo, &hi,
+                                                         KICK_TIMEOUT_MS);
+                        return;
+                }
+                c->kicker_started = 1;
+        }
+        pthread_mutex_lock(&c->klock);
+        snprintf(c->ktopic, sizeof(c->ktopic), "%s", topic);
+        c->kpartition = partition;
+        c->kpending = 1;
+        pthread_cond_signal(&c->kcond);
+        pthread_mutex_unlock(&c->klock);
+}
+
+static void kicker_stop(events_consumer_t *c) {
+        if (!c->kicker_started)
+                return;
+        pthread_mutex_lock(&c->klock);
+        c->kquit = 1;
+        pthread_cond_signal(&c->kcond);
+        pthread_mutex_unlock(&c->klock);
+        pthread_join(c->kicker, NULL);
+        c->kicker_started = 0;
+}
+
 /* librdkafka 2.0.2 stops fetching a partition while the consumer queue
  * holds queued.min.messages messages or queued.max.messages.kbytes (the
  * partitions' queues are forwarded to it, so the thresholds apply to their
  * sum), and looks again only when its broker thread wakes up: on network
  * or queue activity, else once a second. A consumer that drains the queue
  * in less than a second then idles until that tick (measured: fetches at
- * whole seconds, the queue empty in between). So, when the queue reached
- * 90% of a threshold and has since fallen below 75% of it, wake the
- * fetchers, before the queue runs dry: a
- * watermark query for a partition goes through its leader's broker thread,
- * which then re-evaluates all its partitions and fetches again. One query
- * per cycle (a query is a synchronous round trip on this thread), for each
- * of the last KICK_MAX distinct partitions seen in turn: with several
+ * whole seconds, the queue empty in between).
+ *
+ * So, when the queue reached 90% of a threshold and has since fallen below
+ * 75% of it, wake the fetchers before the queue runs dry: a watermark
+ * query for a partition goes through its leader's broker thread, which
+ * then re-evaluates all its partitions and fetches again. One query per
+ * cycle, made by the kicker thread (it is a synchronous round trip), for
+ * each of the last KICK_MAX distinct partitions seen in turn: with several
  * brokers, each leader is woken every few cycles (and by its own 1 s tick
  * at worst). A consumer that keeps up never kicks: its queue stays short.
- */
+ * The bytes threshold is estimated from the mean message size. */
 static void kick_fetchers(events_consumer_t *c, const rd_kafka_message_t *m) {
         int64_t qlen = (int64_t)rd_kafka_queue_length(c->cq);
         double bytes;
@@ -1102,11 +1182,8 @@ static void kick_fetchers(events_consumer_t *c, const rd_kafka_message_t *m) {
                 return;
         c->armed = 0;
         if (c->nrecent) {
-                int i = c->kicks++ % c->nrecent;
-                int64_t lo, hi;
-                rd_kafka_query_watermark_offsets(c->rk, c->recent[i].topic,
-                                                 c->recent[i].partition, &lo,
-                                                 &hi, KICK_TIMEOUT_MS);
+                int i = (int)(c->kicks++ % (unsigned)c->nrecent);
+                kick_request(c, c->recent[i].topic, c->recent[i].partition);
         }
 }
 
@@ -1289,6 +1366,7 @@ void events_consumer_destroy(events_consumer_t *c) {
         }
         if (c->pconf)
                 rd_kafka_conf_destroy(c->pconf);
+        kicker_stop(c);
         if (c->st_rkt) /* only when the close did not run: drop it */
                 rd_kafka_topic_destroy(c->st_rkt);
         if (c->cq)
@@ -1302,6 +1380,8 @@ void events_consumer_destroy(events_consumer_t *c) {
         free(c->lags);
         free(c->dlq_tmpl);
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->klock);
+        pthread_cond_destroy(&c->kcond);
         free(c);
 }
 
