@@ -53,6 +53,7 @@ static void on_log(events_log_level_t level, const char *msg, void *opaque) {
 typedef struct state_s {
         long handled;
         long dead;
+        long count; /* throughput mode: the last event's time is taken */
         int64_t first_us;
         int64_t last_us;
         int64_t *lat_us; /* latency mode */
@@ -75,11 +76,13 @@ static int record_latency(const events_event_t *ev, void *opaque) {
 
 static void on_delivery(const events_delivery_t *d, void *opaque) {
         state_t *s = opaque;
-        int64_t now = mono_us();
 
+        /* the clock only for the first and the last event: reading it for
+         * every event was 1% of the polling thread */
         if (!s->first_us)
-                s->first_us = now;
-        s->last_us = now;
+                s->first_us = mono_us();
+        if (s->handled + s->dead + 1 >= s->count)
+                s->last_us = mono_us();
         if (d->outcome == EVENTS_DISPOSITION_HANDLED)
                 s->handled++;
         else
@@ -129,6 +132,8 @@ static int throughput(const char *brokers, const char *topic, long count) {
         events_error_t err;
         state_t s = {0};
         int64_t t0 = mono_us(), deadline = t0 + 600 * 1000000LL;
+
+        s.count = count;
 
         if (events_router_new(&r) ||
             events_router_add(r, "*", "noop", noop, NULL) ||
