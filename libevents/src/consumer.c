@@ -45,7 +45,7 @@
 #define DEFAULT_QUEUED_MAX_KBYTES "16384"
 #define KICK_TIMEOUT_MS 1000
 #define KICK_MAX 4
-/* Check the consumer queue's length every this many messages. */
+/* Check the consumer queue's length every this many messages (at most). */
 #define KICK_EVERY 64
 /* Give librdkafka the pending offset at least every this many messages. */
 #define STORE_EVERY 1024
@@ -88,6 +88,8 @@ struct events_consumer_s {
         int64_t q_max_bytes;
         double avg_len;
         int armed;
+        int64_t prev_qlen;
+        unsigned kick_every;
         unsigned nmsgs;
         struct {
                 char topic[256];
@@ -557,6 +559,10 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
                 c->q_min_msgs = INT64_MAX / 4;
         if (c->q_max_bytes <= 0)
                 c->q_max_bytes = INT64_MAX / 4;
+        /* a few samples per queue's worth, even for a small queue */
+        c->kick_every = c->q_min_msgs / 8 < KICK_EVERY
+                                ? (unsigned)(c->q_min_msgs / 8 + 1)
+                                : KICK_EVERY;
         if ((rc = conf_set(dup, "enable.auto.offset.store", "false", err)) ||
             (rc = conf_set(dup, "log.queue", "true", err)))
                 goto fail;
@@ -1078,7 +1084,7 @@ static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
         if (strlen(t) >= sizeof(c->recent[0].topic))
                 return;
         i = c->nrecent < KICK_MAX ? c->nrecent++
-                                  : (int)(c->nmsgs / KICK_EVERY) % KICK_MAX;
+                                  : (int)(c->nmsgs / c->kick_every) % KICK_MAX;
         strcpy(c->recent[i].topic, t);
         c->recent[i].partition = m->partition;
 }
@@ -1156,8 +1162,11 @@ static void kicker_stop(events_consumer_t *c) {
  * in less than a second then idles until that tick (measured: fetches at
  * whole seconds, the queue empty in between).
  *
- * So, when the queue reached 90% of a threshold and has since fallen below
- * 75% of it, wake the fetchers before the queue runs dry: a watermark
+ * So, sampling the queue's length every kick_every messages: once it was at
+ * half a threshold or more (the fetcher is ahead and may stop), when it is
+ * below 75% of the threshold and shrinking, wake the fetchers before the
+ * queue runs dry (once, until it grows to half a threshold again). Thresholds
+ * are crossed between samples, so the rule asks for no exact value: a watermark
  * query for a partition goes through its leader's broker thread, which
  * then re-evaluates all its partitions and fetches again. One query per
  * cycle, made by the kicker thread (it is a synchronous round trip), for
@@ -1166,18 +1175,17 @@ static void kicker_stop(events_consumer_t *c) {
  * at worst). A consumer that keeps up never kicks: its queue stays short.
  * The bytes threshold is estimated from the mean message size. */
 static void kick_fetchers(events_consumer_t *c, const rd_kafka_message_t *m) {
-        int64_t qlen = (int64_t)rd_kafka_queue_length(c->cq);
+        int64_t qlen = (int64_t)rd_kafka_queue_length(c->cq), prev;
         double bytes;
 
         c->avg_len = c->avg_len * 0.75 + (double)m->len * 0.25;
         note_partition(c, m);
         bytes = (double)qlen * c->avg_len;
-        if (qlen * 10 >= c->q_min_msgs * 9 ||
-            bytes * 10 >= (double)c->q_max_bytes * 9) {
+        prev = c->prev_qlen;
+        c->prev_qlen = qlen;
+        if (qlen * 2 >= c->q_min_msgs || bytes * 2 >= (double)c->q_max_bytes)
                 c->armed = 1;
-                return;
-        }
-        if (!c->armed || qlen * 4 >= c->q_min_msgs * 3 ||
+        if (!c->armed || qlen >= prev || qlen * 4 >= c->q_min_msgs * 3 ||
             bytes * 4 >= (double)c->q_max_bytes * 3)
                 return;
         c->armed = 0;
@@ -1232,7 +1240,7 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
         }
         if (c->broker_up != 1)
                 set_broker_up(c, 1);
-        if (++c->nmsgs % KICK_EVERY == 0)
+        if (++c->nmsgs % c->kick_every == 0)
                 kick_fetchers(c, m);
         rc = handle(c, m, err);
         rd_kafka_message_destroy(m);

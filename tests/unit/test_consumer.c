@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -154,6 +155,14 @@ static int count_handler(const events_event_t *ev, void *opaque) {
         }
         s->handled++;
         return 0;
+}
+
+/* Counts, after 100 us: slower than the mock cluster's fetches. */
+static int slow_handler(const events_event_t *ev, void *opaque) {
+        struct timespec ts = {0, 100000};
+
+        nanosleep(&ts, NULL);
+        return count_handler(ev, opaque);
 }
 
 static int fail_handler(const events_event_t *ev, void *opaque) {
@@ -325,6 +334,113 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
         events_consumer_destroy(c);
         assert_int_equal(committed(group, topic), 5);
 
+        events_router_destroy(r);
+}
+
+/* Offsets of a run of one partition are stored once, late: a commit must
+ * still see the newest handled one. */
+static void test_events_consumer_commit_stores_pending_offset(void **state) {
+        char topic[64], group[64];
+        events_router_t *r;
+        events_consumer_t *c;
+        seen_t s = {0};
+
+        name(topic, sizeof(topic), "t-pending");
+        name(group, sizeof(group), "group");
+        create_topic(topic, 1);
+        for (int i = 0; i < 5; i++)
+                seed_event(topic, "user.created", i);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "user.*", "count", count_handler, &s);
+        c = consumer(topic, group, r, &s);
+
+        assert_int_equal(poll_until(c, &s, 3, 8000), EVENTS_OK);
+        assert_int_equal(s.handled, 3);
+        assert_int_equal(events_consumer_commit(c, NULL), EVENTS_OK);
+        assert_int_equal(committed(group, topic), 3);
+
+        assert_int_equal(poll_until(c, &s, 5, 8000), EVENTS_OK);
+        assert_int_equal(s.handled, 5);
+        assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        assert_int_equal(committed(group, topic), 5);
+        events_router_destroy(r);
+}
+
+/* librdkafka 2.0.2 stops fetching while queued.min.messages wait in the
+ * queue and looks again only on its broker thread's 1 s tick; the consumer
+ * wakes it when the queue runs low. 3000 events through a 200-message
+ * queue in small fetches, to a handler slower than the fetcher (so that
+ * the queue fills up again and again): about 15 s without the wake-up,
+ * well under 1 s with it. */
+static void test_events_consumer_poll_wakes_stalled_fetcher(void **state) {
+        char topic[64], group[64], errstr[256], buf[128];
+        const char *topics[1];
+        rd_kafka_conf_t *pconf = rd_kafka_conf_new(), *conf;
+        rd_kafka_t *p;
+        events_router_t *r;
+        events_consumer_t *c;
+        events_error_t err;
+        seen_t s = {0};
+        int64_t t0;
+
+        name(topic, sizeof(topic), "t-stall");
+        name(group, sizeof(group), "group");
+        create_topic(topic, 1);
+        /* many small batches, so that a fetch brings few messages */
+        rd_kafka_conf_set(pconf, "bootstrap.servers",
+                          rd_kafka_mock_cluster_bootstraps(mock), errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(pconf, "batch.num.messages", "10", errstr,
+                          sizeof(errstr));
+        p = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, errstr, sizeof(errstr));
+        assert_non_null(p);
+        for (int i = 0; i < 3000; i++) {
+                int n = snprintf(buf, sizeof(buf),
+                                 "{\"event_type\":\"user.created\","
+                                 "\"data\":{\"user_id\":%d}}",
+                                 i);
+                assert_int_equal(
+                        rd_kafka_producev(
+                                p, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_PARTITION(0),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(buf, (size_t)n),
+                                RD_KAFKA_V_END),
+                        RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        assert_int_equal(rd_kafka_flush(p, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_destroy(p);
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "user.*", "slow", slow_handler, &s);
+        conf = consumer_conf();
+        rd_kafka_conf_set(conf, "queued.min.messages", "200", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "max.partition.fetch.bytes", "2048", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "message.max.bytes", "1000", errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "fetch.max.bytes", "2048", errstr,
+                          sizeof(errstr));
+        topics[0] = topic;
+        assert_int_equal(
+                events_consumer_new(&c, conf, group, topics, 1, r, &err),
+                EVENTS_OK);
+        events_consumer_set_delivery_cb(c, on_delivery, &s);
+        events_consumer_set_log_cb(c, on_log, &s);
+        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        assert_int_equal(poll_until(c, &s, 1, 10000), EVENTS_OK);
+        assert_int_equal(s.handled, 1);
+        t0 = events__mono_us();
+        assert_int_equal(poll_until(c, &s, 3000, 7000), EVENTS_OK);
+        if (getenv("TEST_CONSUMER_VERBOSE"))
+                fprintf(stderr, "3000 events in %lld ms\n",
+                        (long long)((events__mono_us() - t0) / 1000));
+        assert_int_equal(s.handled, 3000);
+        assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        assert_int_equal(committed(group, topic), 3000);
         events_router_destroy(r);
 }
 
@@ -701,6 +817,10 @@ int main(void) {
                 cmocka_unit_test(test_events_consumer_new_rejects_bad_input),
                 cmocka_unit_test(
                         test_events_consumer_poll_stores_after_handlers),
+                cmocka_unit_test(
+                        test_events_consumer_commit_stores_pending_offset),
+                cmocka_unit_test(
+                        test_events_consumer_poll_wakes_stalled_fetcher),
                 cmocka_unit_test(
                         test_events_consumer_poll_handler_failure_to_dlq),
                 cmocka_unit_test(
