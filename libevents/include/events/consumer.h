@@ -10,7 +10,12 @@
  *   after an event's handlers all succeeded, or after the event was written
  *   to the dead-letter topic and the broker acknowledged that write. Stored
  *   offsets are committed by librdkafka's auto-commit, on partition revoke
- *   and on events_consumer_close().
+ *   and on events_consumer_close(). A run of events of one partition is
+ *   stored once, with its newest offset: the offset reaches librdkafka when
+ *   another partition's event comes, every 1024 events, before a poll waits
+ *   for messages, and before every commit this library makes (revoke,
+ *   events_consumer_commit(), close). Auto-commit may thus commit an offset
+ *   a little behind the last handled event, never ahead of it.
  * - Handler failure. A failing handler is retried in place with
  *   exponential backoff, per its route's policy (events_router_set_policy).
  *   When it still fails, the event goes to the dead-letter topic (DLQ).
@@ -34,7 +39,9 @@
  * thread; every callback (log, delivery, handlers, the router's observer)
  * runs on it. The health accessors (events_consumer_assigned_count(),
  * _broker_up(), _lag_foreach(), _last_error()) are thread-safe and may be
- * called from any thread, e.g. an HTTP server's.
+ * called from any thread, e.g. an HTTP server's. Besides librdkafka's
+ * threads, the consumer may start one of its own, which only wakes
+ * librdkafka's fetcher (see events_consumer_new()) and blocks all signals.
  */
 #ifndef EVENTS_CONSUMER_H
 #define EVENTS_CONSUMER_H
@@ -159,7 +166,20 @@ typedef void (*events_delivery_cb)(const events_delivery_t *d, void *opaque);
  * The consumer sets these properties on @p conf: group.id (when @p group is
  * not NULL), enable.auto.offset.store=false, statistics.interval.ms=5000
  * (unless set), and its own rebalance, statistics, error and log
- * callbacks and opaque; do not set those yourself. bootstrap.servers and
+ * callbacks and opaque; do not set those yourself.
+ *
+ * Prefetch defaults, set only when @p conf has librdkafka's own value:
+ * queued.min.messages=20000 (librdkafka: 100000) and
+ * queued.max.messages.kbytes=16384 (librdkafka: 65536). Both bound the
+ * messages waiting in the consumer queue, summed over all partitions, and
+ * so most of the consumer's memory (some 25 MB in all with 200-byte events;
+ * 60 MB with librdkafka's defaults). librdkafka 2.0.2 stops fetching at
+ * either bound and, left alone, resumes only on its broker thread's next
+ * 1 s tick; the consumer therefore wakes the fetcher (a watermark query
+ * for a recent partition, from a small thread of its own, started on the
+ * first such wake-up) when the queue, after being at least half full,
+ * shrinks below 75%. Set larger values for big bursts, smaller for less
+ * memory. bootstrap.servers and
  * anything else (-X options, security) come from @p conf. The DLQ and
  * events_consumer_publish() use an internal producer made from a copy of
  * @p conf without its consumer properties, created on first use.
