@@ -13,5 +13,6 @@
 #include "events/router.h"
 #include "events/kafka.h"
 #include "events/consumer.h"
+#include "events/plugin.h"
 
 #endif /* EVENTS_EVENTS_H */
