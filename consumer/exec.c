@@ -1,5 +1,5 @@
 /*
- * exec.c - fork, execve, a stdin pipe and a deadline.
+ * exec.c - fork, execve, a stdin socket and a deadline.
  *
  * The daemon has librdkafka's threads running, so after fork() the child
  * may only call async-signal-safe functions: everything it needs (the
@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,8 +69,11 @@ int exec_run(char *const argv[], char *const envp[], const char *in,
         size_t off = 0;
         pid_t pid, w;
 
-        if (pipe2(pfd, O_CLOEXEC) < 0) {
-                snprintf(err, errsize, "pipe: %s", strerror(errno));
+        /* A socket pair rather than a pipe: send(MSG_NOSIGNAL) reports a
+         * program that exits without reading as EPIPE, with no SIGPIPE,
+         * whatever the caller's signal dispositions. */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pfd) < 0) {
+                snprintf(err, errsize, "socketpair: %s", strerror(errno));
                 return -1;
         }
         pid = fork();
@@ -99,7 +103,7 @@ int exec_run(char *const argv[], char *const envp[], const char *in,
                 if (poll(&p, 1, (int)(left > 100 ? 100 : left)) < 0 &&
                     errno != EINTR)
                         break;
-                n = write(pfd[1], in + off, in_len - off);
+                n = send(pfd[1], in + off, in_len - off, MSG_NOSIGNAL);
                 if (n > 0) {
                         off += (size_t)n;
                 } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
