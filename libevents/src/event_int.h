@@ -1,0 +1,169 @@
+/*
+ * event_int.h - private parts of the envelope module (json.c, timestamp.c,
+ * event.c): the strict JSON scanner's report on the top-level object, the
+ * compact serializer, and what the producer needs to reuse the bytes of an
+ * input envelope instead of serializing it again.
+ */
+#ifndef EVENTS_EVENT_INT_H
+#define EVENTS_EVENT_INT_H
+
+#include "events_int.h"
+
+/** An absent offset or length. */
+#define EVENTS__NPOS ((size_t)-1)
+
+/**
+ * What events__json_parse_top() learnt about the top-level value while it
+ * scanned the raw bytes. Offsets are bytes from the start of the input.
+ */
+typedef struct events__json_top_s {
+        size_t start;     /**< first non-whitespace byte (the value) */
+        size_t close;     /**< the '}' that closes a top-level object,
+                               or EVENTS__NPOS */
+        size_t ts_offset; /**< the top-level "timestamp" member's value
+                               when it is a string: its opening quote;
+                               EVENTS__NPOS when there is none */
+        size_t ts_len;    /**< that value's length, quotes included */
+        int escaped_key;  /**< a top-level key was written with a
+                               backslash escape, so the raw bytes cannot
+                               tell whether it is "timestamp" */
+} events__json_top_t;
+
+/**
+ * events_json_parse() that also reports, in @p top (may be NULL), where the
+ * top-level object's "timestamp" value and closing brace are. @p top is
+ * filled only on success.
+ */
+events_err_t events__json_parse_top(json_t **out, const char *buf, size_t len,
+                                    size_t max_bytes, int max_depth,
+                                    events_error_t *err,
+                                    events__json_top_t *top);
+
+/**
+ * Fill err->line and err->column (1-based; columns count UTF-8 characters)
+ * for err->offset in @p buf, and set err->offset. @p err may be NULL.
+ */
+void events__error_locate(events_error_t *err, const char *buf, size_t len,
+                          size_t offset);
+
+/** A growable byte buffer for the serializer. */
+typedef struct events__buf_s {
+        char *p;    /**< the bytes, NUL-terminated when len > 0 */
+        size_t len; /**< bytes used, without the NUL */
+        size_t cap; /**< bytes allocated */
+} events__buf_t;
+
+/** Make room for @p n more bytes (and a NUL). @returns 0, or -1 (ENOMEM). */
+int events__buf_reserve(events__buf_t *b, size_t n);
+
+/** Append @p n bytes. @returns 0 or -1. */
+int events__buf_put(events__buf_t *b, const void *p, size_t n);
+
+/**
+ * Append @p v as compact JSON: no spaces, object members in their order,
+ * strings escaped as RFC 8259 requires (", \ and control characters) and
+ * otherwise written as they are, integers in decimal, reals with
+ * events__real_format().
+ * @returns EVENTS_OK, EVENTS_ERR_NOMEM, or EVENTS_ERR_TOO_DEEP when @p v
+ *          nests deeper than EVENTS__DUMP_MAX_DEPTH (which a cycle does).
+ */
+events_err_t events__json_dump(events__buf_t *b, const json_t *v);
+
+/** Append a JSON string literal, quotes included. @returns 0 or -1. */
+int events__json_dump_string(events__buf_t *b, const char *s, size_t len);
+
+#define EVENTS__DUMP_MAX_DEPTH 2048
+
+/** Room for any events__real_format() result. */
+#define EVENTS__REAL_BUFSIZE 32
+
+/**
+ * Write the shortest decimal text that reads back as exactly @p d, with
+ * ".0" appended when it would otherwise read as an integer ("1.0",
+ * "0.1", "1e+300"). @p buf has EVENTS__REAL_BUFSIZE bytes.
+ * @returns the length.
+ */
+size_t events__real_format(double d, char *buf);
+
+/** Write @p v in decimal into @p buf (at least 21 bytes). @returns length. */
+size_t events__int_format(json_int_t v, char *buf);
+
+/*
+ * For the producer: reusing an input envelope's bytes.
+ *
+ * A producer that reads a valid envelope need not serialize it again: the
+ * bytes it read are already the message, except for the timestamp, which
+ * may be missing or not yet normalized. events__event_input() says where
+ * the timestamp is in those bytes, and events__event_splice() writes the
+ * bytes with the event's current timestamp in place.
+ */
+
+/** Where an event's parts were in the bytes it was parsed from. */
+typedef struct events__event_input_s {
+        /** 1 when the event came from events_event_parse*() and the offsets
+         *  below are known; 0 for events_event_new(), and for inputs whose
+         *  top-level keys use backslash escapes (rare; serialize those). */
+        int known;
+        /** 1 when the input had a top-level "timestamp". */
+        int ts_present;
+        /** 1 when that timestamp's raw text (between the quotes) is already
+         *  the normalized form, so the input bytes can be sent unchanged. */
+        int ts_normalized;
+        /** The "timestamp" value's opening quote, when ts_present. */
+        size_t ts_offset;
+        /** Its length, both quotes included (29 when normalized). */
+        size_t ts_len;
+        /** The '}' that closes the top-level object; where a timestamp
+         *  member is inserted when there was none. */
+        size_t close_offset;
+        /** The length of the input in bytes. */
+        size_t len;
+} events__event_input_t;
+
+/**
+ * Where the event's parts were in its input.
+ * @returns a pointer that lives as long as @p ev; never NULL. Its fields
+ *          describe the input and do not change when the event is stamped.
+ */
+const events__event_input_t *events__event_input(const events_event_t *ev);
+
+/** The most bytes events__event_splice() adds to its input: a member
+ *  ,"timestamp":"...Z" (41 bytes) in place of nothing. */
+#define EVENTS__SPLICE_EXTRA 48
+
+/**
+ * Write @p in (the bytes @p ev was parsed from) to @p out with the event's
+ * current timestamp in place of the input's: the input timestamp's value is
+ * replaced (unless it is already the same text), or a member
+ * ,"timestamp":"..." is inserted before the closing '}'. Everything else is
+ * copied byte for byte.
+ *
+ * @param in       exactly the bytes given to events_event_parse*().
+ * @param out      where to write; in_len + EVENTS__SPLICE_EXTRA bytes are
+ *                 always enough. Not NUL-terminated.
+ * @param out_size the size of out.
+ * @param out_len  the length written.
+ * @returns EVENTS_OK; EVENTS_ERR_STATE when the event has no timestamp or
+ *          its input offsets are not known (events__event_input()->known
+ *          is 0): serialize it instead; EVENTS_ERR_INVALID_ARG when in_len
+ *          does not match the input; EVENTS_ERR_TOO_LARGE when out is too
+ *          small.
+ */
+events_err_t events__event_splice(const events_event_t *ev, const char *in,
+                                  size_t in_len, char *out, size_t out_size,
+                                  size_t *out_len);
+
+/* Civil dates (timestamp.c), for tests and the timestamp formatter. */
+
+/** Days from 1970-01-01 to @p y-@p m-@p d (proleptic Gregorian, y >= 1). */
+int64_t events__days_from_civil(int y, int m, int d);
+
+/** The civil date of @p days after 1970-01-01 (days >= -719162). */
+void events__civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/** The first and last microsecond events_timestamp_format() accepts:
+ *  0001-01-01T00:00:00.000000Z and 9999-12-31T23:59:59.999999Z. */
+#define EVENTS__TS_MIN_US (-62135596800LL * 1000000LL)
+#define EVENTS__TS_MAX_US (253402300800LL * 1000000LL - 1)
+
+#endif /* EVENTS_EVENT_INT_H */

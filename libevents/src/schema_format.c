@@ -1,0 +1,532 @@
+/*
+ * schema_format.c - the "format" keyword: date-time, date and time
+ * (RFC 3339), email (RFC 5321 mailbox, ASCII) and idn-email (the same with
+ * UTF-8), hostname (RFC 1123), ipv4, ipv6 (RFC 4291 text forms), uri,
+ * uri-reference, iri, iri-reference (RFC 3986/3987 syntax), uuid (RFC 4122
+ * text form), json-pointer and relative-json-pointer, regex (ECMA-262) and
+ * uri-template (RFC 6570 syntax). Other formats (idn-hostname among them)
+ * are annotations: every string passes them, as draft-07 allows.
+ *
+ * Each check is a hand-written scanner over the bytes: no allocation and no
+ * regular expression (except "regex", which compiles its string), so a
+ * format costs tens of nanoseconds.
+ */
+#include <string.h>
+
+#include "schema_int.h"
+
+static const struct {
+        const char *name;
+        sch_format_t f;
+} formats[] = {
+        {"date-time", SCH_F_DATE_TIME},
+        {"date", SCH_F_DATE},
+        {"time", SCH_F_TIME},
+        {"email", SCH_F_EMAIL},
+        {"idn-email", SCH_F_IDN_EMAIL},
+        {"hostname", SCH_F_HOSTNAME},
+        {"ipv4", SCH_F_IPV4},
+        {"ipv6", SCH_F_IPV6},
+        {"uri", SCH_F_URI},
+        {"uri-reference", SCH_F_URI_REFERENCE},
+        {"iri", SCH_F_IRI},
+        {"iri-reference", SCH_F_IRI_REFERENCE},
+        {"uuid", SCH_F_UUID},
+        {"json-pointer", SCH_F_JSON_POINTER},
+        {"relative-json-pointer", SCH_F_RELATIVE_JSON_POINTER},
+        {"regex", SCH_F_REGEX},
+        {"uri-template", SCH_F_URI_TEMPLATE},
+};
+
+sch_format_t events__format_lookup(const char *name) {
+        for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+                if (!strcmp(formats[i].name, name))
+                        return formats[i].f;
+        return SCH_F_NONE;
+}
+
+static int is_digit(int c) {
+        return c >= '0' && c <= '9';
+}
+static int is_alpha(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static int is_hex(int c) {
+        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Read exactly n digits at s. @returns the number, or -1. */
+static int digits(const char *s, size_t len, size_t pos, size_t n) {
+        int v = 0;
+        if (pos + n > len)
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                if (!is_digit((unsigned char)s[pos + i]))
+                        return -1;
+                v = v * 10 + (s[pos + i] - '0');
+        }
+        return v;
+}
+
+static int days_in_month(int y, int m) {
+        static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+                return 29;
+        return d[m - 1];
+}
+
+/* full-date at s[*pos]. */
+static int scan_date(const char *s, size_t len, size_t *pos) {
+        size_t p = *pos;
+        int y = digits(s, len, p, 4), m, d;
+        if (y < 0 || p + 4 >= len || s[p + 4] != '-')
+                return 0;
+        m = digits(s, len, p + 5, 2);
+        if (m < 1 || m > 12 || p + 7 >= len || s[p + 7] != '-')
+                return 0;
+        d = digits(s, len, p + 8, 2);
+        if (d < 1 || d > days_in_month(y, m))
+                return 0;
+        *pos = p + 10;
+        return 1;
+}
+
+/* full-time at s[*pos]; to the end of the string. */
+static int scan_time(const char *s, size_t len, size_t pos) {
+        int h = digits(s, len, pos, 2), mi, sec, oh = 0, om = 0, sign = 0;
+        int utc_min;
+
+        if (h < 0 || h > 23 || pos + 2 >= len || s[pos + 2] != ':')
+                return 0;
+        mi = digits(s, len, pos + 3, 2);
+        if (mi < 0 || mi > 59 || pos + 5 >= len || s[pos + 5] != ':')
+                return 0;
+        sec = digits(s, len, pos + 6, 2);
+        if (sec < 0 || sec > 60)
+                return 0;
+        pos += 8;
+        if (pos < len && s[pos] == '.') {
+                size_t start = ++pos;
+                while (pos < len && is_digit((unsigned char)s[pos]))
+                        pos++;
+                if (pos == start)
+                        return 0;
+        }
+        if (pos >= len)
+                return 0; /* RFC 3339's full-time needs an offset */
+        if (s[pos] == 'Z' || s[pos] == 'z') {
+                pos++;
+        } else if (s[pos] == '+' || s[pos] == '-') {
+                sign = s[pos] == '+' ? 1 : -1;
+                oh = digits(s, len, pos + 1, 2);
+                if (oh < 0 || oh > 23 || pos + 3 >= len || s[pos + 3] != ':')
+                        return 0;
+                om = digits(s, len, pos + 4, 2);
+                if (om < 0 || om > 59)
+                        return 0;
+                pos += 6;
+        } else {
+                return 0;
+        }
+        if (pos != len)
+                return 0;
+        if (sec == 60) {
+                /* A leap second exists only at 23:59:60 UTC. */
+                utc_min =
+                        ((h * 60 + mi - sign * (oh * 60 + om)) % 1440 + 1440) %
+                        1440;
+                if (utc_min != 23 * 60 + 59)
+                        return 0;
+        }
+        return 1;
+}
+
+static int check_date_time(const char *s, size_t len) {
+        size_t pos = 0;
+        if (!scan_date(s, len, &pos) || pos >= len ||
+            (s[pos] != 'T' && s[pos] != 't'))
+                return 0;
+        return scan_time(s, len, pos + 1);
+}
+
+static int check_date(const char *s, size_t len) {
+        size_t pos = 0;
+        return scan_date(s, len, &pos) && pos == len;
+}
+
+/* With idn, UTF-8 (already valid: jansson checks it) may stand in labels;
+ * IDNA's tables of disallowed code points are not checked. */
+static int check_host(const char *s, size_t len, int idn) {
+        size_t label = 0;
+
+        if (len == 0 || len > 253)
+                return 0;
+        for (size_t i = 0; i <= len; i++) {
+                if (i == len || s[i] == '.') {
+                        if (label == 0 || label > 63 || s[i - 1] == '-')
+                                return 0;
+                        label = 0;
+                        continue;
+                }
+                if (!is_alpha((unsigned char)s[i]) &&
+                    !is_digit((unsigned char)s[i]) && s[i] != '-' &&
+                    !(idn && (unsigned char)s[i] >= 0x80))
+                        return 0;
+                if (label == 0 && s[i] == '-')
+                        return 0;
+                label++;
+        }
+        return 1;
+}
+
+static int check_hostname(const char *s, size_t len) {
+        return check_host(s, len, 0);
+}
+
+static int check_ipv4(const char *s, size_t len) {
+        size_t pos = 0;
+        for (int part = 0; part < 4; part++) {
+                size_t start = pos;
+                int v = 0;
+                if (part > 0) {
+                        if (pos >= len || s[pos] != '.')
+                                return 0;
+                        start = ++pos;
+                }
+                while (pos < len && is_digit((unsigned char)s[pos]) &&
+                       pos - start < 3)
+                        v = v * 10 + (s[pos++] - '0');
+                if (pos == start || v > 255 ||
+                    (pos - start > 1 && s[start] == '0'))
+                        return 0;
+        }
+        return pos == len;
+}
+
+static int check_ipv6(const char *s, size_t len) {
+        int groups = 0, compressed = 0;
+        size_t pos = 0;
+
+        if (len < 2)
+                return 0;
+        if (s[0] == ':') {
+                if (s[1] != ':')
+                        return 0;
+                compressed = 1;
+                pos = 2;
+                if (pos == len)
+                        return 1;
+        }
+        while (pos < len) {
+                size_t start = pos;
+                while (pos < len && is_hex((unsigned char)s[pos]) &&
+                       pos - start < 5)
+                        pos++;
+                if (pos < len && s[pos] == '.') {
+                        /* The last 32 bits as a dotted quad. */
+                        if (!check_ipv4(s + start, len - start))
+                                return 0;
+                        groups += 2;
+                        pos = len;
+                        break;
+                }
+                if (pos == start || pos - start > 4)
+                        return 0;
+                groups++;
+                if (pos == len)
+                        break;
+                if (s[pos] != ':')
+                        return 0;
+                pos++;
+                if (pos < len && s[pos] == ':') {
+                        if (compressed)
+                                return 0;
+                        compressed = 1;
+                        pos++;
+                        if (pos == len)
+                                break;
+                } else if (pos == len) {
+                        return 0; /* a single trailing ':' */
+                }
+        }
+        return compressed ? groups <= 7 : groups == 8;
+}
+
+static int check_uuid(const char *s, size_t len) {
+        if (len != 36)
+                return 0;
+        for (size_t i = 0; i < 36; i++) {
+                if (i == 8 || i == 13 || i == 18 || i == 23) {
+                        if (s[i] != '-')
+                                return 0;
+                } else if (!is_hex((unsigned char)s[i])) {
+                        return 0;
+                }
+        }
+        return 1;
+}
+
+/* RFC 3986 character classes; with iri, non-ASCII (ucschar) is allowed. */
+static int uri_unreserved(unsigned char c, int iri) {
+        return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' ||
+               c == '~' || (iri && c >= 0x80);
+}
+static int uri_sub_delim(unsigned char c) {
+        return c && strchr("!$&'()*+,;=", c) != NULL;
+}
+
+/* One character of a component at s[*i], pct-encoded included; @p extra
+ * lists the further characters allowed. */
+static int uri_char(const char *s, size_t len, size_t *i, int iri,
+                    const char *extra) {
+        unsigned char c = (unsigned char)s[*i];
+        if (c == '%') {
+                if (*i + 2 >= len)
+                        return 0;
+                if (!is_hex((unsigned char)s[*i + 1]) ||
+                    !is_hex((unsigned char)s[*i + 2]))
+                        return 0;
+                *i += 3;
+                return 1;
+        }
+        if (uri_unreserved(c, iri) || uri_sub_delim(c) ||
+            (c && strchr(extra, c))) {
+                (*i)++;
+                return 1;
+        }
+        return 0;
+}
+
+static int uri_component(const char *s, size_t len, size_t start, size_t end,
+                         int iri, const char *extra) {
+        size_t i = start;
+        while (i < end)
+                if (!uri_char(s, end, &i, iri, extra))
+                        return 0;
+        return i == end;
+}
+
+static int uri_authority(const char *s, size_t start, size_t end, int iri) {
+        size_t host = start, at, colon;
+
+        for (at = start; at < end && s[at] != '@'; at++)
+                ;
+        if (at < end) {
+                if (!uri_component(s, end, start, at, iri, ":"))
+                        return 0;
+                host = at + 1;
+        }
+        if (host < end && s[host] == '[') {
+                size_t close = host;
+                while (close < end && s[close] != ']')
+                        close++;
+                if (close == end)
+                        return 0;
+                if (host + 1 < close &&
+                    (s[host + 1] == 'v' || s[host + 1] == 'V')) {
+                        if (!uri_component(s, close, host + 2, close, 0, ":"))
+                                return 0;
+                } else if (!check_ipv6(s + host + 1, close - host - 1)) {
+                        return 0;
+                }
+                colon = close + 1;
+                if (colon < end && s[colon] != ':')
+                        return 0;
+        } else {
+                for (colon = host; colon < end && s[colon] != ':'; colon++)
+                        ;
+                if (!uri_component(s, colon, host, colon, iri, ""))
+                        return 0;
+        }
+        if (colon < end)
+                for (size_t i = colon + 1; i < end; i++)
+                        if (!is_digit((unsigned char)s[i]))
+                                return 0;
+        return 1;
+}
+
+/* A URI (needs a scheme) or, with relative, a URI reference. */
+static int check_uri(const char *s, size_t len, int relative, int iri) {
+        size_t pos = 0, end;
+
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c == ':') {
+                        if (i == 0 || !is_alpha((unsigned char)s[0]))
+                                return 0;
+                        pos = i + 1;
+                        break;
+                }
+                if (c == '/' || c == '?' || c == '#' ||
+                    !(is_alpha(c) || is_digit(c) || c == '+' || c == '-' ||
+                      c == '.'))
+                        break;
+        }
+        if (pos == 0 && !relative)
+                return 0;
+        if (pos == 0) {
+                /* path-noscheme: no ':' in the first segment */
+                for (size_t i = 0; i < len && !strchr("/?#", s[i]); i++)
+                        if (s[i] == ':')
+                                return 0;
+        }
+        if (pos + 1 < len && s[pos] == '/' && s[pos + 1] == '/') {
+                pos += 2;
+                for (end = pos; end < len && !strchr("/?#", s[end]); end++)
+                        ;
+                if (!uri_authority(s, pos, end, iri))
+                        return 0;
+                pos = end;
+        }
+        for (end = pos; end < len && s[end] != '?' && s[end] != '#'; end++)
+                ;
+        if (!uri_component(s, end, pos, end, iri, ":@/"))
+                return 0;
+        pos = end;
+        if (pos < len && s[pos] == '?') {
+                for (end = ++pos; end < len && s[end] != '#'; end++)
+                        ;
+                if (!uri_component(s, end, pos, end, iri, ":@/?"))
+                        return 0;
+                pos = end;
+        }
+        if (pos < len && s[pos] == '#') {
+                pos++;
+                if (!uri_component(s, len, pos, len, iri, ":@/?"))
+                        return 0;
+        }
+        return 1;
+}
+
+/* dot-atom or quoted-string local part, then a domain or an address
+ * literal. Plain ASCII: "idn-email" is not checked. */
+static int check_email(const char *s, size_t len, int idn) {
+        size_t at = len, i;
+
+        while (at > 0 && s[at - 1] != '@')
+                at--;
+        if (at == 0)
+                return 0;
+        at--; /* the last '@' */
+        if (at == 0 || at > 64 || at + 1 >= len)
+                return 0;
+        if (s[0] == '"') {
+                if (at < 2 || s[at - 1] != '"')
+                        return 0;
+                for (i = 1; i < at - 1; i++) {
+                        unsigned char c = (unsigned char)s[i];
+                        if (c == '\\') {
+                                if (++i >= at - 1)
+                                        return 0;
+                        } else if (c < 32 || c == '"' || c >= 127) {
+                                return 0;
+                        }
+                }
+        } else {
+                for (i = 0; i < at; i++) {
+                        unsigned char c = (unsigned char)s[i];
+                        if (c == '.') {
+                                if (i == 0 || i == at - 1 || s[i - 1] == '.')
+                                        return 0;
+                        } else if (!is_alpha(c) && !is_digit(c) &&
+                                   !(c && strchr("!#$%&'*+/=?^_`{|}~-", c)) &&
+                                   !(idn && c >= 0x80)) {
+                                return 0;
+                        }
+                }
+        }
+        s += at + 1;
+        len -= at + 1;
+        if (s[0] == '[') {
+                if (s[len - 1] != ']')
+                        return 0;
+                if (len > 6 && !strncmp(s + 1, "IPv6:", 5))
+                        return check_ipv6(s + 6, len - 7);
+                return check_ipv4(s + 1, len - 2);
+        }
+        return check_host(s, len, idn);
+}
+
+static int check_json_pointer(const char *s, size_t len) {
+        if (len == 0)
+                return 1;
+        if (s[0] != '/')
+                return 0;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] == '~' &&
+                    (i + 1 >= len || (s[i + 1] != '0' && s[i + 1] != '1')))
+                        return 0;
+        return 1;
+}
+
+static int check_relative_json_pointer(const char *s, size_t len) {
+        size_t i = 0;
+        while (i < len && is_digit((unsigned char)s[i]))
+                i++;
+        if (i == 0 || (i > 1 && s[0] == '0'))
+                return 0;
+        if (i < len && s[i] == '#')
+                return i + 1 == len;
+        return check_json_pointer(s + i, len - i);
+}
+
+static int check_uri_template(const char *s, size_t len) {
+        int open = 0;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c == '{') {
+                        if (open)
+                                return 0;
+                        open = 1;
+                } else if (c == '}') {
+                        if (!open)
+                                return 0;
+                        open = 0;
+                } else if (c <= ' ' || strchr("\"'<>\\^`|", c)) {
+                        return 0;
+                }
+        }
+        return !open;
+}
+
+int events__format_check(sch_format_t f, const char *s, size_t len) {
+        switch (f) {
+        case SCH_F_DATE_TIME:
+                return check_date_time(s, len);
+        case SCH_F_DATE:
+                return check_date(s, len);
+        case SCH_F_TIME:
+                return scan_time(s, len, 0);
+        case SCH_F_EMAIL:
+                return check_email(s, len, 0);
+        case SCH_F_IDN_EMAIL:
+                return check_email(s, len, 1);
+        case SCH_F_HOSTNAME:
+                return check_hostname(s, len);
+        case SCH_F_IPV4:
+                return check_ipv4(s, len);
+        case SCH_F_IPV6:
+                return check_ipv6(s, len);
+        case SCH_F_URI:
+                return check_uri(s, len, 0, 0);
+        case SCH_F_URI_REFERENCE:
+                return check_uri(s, len, 1, 0);
+        case SCH_F_IRI:
+                return check_uri(s, len, 0, 1);
+        case SCH_F_IRI_REFERENCE:
+                return check_uri(s, len, 1, 1);
+        case SCH_F_UUID:
+                return check_uuid(s, len);
+        case SCH_F_JSON_POINTER:
+                return check_json_pointer(s, len);
+        case SCH_F_RELATIVE_JSON_POINTER:
+                return check_relative_json_pointer(s, len);
+        case SCH_F_REGEX:
+                return events__regex_valid(s, len);
+        case SCH_F_URI_TEMPLATE:
+                return check_uri_template(s, len);
+        case SCH_F_NONE:
+                break;
+        }
+        return 1;
+}

@@ -1,0 +1,835 @@
+/*
+ * schema_validate.c - validate JSON values against compiled schemas, and
+ * the report that collects the failures.
+ *
+ * Validation walks the compiled nodes and the instance together. With no
+ * report it stops at the first failure and builds no text at all, which is
+ * the fast yes-or-no path. With a report it goes on and records every
+ * failure (up to the report's limit) as a JSON pointer into the instance,
+ * the keyword that failed and a readable message. Inside "anyOf", "oneOf",
+ * "not", "if", "contains" and "propertyNames" the failures of the
+ * subschemas are expected and say nothing on their own; they are muted and
+ * the keyword reports one summary failure instead.
+ *
+ * Everything a validation changes lives in its own context on the stack
+ * (and the caller's report), so any number of threads may validate with
+ * one compiled schema.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_int.h"
+
+/* A schema that recurses without consuming the instance ({"allOf":
+ * [{"$ref":"#"}]}) would recurse forever; this caps it. */
+#define MAX_SCHEMA_DEPTH 512
+
+typedef struct failure_s {
+        char *pointer;
+        const char *keyword; /* static */
+        char *message;
+} failure_t;
+
+struct events_report_s {
+        size_t max;
+        size_t count;
+        int truncated;
+        failure_t *f;
+};
+
+typedef struct vctx_s {
+        events_report_t *report;
+        int mute;
+        int stop;
+        int depth;
+        char *ptr;
+        size_t len, cap;
+        char buf[256];
+        pcre2_match_data *md;
+} vctx_t;
+
+/* ------------------------------------------------------------ report */
+
+events_report_t *events_report_new(size_t max_failures) {
+        events_report_t *r = calloc(1, sizeof(*r));
+        if (!r)
+                return NULL;
+        r->max = max_failures ? max_failures : 16;
+        if (!(r->f = calloc(r->max, sizeof(*r->f)))) {
+                free(r);
+                return NULL;
+        }
+        return r;
+}
+
+void events_report_clear(events_report_t *r) {
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->count; i++) {
+                free(r->f[i].pointer);
+                free(r->f[i].message);
+        }
+        memset(r->f, 0, r->max * sizeof(*r->f));
+        r->count = 0;
+        r->truncated = 0;
+}
+
+void events_report_destroy(events_report_t *r) {
+        if (!r)
+                return;
+        events_report_clear(r);
+        free(r->f);
+        free(r);
+}
+
+size_t events_report_count(const events_report_t *r) {
+        return r ? r->count : 0;
+}
+
+int events_report_truncated(const events_report_t *r) {
+        return r ? r->truncated : 0;
+}
+
+const char *events_report_pointer(const events_report_t *r, size_t i) {
+        return r && i < r->count ? r->f[i].pointer : NULL;
+}
+
+const char *events_report_keyword(const events_report_t *r, size_t i) {
+        return r && i < r->count ? r->f[i].keyword : NULL;
+}
+
+const char *events_report_message(const events_report_t *r, size_t i) {
+        return r && i < r->count ? r->f[i].message : NULL;
+}
+
+char *events_report_format(const events_report_t *r, char *buf, size_t size) {
+        size_t n = 0;
+
+        if (!buf || size == 0)
+                return buf;
+        buf[0] = '\0';
+        if (!r)
+                return buf;
+        for (size_t i = 0; i < r->count && n < size; i++) {
+                int w = snprintf(buf + n, size - n, "%s%s: %s", i ? "; " : "",
+                                 r->f[i].pointer[0] ? r->f[i].pointer
+                                                    : "(root)",
+                                 r->f[i].message);
+                if (w < 0)
+                        break;
+                n += (size_t)w;
+        }
+        if (r->truncated && n < size)
+                snprintf(buf + n, size - n, "; ...");
+        return buf;
+}
+
+/* ----------------------------------------------------------- helpers */
+
+/* Record a failure. @returns 1 when validation should stop now: muted,
+ * no report (a yes/no question), or the report is full. */
+static int fail(vctx_t *c, const char *keyword, const char *fmt, ...)
+        EVENTS__PRINTF(3, 4);
+static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
+        events_report_t *r = c->report;
+        char msg[512];
+        va_list ap;
+        failure_t *f;
+
+        if (c->mute || !r || c->stop)
+                return 1;
+        if (r->count >= r->max) {
+                r->truncated = 1;
+                c->stop = 1;
+                return 1;
+        }
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        f = &r->f[r->count];
+        f->pointer = strndup(c->ptr, c->len);
+        f->message = strdup(msg);
+        f->keyword = keyword;
+        if (!f->pointer || !f->message) {
+                free(f->pointer);
+                free(f->message);
+                f->pointer = f->message = NULL;
+                r->truncated = 1;
+                c->stop = 1;
+                return 1;
+        }
+        r->count++;
+        return 0;
+}
+
+void events__report_add(events_report_t *report, const char *pointer,
+                        const char *keyword, const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+        failure_t *f;
+
+        if (!report)
+                return;
+        if (report->count >= report->max) {
+                report->truncated = 1;
+                return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        f = &report->f[report->count];
+        f->pointer = strdup(pointer);
+        f->message = strdup(msg);
+        f->keyword = keyword;
+        if (!f->pointer || !f->message) {
+                free(f->pointer);
+                free(f->message);
+                f->pointer = f->message = NULL;
+                report->truncated = 1;
+                return;
+        }
+        report->count++;
+}
+
+static int fast(const vctx_t *c) {
+        return c->mute || !c->report || c->stop;
+}
+
+static int ptr_reserve(vctx_t *c, size_t more) {
+        if (c->len + more + 1 <= c->cap)
+                return 0;
+        {
+                size_t cap = c->cap * 2;
+                char *p;
+                while (cap < c->len + more + 1)
+                        cap *= 2;
+                if (c->ptr == c->buf) {
+                        if (!(p = malloc(cap)))
+                                return -1;
+                        memcpy(p, c->buf, c->len);
+                } else if (!(p = realloc(c->ptr, cap))) {
+                        return -1;
+                }
+                c->ptr = p;
+                c->cap = cap;
+        }
+        return 0;
+}
+
+/* Append "/key" (escaped per RFC 6901) to the pointer; only when a report
+ * will read it. @returns the length to restore. */
+static size_t push_key(vctx_t *c, const char *key, size_t klen) {
+        size_t saved = c->len;
+        if (!c->report)
+                return saved;
+        if (ptr_reserve(c, 2 * klen + 1))
+                return saved;
+        c->ptr[c->len++] = '/';
+        for (size_t i = 0; i < klen; i++) {
+                if (key[i] == '~' || key[i] == '/') {
+                        c->ptr[c->len++] = '~';
+                        c->ptr[c->len++] = key[i] == '~' ? '0' : '1';
+                } else {
+                        c->ptr[c->len++] = key[i];
+                }
+        }
+        c->ptr[c->len] = '\0';
+        return saved;
+}
+
+static size_t push_index(vctx_t *c, size_t i) {
+        char idx[24];
+        if (!c->report)
+                return c->len;
+        snprintf(idx, sizeof(idx), "%zu", i);
+        return push_key(c, idx, strlen(idx));
+}
+
+static void pop(vctx_t *c, size_t saved) {
+        c->len = saved;
+        if (c->cap)
+                c->ptr[saved] = '\0';
+}
+
+static long double num_value(const json_t *v) {
+        return json_is_integer(v) ? (long double)json_integer_value(v)
+                                  : (long double)json_real_value(v);
+}
+
+static int num_cmp(const json_t *a, const json_t *b) {
+        if (json_is_integer(a) && json_is_integer(b)) {
+                json_int_t x = json_integer_value(a), y = json_integer_value(b);
+                return x < y ? -1 : x > y;
+        }
+        {
+                long double x = num_value(a), y = num_value(b);
+                return x < y ? -1 : x > y;
+        }
+}
+
+int events__json_equal(const json_t *a, const json_t *b) {
+        size_t i;
+
+        if (a == b)
+                return 1;
+        if (!a || !b)
+                return 0;
+        if (json_is_number(a) && json_is_number(b))
+                return num_cmp(a, b) == 0;
+        if (json_typeof(a) != json_typeof(b))
+                return 0;
+        switch (json_typeof(a)) {
+        case JSON_OBJECT: {
+                const char *key;
+                const json_t *v;
+                if (json_object_size(a) != json_object_size(b))
+                        return 0;
+                json_object_foreach((json_t *)a, key, v) {
+                        if (!events__json_equal(v, json_object_get(b, key)))
+                                return 0;
+                }
+                return 1;
+        }
+        case JSON_ARRAY:
+                if (json_array_size(a) != json_array_size(b))
+                        return 0;
+                for (i = 0; i < json_array_size(a); i++)
+                        if (!events__json_equal(json_array_get(a, i),
+                                                json_array_get(b, i)))
+                                return 0;
+                return 1;
+        case JSON_STRING:
+                return json_string_length(a) == json_string_length(b) &&
+                       !memcmp(json_string_value(a), json_string_value(b),
+                               json_string_length(a));
+        default:
+                return 1; /* true, false, null */
+        }
+}
+
+static int is_integral(const json_t *v) {
+        double d;
+        if (json_is_integer(v))
+                return 1;
+        if (!json_is_real(v))
+                return 0;
+        d = json_real_value(v);
+        return isfinite(d) && d == floor(d);
+}
+
+static unsigned type_of(const json_t *v) {
+        switch (json_typeof(v)) {
+        case JSON_OBJECT:
+                return SCH_T_OBJECT;
+        case JSON_ARRAY:
+                return SCH_T_ARRAY;
+        case JSON_STRING:
+                return SCH_T_STRING;
+        case JSON_INTEGER:
+                return SCH_T_INTEGER | SCH_T_NUMBER;
+        case JSON_REAL:
+                return is_integral(v) ? SCH_T_INTEGER | SCH_T_NUMBER
+                                      : SCH_T_NUMBER;
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return SCH_T_BOOLEAN;
+        case JSON_NULL:
+                return SCH_T_NULL;
+        }
+        return 0;
+}
+
+static const char *type_name(const json_t *v) {
+        switch (json_typeof(v)) {
+        case JSON_OBJECT:
+                return "object";
+        case JSON_ARRAY:
+                return "array";
+        case JSON_STRING:
+                return "string";
+        case JSON_INTEGER:
+                return "integer";
+        case JSON_REAL:
+                return "number";
+        case JSON_TRUE:
+        case JSON_FALSE:
+                return "boolean";
+        default:
+                return "null";
+        }
+}
+
+static void types_text(unsigned types, char *buf, size_t size) {
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } names[] = {{SCH_T_OBJECT, "object"},   {SCH_T_ARRAY, "array"},
+                     {SCH_T_STRING, "string"},   {SCH_T_NUMBER, "number"},
+                     {SCH_T_INTEGER, "integer"}, {SCH_T_BOOLEAN, "boolean"},
+                     {SCH_T_NULL, "null"}};
+        size_t n = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                if (!(types & names[i].bit))
+                        continue;
+                if (names[i].bit == SCH_T_INTEGER && (types & SCH_T_NUMBER))
+                        continue;
+                n += (size_t)snprintf(buf + n, size > n ? size - n : 0, "%s%s",
+                                      n ? " or " : "", names[i].name);
+                if (n >= size)
+                        break;
+        }
+}
+
+/* A JSON value as short text for a message. */
+static void value_text(const json_t *v, char *buf, size_t size) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!s) {
+                snprintf(buf, size, "(value)");
+                return;
+        }
+        if (strlen(s) + 1 > size && size > 4)
+                snprintf(buf, size, "%.*s...", (int)(size - 4), s);
+        else
+                snprintf(buf, size, "%s", s);
+        free(s);
+}
+
+static size_t utf8_length(const char *s, size_t len) {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++)
+                n += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return n;
+}
+
+static int validate(vctx_t *c, const sch_node_t *n, const json_t *inst);
+
+/* Validate with failures muted; @returns 1 if valid. */
+static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        int ok;
+        c->mute++;
+        ok = validate(c, n, inst);
+        c->mute--;
+        return ok;
+}
+
+#define FAIL(...)                                                              \
+        do {                                                                   \
+                ok = 0;                                                        \
+                if (fail(c, __VA_ARGS__))                                      \
+                        return 0;                                              \
+        } while (0)
+
+#define SUB(expr)                                                              \
+        do {                                                                   \
+                if (!(expr)) {                                                 \
+                        ok = 0;                                                \
+                        if (fast(c))                                           \
+                                return 0;                                      \
+                }                                                              \
+        } while (0)
+
+/* ---------------------------------------------------------- keywords */
+
+static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        char t[64];
+        int ok = 1;
+
+        if (n->keys & SCH_K_MULTIPLE_OF) {
+                int good;
+                if (json_is_integer(inst) && json_is_integer(n->multiple_of)) {
+                        good = json_integer_value(inst) %
+                                       json_integer_value(n->multiple_of) ==
+                               0;
+                } else {
+                        double q = json_number_value(inst) /
+                                   json_number_value(n->multiple_of);
+                        good = isfinite(q) && fabs(q - nearbyint(q)) <=
+                                                      1e-9 * fmax(1.0, fabs(q));
+                }
+                if (!good) {
+                        value_text(n->multiple_of, t, sizeof(t));
+                        FAIL("multipleOf", "must be a multiple of %s", t);
+                }
+        }
+        if ((n->keys & SCH_K_MAXIMUM) && num_cmp(inst, n->maximum) > 0) {
+                value_text(n->maximum, t, sizeof(t));
+                FAIL("maximum", "must be <= %s", t);
+        }
+        if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
+            num_cmp(inst, n->excl_maximum) >= 0) {
+                value_text(n->excl_maximum, t, sizeof(t));
+                FAIL("exclusiveMaximum", "must be < %s", t);
+        }
+        if ((n->keys & SCH_K_MINIMUM) && num_cmp(inst, n->minimum) < 0) {
+                value_text(n->minimum, t, sizeof(t));
+                FAIL("minimum", "must be >= %s", t);
+        }
+        if ((n->keys & SCH_K_EXCL_MINIMUM) &&
+            num_cmp(inst, n->excl_minimum) <= 0) {
+                value_text(n->excl_minimum, t, sizeof(t));
+                FAIL("exclusiveMinimum", "must be > %s", t);
+        }
+        return ok;
+}
+
+static int v_string(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        const char *s = json_string_value(inst);
+        size_t len = json_string_length(inst);
+        int ok = 1;
+
+        if (n->max_length >= 0 || n->min_length >= 0) {
+                size_t cps = utf8_length(s, len);
+                if (n->max_length >= 0 && cps > (size_t)n->max_length)
+                        FAIL("maxLength",
+                             "must be at most %lld characters long (is %zu)",
+                             n->max_length, cps);
+                if (n->min_length >= 0 && cps < (size_t)n->min_length)
+                        FAIL("minLength",
+                             "must be at least %lld characters long (is %zu)",
+                             n->min_length, cps);
+        }
+        if (n->pattern.code &&
+            events__regex_search(&n->pattern, s, len, &c->md) != 1)
+                FAIL("pattern", "does not match pattern \"%s\"",
+                     n->pattern.source);
+        if (n->format != SCH_F_NONE && !events__format_check(n->format, s, len))
+                FAIL("format", "does not match format \"%s\"", n->format_name);
+        return ok;
+}
+
+static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        size_t size = json_array_size(inst), i, saved;
+        int ok = 1;
+
+        if (n->items) {
+                for (i = 0; i < size; i++) {
+                        saved = push_index(c, i);
+                        int good =
+                                validate(c, n->items, json_array_get(inst, i));
+                        pop(c, saved);
+                        SUB(good);
+                }
+        } else if (n->items_array) {
+                for (i = 0; i < size; i++) {
+                        int good;
+                        saved = push_index(c, i);
+                        if (i < n->n_items_array) {
+                                good = validate(c, n->items_array[i],
+                                                json_array_get(inst, i));
+                        } else if (!n->additional_items) {
+                                good = 1;
+                        } else if (n->additional_items->boolean == 0) {
+                                good = 0;
+                                if (fail(c, "additionalItems",
+                                         "item not allowed: the array may "
+                                         "have at most %zu items",
+                                         n->n_items_array)) {
+                                        pop(c, saved);
+                                        return 0;
+                                }
+                        } else {
+                                good = validate(c, n->additional_items,
+                                                json_array_get(inst, i));
+                        }
+                        pop(c, saved);
+                        SUB(good);
+                }
+        }
+        if (n->max_items >= 0 && size > (size_t)n->max_items)
+                FAIL("maxItems", "must have at most %lld items (has %zu)",
+                     n->max_items, size);
+        if (n->min_items >= 0 && size < (size_t)n->min_items)
+                FAIL("minItems", "must have at least %lld items (has %zu)",
+                     n->min_items, size);
+        if (n->keys & SCH_K_UNIQUE_ITEMS) {
+                for (i = 0; i + 1 < size; i++) {
+                        size_t j;
+                        for (j = i + 1; j < size; j++)
+                                if (events__json_equal(json_array_get(inst, i),
+                                                       json_array_get(inst, j)))
+                                        break;
+                        if (j < size) {
+                                FAIL("uniqueItems",
+                                     "items must be unique (items %zu and %zu "
+                                     "are equal)",
+                                     i, j);
+                                break;
+                        }
+                }
+        }
+        if (n->contains) {
+                int found = 0;
+                for (i = 0; i < size && !found; i++)
+                        found = test(c, n->contains, json_array_get(inst, i));
+                if (!found)
+                        FAIL("contains",
+                             "must contain an item that matches the "
+                             "\"contains\" schema");
+        }
+        return ok;
+}
+
+static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        size_t size = json_object_size(inst), i, saved;
+        int ok = 1;
+
+        if (n->max_properties >= 0 && size > (size_t)n->max_properties)
+                FAIL("maxProperties",
+                     "must have at most %lld properties (has %zu)",
+                     n->max_properties, size);
+        if (n->min_properties >= 0 && size < (size_t)n->min_properties)
+                FAIL("minProperties",
+                     "must have at least %lld properties (has %zu)",
+                     n->min_properties, size);
+        for (i = 0; i < n->n_required; i++)
+                if (!json_object_get(inst, n->required[i]))
+                        FAIL("required", "missing required property \"%s\"",
+                             n->required[i]);
+
+        if (n->n_props || n->n_pprops || n->additional_properties ||
+            n->property_names) {
+                void *it;
+                for (it = json_object_iter((json_t *)inst); it;
+                     it = json_object_iter_next((json_t *)inst, it)) {
+                        const char *key = json_object_iter_key(it);
+                        size_t klen = json_object_iter_key_len(it);
+                        const json_t *val = json_object_iter_value(it);
+                        int matched = 0, good = 1;
+
+                        saved = push_key(c, key, klen);
+                        for (size_t p = 0; p < n->n_props; p++) {
+                                if (n->props[p].len != klen ||
+                                    memcmp(n->props[p].name, key, klen))
+                                        continue;
+                                matched = 1;
+                                if (n->props[p].schema->boolean == 0) {
+                                        good = 0;
+                                        if (fail(c, "properties",
+                                                 "property \"%s\" is not "
+                                                 "allowed",
+                                                 key))
+                                                goto stop;
+                                } else {
+                                        good = validate(c, n->props[p].schema,
+                                                        val);
+                                }
+                                break;
+                        }
+                        for (size_t p = 0;
+                             p < n->n_pprops && (good || !fast(c)); p++) {
+                                if (events__regex_search(&n->pprops[p].re, key,
+                                                         klen, &c->md) != 1)
+                                        continue;
+                                matched = 1;
+                                if (!validate(c, n->pprops[p].schema, val))
+                                        good = 0;
+                        }
+                        if (!matched && n->additional_properties &&
+                            (good || !fast(c))) {
+                                if (n->additional_properties->boolean == 0) {
+                                        good = 0;
+                                        if (fail(c, "additionalProperties",
+                                                 "property \"%s\" is not "
+                                                 "allowed",
+                                                 key))
+                                                goto stop;
+                                } else if (!validate(c,
+                                                     n->additional_properties,
+                                                     val)) {
+                                        good = 0;
+                                }
+                        }
+                        if (n->property_names && (good || !fast(c))) {
+                                json_t *name = json_stringn_nocheck(key, klen);
+                                int named = name &&
+                                            test(c, n->property_names, name);
+                                json_decref(name);
+                                if (!named) {
+                                        good = 0;
+                                        if (fail(c, "propertyNames",
+                                                 "property name \"%s\" does "
+                                                 "not match the "
+                                                 "\"propertyNames\" schema",
+                                                 key))
+                                                goto stop;
+                                }
+                        }
+                        pop(c, saved);
+                        SUB(good);
+                        continue;
+                stop:
+                        pop(c, saved);
+                        return 0;
+                }
+        }
+        for (i = 0; i < n->n_deps; i++) {
+                const sch_dep_t *d = &n->deps[i];
+                if (!json_object_get(inst, d->name))
+                        continue;
+                if (d->schema) {
+                        SUB(validate(c, d->schema, inst));
+                        continue;
+                }
+                for (size_t j = 0; j < d->n_names; j++)
+                        if (!json_object_get(inst, d->names[j]))
+                                FAIL("dependencies",
+                                     "property \"%s\" requires property "
+                                     "\"%s\"",
+                                     d->name, d->names[j]);
+        }
+        return ok;
+}
+
+static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        unsigned t = type_of(inst);
+        int ok = 1;
+        size_t i;
+
+        if (n->boolean == 1)
+                return 1;
+        if (n->boolean == 0) {
+                FAIL("false", "no value is allowed here");
+                return 0;
+        }
+        if (n->types && !(n->types & t)) {
+                char want[96];
+                types_text(n->types, want, sizeof(want));
+                FAIL("type", "must be of type %s, not %s", want,
+                     type_name(inst));
+                /* the other keywords would only repeat the point */
+                return 0;
+        }
+        if (n->enum_values) {
+                const json_t *v;
+                int found = 0;
+                json_array_foreach(n->enum_values, i, v) {
+                        if (events__json_equal(v, inst)) {
+                                found = 1;
+                                break;
+                        }
+                }
+                if (!found) {
+                        char list[160];
+                        value_text(n->enum_values, list, sizeof(list));
+                        FAIL("enum", "must be one of %s", list);
+                }
+        }
+        if ((n->keys & SCH_K_CONST) &&
+            !events__json_equal(n->const_value, inst)) {
+                char v[128];
+                value_text(n->const_value, v, sizeof(v));
+                FAIL("const", "must be equal to %s", v);
+        }
+        if (t & SCH_T_NUMBER) {
+                if (n->keys & SCH_K_NUMERIC)
+                        SUB(v_number(c, n, inst));
+        } else if (t == SCH_T_STRING) {
+                SUB(v_string(c, n, inst));
+        } else if (t == SCH_T_ARRAY) {
+                SUB(v_array(c, n, inst));
+        } else if (t == SCH_T_OBJECT) {
+                SUB(v_object(c, n, inst));
+        }
+
+        if (n->if_) {
+                if (test(c, n->if_, inst)) {
+                        if (n->then_)
+                                SUB(validate(c, n->then_, inst));
+                } else if (n->else_) {
+                        SUB(validate(c, n->else_, inst));
+                }
+        }
+        for (i = 0; i < n->n_all_of; i++)
+                SUB(validate(c, n->all_of[i], inst));
+        if (n->any_of) {
+                int found = 0;
+                for (i = 0; i < n->n_any_of && !found; i++)
+                        found = test(c, n->any_of[i], inst);
+                if (!found)
+                        FAIL("anyOf",
+                             "must match at least one schema in \"anyOf\"");
+        }
+        if (n->one_of) {
+                size_t first = 0, matches = 0;
+                for (i = 0; i < n->n_one_of && matches < 2; i++) {
+                        if (test(c, n->one_of[i], inst)) {
+                                if (matches++ == 0)
+                                        first = i;
+                                else
+                                        break;
+                        }
+                }
+                if (matches == 0)
+                        FAIL("oneOf",
+                             "must match exactly one schema in \"oneOf\" "
+                             "(matches none)");
+                else if (matches > 1)
+                        FAIL("oneOf",
+                             "must match exactly one schema in \"oneOf\" "
+                             "(matches %zu and %zu)",
+                             first, i);
+        }
+        if (n->not_ && test(c, n->not_, inst))
+                FAIL("not", "must not match the \"not\" schema");
+        return ok;
+}
+
+static int validate(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+        int ok, hops = 0;
+
+        while (n->ref) {
+                n = n->ref;
+                if (++hops > 64) /* "$ref"s that only name each other */
+                        break;
+        }
+        if (c->depth >= MAX_SCHEMA_DEPTH || n->ref) {
+                ok = 1;
+                FAIL("$ref", "schema recursion too deep");
+                return 0;
+        }
+        c->depth++;
+        ok = v_node(c, n, inst);
+        c->depth--;
+        return ok;
+}
+
+events_err_t events__schema_validate_at(const events_schema_t *s,
+                                        const json_t *instance,
+                                        const char *prefix,
+                                        events_report_t *report) {
+        vctx_t c;
+        int ok;
+
+        if (!s || !instance)
+                return EVENTS_ERR_INVALID_ARG;
+        c.report = report;
+        c.mute = c.stop = c.depth = 0;
+        c.ptr = c.buf;
+        c.cap = sizeof(c.buf);
+        c.len = 0;
+        c.buf[0] = '\0';
+        c.md = NULL;
+        if (prefix && *prefix && report) {
+                size_t plen = strlen(prefix);
+                if (!ptr_reserve(&c, plen)) {
+                        memcpy(c.ptr, prefix, plen + 1);
+                        c.len = plen;
+                }
+        }
+        ok = validate(&c, s->root, instance);
+        if (c.md)
+                pcre2_match_data_free(c.md);
+        if (c.ptr != c.buf)
+                free(c.ptr);
+        return ok ? EVENTS_OK : EVENTS_ERR_VALIDATION;
+}
+
+events_err_t events_schema_validate(const events_schema_t *s,
+                                    const json_t *instance,
+                                    events_report_t *report) {
+        return events__schema_validate_at(s, instance, NULL, report);
+}

@@ -1,0 +1,244 @@
+/*
+ * timestamp.c - RFC 3339 timestamps: parse any offset (or none) into
+ * microseconds since the Unix epoch, format them back as UTC with six
+ * fractional digits, and read the clock.
+ *
+ * Every event goes through here, a million per producer run, so this avoids
+ * strptime(), mktime() and the time zone database: dates are converted with
+ * plain proleptic Gregorian arithmetic (400-year cycles of 146097 days).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "event_int.h"
+
+/* Days before the first of each month in a common year, and the year. */
+static const int days_before_month[13] = {0,   31,  59,  90,  120, 151, 181,
+                                          212, 243, 273, 304, 334, 365};
+
+/* Days from 0001-01-01 to 1970-01-01. */
+#define EPOCH_DAYS 719162
+
+static int is_leap(int y) {
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m) {
+        return days_before_month[m] - days_before_month[m - 1] +
+               (m == 2 && is_leap(y));
+}
+
+int64_t events__days_from_civil(int y, int m, int d) {
+        int64_t before = (int64_t)y - 1; /* whole years since 0001 */
+        int64_t days = before * 365 + before / 4 - before / 100 + before / 400;
+
+        days += days_before_month[m - 1] + (m > 2 && is_leap(y)) + d - 1;
+        return days - EPOCH_DAYS;
+}
+
+void events__civil_from_days(int64_t days, int *yp, int *mp, int *dp) {
+        int64_t n = days + EPOCH_DAYS; /* days since 0001-01-01 */
+        int64_t c400, c100, c4, c1;
+        int y, m = 1, leap;
+
+        c400 = n / 146097;
+        n %= 146097;
+        c100 = n / 36524; /* the 4th century of a cycle has one day more */
+        if (c100 == 4)
+                c100 = 3;
+        n -= c100 * 36524;
+        c4 = n / 1461;
+        n %= 1461;
+        c1 = n / 365; /* the 4th year of a 4-year run has one day more */
+        if (c1 == 4)
+                c1 = 3;
+        n -= c1 * 365;
+        y = (int)(1 + 400 * c400 + 100 * c100 + 4 * c4 + c1);
+        leap = is_leap(y);
+        while (m < 12 && n >= days_before_month[m] + (m >= 2 && leap))
+                m++;
+        *yp = y;
+        *mp = m;
+        *dp = (int)(n - days_before_month[m - 1] - (m > 2 && leap)) + 1;
+}
+
+static events_err_t ts_fail(events_error_t *err, const char *s, size_t len,
+                            size_t pos, const char *why) {
+        int shown = len > 40 ? 40 : (int)len;
+
+        events__error_set(err, EVENTS_ERR_TIMESTAMP,
+                          "invalid timestamp \"%.*s%s\": %s", shown, s,
+                          len > 40 ? "..." : "", why);
+        if (err)
+                err->offset = pos;
+        return EVENTS_ERR_TIMESTAMP;
+}
+
+static int digit(unsigned char c) {
+        return c >= '0' && c <= '9';
+}
+
+static int num2(const unsigned char *p) {
+        return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
+                                    events_error_t *err) {
+        /* 'd' a digit, 'T' the date/time separator, others themselves. */
+        static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+        const unsigned char *p = (const unsigned char *)s;
+        int y, mo, d, h, mi, sec, us = 0, sign = 0, oh = 0, om = 0;
+        size_t i, start, zone = 0;
+        int64_t t;
+
+        if (!s || !usp)
+                return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
+        for (i = 0; i < sizeof(shape) - 1; i++) {
+                char want = shape[i];
+
+                if (i >= len)
+                        return ts_fail(err, s, len, i,
+                                       "too short for "
+                                       "YYYY-MM-DDTHH:MM:SS");
+                if (want == 'd'   ? !digit(p[i])
+                    : want == 'T' ? p[i] != 'T' && p[i] != 't' && p[i] != ' '
+                                  : p[i] != (unsigned char)want)
+                        return ts_fail(err, s, len, i,
+                                       want == 'd'   ? "expected a digit"
+                                       : want == 'T' ? "expected 'T'"
+                                       : want == '-' ? "expected '-'"
+                                                     : "expected ':'");
+        }
+        y = num2(p) * 100 + num2(p + 2);
+        mo = num2(p + 5);
+        d = num2(p + 8);
+        h = num2(p + 11);
+        mi = num2(p + 14);
+        sec = num2(p + 17);
+
+        if (i < len && p[i] == '.') {
+                start = ++i;
+                while (i < len && digit(p[i]))
+                        i++;
+                if (i == start)
+                        return ts_fail(err, s, len, i,
+                                       "expected digits after '.'");
+                if (i - start > 9)
+                        return ts_fail(err, s, len, start + 9,
+                                       "more than 9 fractional digits");
+                for (size_t k = 0; k < 6; k++) /* beyond: truncated */
+                        us = us * 10 + (start + k < i ? p[start + k] - '0' : 0);
+        }
+        if (i < len) {
+                zone = i;
+                if (p[i] == 'Z' || p[i] == 'z') {
+                        i++;
+                } else if (p[i] == '+' || p[i] == '-') {
+                        sign = p[i] == '+' ? 1 : -1;
+                        if (len - i < 6 || !digit(p[i + 1]) ||
+                            !digit(p[i + 2]) || p[i + 3] != ':' ||
+                            !digit(p[i + 4]) || !digit(p[i + 5]))
+                                return ts_fail(err, s, len, i,
+                                               "expected an offset +HH:MM or "
+                                               "-HH:MM");
+                        oh = num2(p + i + 1);
+                        om = num2(p + i + 4);
+                        i += 6;
+                } else {
+                        return ts_fail(err, s, len, i,
+                                       "expected a fraction, 'Z' or an "
+                                       "offset +HH:MM");
+                }
+                if (i != len)
+                        return ts_fail(err, s, len, i,
+                                       "unexpected text after the zone");
+        }
+
+        if (y == 0)
+                return ts_fail(err, s, len, 0, "year 0000 is out of range");
+        if (mo < 1 || mo > 12)
+                return ts_fail(err, s, len, 5, "month out of range");
+        if (d < 1 || d > days_in_month(y, mo))
+                return ts_fail(err, s, len, 8,
+                               d == 29 && mo == 2
+                                       ? "February 29 in a common year"
+                                       : "day out of range for the month");
+        if (h > 23)
+                return ts_fail(err, s, len, 11, "hour out of range");
+        if (mi > 59)
+                return ts_fail(err, s, len, 14, "minute out of range");
+        if (sec == 60)
+                return ts_fail(err, s, len, 17,
+                               "leap seconds (:60) are not supported");
+        if (sec > 59)
+                return ts_fail(err, s, len, 17, "second out of range");
+        if (oh > 23)
+                return ts_fail(err, s, len, zone + 1,
+                               "offset hour out of range");
+        if (om > 59)
+                return ts_fail(err, s, len, zone + 4,
+                               "offset minute out of range");
+
+        t = events__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+            sec - sign * (oh * 3600 + om * 60);
+        t = t * 1000000 + us;
+        if (t < EVENTS__TS_MIN_US || t > EVENTS__TS_MAX_US)
+                return ts_fail(err, s, len, 0,
+                               "outside years 0001 to 9999 in UTC");
+        *usp = t;
+        return EVENTS_OK;
+}
+
+static void put_digits(char *p, unsigned v, int n) {
+        while (n-- > 0) {
+                p[n] = (char)('0' + v % 10);
+                v /= 10;
+        }
+}
+
+size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
+        int64_t secs, days, sod;
+        int y, m, d;
+        unsigned frac;
+
+        if (!buf || size < 28 || us < EVENTS__TS_MIN_US ||
+            us > EVENTS__TS_MAX_US) {
+                if (buf && size)
+                        buf[0] = '\0';
+                return 0;
+        }
+        /* Floor divisions: times before 1970 are negative. */
+        secs = us / 1000000;
+        if (us % 1000000 < 0)
+                secs--;
+        frac = (unsigned)(us - secs * 1000000);
+        days = secs / 86400;
+        if (secs % 86400 < 0)
+                days--;
+        sod = secs - days * 86400;
+        events__civil_from_days(days, &y, &m, &d);
+
+        put_digits(buf, (unsigned)y, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, (unsigned)m, 2);
+        buf[7] = '-';
+        put_digits(buf + 8, (unsigned)d, 2);
+        buf[10] = 'T';
+        put_digits(buf + 11, (unsigned)(sod / 3600), 2);
+        buf[13] = ':';
+        put_digits(buf + 14, (unsigned)(sod / 60 % 60), 2);
+        buf[16] = ':';
+        put_digits(buf + 17, (unsigned)(sod % 60), 2);
+        buf[19] = '.';
+        put_digits(buf + 20, frac, 6);
+        buf[26] = 'Z';
+        buf[27] = '\0';
+        return 27;
+}
+
+int64_t events_now_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
