@@ -1,0 +1,394 @@
+/*
+ * test_router.c - route matching precedence (exact, glob, default),
+ * handlers in order, retries with backoff, the stop flag, policies.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "router_int.h"
+
+static int noop(const events_event_t *ev, void *opaque) {
+        return 0;
+}
+
+static events_event_t *event(const char *type) {
+        events_event_t *ev = NULL;
+        json_t *data = json_object();
+
+        assert_int_equal(events_event_new(&ev, type, data, NULL), EVENTS_OK);
+        json_decref(data);
+        return ev;
+}
+
+static const char *matched(const events_router_t *r, const char *type) {
+        const events_route_t *rt = events_router_match(r, type);
+
+        if (!rt)
+                return "(none)";
+        return events_route_pattern(rt) ? events_route_pattern(rt)
+                                        : "(default)";
+}
+
+static void test_events_router_match_precedence(void **state) {
+        events_router_t *r;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_string_equal(matched(r, "user.created"), "(none)");
+        assert_int_equal(events_router_add(r, NULL, "d", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "*", "all", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.*", "users", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.created", "uc", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "*.deleted", "del", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.del*", "ud", noop, NULL),
+                         EVENTS_OK);
+
+        assert_string_equal(matched(r, "user.created"), "user.created");
+        assert_string_equal(matched(r, "user.updated"), "user.*");
+        /* "user.del*" has 8 literal characters, "*.deleted" 8: first added */
+        assert_string_equal(matched(r, "user.deleted"), "*.deleted");
+        assert_string_equal(matched(r, "user.delayed"), "user.del*");
+        assert_string_equal(matched(r, "order.deleted"), "*.deleted");
+        assert_string_equal(matched(r, "order.placed"), "*");
+        /* an exact route does not match by prefix */
+        assert_string_equal(matched(r, "user.created.v2"), "user.*");
+        events_router_destroy(r);
+}
+
+static void test_events_router_match_default_catches_rest(void **state) {
+        events_router_t *r;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.*", "u", noop, NULL),
+                         EVENTS_OK);
+        assert_string_equal(matched(r, "order.placed"), "(none)");
+        assert_int_equal(events_router_add(r, NULL, "d", noop, NULL),
+                         EVENTS_OK);
+        assert_string_equal(matched(r, "order.placed"), "(default)");
+        assert_string_equal(matched(r, "user.x"), "user.*");
+        events_router_destroy(r);
+}
+
+static void test_events_router_match_glob_forms(void **state) {
+        events_router_t *r;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "a*b*c", "g", noop, NULL),
+                         EVENTS_OK);
+        assert_string_equal(matched(r, "abc"), "a*b*c");
+        assert_string_equal(matched(r, "a.x.b.y.c"), "a*b*c");
+        assert_string_equal(matched(r, "aXbXcX"), "(none)");
+        assert_string_equal(matched(r, "ab"), "(none)");
+        events_router_destroy(r);
+}
+
+static void test_events_router_add_rejects_bad_input(void **state) {
+        events_router_t *r;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "", "x", noop, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_add(r, "user created", "x", noop, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_add(r, "user/*", "x", noop, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_add(r, "a", NULL, noop, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_add(r, "a", "x", NULL, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_set_policy(r, "a", -1, 0, 0, 1),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_set_policy(r, "a b", 1, 0, 0, 1),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_new(NULL), EVENTS_ERR_INVALID_ARG);
+        events_router_destroy(r);
+        events_router_destroy(NULL);
+}
+
+static void test_events_router_set_policy_alone_does_not_match(void **state) {
+        events_router_t *r;
+        const events_route_t *rt;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "*", "all", noop, NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_router_set_policy(r, "user.*", 0, 5, 50, 0),
+                         EVENTS_OK);
+        assert_string_equal(matched(r, "user.created"), "*");
+        assert_int_equal(events_router_add(r, "user.*", "u", noop, NULL),
+                         EVENTS_OK);
+        rt = events_router_match(r, "user.created");
+        assert_string_equal(events_route_pattern(rt), "user.*");
+        assert_int_equal(events_route_validates(rt), 0);
+        assert_int_equal(events_route_handler_count(rt), 1);
+        assert_string_equal(events_route_handler_name(rt, 0), "u");
+        assert_null(events_route_handler_name(rt, 1));
+        events_router_destroy(r);
+}
+
+static void test_events_router_set_policy_defaults_and_backoff(void **state) {
+        events_router_t *r;
+        const events_route_t *rt;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "x", "h", noop, NULL), EVENTS_OK);
+        rt = events_router_match(r, "x");
+        assert_int_equal(events_route_validates(rt), 1);
+        assert_int_equal(events__route_backoff_ms(rt, 1), 100);
+        assert_int_equal(events__route_backoff_ms(rt, 2), 200);
+        assert_int_equal(events__route_backoff_ms(rt, 7), 6400);
+        assert_int_equal(events__route_backoff_ms(rt, 8), 10000);
+        assert_int_equal(events__route_backoff_ms(rt, 60), 10000);
+        assert_int_equal(events_router_set_policy(r, "x", 5, 10, 35, 1),
+                         EVENTS_OK);
+        assert_int_equal(events__route_backoff_ms(rt, 1), 10);
+        assert_int_equal(events__route_backoff_ms(rt, 2), 20);
+        assert_int_equal(events__route_backoff_ms(rt, 3), 35);
+        events_router_destroy(r);
+}
+
+/* A handler that records its call and fails the first `fail` times. */
+typedef struct rec_s {
+        char log[64];
+        int calls;
+        int fail;
+} rec_t;
+
+typedef struct tagged_s {
+        rec_t *rec;
+        char tag;
+        int calls;
+        int fail;
+} tagged_t;
+
+static int tagged_handler(const events_event_t *ev, void *opaque) {
+        tagged_t *t = opaque;
+        size_t n = strlen(t->rec->log);
+
+        assert_string_equal(events_event_type(ev), "user.created");
+        if (n + 1 < sizeof(t->rec->log)) {
+                t->rec->log[n] = t->tag;
+                t->rec->log[n + 1] = '\0';
+        }
+        t->calls++;
+        return t->calls <= t->fail ? 7 : 0;
+}
+
+typedef struct obs_s {
+        int calls;
+        int attempts[16];
+        int rcs[16];
+        char handlers[16][8];
+} obs_t;
+
+static void observer(const events_event_t *ev, const char *pattern,
+                     const char *handler, int rc, int attempt,
+                     int64_t duration_us, void *opaque) {
+        obs_t *o = opaque;
+
+        assert_true(duration_us >= 0);
+        if (o->calls < 16) {
+                o->attempts[o->calls] = attempt;
+                o->rcs[o->calls] = rc;
+                snprintf(o->handlers[o->calls], 8, "%s", handler);
+        }
+        o->calls++;
+}
+
+static void test_events_router_dispatch_runs_handlers_in_order(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        rec_t rec = {.log = ""};
+        tagged_t a = {&rec, 'a', 0, 0}, b = {&rec, 'b', 0, 0},
+                 c = {&rec, 'c', 0, 0}, other = {&rec, 'x', 0, 0};
+        events_dispatch_t out;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.created", "a", tagged_handler, &a),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "x", tagged_handler, &other),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.created", "b", tagged_handler, &b),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.created", "c", tagged_handler, &c),
+                EVENTS_OK);
+        assert_int_equal(events_router_dispatch(r, ev, NULL, &out), EVENTS_OK);
+        assert_string_equal(rec.log, "abc");
+        assert_int_equal(out.handlers_ok, 3);
+        assert_null(out.failed_handler);
+        assert_string_equal(events_route_pattern(out.route), "user.created");
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+static void test_events_router_dispatch_retries_with_backoff(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        rec_t rec = {.log = ""};
+        tagged_t a = {&rec, 'a', 0, 0}, b = {&rec, 'b', 0, 2},
+                 c = {&rec, 'c', 0, 0};
+        obs_t obs = {0};
+        events_dispatch_t out;
+        int64_t t0, elapsed;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "user.*", "a", tagged_handler, &a);
+        events_router_add(r, "user.*", "b", tagged_handler, &b);
+        events_router_add(r, "user.*", "c", tagged_handler, &c);
+        assert_int_equal(events_router_set_policy(r, "user.*", 3, 20, 1000, 1),
+                         EVENTS_OK);
+        events_router_set_observer(r, observer, &obs);
+        t0 = events__mono_us();
+        assert_int_equal(events_router_dispatch(r, ev, NULL, &out), EVENTS_OK);
+        elapsed = events__mono_us() - t0;
+        /* b failed twice: waits of 20 then 40 ms; a is not run again */
+        assert_string_equal(rec.log, "abbbc");
+        assert_true(elapsed >= 60000);
+        assert_true(elapsed < 2000000);
+        assert_int_equal(out.handlers_ok, 3);
+        assert_int_equal(obs.calls, 5);
+        assert_string_equal(obs.handlers[1], "b");
+        assert_int_equal(obs.attempts[1], 1);
+        assert_int_equal(obs.rcs[1], 7);
+        assert_int_equal(obs.attempts[3], 3);
+        assert_int_equal(obs.rcs[3], 0);
+        assert_int_equal(obs.attempts[4], 1);
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+static void test_events_router_dispatch_gives_up_after_retries(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        rec_t rec = {.log = ""};
+        tagged_t a = {&rec, 'a', 0, 0}, b = {&rec, 'b', 0, 1000},
+                 c = {&rec, 'c', 0, 0};
+        events_dispatch_t out;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, NULL, "a", tagged_handler, &a);
+        events_router_add(r, NULL, "b", tagged_handler, &b);
+        events_router_add(r, NULL, "c", tagged_handler, &c);
+        assert_int_equal(events_router_set_policy(r, NULL, 2, 1, 1, 0),
+                         EVENTS_OK);
+        assert_int_equal(events_router_dispatch(r, ev, NULL, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_string_equal(rec.log, "abbb");
+        assert_int_equal(out.handlers_ok, 1);
+        assert_string_equal(out.failed_handler, "b");
+        assert_int_equal(out.attempts, 3);
+        assert_int_equal(out.rc, 7);
+        assert_int_equal(c.calls, 0);
+
+        /* no retries at all */
+        b.calls = 0;
+        rec.log[0] = '\0';
+        assert_int_equal(events_router_set_policy(r, NULL, 0, 1, 1, 0),
+                         EVENTS_OK);
+        assert_int_equal(events_router_dispatch(r, ev, NULL, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_string_equal(rec.log, "ab");
+        assert_int_equal(out.attempts, 1);
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+static void test_events_router_dispatch_no_route(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        events_dispatch_t out;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "order.*", "o", noop, NULL);
+        assert_int_equal(events_router_dispatch(r, ev, NULL, &out),
+                         EVENTS_ERR_NO_ROUTE);
+        assert_null(out.route);
+        assert_int_equal(events_router_dispatch(r, NULL, NULL, &out),
+                         EVENTS_ERR_INVALID_ARG);
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+static volatile int stop_flag;
+
+static void *set_stop_later(void *arg) {
+        struct timespec ts = {0, 50 * 1000000};
+
+        nanosleep(&ts, NULL);
+        stop_flag = 1;
+        return NULL;
+}
+
+static void test_events_router_dispatch_stop_ends_backoff(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        rec_t rec = {.log = ""};
+        tagged_t a = {&rec, 'a', 0, 1000}, b = {&rec, 'b', 0, 0};
+        events_dispatch_t out;
+        pthread_t th;
+        int64_t t0, elapsed;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "*", "a", tagged_handler, &a);
+        events_router_add(r, "*", "b", tagged_handler, &b);
+        /* a 10 s backoff that the stop flag must cut short */
+        assert_int_equal(events_router_set_policy(r, "*", 5, 10000, 10000, 0),
+                         EVENTS_OK);
+        stop_flag = 0;
+        assert_int_equal(pthread_create(&th, NULL, set_stop_later, NULL), 0);
+        t0 = events__mono_us();
+        assert_int_equal(events_router_dispatch(r, ev, &stop_flag, &out),
+                         EVENTS_ERR_TIMED_OUT);
+        elapsed = events__mono_us() - t0;
+        pthread_join(th, NULL);
+        assert_true(elapsed < 1000000);
+        assert_int_equal(a.calls, 1);
+        assert_int_equal(b.calls, 0);
+        assert_string_equal(out.failed_handler, "a");
+        assert_int_equal(out.attempts, 1);
+
+        /* already stopped: the first try runs, no retry starts */
+        a.calls = 0;
+        assert_int_equal(events_router_dispatch(r, ev, &stop_flag, &out),
+                         EVENTS_ERR_TIMED_OUT);
+        assert_int_equal(a.calls, 1);
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_events_router_match_precedence),
+                cmocka_unit_test(test_events_router_match_default_catches_rest),
+                cmocka_unit_test(test_events_router_match_glob_forms),
+                cmocka_unit_test(test_events_router_add_rejects_bad_input),
+                cmocka_unit_test(
+                        test_events_router_set_policy_alone_does_not_match),
+                cmocka_unit_test(
+                        test_events_router_set_policy_defaults_and_backoff),
+                cmocka_unit_test(
+                        test_events_router_dispatch_runs_handlers_in_order),
+                cmocka_unit_test(
+                        test_events_router_dispatch_retries_with_backoff),
+                cmocka_unit_test(
+                        test_events_router_dispatch_gives_up_after_retries),
+                cmocka_unit_test(test_events_router_dispatch_no_route),
+                cmocka_unit_test(test_events_router_dispatch_stop_ends_backoff),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
