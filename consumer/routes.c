@@ -117,7 +117,8 @@ static int get_str(const json_t *obj, const char *key, int required,
 static char *resolve(const char *base_dir, const char *path) {
         char *out;
 
-        if (path[0] == '/' || !base_dir || !*base_dir)
+        if (path[0] == '/' || !base_dir || !*base_dir ||
+            !strcmp(base_dir, "."))
                 return strdup(path);
         if (asprintf(&out, "%s/%s", base_dir, path) < 0)
                 return NULL;
