@@ -117,8 +117,7 @@ static int get_str(const json_t *obj, const char *key, int required,
 static char *resolve(const char *base_dir, const char *path) {
         char *out;
 
-        if (path[0] == '/' || !base_dir || !*base_dir ||
-            !strcmp(base_dir, "."))
+        if (path[0] == '/' || !base_dir || !*base_dir || !strcmp(base_dir, "."))
                 return strdup(path);
         if (asprintf(&out, "%s/%s", base_dir, path) < 0)
                 return NULL;
@@ -519,7 +518,7 @@ bad:
 int routes_load(const char *path, routes_t **out, char *err, size_t errsize) {
         json_error_t jerr;
         json_t *doc;
-        char *dir, *slash;
+        char inner[1024];
         int rc;
 
         *out = NULL;
@@ -532,24 +531,12 @@ int routes_load(const char *path, routes_t **out, char *err, size_t errsize) {
                         snprintf(err, errsize, "%s: %s", path, jerr.text);
                 return -1;
         }
-        dir = strdup(path);
-        if (!dir) {
-                json_decref(doc);
-                snprintf(err, errsize, "%s: out of memory", path);
-                return -1;
-        }
-        slash = strrchr(dir, '/');
-        if (slash)
-                *(slash == dir ? slash + 1 : slash) = '\0';
-        else
-                strcpy(dir, ".");
-        {
-                char inner[1024];
-                rc = routes_parse(doc, dir, out, inner, sizeof(inner));
-                if (rc)
-                        snprintf(err, errsize, "%s: %s", path, inner);
-        }
-        free(dir);
+        /* Relative paths stay relative to the daemon's working directory,
+         * like the paths on its command line: the same rule for file
+         * handlers, plugins and the plugins' own config. */
+        rc = routes_parse(doc, NULL, out, inner, sizeof(inner));
+        if (rc)
+                snprintf(err, errsize, "%s: %s", path, inner);
         json_decref(doc);
         return rc;
 }

@@ -37,7 +37,7 @@ typedef struct handler_spec {
         /* exec */
         char **argv; /* NULL-terminated; argv[0] resolved to a path */
         int timeout_ms;
-        /* file and plugin: a path, made absolute against the file's dir */
+        /* file and plugin: a path */
         char *path;
         fsync_mode_t fsync;
         int fsync_interval_ms;
@@ -68,7 +68,8 @@ typedef struct routes {
 /**
  * Parse a routes document.
  * @param doc the document (borrowed).
- * @param base_dir directory that relative paths are resolved against.
+ * @param base_dir directory that relative paths are resolved against, or
+ *                 NULL to leave them relative (to the working directory).
  * @param err  filled with "POINTER: reason" on failure.
  * @returns 0 and *out (free with routes_free()), or -1.
  */
@@ -76,8 +77,8 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                  char *err, size_t errsize);
 
 /**
- * Read and parse a routes file; relative paths inside are resolved against
- * the file's directory. Duplicate keys and trailing garbage are errors.
+ * Read and parse a routes file. Relative paths inside it are relative to
+ * the working directory. Duplicate keys and trailing garbage are errors.
  * @param err filled with "FILE: line L, column C: reason" or
  *            "FILE: POINTER: reason".
  * @returns 0 and *out, or -1.

@@ -18,14 +18,14 @@ cat >"$T/routes.json" <<JSON
 {"defaults": {"validate": false},
  "routes": [
   {"pattern": "test.fail", "retries": 2, "backoff_ms": 20, "backoff_max_ms": 40,
-   "handlers": [{"type": "file", "path": "before-fail.ndjson"},
+   "handlers": [{"type": "file", "path": "$T/before-fail.ndjson"},
                 {"type": "plugin", "path": "$PLUGIN", "function": "example_fail", "name": "always-fails"}]},
   {"pattern": "test.flaky", "retries": 3, "backoff_ms": 10,
    "handlers": [{"type": "plugin", "path": "$PLUGIN", "function": "example_flaky",
                  "config": {"fail_times": 2}},
-                {"type": "file", "path": "ok.ndjson"}]},
-  {"pattern": "test.strict", "validate": true, "handlers": [{"type": "file", "path": "ok.ndjson"}]},
-  {"pattern": "test.ok", "handlers": [{"type": "file", "path": "ok.ndjson"}]}
+                {"type": "file", "path": "$T/ok.ndjson"}]},
+  {"pattern": "test.strict", "validate": true, "handlers": [{"type": "file", "path": "$T/ok.ndjson"}]},
+  {"pattern": "test.ok", "handlers": [{"type": "file", "path": "$T/ok.ndjson"}]}
  ]}
 JSON
 

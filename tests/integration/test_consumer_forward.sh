@@ -10,7 +10,7 @@ create_topic "$topic.copy" 1
 cat >"$T/routes.json" <<JSON
 {"routes": [{"pattern": "user.*", "validate": false,
   "handlers": [{"type": "forward", "topic": "$topic.copy"},
-               {"type": "file", "path": "out.ndjson"}]}]}
+               {"type": "file", "path": "$T/out.ndjson"}]}]}
 JSON
 make_events f 5 user.login | produce "$topic"
 start_consumer c1 -g "$(unique fwd-g)" -t "$topic" -r "$T/routes.json" --from-beginning

@@ -9,7 +9,7 @@ create_topic "$topic" 2
 create_topic "$topic.dlq" 1
 cat >"$T/routes.json" <<JSON
 {"defaults": {"validate": false},
- "routes": [{"pattern": "user.*", "handlers": [{"type": "file", "path": "out.ndjson"}]},
+ "routes": [{"pattern": "user.*", "handlers": [{"type": "file", "path": "$T/out.ndjson"}]},
             {"pattern": "test.fail", "retries": 1, "backoff_ms": 1,
              "handlers": [{"type": "plugin", "path": "$PLUGIN", "function": "example_fail", "name": "boom"}]}]}
 JSON

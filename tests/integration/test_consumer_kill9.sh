@@ -10,7 +10,7 @@ group=$(unique kill9-g)
 create_topic "$topic" 3
 cat >"$T/routes.json" <<JSON
 {"routes": [{"pattern": "*", "validate": false,
-  "handlers": [{"type": "file", "path": "out.ndjson", "fsync": "always"}]}]}
+  "handlers": [{"type": "file", "path": "$T/out.ndjson", "fsync": "always"}]}]}
 JSON
 make_events k "$n" user.created | produce "$topic"
 make_events k "$n" user.created | cut -f2 | python3 -c '

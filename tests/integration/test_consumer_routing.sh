@@ -15,16 +15,16 @@ cat >"$T/routes.json" <<JSON
   "defaults": {"validate": false, "retries": 0},
   "routes": [
     {"pattern": "user.created", "handlers": [
-      {"type": "file", "path": "exact.ndjson"},
+      {"type": "file", "path": "$T/exact.ndjson"},
       {"type": "plugin", "path": "$PLUGIN", "function": "example_append",
        "config": {"path": "$T/order.txt", "field": "id"}},
       {"type": "exec", "command": ["/bin/sh", "-c",
        "id=\$(sed 's/.*\"id\":\"\\\\([^\"]*\\\\)\".*/\\\\1/'); echo \"exec \$EVENT_TYPE \$id\" >> $T/order.txt"]},
       {"type": "log", "name": "audit"}
     ]},
-    {"pattern": "user.*", "handlers": [{"type": "file", "path": "user-glob.ndjson"}]},
-    {"pattern": "*", "handlers": [{"type": "file", "path": "star.ndjson"}]},
-    {"pattern": "order.*.done", "handlers": [{"type": "file", "path": "order-done.ndjson"}]}
+    {"pattern": "user.*", "handlers": [{"type": "file", "path": "$T/user-glob.ndjson"}]},
+    {"pattern": "*", "handlers": [{"type": "file", "path": "$T/star.ndjson"}]},
+    {"pattern": "order.*.done", "handlers": [{"type": "file", "path": "$T/order-done.ndjson"}]}
   ]
 }
 JSON

@@ -9,7 +9,7 @@ create_topic "$topic" 2
 routes() {
         cat >"$T/routes.json.new" <<JSON
 {"routes": [{"pattern": "user.*", "validate": false,
-  "handlers": [{"type": "file", "path": "$1"}]}]}
+  "handlers": [{"type": "file", "path": "$T/$1"}]}]}
 JSON
         mv "$T/routes.json.new" "$T/routes.json"
 }

@@ -10,7 +10,7 @@ group=$(unique sigterm-g)
 create_topic "$topic" 3
 cat >"$T/routes.json" <<JSON
 {"routes": [{"pattern": "*", "validate": false,
-  "handlers": [{"type": "file", "path": "out.ndjson"}]}]}
+  "handlers": [{"type": "file", "path": "$T/out.ndjson"}]}]}
 JSON
 make_events a 100 user.created | produce "$topic"
 
