@@ -61,6 +61,7 @@ typedef struct daemon {
         metrics_t *metrics;
         events_registry_t *registry;
         http_server_t *http;
+        int dlq_failed; /* a DLQ write failed: the consumer stopped */
 } daemon_t;
 
 /* ---- callbacks from the consumer and the router (main thread) ---- */
@@ -97,6 +98,8 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                         metrics_event_done(dm->metrics, type, d->handler, 0);
                 break;
         case EVENTS_OUTCOME_DLQ_FAILED:
+                dm->dlq_failed = 1;
+                break;
         case EVENTS_OUTCOME_INTERRUPTED:
                 break; /* the library logs these; the event comes again */
         }
@@ -419,7 +422,7 @@ static int run(daemon_t *dm) {
                 if (r == EVENTS_ERR_TIMED_OUT)
                         continue; /* stopped during retries */
                 if (r != EVENTS_OK) {
-                        int dlq = strstr(e.text, "DLQ") != NULL;
+                        int dlq = dm->dlq_failed;
                         log_msg(LOG_ERROR,
                                 dlq ? "stopping: the dead-letter topic "
                                       "cannot be written; the event stays "
