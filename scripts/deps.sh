@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages the toolkit needs to build, demo and test,
 # when they are missing. Runs apt-get as root, or through sudo.
-# Usage: scripts/deps.sh [build|test]   (default: test, which is everything)
+# Usage: scripts/deps.sh [build|demo|test]   (default: test, which is everything)
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
       libpcre2-dev libcmocka-dev)
+if [ "$what" = demo ]; then
+        # The demo plays the producer's and consumer's parts with kcat until
+        # events-producer and events-consumer can.
+        pkgs+=(kcat)
+fi
 if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
         # broker we did not write; the JSON-Schema-Test-Suite is the

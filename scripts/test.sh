@@ -3,7 +3,10 @@
 #   1. a build with warnings as errors: unit tests, the exported-symbols
 #      check, the install check, and the unit tests again under valgrind;
 #   2. a build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit
-#      tests again.
+#      tests again;
+#   3. the integration tests (first build) against a real Apache Kafka,
+#      started from Maven Central's jars, and against events-devbroker; both
+#      are stopped afterwards, even when tests fail.
 # Installs the Debian packages it needs first. Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,5 +36,8 @@ step "unit tests under the sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
+
+step "integration tests against a real Kafka and events-devbroker"
+"$root/tests/integration/run.sh" build
 
 step "all tests passed"

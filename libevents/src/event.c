@@ -124,8 +124,15 @@ static void locate_timestamp_error(events_error_t *err, const char *buf,
         const char *raw;
         size_t rawlen, off;
 
-        if (!err || top->ts_offset == EVENTS__NPOS)
+        if (!err)
                 return;
+        if (top->ts_offset == EVENTS__NPOS) {
+                /* The key was escaped: the value's place is not known, and
+                 * the offset within the string means nothing here. */
+                err->offset = EVENTS__NPOS;
+                err->line = err->column = 0;
+                return;
+        }
         raw = buf + top->ts_offset + 1;
         rawlen = top->ts_len - 2;
         off = top->ts_offset;

@@ -1,8 +1,8 @@
 /*
- * event_int.h - private parts of the envelope module (json.c, timestamp.c,
- * event.c): the strict JSON scanner's report on the top-level object, the
- * compact serializer, and what the producer needs to reuse the bytes of an
- * input envelope instead of serializing it again.
+ * event_int.h - private parts of the envelope module (json.c, json_write.c,
+ * timestamp.c, event.c): the strict JSON parser's report on the top-level
+ * object, the compact serializer, and what the producer needs to reuse the
+ * bytes of an input envelope instead of serializing it again.
  */
 #ifndef EVENTS_EVENT_INT_H
 #define EVENTS_EVENT_INT_H
@@ -38,6 +38,25 @@ events_err_t events__json_parse_top(json_t **out, const char *buf, size_t len,
                                     size_t max_bytes, int max_depth,
                                     events_error_t *err,
                                     events__json_top_t *top);
+
+/**
+ * The fast path of events__json_parse_top(): a one-pass parser that builds
+ * jansson values directly. It accepts exactly what the slow path accepts
+ * (within depth @p max_depth, at most jansson's own 2048) and builds equal
+ * values, but reports nothing: NULL means "not accepted, ask the slow
+ * path". Exposed for the differential test.
+ */
+json_t *events__json_parse_fast(const char *buf, size_t len, int max_depth,
+                                events__json_top_t *top);
+
+/**
+ * The slow path: the pre-scan, then json_loadb(); fills @p err with the
+ * first error in document order. No size limit check. @p buf not NULL,
+ * @p max_depth > 0.
+ */
+events_err_t events__json_parse_slow(json_t **out, const char *buf, size_t len,
+                                     int max_depth, events_error_t *err,
+                                     events__json_top_t *top);
 
 /**
  * Fill err->line and err->column (1-based; columns count UTF-8 characters)

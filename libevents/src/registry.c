@@ -8,6 +8,9 @@
  * "events:/schemas/NAME.json", which is what relative references resolve
  * against when a schema has no "$id" of its own.
  *
+ * A document whose name starts with '_' ("_common.json") holds shared
+ * definitions: other schemas may "$ref" it, but it is no event type.
+ *
  * Adding schemas recompiles the whole set and swaps it in only when every
  * schema compiled, so a bad file leaves the registry as it was. Sets that
  * were swapped out stay alive until the registry is destroyed, so that a
@@ -175,7 +178,7 @@ static events_err_t rebuild(events_registry_t *r, doc_t *docs, size_t n_docs,
                         }
                         g->envelope->set = g->set;
                         g->envelope->root = root;
-                } else {
+                } else if (docs[i].name[0] != '_') {
                         named_t *t = &g->types[g->n_types++];
                         t->name = docs[i].name;
                         t->schema.set = g->set;

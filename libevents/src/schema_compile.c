@@ -15,6 +15,7 @@
  * and, when the set has a loader, documents the loader fetches.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,165 +96,6 @@ static const char meta_schema_text[] =
         " \"not\":{\"$ref\":\"#\"}},"
         "\"default\":true}";
 
-/* ---------------------------------------------------------------- URIs */
-
-typedef struct part_s {
-        const char *s;
-        size_t n;
-        int has;
-} part_t;
-
-typedef struct uri_s {
-        part_t scheme, auth, path, query, frag;
-} uri_t;
-
-static void uri_parse(const char *u, uri_t *p) {
-        const char *c = u, *q = u;
-
-        memset(p, 0, sizeof(*p));
-        while (*q && (isalnum((unsigned char)*q) || *q == '+' || *q == '-' ||
-                      *q == '.'))
-                q++;
-        if (*q == ':' && q > u && isalpha((unsigned char)u[0])) {
-                p->scheme = (part_t){u, (size_t)(q - u), 1};
-                c = q + 1;
-        }
-        if (c[0] == '/' && c[1] == '/') {
-                c += 2;
-                for (q = c; *q && !strchr("/?#", *q); q++)
-                        ;
-                p->auth = (part_t){c, (size_t)(q - c), 1};
-                c = q;
-        }
-        for (q = c; *q && *q != '?' && *q != '#'; q++)
-                ;
-        p->path = (part_t){c, (size_t)(q - c), 1};
-        c = q;
-        if (*c == '?') {
-                for (q = ++c; *q && *q != '#'; q++)
-                        ;
-                p->query = (part_t){c, (size_t)(q - c), 1};
-                c = q;
-        }
-        if (*c == '#')
-                p->frag = (part_t){c + 1, strlen(c + 1), 1};
-}
-
-/* RFC 3986 section 5.2.4, in place. */
-static void remove_dots(char *in) {
-        char *out = in, *r = in;
-
-        while (*r) {
-                if (!strncmp(r, "../", 3)) {
-                        r += 3;
-                } else if (!strncmp(r, "./", 2)) {
-                        r += 2;
-                } else if (!strncmp(r, "/./", 3)) {
-                        r += 2;
-                } else if (!strcmp(r, "/.")) {
-                        r[1] = '\0';
-                } else if (!strncmp(r, "/../", 4) || !strcmp(r, "/..")) {
-                        if (r[3] == '/')
-                                r += 3;
-                        else
-                                r[1] = '\0';
-                        while (out > in && out[-1] != '/')
-                                out--;
-                        if (out > in)
-                                out--;
-                } else if (!strcmp(r, ".") || !strcmp(r, "..")) {
-                        r += strlen(r);
-                } else {
-                        do
-                                *out++ = *r++;
-                        while (*r && *r != '/');
-                }
-        }
-        *out = '\0';
-}
-
-char *events__uri_resolve(const char *base, const char *ref) {
-        uri_t b, r;
-        part_t scheme, auth, query, frag = {0};
-        char *path, *out;
-        size_t cap;
-
-        uri_parse(base ? base : "", &b);
-        uri_parse(ref, &r);
-        cap = strlen(base ? base : "") + strlen(ref) + 8;
-        if (!(path = malloc(cap)))
-                return NULL;
-        path[0] = '\0';
-        if (r.scheme.has) {
-                scheme = r.scheme, auth = r.auth, query = r.query;
-                memcpy(path, r.path.s, r.path.n), path[r.path.n] = '\0';
-        } else {
-                scheme = b.scheme;
-                if (r.auth.has) {
-                        auth = r.auth, query = r.query;
-                        memcpy(path, r.path.s, r.path.n);
-                        path[r.path.n] = '\0';
-                } else {
-                        auth = b.auth;
-                        if (r.path.n == 0) {
-                                memcpy(path, b.path.s, b.path.n);
-                                path[b.path.n] = '\0';
-                                query = r.query.has ? r.query : b.query;
-                        } else {
-                                query = r.query;
-                                if (r.path.s[0] == '/') {
-                                        memcpy(path, r.path.s, r.path.n);
-                                        path[r.path.n] = '\0';
-                                } else if (b.auth.has && b.path.n == 0) {
-                                        path[0] = '/';
-                                        memcpy(path + 1, r.path.s, r.path.n);
-                                        path[r.path.n + 1] = '\0';
-                                } else {
-                                        size_t keep = b.path.n;
-                                        while (keep > 0 &&
-                                               b.path.s[keep - 1] != '/')
-                                                keep--;
-                                        memcpy(path, b.path.s, keep);
-                                        memcpy(path + keep, r.path.s, r.path.n);
-                                        path[keep + r.path.n] = '\0';
-                                }
-                        }
-                }
-        }
-        remove_dots(path);
-        frag = r.frag;
-        if (!(out = malloc(cap + 8))) {
-                free(path);
-                return NULL;
-        }
-        out[0] = '\0';
-        {
-                size_t n = 0;
-                if (scheme.has) {
-                        memcpy(out + n, scheme.s, scheme.n), n += scheme.n;
-                        out[n++] = ':';
-                }
-                if (auth.has) {
-                        out[n++] = '/', out[n++] = '/';
-                        memcpy(out + n, auth.s, auth.n), n += auth.n;
-                }
-                memcpy(out + n, path, strlen(path)), n += strlen(path);
-                if (query.has) {
-                        out[n++] = '?';
-                        memcpy(out + n, query.s, query.n), n += query.n;
-                }
-                /* An empty fragment names the document itself: drop it,
-                 * so that "x#" and "x" are one key. */
-                if (frag.has && frag.n > 0) {
-                        out[n++] = '#';
-                        memcpy(out + n, frag.s, frag.n), n += frag.n;
-                }
-                out[n] = '\0';
-        }
-        free(path);
-        return out;
-}
-
 /* ----------------------------------------------------------- the set */
 
 typedef struct resource_s {
@@ -304,6 +146,7 @@ static void node_free(sch_node_t *n) {
         for (size_t i = 0; i < n->n_required; i++)
                 free(n->required[i]);
         free(n->required);
+        free(n->required_prop);
         for (size_t i = 0; i < n->n_props; i++)
                 free(n->props[i].name);
         free(n->props);
@@ -317,6 +160,8 @@ static void node_free(sch_node_t *n) {
                 free(n->deps[i].names);
         }
         free(n->deps);
+        for (size_t i = 0; i < SCH_TX__COUNT; i++)
+                free(n->text[i]);
         free(n->all_of);
         free(n->any_of);
         free(n->one_of);
@@ -636,8 +481,22 @@ static int get_count(cctx_t *c, const json_t *js, const char *key,
         return -1;
 }
 
+/* A schema value as short text for failure messages. */
+static int value_text(cctx_t *c, const json_t *v, char **out, size_t max) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+        if (!s) {
+                fail(c, EVENTS_ERR_NOMEM, "out of memory");
+                return -1;
+        }
+        if (strlen(s) > max)
+                memcpy(s + max - 3, "...", 4);
+        *out = s;
+        return 0;
+}
+
 static int get_number(cctx_t *c, const json_t *js, const char *key,
-                      json_t **out, unsigned bit, sch_node_t *n) {
+                      json_t **out, unsigned bit, int tx, sch_node_t *n) {
         json_t *v = json_object_get(js, key);
         if (!v)
                 return 0;
@@ -655,7 +514,7 @@ static int get_number(cctx_t *c, const json_t *js, const char *key,
         }
         *out = json_incref(v);
         n->keys |= bit;
-        return 0;
+        return value_text(c, v, &n->text[tx], 64);
 }
 
 static unsigned type_bit(const char *t) {
@@ -993,7 +852,24 @@ static int compile_object_kws(cctx_t *c, sch_node_t *n, const json_t *js,
                 }
                 loc_pop(c, saved);
         }
-        (void)i;
+        /* On the yes/no path, required names found among the properties
+         * are checked from the key walk, without a hash lookup each. */
+        if (n->n_required && n->n_props && n->n_props <= 64) {
+                if (!(n->required_prop = calloc(n->n_required, sizeof(int)))) {
+                        fail(c, EVENTS_ERR_NOMEM, "out of memory");
+                        return -1;
+                }
+                n->required_by_props = 1;
+                for (i = 0; i < n->n_required; i++) {
+                        size_t p;
+                        for (p = 0; p < n->n_props; p++)
+                                if (!strcmp(n->props[p].name, n->required[i]))
+                                        break;
+                        if (p == n->n_props)
+                                n->required_by_props = 0;
+                        n->required_prop[i] = (int)p;
+                }
+        }
         return 0;
 }
 
@@ -1008,7 +884,11 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
                 if (json_is_string(v)) {
                         n->types = type_bit(json_string_value(v));
                         if (!n->types) {
-                                fail(c, EVENTS_ERR_SCHEMA, "unknown type");
+                                char text[EVENTS_ERROR_TEXT_LENGTH];
+                                snprintf(text, sizeof(text),
+                                         "unknown type \"%.64s\"",
+                                         json_string_value(v));
+                                fail(c, EVENTS_ERR_SCHEMA, text);
                                 return -1;
                         }
                 } else if (json_is_array(v)) {
@@ -1044,19 +924,25 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
                         return -1;
                 }
                 n->enum_values = json_incref((json_t *)v);
+                if (value_text(c, v, &n->text[SCH_TX_ENUM], 160))
+                        return -1;
         }
         if ((v = json_object_get(js, "const"))) {
                 n->const_value = json_incref((json_t *)v);
                 n->keys |= SCH_K_CONST;
+                if (value_text(c, v, &n->text[SCH_TX_CONST], 128))
+                        return -1;
         }
         if (get_number(c, js, "multipleOf", &n->multiple_of, SCH_K_MULTIPLE_OF,
-                       n) ||
-            get_number(c, js, "maximum", &n->maximum, SCH_K_MAXIMUM, n) ||
+                       SCH_TX_MULTIPLE_OF, n) ||
+            get_number(c, js, "maximum", &n->maximum, SCH_K_MAXIMUM,
+                       SCH_TX_MAXIMUM, n) ||
             get_number(c, js, "exclusiveMaximum", &n->excl_maximum,
-                       SCH_K_EXCL_MAXIMUM, n) ||
-            get_number(c, js, "minimum", &n->minimum, SCH_K_MINIMUM, n) ||
+                       SCH_K_EXCL_MAXIMUM, SCH_TX_EXCL_MAXIMUM, n) ||
+            get_number(c, js, "minimum", &n->minimum, SCH_K_MINIMUM,
+                       SCH_TX_MINIMUM, n) ||
             get_number(c, js, "exclusiveMinimum", &n->excl_minimum,
-                       SCH_K_EXCL_MINIMUM, n))
+                       SCH_K_EXCL_MINIMUM, SCH_TX_EXCL_MINIMUM, n))
                 return -1;
         if (get_count(c, js, "maxLength", &n->max_length) ||
             get_count(c, js, "minLength", &n->min_length))
@@ -1138,6 +1024,23 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
         if ((v = json_object_get(js, "not")) &&
             !(n->not_ = compile_at(c, v, "not", base)))
                 return -1;
+        /* Definitions are compiled even when nothing refers to them yet,
+         * so that a mistake in one shows when the file is loaded. */
+        if ((v = json_object_get(js, "definitions"))) {
+                const char *key;
+                const json_t *d;
+                size_t saved = loc_push(c, "definitions");
+                if (!json_is_object(v)) {
+                        fail(c, EVENTS_ERR_SCHEMA,
+                             "must be an object of schemas");
+                        return -1;
+                }
+                json_object_foreach((json_t *)v, key, d) {
+                        if (!compile_at(c, d, key, base))
+                                return -1;
+                }
+                loc_pop(c, saved);
+        }
         return 0;
 }
 

@@ -17,6 +17,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <stddef.h>
+
 #include "events_int.h"
 
 /* Type bits of the "type" keyword. "integer" is a subset of "number". */
@@ -54,9 +56,32 @@ typedef enum sch_format_e {
 
 typedef struct sch_node_s sch_node_t;
 
+/* Values quoted by failure messages, written once at compile time (also
+ * because jansson's json_dumps() is not documented as safe on a value
+ * other threads read). */
+enum {
+        SCH_TX_MULTIPLE_OF,
+        SCH_TX_MAXIMUM,
+        SCH_TX_EXCL_MAXIMUM,
+        SCH_TX_MINIMUM,
+        SCH_TX_EXCL_MINIMUM,
+        SCH_TX_ENUM,
+        SCH_TX_CONST,
+        SCH_TX__COUNT
+};
+
 typedef struct sch_regex_s {
         pcre2_code *code;
         char *source; /* as written in the schema, for messages */
+        /* Patterns such as "^[A-Z]{2}$" or "^x_[a-z0-9_]{1,64}$", the
+         * commonest in event schemas, run as byte tables instead of a
+         * PCRE2 call: anchored, ASCII, every part a fixed count except
+         * the last. n_seg is 0 for every other pattern. */
+        size_t n_seg;
+        struct sch_seg_s {
+                unsigned char set[32]; /* a bit per byte value */
+                size_t min, max;
+        } seg[8];
 } sch_regex_t;
 
 typedef struct sch_prop_s {
@@ -116,6 +141,8 @@ struct sch_node_s {
         long long max_properties, min_properties;
         char **required;
         size_t n_required;
+        int *required_prop;    /* index into props for each required name */
+        int required_by_props; /* every required name is in props (<= 64) */
         sch_prop_t *props;
         size_t n_props;
         sch_pprop_t *pprops;
@@ -129,6 +156,8 @@ struct sch_node_s {
         sch_node_t **all_of, **any_of, **one_of;
         size_t n_all_of, n_any_of, n_one_of;
         sch_node_t *not_;
+
+        char *text[SCH_TX__COUNT];
 };
 
 /* Fetches a document that a "$ref" names but the set does not hold. */
@@ -207,12 +236,29 @@ events_err_t events__registry_validate_json(const events_registry_t *r,
 char *events__uri_resolve(const char *base, const char *ref);
 
 /* ECMA-262 regular expressions on PCRE2 (schema_regex.c). */
+
+/* What one validation needs to run regular expressions: PCRE2 match data,
+ * allocated from a small arena inside the validation's own context (on
+ * its stack) rather than from the heap, once per validation. */
+typedef struct sch_matcher_s {
+        pcre2_general_context *gc;
+        pcre2_match_data *md;
+        size_t used;
+        union {
+                max_align_t align;
+                unsigned char bytes[512];
+        } arena;
+} sch_matcher_t;
+
+void events__matcher_init(sch_matcher_t *m);
+void events__matcher_fini(sch_matcher_t *m);
+
 int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
                           char *why, size_t whysize);
 void events__regex_free(sch_regex_t *re);
 /** @returns 1 on a match anywhere in s, 0 on none, -1 on an engine error. */
 int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
-                         pcre2_match_data **mdp);
+                         sch_matcher_t *m);
 /** @returns 1 if @p src is a valid ECMA-262 regular expression. */
 int events__regex_valid(const char *src, size_t len);
 

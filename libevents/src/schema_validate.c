@@ -9,7 +9,9 @@
  * the keyword that failed and a readable message. Inside "anyOf", "oneOf",
  * "not", "if", "contains" and "propertyNames" the failures of the
  * subschemas are expected and say nothing on their own; they are muted and
- * the keyword reports one summary failure instead.
+ * the keyword reports one summary failure instead, to which "anyOf",
+ * "oneOf" and "propertyNames" add the first reason of each subschema
+ * (found by validating the subschemas again, on the failure path only).
  *
  * Everything a validation changes lives in its own context on the stack
  * (and the caller's report), so any number of threads may validate with
@@ -40,15 +42,25 @@ struct events_report_s {
         failure_t *f;
 };
 
+/* One step of the path from the root to the value being validated: an
+ * object key (borrowed from the instance) or, with key NULL, an index. */
+typedef struct step_s {
+        const char *key;
+        size_t n; /* the key's length, or the index */
+} step_t;
+
 typedef struct vctx_s {
         events_report_t *report;
         int mute;
         int stop;
         int depth;
-        char *ptr;
-        size_t len, cap;
-        char buf[256];
-        pcre2_match_data *md;
+        /* The path is kept as steps and written out as a JSON pointer
+         * only when a failure is recorded: valid events pay for no text. */
+        const char *prefix;
+        step_t *path;
+        size_t n_path, cap_path;
+        step_t inline_path[32];
+        sch_matcher_t matcher;
 } vctx_t;
 
 /* ------------------------------------------------------------ report */
@@ -129,15 +141,43 @@ char *events_report_format(const events_report_t *r, char *buf, size_t size) {
 
 /* ----------------------------------------------------------- helpers */
 
+static char *pointer_text(const vctx_t *c);
+
 /* Record a failure. @returns 1 when validation should stop now: muted,
  * no report (a yes/no question), or the report is full. */
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...)
         EVENTS__PRINTF(3, 4);
+/* Keep one failure in @p r; takes @p pointer (malloc'd, may be NULL on
+ * allocation failure). @returns 0 when kept, 1 when the report is full or
+ * memory ran out (the report is then marked truncated). */
+static int report_push(events_report_t *r, char *pointer, const char *keyword,
+                       const char *msg) {
+        failure_t *f;
+
+        if (r->count >= r->max) {
+                free(pointer);
+                r->truncated = 1;
+                return 1;
+        }
+        f = &r->f[r->count];
+        f->pointer = pointer;
+        f->message = strdup(msg);
+        f->keyword = keyword;
+        if (!f->pointer || !f->message) {
+                free(f->pointer);
+                free(f->message);
+                f->pointer = f->message = NULL;
+                r->truncated = 1;
+                return 1;
+        }
+        r->count++;
+        return 0;
+}
+
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         events_report_t *r = c->report;
         char msg[512];
         va_list ap;
-        failure_t *f;
 
         if (c->mute || !r || c->stop)
                 return 1;
@@ -149,109 +189,97 @@ static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        f = &r->f[r->count];
-        f->pointer = strndup(c->ptr, c->len);
-        f->message = strdup(msg);
-        f->keyword = keyword;
-        if (!f->pointer || !f->message) {
-                free(f->pointer);
-                free(f->message);
-                f->pointer = f->message = NULL;
-                r->truncated = 1;
+        if (report_push(r, pointer_text(c), keyword, msg))
                 c->stop = 1;
-                return 1;
-        }
-        r->count++;
-        return 0;
+        return c->stop;
 }
 
 void events__report_add(events_report_t *report, const char *pointer,
                         const char *keyword, const char *fmt, ...) {
         char msg[512];
         va_list ap;
-        failure_t *f;
 
         if (!report)
                 return;
-        if (report->count >= report->max) {
-                report->truncated = 1;
-                return;
-        }
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        f = &report->f[report->count];
-        f->pointer = strdup(pointer);
-        f->message = strdup(msg);
-        f->keyword = keyword;
-        if (!f->pointer || !f->message) {
-                free(f->pointer);
-                free(f->message);
-                f->pointer = f->message = NULL;
-                report->truncated = 1;
-                return;
-        }
-        report->count++;
+        report_push(report, strdup(pointer), keyword, msg);
 }
 
 static int fast(const vctx_t *c) {
         return c->mute || !c->report || c->stop;
 }
 
-static int ptr_reserve(vctx_t *c, size_t more) {
-        if (c->len + more + 1 <= c->cap)
-                return 0;
-        {
-                size_t cap = c->cap * 2;
-                char *p;
-                while (cap < c->len + more + 1)
-                        cap *= 2;
-                if (c->ptr == c->buf) {
-                        if (!(p = malloc(cap)))
-                                return -1;
-                        memcpy(p, c->buf, c->len);
-                } else if (!(p = realloc(c->ptr, cap))) {
-                        return -1;
+static void push(vctx_t *c, const char *key, size_t n) {
+        if (c->n_path == c->cap_path) {
+                size_t cap = c->cap_path * 2;
+                step_t *p;
+                if (c->path == c->inline_path) {
+                        if (!(p = malloc(cap * sizeof(*p))))
+                                return; /* the pointer loses a step */
+                        memcpy(p, c->inline_path, sizeof(c->inline_path));
+                } else if (!(p = realloc(c->path, cap * sizeof(*p)))) {
+                        return;
                 }
-                c->ptr = p;
-                c->cap = cap;
+                c->path = p;
+                c->cap_path = cap;
         }
-        return 0;
+        c->path[c->n_path].key = key;
+        c->path[c->n_path].n = n;
+        c->n_path++;
 }
 
-/* Append "/key" (escaped per RFC 6901) to the pointer; only when a report
- * will read it. @returns the length to restore. */
+/* Step into an object member, only when a report may need the pointer.
+ * @returns what pop() restores. */
 static size_t push_key(vctx_t *c, const char *key, size_t klen) {
-        size_t saved = c->len;
-        if (!c->report)
-                return saved;
-        if (ptr_reserve(c, 2 * klen + 1))
-                return saved;
-        c->ptr[c->len++] = '/';
-        for (size_t i = 0; i < klen; i++) {
-                if (key[i] == '~' || key[i] == '/') {
-                        c->ptr[c->len++] = '~';
-                        c->ptr[c->len++] = key[i] == '~' ? '0' : '1';
-                } else {
-                        c->ptr[c->len++] = key[i];
-                }
-        }
-        c->ptr[c->len] = '\0';
+        size_t saved = c->n_path;
+        if (c->report)
+                push(c, key, klen);
         return saved;
 }
 
 static size_t push_index(vctx_t *c, size_t i) {
-        char idx[24];
-        if (!c->report)
-                return c->len;
-        snprintf(idx, sizeof(idx), "%zu", i);
-        return push_key(c, idx, strlen(idx));
+        size_t saved = c->n_path;
+        if (c->report)
+                push(c, NULL, i);
+        return saved;
 }
 
 static void pop(vctx_t *c, size_t saved) {
-        c->len = saved;
-        if (c->cap)
-                c->ptr[saved] = '\0';
+        c->n_path = saved;
+}
+
+/* The JSON pointer (RFC 6901) of the current path; malloc'd. */
+static char *pointer_text(const vctx_t *c) {
+        size_t len = strlen(c->prefix), i, k;
+        char *out, *w;
+
+        for (i = 0; i < c->n_path; i++)
+                len += 1 + (c->path[i].key ? 2 * c->path[i].n : 20);
+        if (!(out = malloc(len + 1)))
+                return NULL;
+        w = out;
+        memcpy(w, c->prefix, strlen(c->prefix));
+        w += strlen(c->prefix);
+        for (i = 0; i < c->n_path; i++) {
+                const step_t *st = &c->path[i];
+                *w++ = '/';
+                if (!st->key) {
+                        w += sprintf(w, "%zu", st->n);
+                        continue;
+                }
+                for (k = 0; k < st->n; k++) {
+                        if (st->key[k] == '~' || st->key[k] == '/') {
+                                *w++ = '~';
+                                *w++ = st->key[k] == '~' ? '0' : '1';
+                        } else {
+                                *w++ = st->key[k];
+                        }
+                }
+        }
+        *w = '\0';
+        return out;
 }
 
 static long double num_value(const json_t *v) {
@@ -384,20 +412,6 @@ static void types_text(unsigned types, char *buf, size_t size) {
         }
 }
 
-/* A JSON value as short text for a message. */
-static void value_text(const json_t *v, char *buf, size_t size) {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!s) {
-                snprintf(buf, size, "(value)");
-                return;
-        }
-        if (strlen(s) + 1 > size && size > 4)
-                snprintf(buf, size, "%.*s...", (int)(size - 4), s);
-        else
-                snprintf(buf, size, "%s", s);
-        free(s);
-}
-
 static size_t utf8_length(const char *s, size_t len) {
         size_t n = 0;
         for (size_t i = 0; i < len; i++)
@@ -414,6 +428,43 @@ static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         ok = validate(c, n, inst);
         c->mute--;
         return ok;
+}
+
+/* Why each of @p n schemas rejects @p inst, for a summary failure: the
+ * first failure of each, "[i] MESSAGE" or "[i] /RELATIVE/POINTER: MESSAGE"
+ * (without "[i] " when @p n is 1). Runs only when a failure is about to
+ * be recorded, so the valid path never pays for it. */
+static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
+                    const json_t *inst, char *buf, size_t size) {
+        events_report_t *saved = c->report, *tmp = events_report_new(1);
+        int saved_stop = c->stop;
+        char *here = pointer_text(c);
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; tmp && here && i < n && used < size; i++) {
+                const char *p, *rel;
+                events_report_clear(tmp);
+                c->report = tmp;
+                c->stop = 0;
+                validate(c, nodes[i], inst);
+                if (!tmp->count)
+                        continue;
+                p = tmp->f[0].pointer;
+                rel = strncmp(p, here, strlen(here)) ? p : p + strlen(here);
+                if (n > 1)
+                        used += (size_t)snprintf(buf + used, size - used,
+                                                 "%s[%zu] ", used ? "; " : "",
+                                                 i);
+                if (used < size)
+                        used += (size_t)snprintf(
+                                buf + used, size - used, "%s%s%s", rel,
+                                *rel ? ": " : "", tmp->f[0].message);
+        }
+        c->report = saved;
+        c->stop = saved_stop;
+        free(here);
+        events_report_destroy(tmp);
 }
 
 #define FAIL(...)                                                              \
@@ -435,7 +486,6 @@ static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
 /* ---------------------------------------------------------- keywords */
 
 static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        char t[64];
         int ok = 1;
 
         if (n->keys & SCH_K_MULTIPLE_OF) {
@@ -451,27 +501,25 @@ static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                                       1e-9 * fmax(1.0, fabs(q));
                 }
                 if (!good) {
-                        value_text(n->multiple_of, t, sizeof(t));
-                        FAIL("multipleOf", "must be a multiple of %s", t);
+                        FAIL("multipleOf", "must be a multiple of %s",
+                             n->text[SCH_TX_MULTIPLE_OF]);
                 }
         }
         if ((n->keys & SCH_K_MAXIMUM) && num_cmp(inst, n->maximum) > 0) {
-                value_text(n->maximum, t, sizeof(t));
-                FAIL("maximum", "must be <= %s", t);
+                FAIL("maximum", "must be <= %s", n->text[SCH_TX_MAXIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
             num_cmp(inst, n->excl_maximum) >= 0) {
-                value_text(n->excl_maximum, t, sizeof(t));
-                FAIL("exclusiveMaximum", "must be < %s", t);
+                FAIL("exclusiveMaximum", "must be < %s",
+                     n->text[SCH_TX_EXCL_MAXIMUM]);
         }
         if ((n->keys & SCH_K_MINIMUM) && num_cmp(inst, n->minimum) < 0) {
-                value_text(n->minimum, t, sizeof(t));
-                FAIL("minimum", "must be >= %s", t);
+                FAIL("minimum", "must be >= %s", n->text[SCH_TX_MINIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
             num_cmp(inst, n->excl_minimum) <= 0) {
-                value_text(n->excl_minimum, t, sizeof(t));
-                FAIL("exclusiveMinimum", "must be > %s", t);
+                FAIL("exclusiveMinimum", "must be > %s",
+                     n->text[SCH_TX_EXCL_MINIMUM]);
         }
         return ok;
 }
@@ -493,7 +541,7 @@ static int v_string(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                              n->min_length, cps);
         }
         if (n->pattern.code &&
-            events__regex_search(&n->pattern, s, len, &c->md) != 1)
+            events__regex_search(&n->pattern, s, len, &c->matcher) != 1)
                 FAIL("pattern", "does not match pattern \"%s\"",
                      n->pattern.source);
         if (n->format != SCH_F_NONE && !events__format_check(n->format, s, len))
@@ -525,8 +573,8 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         } else if (n->additional_items->boolean == 0) {
                                 good = 0;
                                 if (fail(c, "additionalItems",
-                                         "item not allowed: the array may "
-                                         "have at most %zu items",
+                                         "additional items are not "
+                                         "allowed (at most %zu)",
                                          n->n_items_array)) {
                                         pop(c, saved);
                                         return 0;
@@ -575,6 +623,7 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
 
 static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         size_t size = json_object_size(inst), i, saved;
+        uint64_t seen = 0; /* which props the instance has */
         int ok = 1;
 
         if (n->max_properties >= 0 && size > (size_t)n->max_properties)
@@ -585,10 +634,14 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 FAIL("minProperties",
                      "must have at least %lld properties (has %zu)",
                      n->min_properties, size);
-        for (i = 0; i < n->n_required; i++)
-                if (!json_object_get(inst, n->required[i]))
-                        FAIL("required", "missing required property \"%s\"",
-                             n->required[i]);
+        /* Reporting keeps "required" first; the yes/no path checks it
+         * from the key walk below when it can. */
+        if (!(n->required_by_props && fast(c)))
+                for (i = 0; i < n->n_required; i++)
+                        if (!json_object_get(inst, n->required[i]))
+                                FAIL("required",
+                                     "missing required property \"%s\"",
+                                     n->required[i]);
 
         if (n->n_props || n->n_pprops || n->additional_properties ||
             n->property_names) {
@@ -606,6 +659,7 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                     memcmp(n->props[p].name, key, klen))
                                         continue;
                                 matched = 1;
+                                seen |= (uint64_t)1 << (p & 63);
                                 if (n->props[p].schema->boolean == 0) {
                                         good = 0;
                                         if (fail(c, "properties",
@@ -622,7 +676,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         for (size_t p = 0;
                              p < n->n_pprops && (good || !fast(c)); p++) {
                                 if (events__regex_search(&n->pprops[p].re, key,
-                                                         klen, &c->md) != 1)
+                                                         klen,
+                                                         &c->matcher) != 1)
                                         continue;
                                 matched = 1;
                                 if (!validate(c, n->pprops[p].schema, val))
@@ -647,14 +702,19 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 json_t *name = json_stringn_nocheck(key, klen);
                                 int named = name &&
                                             test(c, n->property_names, name);
+                                char why[400] = "";
+                                if (!named && name && !fast(c))
+                                        reasons(c, &n->property_names, 1, name,
+                                                why, sizeof(why));
                                 json_decref(name);
                                 if (!named) {
                                         good = 0;
                                         if (fail(c, "propertyNames",
                                                  "property name \"%s\" does "
                                                  "not match the "
-                                                 "\"propertyNames\" schema",
-                                                 key))
+                                                 "\"propertyNames\" schema "
+                                                 "(%s)",
+                                                 key, why))
                                                 goto stop;
                                 }
                         }
@@ -666,6 +726,10 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                         return 0;
                 }
         }
+        if (n->required_by_props && fast(c))
+                for (i = 0; i < n->n_required; i++)
+                        if (!(seen & (uint64_t)1 << n->required_prop[i]))
+                                return 0;
         for (i = 0; i < n->n_deps; i++) {
                 const sch_dep_t *d = &n->deps[i];
                 if (!json_object_get(inst, d->name))
@@ -697,6 +761,8 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         }
         if (n->types && !(n->types & t)) {
                 char want[96];
+                if (fast(c)) /* no message will be read */
+                        return 0;
                 types_text(n->types, want, sizeof(want));
                 FAIL("type", "must be of type %s, not %s", want,
                      type_name(inst));
@@ -712,17 +778,12 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 break;
                         }
                 }
-                if (!found) {
-                        char list[160];
-                        value_text(n->enum_values, list, sizeof(list));
-                        FAIL("enum", "must be one of %s", list);
-                }
+                if (!found)
+                        FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
         }
         if ((n->keys & SCH_K_CONST) &&
             !events__json_equal(n->const_value, inst)) {
-                char v[128];
-                value_text(n->const_value, v, sizeof(v));
-                FAIL("const", "must be equal to %s", v);
+                FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
         }
         if (t & SCH_T_NUMBER) {
                 if (n->keys & SCH_K_NUMERIC)
@@ -749,9 +810,17 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 int found = 0;
                 for (i = 0; i < n->n_any_of && !found; i++)
                         found = test(c, n->any_of[i], inst);
-                if (!found)
+                if (!found) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->any_of, n->n_any_of, inst, why,
+                                sizeof(why));
                         FAIL("anyOf",
-                             "must match at least one schema in \"anyOf\"");
+                             "must match at least one schema in \"anyOf\" "
+                             "(%s)",
+                             why);
+                }
         }
         if (n->one_of) {
                 size_t first = 0, matches = 0;
@@ -763,11 +832,17 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                         break;
                         }
                 }
-                if (matches == 0)
+                if (matches == 0) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->one_of, n->n_one_of, inst, why,
+                                sizeof(why));
                         FAIL("oneOf",
                              "must match exactly one schema in \"oneOf\" "
-                             "(matches none)");
-                else if (matches > 1)
+                             "(matches none: %s)",
+                             why);
+                } else if (matches > 1)
                         FAIL("oneOf",
                              "must match exactly one schema in \"oneOf\" "
                              "(matches %zu and %zu)",
@@ -808,23 +883,15 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
                 return EVENTS_ERR_INVALID_ARG;
         c.report = report;
         c.mute = c.stop = c.depth = 0;
-        c.ptr = c.buf;
-        c.cap = sizeof(c.buf);
-        c.len = 0;
-        c.buf[0] = '\0';
-        c.md = NULL;
-        if (prefix && *prefix && report) {
-                size_t plen = strlen(prefix);
-                if (!ptr_reserve(&c, plen)) {
-                        memcpy(c.ptr, prefix, plen + 1);
-                        c.len = plen;
-                }
-        }
+        c.prefix = prefix ? prefix : "";
+        c.path = c.inline_path;
+        c.n_path = 0;
+        c.cap_path = sizeof(c.inline_path) / sizeof(c.inline_path[0]);
+        events__matcher_init(&c.matcher);
         ok = validate(&c, s->root, instance);
-        if (c.md)
-                pcre2_match_data_free(c.md);
-        if (c.ptr != c.buf)
-                free(c.ptr);
+        events__matcher_fini(&c.matcher);
+        if (c.path != c.inline_path)
+                free(c.path);
         return ok ? EVENTS_OK : EVENTS_ERR_VALIDATION;
 }
 

@@ -53,10 +53,22 @@ EVENTS_API int events_type_valid(const char *event_type);
  * @param len       the number of bytes in buf.
  * @param max_bytes the size limit; 0 means EVENTS_DEFAULT_MAX_BYTES.
  * @param max_depth the nesting limit; 0 means EVENTS_DEFAULT_MAX_DEPTH.
+ *                  The top-level array or object is level 1. jansson's own
+ *                  limit (2048) applies above any larger value.
  * @param err       may be NULL; filled with the reason, byte offset and
  *                  line/column on failure.
  * @returns EVENTS_OK, or EVENTS_ERR_JSON, _TOO_LARGE, _TOO_DEEP, _UTF8,
  *          _NUL, _DUPLICATE_KEY, _NUMBER_OVERFLOW, _INVALID_ARG, _NOMEM.
+ * @remark Any JSON value is accepted at the top (not only objects).
+ *         err->offset is the first byte of what is wrong: the bad byte or
+ *         escape, the duplicate key, the number, the unexpected token, the
+ *         opening bracket one level too deep; at the end of the input for
+ *         a truncated document; max_bytes for a document over the size
+ *         limit. err->column counts UTF-8 characters, err->line newlines.
+ *         When a document breaks several rules the first one in document
+ *         order is reported, except that a document over the size limit is
+ *         rejected for that alone, before it is read. \u0000 is rejected as
+ *         EVENTS_ERR_NUL; numbers that underflow (1e-400) read as 0.
  */
 EVENTS_API events_err_t events_json_parse(json_t **out, const char *buf,
                                           size_t len, size_t max_bytes,
@@ -99,9 +111,15 @@ EVENTS_API events_err_t events_event_parse(events_event_t **evp,
  * @param max_bytes 0 means EVENTS_DEFAULT_MAX_BYTES.
  * @param max_depth 0 means EVENTS_DEFAULT_MAX_DEPTH.
  * @param err       may be NULL. Shape errors set err->pointer to the field
- *                  ("/event_type", "/data", "/timestamp").
+ *                  ("/event_type", "/data", "/timestamp"). An invalid
+ *                  timestamp string also sets err->offset (and
+ *                  line/column) to the failing byte in @p buf, or to the
+ *                  value's opening quote when the value holds backslash
+ *                  escapes (none when the key does); a top level that is
+ *                  not an object sets it to its first byte.
  * @returns EVENTS_OK, a JSON error (see events_json_parse()),
- *          EVENTS_ERR_ENVELOPE or EVENTS_ERR_TIMESTAMP.
+ *          EVENTS_ERR_ENVELOPE or EVENTS_ERR_TIMESTAMP (also when the
+ *          timestamp is not a string, null included).
  */
 EVENTS_API events_err_t events_event_parse_limits(events_event_t **evp,
                                                   const char *buf, size_t len,
@@ -129,8 +147,13 @@ EVENTS_API json_t *events_event_data(const events_event_t *ev);
 
 /**
  * @brief The whole envelope as a JSON object: event_type, data, timestamp
- *        (when set) and any unknown fields kept from the input.
+ *        (when set) and any unknown fields kept from the input, in input
+ *        order.
  * @returns a borrowed reference that lives as long as the event.
+ * @remark Unknown fields may be added, changed or removed through it and
+ *         are then serialized. The event_type, data and timestamp members
+ *         must not be replaced or removed: use events_event_data() and the
+ *         timestamp functions.
  */
 EVENTS_API json_t *events_event_json(const events_event_t *ev);
 
@@ -175,7 +198,13 @@ EVENTS_API events_err_t events_event_set_timestamp_us(events_event_t *ev,
  * @param bufp on success, a NUL-terminated buffer the caller frees with
  *             free().
  * @param lenp may be NULL; the length without the NUL.
- * @returns EVENTS_OK or EVENTS_ERR_NOMEM.
+ * @returns EVENTS_OK, EVENTS_ERR_NOMEM, EVENTS_ERR_INVALID_ARG (NULL
+ *          arguments), or EVENTS_ERR_TOO_DEEP when a value nests deeper
+ *          than 2048 levels (which a cycle made with json_object_set()
+ *          does).
+ * @remark Strings are written as UTF-8, escaping only what JSON requires
+ *         (", \ and control characters); reals with the shortest text that
+ *         reads back the same, always with a '.' or an exponent.
  */
 EVENTS_API events_err_t events_event_serialize(const events_event_t *ev,
                                                char **bufp, size_t *lenp);
@@ -185,12 +214,17 @@ EVENTS_API events_err_t events_event_serialize(const events_event_t *ev,
  *        "data.user_id". Strings are copied as they are; integers are
  *        written in decimal, reals with the shortest text that reads back
  *        the same.
+ * @param path each dot-separated part names an object member; on an array
+ *             a part that is a decimal number (no sign or leading zero)
+ *             picks an element ("data.items.0.sku").
  * @param buf  where to write the key; NUL-terminated when size > 0.
  * @param size the size of buf.
- * @param lenp may be NULL; the key's length (without the NUL).
+ * @param lenp may be NULL; the key's length (without the NUL), also when
+ *             it did not fit.
  * @returns EVENTS_OK; EVENTS_ERR_NOT_FOUND when the path is absent or ends
  *          on null, a boolean, an object or an array; EVENTS_ERR_TOO_LARGE
- *          when the key does not fit in buf.
+ *          when the key does not fit in buf (buf is then ""),
+ *          EVENTS_ERR_INVALID_ARG for a NULL ev or path.
  */
 EVENTS_API events_err_t events_event_key(const events_event_t *ev,
                                          const char *path, char *buf,
@@ -202,13 +236,14 @@ EVENTS_API events_err_t events_event_key(const events_event_t *ev,
  * Accepts "YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|z|+HH:MM|-HH:MM)" and the same
  * with no zone, read as UTC; 't' and ' ' are accepted for 'T'. Checks the
  * calendar (leap years included) and the ranges of every field; a leap
- * second (":60") is rejected.
+ * second (":60") is rejected. Year 0000 is rejected, and so is a time
+ * that falls outside 0001-01-01 to 9999-12-31 once converted to UTC.
  *
  * @param s   the text; need not be NUL-terminated.
  * @param len its length.
  * @param usp on success, microseconds since the Unix epoch, UTC.
- * @param err may be NULL.
- * @returns EVENTS_OK or EVENTS_ERR_TIMESTAMP.
+ * @param err may be NULL; err->offset is the failing byte in @p s.
+ * @returns EVENTS_OK, EVENTS_ERR_TIMESTAMP, EVENTS_ERR_INVALID_ARG.
  */
 EVENTS_API events_err_t events_timestamp_parse(const char *s, size_t len,
                                                int64_t *usp,

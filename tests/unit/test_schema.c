@@ -1,0 +1,460 @@
+/*
+ * test_schema.c - compiling and validating JSON Schemas, the failure
+ * report and its messages.
+ *
+ * Data-driven: tests/data/schema/cases.json holds cases in the
+ * JSON-Schema-Test-Suite's format that the suite lacks (ECMA-262 regular
+ * expressions, formats, number equality, references); messages.json holds
+ * a schema, an instance and the exact failures expected, each written
+ * "POINTER|KEYWORD|MESSAGE".
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "schema_int.h"
+
+static json_t *load_data(const char *name) {
+        char path[4096];
+        json_error_t jerr;
+        const char *dir = getenv("EVENTS_TEST_DATA");
+        json_t *j;
+
+        snprintf(path, sizeof(path), "%s/schema/%s", dir ? dir : "tests/data",
+                 name);
+        j = json_load_file(path, 0, &jerr);
+        if (!j)
+                fail_msg("%s: %s (line %d)", path, jerr.text, jerr.line);
+        return j;
+}
+
+static events_schema_t *compile_text(const char *text) {
+        json_t *doc = json_loads(text, 0, NULL);
+        events_schema_t *s = NULL;
+        events_error_t err;
+
+        assert_non_null(doc);
+        if (events_schema_compile(&s, doc, &err) != EVENTS_OK)
+                fail_msg("%s: %s %s", text, err.pointer, err.text);
+        json_decref(doc);
+        return s;
+}
+
+static events_err_t compile_error(const char *text, events_error_t *err) {
+        json_t *doc = json_loads(text, JSON_DECODE_ANY, NULL);
+        events_schema_t *s = NULL;
+        events_err_t rc;
+
+        assert_non_null(doc);
+        rc = events_schema_compile(&s, doc, err);
+        assert_null(s);
+        json_decref(doc);
+        return rc;
+}
+
+static void test_events_schema_validate_cases(void **state) {
+        json_t *groups = load_data("cases.json"), *g;
+        size_t gi, failed = 0, total = 0;
+
+        json_array_foreach(groups, gi, g) {
+                events_schema_t *s = NULL;
+                events_error_t err;
+                json_t *t;
+                size_t ti;
+
+                if (events_schema_compile(&s, json_object_get(g, "schema"),
+                                          &err)) {
+                        print_error("%s: does not compile: %s %s\n",
+                                    json_string_value(
+                                            json_object_get(g, "description")),
+                                    err.pointer, err.text);
+                        failed++;
+                        continue;
+                }
+                json_array_foreach(json_object_get(g, "tests"), ti, t) {
+                        int want = json_is_true(json_object_get(t, "valid"));
+                        int got = events_schema_validate(
+                                          s, json_object_get(t, "data"),
+                                          NULL) == EVENTS_OK;
+                        total++;
+                        if (got != want) {
+                                failed++;
+                                print_error("%s / %s: expected %s\n",
+                                            json_string_value(json_object_get(
+                                                    g, "description")),
+                                            json_string_value(json_object_get(
+                                                    t, "description")),
+                                            want ? "valid" : "invalid");
+                        }
+                }
+                events_schema_destroy(s);
+        }
+        json_decref(groups);
+        assert_true(total > 100);
+        assert_int_equal(failed, 0);
+}
+
+static void test_events_report_messages(void **state) {
+        json_t *cases = load_data("messages.json"), *c;
+        events_report_t *r = events_report_new(16);
+        size_t ci, failed = 0;
+
+        assert_non_null(r);
+        json_array_foreach(cases, ci, c) {
+                const char *desc =
+                        json_string_value(json_object_get(c, "description"));
+                json_t *want = json_object_get(c, "failures"), *w;
+                events_schema_t *s = NULL;
+                events_error_t err;
+                size_t i;
+
+                if (events_schema_compile(&s, json_object_get(c, "schema"),
+                                          &err)) {
+                        print_error("%s: does not compile: %s\n", desc,
+                                    err.text);
+                        failed++;
+                        continue;
+                }
+                events_report_clear(r);
+                assert_int_equal(events_schema_validate(
+                                         s, json_object_get(c, "data"), NULL),
+                                 EVENTS_ERR_VALIDATION);
+                assert_int_equal(events_schema_validate(
+                                         s, json_object_get(c, "data"), r),
+                                 EVENTS_ERR_VALIDATION);
+                if (events_report_count(r) != json_array_size(want)) {
+                        char buf[1024];
+                        print_error("%s: %zu failures, expected %zu: %s\n",
+                                    desc, events_report_count(r),
+                                    json_array_size(want),
+                                    events_report_format(r, buf, sizeof(buf)));
+                        failed++;
+                }
+                json_array_foreach(want, i, w) {
+                        char got[1024];
+                        if (i >= events_report_count(r))
+                                break;
+                        snprintf(got, sizeof(got), "%s|%s|%s",
+                                 events_report_pointer(r, i),
+                                 events_report_keyword(r, i),
+                                 events_report_message(r, i));
+                        if (strcmp(got, json_string_value(w))) {
+                                print_error("%s:\n   got %s\n  want %s\n", desc,
+                                            got, json_string_value(w));
+                                failed++;
+                        }
+                }
+                events_schema_destroy(s);
+        }
+        events_report_destroy(r);
+        json_decref(cases);
+        assert_int_equal(failed, 0);
+}
+
+static void test_events_schema_compile_bad_keyword(void **state) {
+        events_error_t err;
+
+        assert_int_equal(
+                compile_error("{\"properties\":{\"a\":{\"minLength\":-1}}}",
+                              &err),
+                EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/properties/a/minLength");
+        assert_string_equal(err.text, "must be a non-negative integer");
+
+        assert_int_equal(compile_error("{\"type\":\"strin\"}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/type");
+        assert_int_equal(compile_error("{\"multipleOf\":0}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_int_equal(compile_error("{\"required\":[1]}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/required");
+        assert_int_equal(compile_error("{\"allOf\":[]}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_int_equal(compile_error("{\"items\":[{},3]}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/items/1");
+        assert_int_equal(compile_error("12", &err), EVENTS_ERR_SCHEMA);
+}
+
+static void test_events_schema_compile_bad_pattern(void **state) {
+        events_error_t err;
+
+        assert_int_equal(compile_error("{\"pattern\":\"^(abc\"}", &err),
+                         EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/pattern");
+        assert_non_null(strstr(err.text, "ECMA-262"));
+        /* Perl's \Z is no ECMA-262 escape: refused, not reinterpreted */
+        assert_int_equal(
+                compile_error("{\"patternProperties\":{\"a\\\\Z\":{}}}", &err),
+                EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/patternProperties/a\\Z");
+}
+
+static void test_events_schema_compile_unresolvable_ref(void **state) {
+        events_error_t err;
+
+        assert_int_equal(
+                compile_error("{\"properties\":{\"a\":{\"$ref\":\"#/nope\"}}}",
+                              &err),
+                EVENTS_ERR_SCHEMA);
+        assert_string_equal(err.pointer, "/properties/a/$ref");
+        assert_string_equal(err.text, "unresolvable reference \"#/nope\"");
+        /* remote documents are not fetched */
+        assert_int_equal(
+                compile_error("{\"$ref\":\"http://example.com/x.json\"}", &err),
+                EVENTS_ERR_SCHEMA);
+}
+
+static void test_events_schema_compile_null_args(void **state) {
+        events_schema_t *s = NULL;
+        json_t *doc = json_object();
+
+        assert_int_equal(events_schema_compile(NULL, doc, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_schema_compile(&s, NULL, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_schema_validate(NULL, doc, NULL),
+                         EVENTS_ERR_INVALID_ARG);
+        events_schema_destroy(NULL);
+        json_decref(doc);
+}
+
+static void test_events_schema_compile_copies_document(void **state) {
+        json_t *doc = json_pack("{s:[s]}", "enum", "a");
+        json_t *a = json_string("a"), *b = json_string("b");
+        events_schema_t *s;
+
+        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
+        /* the caller may change or free its document afterwards */
+        json_array_set_new(json_object_get(doc, "enum"), 0, json_string("b"));
+        json_decref(doc);
+        assert_int_equal(events_schema_validate(s, a, NULL), EVENTS_OK);
+        assert_int_equal(events_schema_validate(s, b, NULL),
+                         EVENTS_ERR_VALIDATION);
+        events_schema_destroy(s);
+        json_decref(a);
+        json_decref(b);
+}
+
+static void test_events_report_limit_truncates(void **state) {
+        events_schema_t *s = compile_text("{\"items\":{\"type\":\"string\"}}");
+        events_report_t *r = events_report_new(2);
+        json_t *inst = json_loads("[1,2,3,4,5]", 0, NULL);
+        char buf[256];
+
+        assert_int_equal(events_schema_validate(s, inst, r),
+                         EVENTS_ERR_VALIDATION);
+        assert_int_equal(events_report_count(r), 2);
+        assert_true(events_report_truncated(r));
+        assert_string_equal(
+                events_report_format(r, buf, sizeof(buf)),
+                "/0: must be of type string, not integer; /1: must be of "
+                "type string, not integer; ...");
+        events_report_clear(r);
+        assert_int_equal(events_report_count(r), 0);
+        assert_false(events_report_truncated(r));
+        json_decref(inst);
+        events_report_destroy(r);
+        events_schema_destroy(s);
+}
+
+static void test_events_report_default_limit(void **state) {
+        events_schema_t *s = compile_text("{\"items\":{\"type\":\"string\"}}");
+        events_report_t *r = events_report_new(0);
+        json_t *inst = json_array();
+
+        for (int i = 0; i < 40; i++)
+                json_array_append_new(inst, json_integer(i));
+        events_schema_validate(s, inst, r);
+        assert_int_equal(events_report_count(r), 16);
+        assert_true(events_report_truncated(r));
+        json_decref(inst);
+        events_report_destroy(r);
+        events_schema_destroy(s);
+}
+
+static void test_events_report_format_edges(void **state) {
+        events_schema_t *s = compile_text("{\"type\":\"object\"}");
+        events_report_t *r = events_report_new(4);
+        json_t *inst = json_integer(3);
+        char buf[64], tiny[8];
+
+        assert_string_equal(events_report_format(r, buf, sizeof(buf)), "");
+        events_schema_validate(s, inst, r);
+        assert_string_equal(events_report_format(r, buf, sizeof(buf)),
+                            "(root): must be of type object, not integer");
+        assert_string_equal(events_report_format(r, tiny, sizeof(tiny)),
+                            "(root):");
+        assert_null(events_report_format(r, NULL, 0));
+        assert_string_equal(events_report_format(NULL, buf, sizeof(buf)), "");
+        assert_null(events_report_pointer(r, 1));
+        assert_null(events_report_keyword(r, 1));
+        assert_null(events_report_message(r, 1));
+        assert_int_equal(events_report_count(NULL), 0);
+        json_decref(inst);
+        events_report_destroy(r);
+        events_report_destroy(NULL);
+        events_schema_destroy(s);
+}
+
+static void test_events_schema_validate_appends(void **state) {
+        events_schema_t *s = compile_text("{\"type\":\"string\"}");
+        events_report_t *r = events_report_new(4);
+        json_t *inst = json_integer(3);
+
+        events_schema_validate(s, inst, r);
+        events_schema_validate(s, inst, r);
+        assert_int_equal(events_report_count(r), 2);
+        json_decref(inst);
+        events_report_destroy(r);
+        events_schema_destroy(s);
+}
+
+static void test_events_schema_validate_deep_pointer(void **state) {
+        events_schema_t *s =
+                compile_text("{\"properties\":{\"a/b\":{\"$ref\":\"#\"},"
+                             "\"v\":{\"type\":\"string\"}}}");
+        events_report_t *r = events_report_new(4);
+        json_t *root = json_object(), *cur = root;
+        char want[1024] = "";
+
+        /* 100 levels: deeper than the path kept on the stack */
+        for (int i = 0; i < 100; i++) {
+                json_t *next = json_object();
+                json_object_set_new(cur, "a/b", next);
+                cur = next;
+                strcat(want, "/a~1b");
+        }
+        json_object_set_new(cur, "v", json_integer(1));
+        strcat(want, "/v");
+        assert_int_equal(events_schema_validate(s, root, r),
+                         EVENTS_ERR_VALIDATION);
+        assert_int_equal(events_report_count(r), 1);
+        assert_string_equal(events_report_pointer(r, 0), want);
+        json_decref(root);
+        events_report_destroy(r);
+        events_schema_destroy(s);
+}
+
+typedef struct worker_s {
+        const events_schema_t *s;
+        json_t *good, *bad;
+        int errors;
+} worker_t;
+
+static void *worker(void *arg) {
+        worker_t *w = arg;
+        events_report_t *r = events_report_new(8);
+        for (int i = 0; i < 2000; i++) {
+                events_report_clear(r);
+                if (events_schema_validate(w->s, w->good, r) != EVENTS_OK)
+                        w->errors++;
+                if (events_schema_validate(w->s, w->bad, r) !=
+                            EVENTS_ERR_VALIDATION ||
+                    events_report_count(r) != 2 ||
+                    strcmp(events_report_pointer(r, 0), "/email") ||
+                    strcmp(events_report_pointer(r, 1), "/code"))
+                        w->errors++;
+                if (events_schema_validate(w->s, w->bad, NULL) == EVENTS_OK)
+                        w->errors++;
+        }
+        events_report_destroy(r);
+        return NULL;
+}
+
+static void test_events_schema_validate_threads(void **state) {
+        events_schema_t *s = compile_text(
+                "{\"properties\":{\"email\":{\"format\":\"email\"},"
+                "\"code\":{\"pattern\":\"^[A-Z]{3}\\\\d+$\"}},"
+                "\"patternProperties\":{\"^x_\":{\"type\":\"string\"}}}");
+        worker_t w[4];
+        pthread_t th[4];
+
+        for (int i = 0; i < 4; i++) {
+                w[i].s = s;
+                w[i].good = json_pack("{s:s,s:s,s:s}", "email", "a@example.com",
+                                      "code", "ABC12", "x_a", "y");
+                w[i].bad =
+                        json_pack("{s:s,s:s}", "email", "a@", "code", "abc12");
+                w[i].errors = 0;
+                assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]),
+                                 0);
+        }
+        for (int i = 0; i < 4; i++) {
+                pthread_join(th[i], NULL);
+                assert_int_equal(w[i].errors, 0);
+                json_decref(w[i].good);
+                json_decref(w[i].bad);
+        }
+        events_schema_destroy(s);
+}
+
+static void test_events__uri_resolve_rfc3986(void **state) {
+        /* RFC 3986 section 5.4's examples */
+        static const char *const ex[][2] = {
+                {"g", "http://a/b/c/g"},
+                {"./g", "http://a/b/c/g"},
+                {"g/", "http://a/b/c/g/"},
+                {"/g", "http://a/g"},
+                {"//g", "http://g"},
+                {"?y", "http://a/b/c/d;p?y"},
+                {"g?y", "http://a/b/c/g?y"},
+                {"#s", "http://a/b/c/d;p?q#s"},
+                {"g#s", "http://a/b/c/g#s"},
+                {"", "http://a/b/c/d;p?q"},
+                {".", "http://a/b/c/"},
+                {"..", "http://a/b/"},
+                {"../g", "http://a/b/g"},
+                {"../../g", "http://a/g"},
+                {"../../../g", "http://a/g"},
+                {"/./g", "http://a/g"},
+                {"g.", "http://a/b/c/g."},
+                {"g/../h", "http://a/b/c/h"},
+                {"g;x=1/./y", "http://a/b/c/g;x=1/y"},
+                {"urn:x:y", "urn:x:y"},
+        };
+        for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+                char *u = events__uri_resolve("http://a/b/c/d;p?q", ex[i][0]);
+                assert_non_null(u);
+                assert_string_equal(u, ex[i][1]);
+                free(u);
+        }
+        {
+                char *u = events__uri_resolve("events:/schemas/a.json",
+                                              "_common.json#/definitions/x");
+                assert_string_equal(u, "events:/schemas/_common.json#/"
+                                       "definitions/x");
+                free(u);
+                u = events__uri_resolve(NULL, "#/a");
+                assert_string_equal(u, "#/a");
+                free(u);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_events_schema_validate_cases),
+                cmocka_unit_test(test_events_report_messages),
+                cmocka_unit_test(test_events_schema_compile_bad_keyword),
+                cmocka_unit_test(test_events_schema_compile_bad_pattern),
+                cmocka_unit_test(test_events_schema_compile_unresolvable_ref),
+                cmocka_unit_test(test_events_schema_compile_null_args),
+                cmocka_unit_test(test_events_schema_compile_copies_document),
+                cmocka_unit_test(test_events_report_limit_truncates),
+                cmocka_unit_test(test_events_report_default_limit),
+                cmocka_unit_test(test_events_report_format_edges),
+                cmocka_unit_test(test_events_schema_validate_appends),
+                cmocka_unit_test(test_events_schema_validate_deep_pointer),
+                cmocka_unit_test(test_events_schema_validate_threads),
+                cmocka_unit_test(test_events__uri_resolve_rfc3986),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
