@@ -1028,6 +1028,18 @@ events_err_t events_consumer_commit(events_consumer_t *c, events_error_t *err) {
         return EVENTS_OK;
 }
 
+/* An event of the close queue: rebalances are served as by the callback;
+ * anything else (a message fetched before the close, an error) is dropped:
+ * its offset is not stored, so it is not lost. */
+static void serve_close_event(events_consumer_t *c, rd_kafka_event_t *ev) {
+        if (!ev)
+                return;
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                rebalance(c, rd_kafka_event_error(ev),
+                          rd_kafka_event_topic_partition_list(ev));
+        rd_kafka_event_destroy(ev);
+}
+
 events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
                                    events_error_t *err) {
         rd_kafka_queue_t *q;
@@ -1083,9 +1095,12 @@ events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
                                                 timeout_ms);
                                 break;
                         }
-                        rd_kafka_queue_poll_callback(
-                                q,
-                                left > 100000 ? 100 : (int)(left / 1000) + 1);
+                        serve_close_event(
+                                c,
+                                rd_kafka_queue_poll(
+                                        q, left > 100000
+                                                   ? 100
+                                                   : (int)(left / 1000) + 1));
                 }
         }
         rd_kafka_queue_destroy(q);
