@@ -305,8 +305,8 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
          * kept small: librdkafka's default (64 MB per consumer) would be
          * the daemon's whole memory budget. */
         static const char *const defaults[] = {
-                "queued.max.messages.kbytes=8192",
-                "fetch.max.bytes=8388608",
+                "queued.max.messages.kbytes=4096",
+                "fetch.max.bytes=4194304",
                 "session.timeout.ms=10000",
                 "heartbeat.interval.ms=1000",
                 NULL,
