@@ -11,9 +11,10 @@
  *
  *   events-bench-consumer latency BROKERS TOPIC RATE SECONDS
  *       Join a new group on TOPIC, then produce RATE events a second for
- *       SECONDS from a second thread, each carrying its send time; the
- *       handler records now minus send time. Prints "latency COUNT P50_MS
- *       P99_MS MAX_MS" over every event.
+ *       SECONDS, after one second of warm-up, from a second thread, each
+ *       event carrying its send time; the handler records now minus send
+ *       time. Prints "latency COUNT P50_MS P99_MS MAX_MS" over every event
+ *       after the warm-up.
  *
  * Uses only the public API. Exit status 0, or 1 with a message on stderr.
  */
@@ -91,6 +92,15 @@ static events_consumer_t *make_consumer(const char *brokers, const char *topic,
         snprintf(kv, sizeof(kv), "bootstrap.servers=%s", brokers);
         if (events_kafka_conf_set(conf, kv, &err))
                 die("conf", &err);
+        /* extra properties for experiments: BENCH_X="k=v k=v" */
+        if (getenv("BENCH_X")) {
+                char *copy = strdup(getenv("BENCH_X")), *save = NULL;
+                for (char *t = strtok_r(copy, " ", &save); t;
+                     t = strtok_r(NULL, " ", &save))
+                        if (events_kafka_conf_set(conf, t, &err))
+                                die("BENCH_X", &err);
+                free(copy);
+        }
         snprintf(group, sizeof(group), "bench-%s-%ld", topic,
                  (long)events_now_us());
         if (events_consumer_new(&c, conf, group, topics, 1, r, &err))
@@ -154,17 +164,27 @@ static void *produce_steadily(void *opaque) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_t *p;
         char errstr[256], buf[256];
-        long total = a->rate * a->seconds;
-        int64_t start = mono_us();
+        long warm = a->rate, total = warm + a->rate * a->seconds;
+        int64_t start;
 
         rd_kafka_conf_set(conf, "bootstrap.servers", a->brokers, errstr,
                           sizeof(errstr));
-        rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr));
         if (!(p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
                                sizeof(errstr)))) {
                 fprintf(stderr, "producer: %s\n", errstr);
                 exit(1);
         }
+        /* connected and the topic's leaders known before the clock starts */
+        {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(p, a->topic, NULL);
+                const struct rd_kafka_metadata *md;
+                if (rd_kafka_metadata(p, 0, rkt, &md, 10000) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR)
+                        rd_kafka_metadata_destroy(md);
+                rd_kafka_topic_destroy(rkt);
+        }
+        start = mono_us();
         for (long i = 0; i < total; i++) {
                 /* the i-th event is due at start + i / rate */
                 int64_t due = start + i * 1000000 / a->rate, now;
@@ -177,8 +197,9 @@ static void *produce_steadily(void *opaque) {
                 }
                 int n = snprintf(buf, sizeof(buf),
                                  "{\"event_type\":\"bench.latency\",\"data\":"
-                                 "{\"user_id\":%ld,\"sent_us\":%lld}}",
-                                 i, (long long)events_now_us());
+                                 "{\"user_id\":%ld,\"%s\":%lld}}",
+                                 i, i < warm ? "warm_us" : "sent_us",
+                                 (long long)events_now_us());
                 while (rd_kafka_producev(
                                p, RD_KAFKA_V_TOPIC(a->topic),
                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -207,10 +228,12 @@ static int latency(const char *brokers, const char *topic, long rate,
         state_t s = {0};
         producer_arg_t a = {brokers, topic, rate, seconds, 0};
         pthread_t th;
-        long total = rate * seconds;
+        /* one second of warm-up first (connections, fetch sessions):
+         * those events are routed but not measured */
+        long total = rate + rate * seconds;
         int64_t deadline;
 
-        s.caplat = total;
+        s.caplat = rate * seconds;
         if (!(s.lat_us = calloc((size_t)total, sizeof(*s.lat_us))))
                 die("out of memory", NULL);
         if (events_router_new(&r) ||
@@ -239,13 +262,20 @@ static int latency(const char *brokers, const char *topic, long rate,
         events_router_destroy(r);
         if (s.nlat == 0)
                 die("no event measured", NULL);
+        if (getenv("BENCH_LATENCY_DUMP")) {
+                FILE *fp = fopen(getenv("BENCH_LATENCY_DUMP"), "w");
+                for (long i = 0; fp && i < s.nlat; i++)
+                        fprintf(fp, "%lld\n", (long long)s.lat_us[i]);
+                if (fp)
+                        fclose(fp);
+        }
         qsort(s.lat_us, (size_t)s.nlat, sizeof(*s.lat_us), cmp_i64);
         printf("latency %ld %.3f %.3f %.3f\n", s.nlat,
                (double)s.lat_us[s.nlat / 2] / 1000.0,
                (double)s.lat_us[(long)((double)s.nlat * 0.99)] / 1000.0,
                (double)s.lat_us[s.nlat - 1] / 1000.0);
         free(s.lat_us);
-        return s.nlat == total ? 0 : 1;
+        return s.nlat == s.caplat ? 0 : 1;
 }
 
 int main(int argc, char **argv) {

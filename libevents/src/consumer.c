@@ -804,9 +804,10 @@ static events_err_t dead_letter(events_consumer_t *c,
 }
 
 static void deliver(events_consumer_t *c, events_delivery_t *d, int64_t t0) {
-        d->duration_us = events__mono_us() - t0;
-        if (c->delivery_cb)
+        if (c->delivery_cb) {
+                d->duration_us = events__mono_us() - t0;
                 c->delivery_cb(d, c->delivery_opaque);
+        }
 }
 
 /* The event type from the message header, when the body is unusable. */
@@ -827,7 +828,7 @@ static const char *header_type(const rd_kafka_message_t *m, char *buf,
 
 static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
                            events_error_t *err) {
-        int64_t t0 = events__mono_us();
+        int64_t t0 = c->delivery_cb ? events__mono_us() : 0;
         events_delivery_t d;
         events_dispatch_t dr;
         events_event_t *ev = NULL;
