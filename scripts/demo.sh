@@ -69,14 +69,14 @@ find_broker() {
 }
 
 # --- Produce and consume ----------------------------------------------------
-# Until events-producer and events-consumer exist, kcat plays their parts;
-# the envelope's partition key, data.user_id, is the message key. These two
-# functions are what changes when the programs land.
+# events-producer publishes the samples (the envelope's partition key,
+# data.user_id, becomes the message key); until events-consumer exists, kcat
+# reads them back. consume_and_show is what changes when it lands.
 
 produce_samples() {
-        say "producing samples/events.ndjson ($(wc -l <samples/events.ndjson) events) to topic $TOPIC, keyed by data.user_id"
-        sed -E 's/^.*"user_id":([0-9]+).*$/\1\t&/' samples/events.ndjson |
-                timeout 60 kcat -b "$BROKERS" -P -t "$TOPIC" -K $'\t' -X acks=all ||
+        say "producing samples/events.ndjson ($(wc -l <samples/events.ndjson) events) to topic $TOPIC with events-producer: validated, stamped, keyed by data.user_id"
+        timeout 60 build/producer/events-producer -b "$BROKERS" -t "$TOPIC" \
+                --schemas schemas samples/events.ndjson ||
                 die "producing to $TOPIC failed"
 }
 

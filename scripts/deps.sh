@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
-      libpcre2-dev libcmocka-dev)
+      libpcre2-dev libcmocka-dev libjemalloc-dev)
 if [ "$what" = demo ]; then
         # The demo plays the producer's and consumer's parts with kcat until
         # events-producer and events-consumer can.

@@ -75,7 +75,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
         if (!s->first_us)
                 s->first_us = now;
         s->last_us = now;
-        if (d->outcome == EVENTS_OUTCOME_HANDLED)
+        if (d->outcome == EVENTS_DISPOSITION_HANDLED)
                 s->handled++;
         else
                 s->dead++;

@@ -889,7 +889,7 @@ static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
                                            &dr);
         c->current = NULL;
         if (rc == EVENTS_OK) {
-                d.outcome = EVENTS_OUTCOME_HANDLED;
+                d.outcome = EVENTS_DISPOSITION_HANDLED;
                 store_offset(c, m);
                 deliver(c, &d, t0);
                 events_event_destroy(ev);
@@ -898,7 +898,7 @@ static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
         d.handler = dr.failed_handler;
         d.attempts = dr.attempts;
         if (rc == EVENTS_ERR_TIMED_OUT) {
-                d.outcome = EVENTS_OUTCOME_INTERRUPTED;
+                d.outcome = EVENTS_DISPOSITION_INTERRUPTED;
                 d.reason = rc;
                 d.error = "stopped during handler retries";
                 rewind_partition(c, m, 0);
@@ -919,7 +919,7 @@ static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
 dlq:
         rc = dead_letter(c, m, &d, &perr);
         if (rc == EVENTS_OK) {
-                d.outcome = EVENTS_OUTCOME_DEAD_LETTERED;
+                d.outcome = EVENTS_DISPOSITION_DEAD_LETTERED;
                 store_offset(c, m);
                 if (d.reason == EVENTS_ERR_HANDLER)
                         set_last_error(c, "%s", d.error);
@@ -935,7 +935,7 @@ dlq:
                 return EVENTS_OK;
         }
         /* The event is neither handled nor safe in the DLQ: keep it. */
-        d.outcome = EVENTS_OUTCOME_DLQ_FAILED;
+        d.outcome = EVENTS_DISPOSITION_DLQ_FAILED;
         rewind_partition(c, m, 1);
         c->state = STATE_STOPPED;
         set_last_error(c, "DLQ write failed, consumer stopped: %s", perr.text);

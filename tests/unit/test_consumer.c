@@ -310,7 +310,7 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
         assert_int_equal(s.deliveries, 5);
         assert_int_equal(s.handled, 5);
         assert_int_equal(s.saw_message, 5);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 5);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 5);
         assert_string_equal(s.last_type, "user.created");
         for (int i = 0; i < 5; i++)
                 assert_int_equal(s.offsets[i], i); /* in partition order */
@@ -353,8 +353,8 @@ static void test_events_consumer_poll_handler_failure_to_dlq(void **state) {
         c = consumer(topic, group, r, &s);
 
         assert_int_equal(poll_until(c, &s, 3, 8000), EVENTS_OK);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 2);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DEAD_LETTERED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 2);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 1);
         assert_int_equal(s.fail_calls, 3); /* 1 try + 2 retries */
         assert_int_equal(s.handled, 3);    /* count ran once per event */
         assert_true(events_consumer_last_error(c, NULL, 0) > 0);
@@ -429,8 +429,8 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
                          EVENTS_ERR_INVALID_ARG);
 
         assert_int_equal(poll_until(c, &s, 6, 8000), EVENTS_OK);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DEAD_LETTERED], 4);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 2);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 4);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 2);
         assert_int_equal(s.handled, 2);
         events_consumer_destroy(c);
         events_registry_destroy(reg);
@@ -506,8 +506,8 @@ static void test_events_consumer_poll_dlq_failure_stops(void **state) {
         rd_kafka_mock_clear_request_errors(mock, APIKEY_PRODUCE);
         assert_int_equal(rc, EVENTS_ERR_KAFKA);
         assert_non_null(strstr(err.text, "DLQ"));
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 1);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DLQ_FAILED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DLQ_FAILED], 1);
         assert_int_equal(s.handled, 1); /* the third event was not handled */
         assert_true(s.errors_logged > 0);
         assert_true(events_consumer_last_error(c, last, sizeof(last)) > 0);
@@ -555,9 +555,9 @@ static void test_events_consumer_poll_stop_interrupts_retries(void **state) {
                !(rc = events_consumer_poll(c, 100, NULL)))
                 ;
         assert_int_equal(rc, EVENTS_ERR_TIMED_OUT);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_INTERRUPTED], 1);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_HANDLED], 1);
-        assert_int_equal(s.outcomes[EVENTS_OUTCOME_DEAD_LETTERED], 0);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_INTERRUPTED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 0);
         assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
         events_consumer_destroy(c);
         assert_int_equal(committed(group, topic), 1);

@@ -50,9 +50,6 @@
 extern "C" {
 #endif
 
-/** The message header the producer puts the event type in. */
-#define EVENTS_HEADER_EVENT_TYPE "event_type"
-
 /** @name Dead-letter headers, added to every DLQ message.
  * @{ */
 /** Why, readable: "handler \"mail\" failed 4 times (rc 1)". */
@@ -117,25 +114,25 @@ typedef enum events_start_e {
 } events_start_t;
 
 /** What happened to one consumed message. */
-typedef enum events_outcome_e {
+typedef enum events_disposition_e {
         /** Every handler succeeded; the offset is stored. */
-        EVENTS_OUTCOME_HANDLED = 0,
+        EVENTS_DISPOSITION_HANDLED = 0,
         /** Written to the DLQ and acknowledged; the offset is stored. */
-        EVENTS_OUTCOME_DEAD_LETTERED,
+        EVENTS_DISPOSITION_DEAD_LETTERED,
         /** The DLQ write failed; the offset is not stored; the consumer
          *  stopped. */
-        EVENTS_OUTCOME_DLQ_FAILED,
+        EVENTS_DISPOSITION_DLQ_FAILED,
         /** The stop flag ended the retries; the offset is not stored and
          *  the event will be consumed again. */
-        EVENTS_OUTCOME_INTERRUPTED
-} events_outcome_t;
+        EVENTS_DISPOSITION_INTERRUPTED
+} events_disposition_t;
 
 /**
  * One consumed message and what became of it, for metrics and logs.
  * Every string is borrowed for the duration of the callback.
  */
 typedef struct events_delivery_s {
-        events_outcome_t outcome;
+        events_disposition_t outcome;
         const char *topic;
         int32_t partition;
         int64_t offset;
@@ -242,7 +239,7 @@ EVENTS_API events_err_t events_consumer_set_start(events_consumer_t *c,
  * @brief A run flag that ends handler retries early: when *stop becomes
  *        non-zero (a signal handler sets it), backoff waits end and no more
  *        retries start; the event being retried is not stored and will be
- *        consumed again (EVENTS_OUTCOME_INTERRUPTED). NULL (the default):
+ *        consumed again (EVENTS_DISPOSITION_INTERRUPTED). NULL (the default):
  *        retries always run to the end of their policy.
  */
 EVENTS_API void events_consumer_set_stop_flag(events_consumer_t *c,

@@ -12,6 +12,7 @@
 #include "events/schema.h"
 #include "events/router.h"
 #include "events/kafka.h"
+#include "events/producer.h"
 #include "events/consumer.h"
 #include "events/plugin.h"
 

@@ -1,0 +1,1105 @@
+/*
+ * producer.c - the producer: one NDJSON line in, one Kafka message out, and
+ * one receipt per line whatever happens to it.
+ *
+ * events_producer_submit() is the hot path: parse (strict), wrap or check
+ * the envelope, stamp, validate, key, then put the message together and hand
+ * it to librdkafka with RD_KAFKA_MSG_F_COPY. The message is built from the
+ * input bytes, not from the parsed tree: a valid envelope whose timestamp is
+ * already normalized is sent exactly as read; otherwise the timestamp's
+ * bytes are replaced, or the member appended before the final '}'. Wrapped
+ * lines are concatenated into an envelope. Re-serializing is the fallback
+ * only for keys written with escapes.
+ *
+ * Accounting: every line is counted once in "read" and once in exactly one
+ * of skipped, rejected, in_flight (then delivered or failed). The line
+ * number travels as the message's opaque into the delivery report, so a
+ * receipt needs no allocation. librdkafka's queue filling up is waited out
+ * (serving reports meanwhile), never treated as a loss; at close, what did
+ * not flush in time is purged so that each of those lines, too, gets its
+ * failed receipt before the handle goes away.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "events_int.h"
+#include "event_int.h"
+#include "tbucket_int.h"
+
+struct events_receipt_s {
+        uint64_t line;
+        events_outcome_t outcome;
+        int32_t partition;
+        int64_t offset;
+        rd_kafka_resp_err_t kerr;
+        int retriable;
+        const char *input;
+        size_t input_len;
+        const char *msg;
+        size_t msg_len;
+        const events_error_t *err;
+};
+
+/* What shaping gives: the message to send, or why there is none. */
+typedef struct shaped_s {
+        events_outcome_t oc; /* QUEUED (send it), SKIPPED or REJECTED */
+        events_error_t err;  /* REJECTED: why */
+        const char *msg;     /* into the input or the shaper's buffer */
+        size_t mlen;
+        char key[EVENTS_KEY_MAX + 1];
+        size_t klen;
+        int has_key;
+        char type[EVENTS_EVENT_TYPE_MAX + 1];
+        int64_t ts_ms;
+} shaped_t;
+
+/* Where shaping writes: a message buffer, and a validation report. */
+typedef struct shaper_s {
+        char *buf;
+        size_t cap;
+        events_report_t *report;
+} shaper_t;
+
+struct slot_s;
+struct worker_s;
+
+struct events_producer_s {
+        rd_kafka_t *rk; /* NULL in a dry run */
+        rd_kafka_topic_t *rkt;
+        char *topic;
+        /* settings: fixed before the first line, read by every thread */
+        const events_registry_t *reg;
+        char *wrap_type;
+        char *wrap_prefix; /* {"event_type":"TYPE","data": */
+        size_t wrap_prefix_len;
+        char *key_path; /* NULL: no key */
+        int restamp;
+        size_t max_msg;
+        /* the driving thread's */
+        int rate_on;
+        events__tbucket_t tb;
+        events_receipt_cb receipt_cb;
+        void *receipt_opaque;
+        events_producer_error_cb error_cb;
+        void *error_opaque;
+        volatile sig_atomic_t interrupted;
+        int fatal;
+        char fatal_reason[256];
+        events_producer_counts_t c;
+        shaper_t shaper;   /* for lines shaped on the driving thread */
+        shaped_t one;      /* the line being submitted, without workers */
+        events_error_t ok; /* an all-clear error record for receipts */
+        /* the pipeline, with workers (see drain()) */
+        struct slot_s *ring;
+        struct worker_s *workers;
+        int nworkers;
+        pthread_mutex_t lock;
+        pthread_cond_t work_cv;     /* a line to shape, or quit */
+        pthread_cond_t done_cv;     /* a line shaped */
+        uint64_t head, claim, tail; /* claim and tail under the lock */
+        size_t ring_bytes;          /* input bytes in the ring */
+        unsigned since_poll;        /* messages since the last poll */
+        int sleeping;       /* workers waiting for lines, under the lock */
+        int driver_waiting; /* the driving thread waits in drain() */
+        int quit;
+};
+
+static const char *const outcome_names[EVENTS_OUTCOME__COUNT] = {
+        [EVENTS_OUTCOME_QUEUED] = "queued",
+        [EVENTS_OUTCOME_SKIPPED] = "skipped",
+        [EVENTS_OUTCOME_REJECTED] = "rejected",
+        [EVENTS_OUTCOME_DELIVERED] = "delivered",
+        [EVENTS_OUTCOME_FAILED] = "failed",
+};
+
+const char *events_outcome_name(events_outcome_t outcome) {
+        if ((unsigned)outcome >= EVENTS_OUTCOME__COUNT)
+                return "unknown";
+        return outcome_names[outcome];
+}
+
+static int64_t mono_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Errors after which sending the same message again later may succeed. */
+static int kafka_err_retriable(rd_kafka_resp_err_t e) {
+        switch (e) {
+        case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+        case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+        case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+        case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+static void receipt_init(events_producer_t *p, events_receipt_t *r,
+                         uint64_t line, events_outcome_t outcome) {
+        r->line = line;
+        r->outcome = outcome;
+        r->partition = -1;
+        r->offset = -1;
+        r->kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+        r->retriable = 0;
+        r->input = NULL;
+        r->input_len = 0;
+        r->msg = NULL;
+        r->msg_len = 0;
+        r->err = &p->ok;
+}
+
+static void emit(events_producer_t *p, const events_receipt_t *r) {
+        if (p->receipt_cb)
+                p->receipt_cb(r, p->receipt_opaque);
+}
+
+/* The delivery report of one message: its line's final outcome. */
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+        events_producer_t *p = opaque;
+        events_receipt_t r;
+        events_error_t e;
+
+        (void)rk;
+        p->c.in_flight--;
+        receipt_init(p, &r, (uint64_t)(uintptr_t)m->_private,
+                     m->err ? EVENTS_OUTCOME_FAILED : EVENTS_OUTCOME_DELIVERED);
+        r.msg = m->payload;
+        r.msg_len = m->len;
+        if (m->err) {
+                p->c.failed++;
+                r.kerr = m->err;
+                r.retriable = kafka_err_retriable(m->err);
+                if (!r.retriable)
+                        p->c.failed_permanent++;
+                events__error_set(&e, EVENTS_ERR_KAFKA, "%s",
+                                  rd_kafka_err2str(m->err));
+                r.err = &e;
+        } else {
+                p->c.delivered++;
+                p->c.bytes += m->len;
+                r.partition = m->partition;
+                r.offset = m->offset;
+        }
+        emit(p, &r);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason,
+                     void *opaque) {
+        events_producer_t *p = opaque;
+        char buf[256];
+        int fatal = 0;
+
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                fatal = 1;
+                rd_kafka_fatal_error(rk, buf, sizeof(buf));
+                snprintf(p->fatal_reason, sizeof(p->fatal_reason), "%s", buf);
+                p->fatal = 1;
+                reason = p->fatal_reason;
+        }
+        if (p->error_cb)
+                p->error_cb(EVENTS_ERR_KAFKA, reason, fatal, p->error_opaque);
+}
+
+rd_kafka_conf_t *events_producer_conf_new(void) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[256];
+
+        if (!conf)
+                return NULL;
+        if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
+                    RD_KAFKA_CONF_OK) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        return conf;
+}
+
+events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
+                                 const char *topic, events_error_t *err) {
+        events_producer_t *p;
+        char errstr[512], val[64];
+        size_t vlen = sizeof(val);
+
+        if (!pp || (conf && (!topic || !*topic)))
+                return events__error_set(err, EVENTS_ERR_INVALID_ARG,
+                                         "a producer needs a topic");
+        *pp = NULL;
+        if (!(p = calloc(1, sizeof(*p))))
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        events_error_clear(&p->ok);
+        p->max_msg = 1000000; /* librdkafka's default message.max.bytes */
+        if ((topic && !(p->topic = strdup(topic))) ||
+            !(p->key_path = strdup(EVENTS_DEFAULT_KEY_PATH)) ||
+            !(p->shaper.report = events_report_new(4))) {
+                events_producer_destroy(p);
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        }
+        if (conf) {
+                if (rd_kafka_conf_get(conf, "message.max.bytes", val, &vlen) ==
+                    RD_KAFKA_CONF_OK)
+                        p->max_msg = (size_t)strtoull(val, NULL, 10);
+                rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+                rd_kafka_conf_set_error_cb(conf, error_cb);
+                rd_kafka_conf_set_opaque(conf, p);
+                p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+                                     sizeof(errstr));
+                if (!p->rk) {
+                        /* conf stays the caller's, as with rd_kafka_new() */
+                        rd_kafka_conf_set_opaque(conf, NULL);
+                        events_producer_destroy(p);
+                        return events__error_set(err, EVENTS_ERR_CONF, "%s",
+                                                 errstr);
+                }
+                p->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
+                if (!p->rkt) {
+                        events__error_set(
+                                err, EVENTS_ERR_KAFKA, "topic \"%s\": %s",
+                                topic, rd_kafka_err2str(rd_kafka_last_error()));
+                        events_producer_destroy(p);
+                        return EVENTS_ERR_KAFKA;
+                }
+        }
+        *pp = p;
+        return EVENTS_OK;
+}
+
+void events_producer_set_registry(events_producer_t *p,
+                                  const events_registry_t *reg) {
+        if (p)
+                p->reg = reg;
+}
+
+events_err_t events_producer_set_wrap_type(events_producer_t *p,
+                                           const char *event_type) {
+        char *type = NULL, *prefix = NULL;
+        int n;
+
+        if (!p)
+                return EVENTS_ERR_INVALID_ARG;
+        if (event_type) {
+                if (!events_type_valid(event_type))
+                        return EVENTS_ERR_INVALID_ARG;
+                /* A valid type has no character that JSON would escape. */
+                n = snprintf(NULL, 0,
+                             "{\"event_type\":\"%s\",\"data\":", event_type);
+                if (!(type = strdup(event_type)) ||
+                    !(prefix = malloc((size_t)n + 1))) {
+                        free(type);
+                        return EVENTS_ERR_NOMEM;
+                }
+                snprintf(prefix, (size_t)n + 1,
+                         "{\"event_type\":\"%s\",\"data\":", event_type);
+                p->wrap_prefix_len = (size_t)n;
+        }
+        free(p->wrap_type);
+        free(p->wrap_prefix);
+        p->wrap_type = type;
+        p->wrap_prefix = prefix;
+        return EVENTS_OK;
+}
+
+events_err_t events_producer_set_key_path(events_producer_t *p,
+                                          const char *path) {
+        char *copy = NULL;
+
+        if (!p)
+                return EVENTS_ERR_INVALID_ARG;
+        if (path && *path && !(copy = strdup(path)))
+                return EVENTS_ERR_NOMEM;
+        free(p->key_path);
+        p->key_path = copy;
+        return EVENTS_OK;
+}
+
+void events_producer_set_restamp(events_producer_t *p, int restamp) {
+        if (p)
+                p->restamp = !!restamp;
+}
+
+events_err_t events_producer_set_rate(events_producer_t *p, double per_second) {
+        if (!p || !(per_second >= 0))
+                return EVENTS_ERR_INVALID_ARG;
+        p->rate_on = per_second > 0;
+        events__tbucket_init(&p->tb, per_second, per_second / 10, mono_us());
+        return EVENTS_OK;
+}
+
+void events_producer_set_receipt_cb(events_producer_t *p, events_receipt_cb cb,
+                                    void *opaque) {
+        if (p) {
+                p->receipt_cb = cb;
+                p->receipt_opaque = opaque;
+        }
+}
+
+void events_producer_set_error_cb(events_producer_t *p,
+                                  events_producer_error_cb cb, void *opaque) {
+        if (p) {
+                p->error_cb = cb;
+                p->error_opaque = opaque;
+        }
+}
+
+size_t events_producer_max_message_bytes(const events_producer_t *p) {
+        return p ? p->max_msg : 0;
+}
+
+void events_producer_interrupt(events_producer_t *p) {
+        if (p)
+                p->interrupted = 1;
+}
+
+void events_producer_counts(const events_producer_t *p,
+                            events_producer_counts_t *out) {
+        if (!out)
+                return;
+        if (!p) {
+                memset(out, 0, sizeof(*out));
+                return;
+        }
+        *out = p->c;
+}
+
+/* ---- Shaping a line: parse, wrap, stamp, validate, key, message ---- */
+
+static int is_ws(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int reserve(shaper_t *sh, size_t need) {
+        char *nb;
+        size_t cap = sh->cap ? sh->cap : 512;
+
+        if (need <= sh->cap)
+                return 0;
+        while (cap < need)
+                cap *= 2;
+        if (!(nb = realloc(sh->buf, cap)))
+                return -1;
+        sh->buf = nb;
+        sh->cap = cap;
+        return 0;
+}
+
+/* Append to the message buffer, which has room (see reserve()). */
+#define PUT(sh, at, src, n)                                                    \
+        do {                                                                   \
+                memcpy((sh)->buf + (at), (src), (n));                          \
+                (at) += (n);                                                   \
+        } while (0)
+
+/*
+ * The message for a line: the input bytes with the timestamp spliced in.
+ * Sets *msgp and *lenp to the message, which may be the input itself.
+ */
+static events_err_t build_message(const events_producer_t *p, shaper_t *sh,
+                                  const events_event_t *ev, const char *in,
+                                  size_t n, int stamped, const char **msgp,
+                                  size_t *lenp, events_error_t *err) {
+        const char *ts = events_event_timestamp(ev);
+        size_t tslen = ts ? strlen(ts) : 0, at = 0;
+        const events__event_input_t *inp = events__event_input(ev);
+        char *ser;
+
+        if (p->wrap_prefix) {
+                /* {"event_type":"T","data":LINE,"timestamp":"TS"} */
+                if (reserve(sh, p->wrap_prefix_len + n + tslen + 16))
+                        return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+                PUT(sh, at, p->wrap_prefix, p->wrap_prefix_len);
+                PUT(sh, at, in, n);
+                PUT(sh, at, ",\"timestamp\":\"", 14);
+                PUT(sh, at, ts, tslen);
+                PUT(sh, at, "\"}", 2);
+                *msgp = sh->buf;
+                *lenp = at;
+                return EVENTS_OK;
+        }
+        if (inp->known) {
+                if (inp->ts_present && inp->ts_normalized && !stamped) {
+                        *msgp = in; /* already what we would send */
+                        *lenp = n;
+                        return EVENTS_OK;
+                }
+                if (reserve(sh, n + EVENTS__SPLICE_EXTRA))
+                        return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+                if (events__event_splice(ev, in, n, sh->buf, sh->cap, lenp) ==
+                    EVENTS_OK) {
+                        *msgp = sh->buf;
+                        return EVENTS_OK;
+                }
+        }
+        /* Escaped top-level keys: let the envelope module write it. */
+        if (events_event_serialize(ev, &ser, lenp))
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        if (reserve(sh, *lenp + 1)) {
+                free(ser);
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        }
+        memcpy(sh->buf, ser, *lenp);
+        free(ser);
+        *msgp = sh->buf;
+        return EVENTS_OK;
+}
+
+/* Fill @p e with why validation failed, every reason on one line
+ * ("/data/email: does not match format \"email\"; ..."). */
+static void validation_reason(const events_producer_t *p,
+                              events_report_t *report, const events_event_t *ev,
+                              events_err_t rc, events_error_t *e) {
+        if (rc != EVENTS_ERR_VALIDATION) {
+                events__error_set(e, rc, "no schema for event type \"%s\"",
+                                  events_event_type(ev));
+                return;
+        }
+        events_report_clear(report);
+        events_registry_validate(p->reg, ev, report);
+        events__error_set(e, rc, NULL);
+        if (events_report_count(report) > 0)
+                events_report_format(report, e->text, sizeof(e->text));
+}
+
+/*
+ * Shape the line in[0..n) (its line ending already cut). Reads only the
+ * producer's settings, so that worker threads can shape lines at once,
+ * each with its own shaper.
+ */
+static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
+                  size_t n, shaped_t *o) {
+        events_error_t *e = &o->err;
+        events_event_t *ev = NULL;
+        json_t *data = NULL;
+        const char *s = in;
+        size_t sn = n;
+        int stamped = 0;
+        events_err_t rc;
+
+        o->oc = EVENTS_OUTCOME_REJECTED;
+        o->has_key = 0;
+        o->klen = 0;
+        o->msg = NULL;
+        o->mlen = 0;
+        e->code = EVENTS_OK;
+        while (sn > 0 && is_ws(*s))
+                s++, sn--;
+        while (sn > 0 && is_ws(s[sn - 1]))
+                sn--;
+        if (sn == 0) {
+                o->oc = EVENTS_OUTCOME_SKIPPED;
+                return;
+        }
+
+        /* An envelope, checked; stamped unless it has a timestamp. */
+        if (p->wrap_type) {
+                rc = events_json_parse(&data, s, sn, p->max_msg, 0, e);
+                if (!rc && !json_is_object(data)) {
+                        rc = events__error_set(e, EVENTS_ERR_ENVELOPE,
+                                               "a line must be a JSON object "
+                                               "(the event's data)");
+                        events__error_set_pointer(e, "/data");
+                }
+                if (!rc)
+                        rc = events_event_new(&ev, p->wrap_type, data, e);
+                json_decref(data);
+                if (!rc && !(rc = events_event_stamp(ev)))
+                        stamped = 1;
+        } else {
+                rc = events_event_parse_limits(&ev, s, sn, p->max_msg, 0, e);
+                if (!rc && (p->restamp || !events_event_has_timestamp(ev))) {
+                        if (!(rc = events_event_stamp(ev)))
+                                stamped = 1;
+                }
+        }
+        if (rc)
+                goto out;
+        if (p->reg && (rc = events_registry_validate(p->reg, ev, NULL))) {
+                validation_reason(p, sh->report, ev, rc, e);
+                goto out;
+        }
+        if (p->key_path) {
+                rc = events_event_key(ev, p->key_path, o->key, sizeof(o->key),
+                                      &o->klen);
+                if (rc == EVENTS_OK) {
+                        o->has_key = 1;
+                } else if (rc == EVENTS_ERR_TOO_LARGE) {
+                        events__error_set(e, rc,
+                                          "partition key at \"%s\" is longer "
+                                          "than %d bytes",
+                                          p->key_path, EVENTS_KEY_MAX);
+                        goto out;
+                } else {
+                        o->klen = 0; /* no key */
+                }
+        }
+        if (build_message(p, sh, ev, s, sn, stamped, &o->msg, &o->mlen, e))
+                goto out;
+        if (o->mlen + o->klen > p->max_msg) {
+                events__error_set(e, EVENTS_ERR_TOO_LARGE,
+                                  "message of %zu bytes is larger than "
+                                  "message.max.bytes (%zu)",
+                                  o->mlen + o->klen, p->max_msg);
+                goto out;
+        }
+        {
+                const char *type = events_event_type(ev);
+                size_t tl = strlen(type); /* a valid type has <= 255 bytes */
+
+                if (tl >= sizeof(o->type))
+                        tl = sizeof(o->type) - 1;
+                memcpy(o->type, type, tl);
+                o->type[tl] = '\0';
+        }
+        /* The Kafka timestamp is the event's, in ms; before 1970 there is
+         * no valid one, and 0 lets the broker's clock decide. */
+        o->ts_ms = events_event_timestamp_us(ev) / 1000;
+        if (o->ts_ms < 0)
+                o->ts_ms = 0;
+        o->oc = EVENTS_OUTCOME_QUEUED;
+out:
+        events_event_destroy(ev);
+}
+
+/* ---- Sending a shaped line, on the thread that drives the producer ---- */
+
+/*
+ * A line's final outcome, known without Kafka's word. @p pending: the line
+ * was counted in flight when it entered the pipeline.
+ */
+static events_outcome_t finish_sync(events_producer_t *p, uint64_t line,
+                                    events_outcome_t outcome, const char *in,
+                                    size_t n, const char *msg, size_t mlen,
+                                    rd_kafka_resp_err_t kerr, int retriable,
+                                    const events_error_t *e, int pending) {
+        events_receipt_t r;
+
+        receipt_init(p, &r, line, outcome);
+        r.input = in;
+        r.input_len = n;
+        r.msg = msg;
+        r.msg_len = mlen;
+        r.kerr = kerr;
+        r.retriable = retriable;
+        if (e)
+                r.err = e;
+        if (pending)
+                p->c.in_flight--;
+        switch (outcome) {
+        case EVENTS_OUTCOME_SKIPPED:
+                p->c.skipped++;
+                break;
+        case EVENTS_OUTCOME_REJECTED:
+                p->c.rejected++;
+                break;
+        case EVENTS_OUTCOME_DELIVERED:
+                p->c.delivered++;
+                p->c.bytes += mlen;
+                break;
+        case EVENTS_OUTCOME_FAILED:
+                p->c.failed++;
+                if (!retriable)
+                        p->c.failed_permanent++;
+                break;
+        default:
+                break;
+        }
+        emit(p, &r);
+        return outcome;
+}
+
+/* Wait for a rate token, serving delivery reports meanwhile. */
+static int wait_token(events_producer_t *p) {
+        int64_t wait;
+
+        while ((wait = events__tbucket_take(&p->tb, mono_us())) > 0) {
+                if (p->interrupted)
+                        return -1;
+                if (wait > 100000)
+                        wait = 100000;
+                if (p->rk) {
+                        rd_kafka_poll(p->rk, (int)((wait + 999) / 1000));
+                } else {
+                        struct timespec ts = {0, (long)wait * 1000};
+                        nanosleep(&ts, NULL);
+                }
+        }
+        return 0;
+}
+
+/* Hand a shaped line to librdkafka, or report why not. */
+static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
+                                    const char *in, size_t n, shaped_t *o,
+                                    int pending) {
+        events_error_t *e = &o->err;
+        rd_kafka_resp_err_t kerr;
+
+        if (o->oc != EVENTS_OUTCOME_QUEUED)
+                return finish_sync(p, line, o->oc, in, n, NULL, 0, 0, 0,
+                                   o->oc == EVENTS_OUTCOME_REJECTED ? e : NULL,
+                                   pending);
+        if (!p->rk)
+                return finish_sync(p, line, EVENTS_OUTCOME_DELIVERED, in, n,
+                                   o->msg, o->mlen, 0, 0, NULL, pending);
+        if (p->rate_on && wait_token(p)) {
+                events__error_set(e, EVENTS_ERR_STATE,
+                                  "interrupted before it was sent");
+                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n,
+                                   o->msg, o->mlen, 0, 1, e, pending);
+        }
+        for (;;) {
+                kerr = rd_kafka_producev(
+                        p->rk, RD_KAFKA_V_RKT(p->rkt),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_VALUE((void *)o->msg, o->mlen),
+                        RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
+                        RD_KAFKA_V_TIMESTAMP(o->ts_ms),
+                        RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type,
+                                          -1),
+                        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line),
+                        RD_KAFKA_V_END);
+                if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                /* Full: let delivery reports make room, never drop. */
+                if (p->interrupted)
+                        break;
+                rd_kafka_poll(p->rk, 10);
+        }
+        if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                if (!pending)
+                        p->c.in_flight++;
+                if ((++p->since_poll & 31) == 0)
+                        rd_kafka_poll(p->rk, 0);
+                return EVENTS_OUTCOME_QUEUED;
+        }
+        if (kerr == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+                events__error_set(e, EVENTS_ERR_TOO_LARGE,
+                                  "message of %zu bytes is too large for the "
+                                  "producer (message.max.bytes)",
+                                  o->mlen);
+                return finish_sync(p, line, EVENTS_OUTCOME_REJECTED, in, n,
+                                   NULL, 0, 0, 0, e, pending);
+        }
+        if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                events__error_set(e, EVENTS_ERR_STATE,
+                                  "interrupted while waiting for queue room");
+        else
+                events__error_set(e, EVENTS_ERR_KAFKA, "%s",
+                                  rd_kafka_err2str(kerr));
+        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, o->msg,
+                           o->mlen, kerr, kafka_err_retriable(kerr), e,
+                           pending);
+}
+
+/* ---- The pipeline: worker threads shape, the driving thread sends ---- */
+
+/*
+ * Lines enter a ring in input order (tail). Workers claim the next line to
+ * shape (claim) in any order of completion; the driving thread sends the
+ * shaped lines strictly from the head, in input order, so that each key's
+ * events keep their order. When the head's line is not shaped yet the
+ * driving thread shapes one itself rather than wait idle.
+ */
+#define RING_SIZE 512
+/* Buffers a slot keeps between lines; larger ones are freed after use. */
+#define SLOT_KEEP_BYTES 65536
+/* Input bytes the ring holds at most (past one line): a bound on memory
+ * when lines are large. */
+#define RING_MAX_BYTES (4u << 20)
+
+enum { SLOT_FILLED = 1, SLOT_DONE = 2 };
+
+struct slot_s {
+        uint64_t line;
+        char *in; /* a copy of the line */
+        size_t in_len, in_cap;
+        shaper_t sh; /* sh.report unused: the shaping thread's own */
+        shaped_t out;
+        int state; /* under the lock */
+};
+
+struct worker_s {
+        events_producer_t *p;
+        pthread_t tid;
+        events_report_t *report;
+};
+
+/* Shape ring slot @p idx with @p report. */
+static void shape_slot(events_producer_t *p, uint64_t idx,
+                       events_report_t *report) {
+        struct slot_s *slot = &p->ring[idx % RING_SIZE];
+
+        slot->sh.report = report;
+        shape(p, &slot->sh, slot->in, slot->in_len, &slot->out);
+}
+
+/* Lines a worker claims at once: one lock round trip per batch. */
+#define CLAIM_BATCH 16
+/* Unclaimed lines that make the driving thread wake a sleeping worker. */
+#define WAKE_BACKLOG 32
+
+static void *worker_main(void *arg) {
+        struct worker_s *w = arg;
+        events_producer_t *p = w->p;
+        uint64_t first, end;
+
+        pthread_mutex_lock(&p->lock);
+        for (;;) {
+                while (!p->quit && p->claim == p->tail) {
+                        p->sleeping++;
+                        pthread_cond_wait(&p->work_cv, &p->lock);
+                        p->sleeping--;
+                }
+                if (p->claim == p->tail)
+                        break; /* quitting, nothing left */
+                first = p->claim;
+                end = p->tail - first > CLAIM_BATCH ? first + CLAIM_BATCH
+                                                    : p->tail;
+                p->claim = end;
+                pthread_mutex_unlock(&p->lock);
+                for (uint64_t i = first; i < end; i++)
+                        shape_slot(p, i, w->report);
+                pthread_mutex_lock(&p->lock);
+                for (uint64_t i = first; i < end; i++)
+                        p->ring[i % RING_SIZE].state = SLOT_DONE;
+                if (p->driver_waiting)
+                        pthread_cond_signal(&p->done_cv);
+        }
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+}
+
+/*
+ * Send every shaped line at the head. With @p block, first make sure the
+ * head's line is shaped (shaping lines itself while it waits).
+ * @returns the number of lines sent.
+ */
+static uint64_t drain(events_producer_t *p, int block) {
+        uint64_t k = 0, idx;
+
+        if (!p->ring)
+                return 0;
+        pthread_mutex_lock(&p->lock);
+        while (block && p->head < p->tail &&
+               p->ring[p->head % RING_SIZE].state != SLOT_DONE) {
+                if (p->claim < p->tail) {
+                        idx = p->claim++;
+                        pthread_mutex_unlock(&p->lock);
+                        shape_slot(p, idx, p->shaper.report);
+                        pthread_mutex_lock(&p->lock);
+                        p->ring[idx % RING_SIZE].state = SLOT_DONE;
+                } else {
+                        p->driver_waiting = 1;
+                        pthread_cond_wait(&p->done_cv, &p->lock);
+                        p->driver_waiting = 0;
+                }
+        }
+        while (p->head + k < p->tail &&
+               p->ring[(p->head + k) % RING_SIZE].state == SLOT_DONE)
+                k++;
+        pthread_mutex_unlock(&p->lock);
+        /* Shaped slots are the driving thread's until head moves past. */
+        for (uint64_t i = 0; i < k; i++) {
+                struct slot_s *slot = &p->ring[(p->head + i) % RING_SIZE];
+
+                send_shaped(p, slot->line, slot->in, slot->in_len, &slot->out,
+                            1);
+                p->ring_bytes -= slot->in_len;
+                /* A rare huge line must not leave every slot holding a
+                 * huge buffer: the ring's memory stays bounded. */
+                if (slot->in_cap > SLOT_KEEP_BYTES) {
+                        free(slot->in);
+                        slot->in = NULL;
+                        slot->in_cap = 0;
+                }
+                if (slot->sh.cap > SLOT_KEEP_BYTES) {
+                        free(slot->sh.buf);
+                        slot->sh.buf = NULL;
+                        slot->sh.cap = 0;
+                }
+        }
+        p->head += k;
+        return k;
+}
+
+static void drain_all(events_producer_t *p) {
+        while (p->ring && p->head < p->tail)
+                drain(p, 1);
+}
+
+static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
+                                        size_t n, uint64_t line) {
+        struct slot_s *slot;
+
+        while (p->tail - p->head >= RING_SIZE ||
+               (p->ring_bytes > RING_MAX_BYTES && p->head < p->tail))
+                drain(p, 1);
+        slot = &p->ring[p->tail % RING_SIZE];
+        if (n + 1 > slot->in_cap) {
+                char *nb = realloc(slot->in, n + 1);
+
+                if (!nb) {
+                        events_error_t e;
+
+                        events__error_set(&e, EVENTS_ERR_NOMEM, NULL);
+                        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in,
+                                           n, NULL, 0, 0, 0, &e, 0);
+                }
+                slot->in = nb;
+                slot->in_cap = n + 1;
+        }
+        if (n)
+                memcpy(slot->in, in, n);
+        slot->in_len = n;
+        slot->line = line;
+        p->ring_bytes += n;
+        p->c.in_flight++;
+        pthread_mutex_lock(&p->lock);
+        slot->state = SLOT_FILLED;
+        p->tail++;
+        /* Waking a worker costs a system call: do it for a batch, not for
+         * every line. A short backlog is shaped by whoever gets to it
+         * first, the driving thread included (see drain()). */
+        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
+                pthread_cond_signal(&p->work_cv);
+        pthread_mutex_unlock(&p->lock);
+        drain(p, 0);
+        return EVENTS_OUTCOME_QUEUED;
+}
+
+static void workers_stop(events_producer_t *p) {
+        if (!p->ring)
+                return;
+        drain_all(p);
+        pthread_mutex_lock(&p->lock);
+        p->quit = 1;
+        pthread_cond_broadcast(&p->work_cv);
+        pthread_mutex_unlock(&p->lock);
+        for (int i = 0; i < p->nworkers; i++) {
+                pthread_join(p->workers[i].tid, NULL);
+                events_report_destroy(p->workers[i].report);
+        }
+        for (int i = 0; i < RING_SIZE; i++) {
+                free(p->ring[i].in);
+                free(p->ring[i].sh.buf);
+        }
+        free(p->workers);
+        free(p->ring);
+        p->workers = NULL;
+        p->ring = NULL;
+        p->nworkers = 0;
+        pthread_cond_destroy(&p->work_cv);
+        pthread_cond_destroy(&p->done_cv);
+        pthread_mutex_destroy(&p->lock);
+}
+
+events_err_t events_producer_set_workers(events_producer_t *p, int n) {
+        sigset_t all, old;
+
+        if (!p || n < 0 || n > EVENTS_PRODUCER_MAX_WORKERS)
+                return EVENTS_ERR_INVALID_ARG;
+        if (p->c.read > 0 || p->ring)
+                return EVENTS_ERR_STATE;
+        if (n == 0)
+                return EVENTS_OK;
+        if (!(p->ring = calloc(RING_SIZE, sizeof(*p->ring))) ||
+            !(p->workers = calloc((size_t)n, sizeof(*p->workers)))) {
+                free(p->ring);
+                p->ring = NULL;
+                return EVENTS_ERR_NOMEM;
+        }
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->work_cv, NULL);
+        pthread_cond_init(&p->done_cv, NULL);
+        /* Workers start with every signal blocked, as librdkafka's threads
+         * do, so that a program's SIGINT reaches the thread that reads and
+         * interrupts its wait for input. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        for (int i = 0; i < n; i++) {
+                struct worker_s *w = &p->workers[i];
+
+                w->p = p;
+                if (!(w->report = events_report_new(4)) ||
+                    pthread_create(&w->tid, NULL, worker_main, w)) {
+                        events_report_destroy(w->report);
+                        break;
+                }
+                p->nworkers++;
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (p->nworkers < n) {
+                workers_stop(p);
+                return EVENTS_ERR_NOMEM;
+        }
+        return EVENTS_OK;
+}
+
+/* ---- Submitting a line ---- */
+
+events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
+                                        size_t len, uint64_t line,
+                                        events_error_t *err) {
+        events_error_t local;
+        events_outcome_t oc;
+        size_t n = len;
+
+        if (!p || (!buf && len))
+                return EVENTS_OUTCOME_FAILED;
+        if (!buf)
+                buf = "";
+        p->c.read++;
+        if (n > 0 && buf[n - 1] == '\n')
+                n--;
+        if (n > 0 && buf[n - 1] == '\r')
+                n--;
+        if (p->fatal || p->interrupted) {
+                events_error_t *e = err ? err : &local;
+
+                events__error_set(
+                        e, p->fatal ? EVENTS_ERR_KAFKA : EVENTS_ERR_STATE, "%s",
+                        p->fatal ? p->fatal_reason : "interrupted");
+                return finish_sync(p, line, EVENTS_OUTCOME_FAILED, buf, n, NULL,
+                                   0, 0, !p->fatal, e, 0);
+        }
+        if (p->ring)
+                return pipeline_submit(p, buf, n, line);
+        shape(p, &p->shaper, buf, n, &p->one);
+        oc = send_shaped(p, line, buf, n, &p->one, 0);
+        if (err) {
+                if (oc == EVENTS_OUTCOME_REJECTED ||
+                    oc == EVENTS_OUTCOME_FAILED)
+                        *err = p->one.err;
+                else
+                        events_error_clear(err);
+        }
+        return oc;
+}
+
+int events_producer_poll(events_producer_t *p, int timeout_ms) {
+        if (!p)
+                return 0;
+        drain_all(p);
+        if (!p->rk)
+                return 0;
+        return rd_kafka_poll(p->rk, timeout_ms);
+}
+
+events_err_t events_producer_flush(events_producer_t *p, int timeout_ms) {
+        if (!p)
+                return EVENTS_ERR_INVALID_ARG;
+        drain_all(p);
+        if (!p->rk)
+                return EVENTS_OK;
+        rd_kafka_flush(p->rk, timeout_ms);
+        /* flush() waits for librdkafka's queues; the reports for the last
+         * messages may still be waiting to be served. */
+        while (p->c.in_flight > 0 && rd_kafka_outq_len(p->rk) == 0 &&
+               rd_kafka_poll(p->rk, 0) > 0)
+                ;
+        return p->c.in_flight ? EVENTS_ERR_TIMED_OUT : EVENTS_OK;
+}
+
+events_err_t events_producer_close(events_producer_t *p, int timeout_ms) {
+        events_err_t rc;
+        int64_t deadline;
+
+        if (!p)
+                return EVENTS_ERR_INVALID_ARG;
+        drain_all(p);
+        if (!p->rk)
+                return EVENTS_OK;
+        rc = events_producer_flush(p, timeout_ms);
+        if (rc == EVENTS_OK)
+                return EVENTS_OK;
+        rd_kafka_purge(p->rk,
+                       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        /* Purged messages come back as failed reports; serve them all. */
+        deadline = mono_us() + 10 * 1000000;
+        while (p->c.in_flight > 0 && mono_us() < deadline)
+                rd_kafka_poll(p->rk, 100);
+        return EVENTS_ERR_TIMED_OUT;
+}
+
+void events_producer_destroy(events_producer_t *p) {
+        if (!p)
+                return;
+        workers_stop(p); /* sends what is left in the pipeline first */
+        if (p->rk) {
+                if (p->c.in_flight > 0)
+                        events_producer_close(p, 0);
+                if (p->rkt)
+                        rd_kafka_topic_destroy(p->rkt);
+                rd_kafka_destroy(p->rk);
+        }
+        events_report_destroy(p->shaper.report);
+        free(p->shaper.buf);
+        free(p->topic);
+        free(p->wrap_type);
+        free(p->wrap_prefix);
+        free(p->key_path);
+        free(p);
+}
+
+/* ---- Receipts ---- */
+
+uint64_t events_receipt_line(const events_receipt_t *r) {
+        return r ? r->line : 0;
+}
+
+events_outcome_t events_receipt_outcome(const events_receipt_t *r) {
+        return r ? r->outcome : EVENTS_OUTCOME_FAILED;
+}
+
+int32_t events_receipt_partition(const events_receipt_t *r) {
+        return r ? r->partition : -1;
+}
+
+int64_t events_receipt_offset(const events_receipt_t *r) {
+        return r ? r->offset : -1;
+}
+
+const events_error_t *events_receipt_error(const events_receipt_t *r) {
+        return r ? r->err : NULL;
+}
+
+rd_kafka_resp_err_t events_receipt_kafka_err(const events_receipt_t *r) {
+        return r ? r->kerr : RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+int events_receipt_retriable(const events_receipt_t *r) {
+        return r ? r->retriable : 0;
+}
+
+const char *events_receipt_input(const events_receipt_t *r, size_t *lenp) {
+        if (lenp)
+                *lenp = r ? r->input_len : 0;
+        return r ? r->input : NULL;
+}
+
+const char *events_receipt_message(const events_receipt_t *r, size_t *lenp) {
+        if (lenp)
+                *lenp = r ? r->msg_len : 0;
+        return r ? r->msg : NULL;
+}
