@@ -82,7 +82,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
 
         metrics_consumed(dm->metrics, type);
         switch (d->outcome) {
-        case EVENTS_OUTCOME_HANDLED:
+        case EVENTS_DISPOSITION_HANDLED:
                 metrics_event_done(dm->metrics, type, NULL, 1);
                 if (log_enabled(LOG_DEBUG))
                         log_msg(LOG_DEBUG, "event handled",
@@ -90,17 +90,17 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                                 type, d->topic, (int)d->partition,
                                 (long long)d->offset);
                 break;
-        case EVENTS_OUTCOME_DEAD_LETTERED:
+        case EVENTS_DISPOSITION_DEAD_LETTERED:
                 metrics_dead_lettered(dm->metrics, type,
                                       d->handler ? d->handler : "",
                                       events_err2name(d->reason));
                 if (d->reason == EVENTS_ERR_HANDLER)
                         metrics_event_done(dm->metrics, type, d->handler, 0);
                 break;
-        case EVENTS_OUTCOME_DLQ_FAILED:
+        case EVENTS_DISPOSITION_DLQ_FAILED:
                 dm->dlq_failed = 1;
                 break;
-        case EVENTS_OUTCOME_INTERRUPTED:
+        case EVENTS_DISPOSITION_INTERRUPTED:
                 break; /* the library logs these; the event comes again */
         }
         handler_env_reset(&dm->env);
