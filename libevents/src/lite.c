@@ -323,6 +323,31 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
         return p.i == len ? 0 : -1;
 }
 
+size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
+        int64_t sec = us / 1000000, frac = us % 1000000;
+
+        /* A zero-filled tree has ts_sec 0, which the cache must not take
+         * for the epoch's second: ts_head[0] is '\0' until it is filled. */
+        if (us < 0 || sec != L->ts_sec || !L->ts_head[0]) {
+                size_t n = events_timestamp_format(us, buf,
+                                                   EVENTS_TIMESTAMP_BUFSIZE);
+
+                if (n == 27 && us >= 0) {
+                        memcpy(L->ts_head, buf, 20);
+                        L->ts_sec = sec;
+                }
+                return n;
+        }
+        memcpy(buf, L->ts_head, 20);
+        for (int k = 25; k >= 20; k--) {
+                buf[k] = (char)('0' + frac % 10);
+                frac /= 10;
+        }
+        buf[26] = 'Z';
+        buf[27] = '\0';
+        return 27;
+}
+
 void events__lite_free(events__lite_t *L) {
         free(L->n);
         L->n = NULL;
@@ -465,6 +490,7 @@ static int lv_string(lv_t *c, const sch_node_t *n, const events__lnode_t *v) {
             events__regex_search(&n->pattern, v->s, v->len, &c->matcher) != 1)
                 return 0;
         if (n->format != SCH_F_NONE &&
+            !(n->format == SCH_F_DATE_TIME && v->is_ts) &&
             !events__format_check(n->format, v->s, v->len))
                 return 0;
         return 1;
@@ -489,6 +515,7 @@ static int lv_array(lv_t *c, const sch_node_t *n, uint32_t i) {
 static int lv_object(lv_t *c, const sch_node_t *n, uint32_t i) {
         const events__lite_t *L = c->L;
         const events__lnode_t *v = &L->n[i];
+        uint64_t seen = 0; /* which props the object has */
 
         if (n->property_names || n->n_deps)
                 return 0; /* not handled here */
@@ -498,10 +525,13 @@ static int lv_object(lv_t *c, const sch_node_t *n, uint32_t i) {
         if (n->min_properties >= 0 &&
             v->count < (unsigned long long)n->min_properties)
                 return 0;
-        for (size_t r = 0; r < n->n_required; r++)
-                if (events__lite_get(L, i, n->required[r],
-                                     strlen(n->required[r])) < 0)
-                        return 0;
+        /* "required" from the walk below when every name is a property,
+         * as schema_validate.c's yes/no path does. */
+        if (!n->required_by_props)
+                for (size_t r = 0; r < n->n_required; r++)
+                        if (events__lite_get(L, i, n->required[r],
+                                             strlen(n->required[r])) < 0)
+                                return 0;
         if (!n->n_props && !n->n_pprops && !n->additional_properties)
                 return 1;
         for (uint32_t k = i + 1; k < v->end; k = L->n[k].end) {
@@ -513,6 +543,7 @@ static int lv_object(lv_t *c, const sch_node_t *n, uint32_t i) {
                             memcmp(n->props[p].name, m->key, m->klen))
                                 continue;
                         matched = 1;
+                        seen |= (uint64_t)1 << (p & 63);
                         if (!lv(c, n->props[p].schema, k))
                                 return 0;
                         break;
@@ -532,6 +563,10 @@ static int lv_object(lv_t *c, const sch_node_t *n, uint32_t i) {
                     !lv(c, n->additional_properties, k))
                         return 0;
         }
+        if (n->required_by_props)
+                for (size_t r = 0; r < n->n_required; r++)
+                        if (!(seen & (uint64_t)1 << n->required_prop[r]))
+                                return 0;
         return 1;
 }
 
@@ -607,11 +642,13 @@ static int lv(lv_t *c, const sch_node_t *n, uint32_t i) {
 
 int events__lite_validate(const sch_node_t *schema, const events__lite_t *L,
                           uint32_t i) {
-        lv_t c = {.L = L};
+        lv_t c; /* not zero-filled: the matcher's arena is large */
         int ok;
 
         if (!schema || i >= L->used)
                 return 0;
+        c.L = L;
+        c.depth = 0;
         events__matcher_init(&c.matcher);
         ok = lv(&c, schema, i);
         events__matcher_fini(&c.matcher);

@@ -37,10 +37,12 @@ enum {
  *  subtree ends at index end, where its next sibling starts. */
 typedef struct events__lnode_s {
         unsigned char type;
-        uint32_t klen;   /**< member key length (in an object) */
-        const char *key; /**< member key, into the input; not terminated */
-        const char *s;   /**< string bytes, into the input (no escapes) */
-        size_t len;      /**< string length */
+        unsigned char is_ts; /**< a string events_timestamp_format() wrote:
+                                  a valid RFC 3339 date-time */
+        uint32_t klen;       /**< member key length (in an object) */
+        const char *key;     /**< member key, into the input; not terminated */
+        const char *s;       /**< string bytes, into the input (no escapes) */
+        size_t len;          /**< string length */
         union {
                 int64_t i;
                 double d;
@@ -54,6 +56,10 @@ typedef struct events__lite_s {
         events__lnode_t *n;
         size_t used, cap;
         size_t close; /**< offset of the root object's closing brace */
+        /* events__lite_timestamp()'s cache: the text up to the fraction
+         * ("2026-11-27T18:05:00.") of the second ts_sec (-1: none). */
+        int64_t ts_sec;
+        char ts_head[20];
 } events__lite_t;
 
 /**
@@ -64,6 +70,14 @@ typedef struct events__lite_s {
  */
 int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
                        int max_depth);
+
+/**
+ * events_timestamp_format() for @p us, which repeats the date and time of
+ * day of the last call's second instead of computing them again.
+ * @param buf at least EVENTS_TIMESTAMP_BUFSIZE bytes.
+ * @returns the length (27), or 0 when @p us is out of range.
+ */
+size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf);
 
 /** Free @p L's memory (not @p L). */
 void events__lite_free(events__lite_t *L);

@@ -581,14 +581,25 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         size_t head, tail, at = 0;
         long ti, di, tsi;
         int64_t us = 0;
-        int stamped = 0, normalized = 0, kr;
+        int stamped = 0, normalized = 0, tsi_added = 0, kr;
 
         if (!L || p->wrap_type || sn > lim ||
             events__lite_parse(L, s, sn, EVENTS_DEFAULT_MAX_DEPTH))
                 return 0;
         /* The envelope, as events_event_parse_limits() checks it. */
-        if ((ti = events__lite_get(L, 0, "event_type", 10)) < 0 ||
-            (di = events__lite_get(L, 0, "data", 4)) < 0)
+        /* One walk over the top-level members. */
+        ti = di = tsi = -1;
+        for (uint32_t k = 1; k < L->used; k = L->n[k].end) {
+                const events__lnode_t *m = &L->n[k];
+
+                if (m->klen == 10 && !memcmp(m->key, "event_type", 10))
+                        ti = (long)k;
+                else if (m->klen == 4 && !memcmp(m->key, "data", 4))
+                        di = (long)k;
+                else if (m->klen == 9 && !memcmp(m->key, "timestamp", 9))
+                        tsi = (long)k;
+        }
+        if (ti < 0 || di < 0)
                 return 0;
         t = &L->n[ti];
         d = &L->n[di];
@@ -599,19 +610,18 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         o->type[t->len] = '\0';
         if (!events_type_valid(o->type))
                 return 0;
-        tsi = events__lite_get(L, 0, "timestamp", 9);
         if (tsi >= 0) {
                 events__lnode_t *v = &L->n[tsi];
 
                 if (v->type != EVENTS__LT_STRING ||
                     events_timestamp_parse(v->s, v->len, &us, NULL) ||
-                    !events_timestamp_format(us, ts, sizeof(ts)))
+                    !events__lite_timestamp(L, us, ts))
                         return 0;
                 normalized = v->len == 27 && !memcmp(v->s, ts, 27);
         }
         if (tsi < 0 || p->restamp) {
                 us = now_us;
-                if (!events_timestamp_format(us, ts, sizeof(ts)))
+                if (!events__lite_timestamp(L, us, ts))
                         return 0;
                 stamped = 1;
         }
@@ -624,9 +634,12 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 L->n[tsi].len = 27;
         } else {
                 head = tail = L->close;
-                if (events__lite_append_string(L, "timestamp", ts, 27) < 0)
+                if ((tsi = events__lite_append_string(L, "timestamp", ts, 27)) <
+                    0)
                         return 0;
+                tsi_added = 1;
         }
+        L->n[tsi].is_ts = 1;
         if (p->reg &&
             !events__registry_lite_validate(p->reg, o->type, L, (uint32_t)di))
                 return 0;
@@ -637,14 +650,14 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         }
         /* The message: the input, with the timestamp spliced in as
          * events__event_splice() does. */
-        if (tsi >= 0 && normalized && !stamped) {
+        if (!tsi_added && normalized && !stamped) {
                 o->msg = s;
                 o->mlen = sn;
         } else {
                 if (reserve(sh, sn + EVENTS__SPLICE_EXTRA))
                         return 0;
                 PUT(sh, at, s, head);
-                if (tsi < 0)
+                if (tsi_added)
                         PUT(sh, at, ",\"timestamp\":", 13);
                 sh->buf[at++] = '"';
                 PUT(sh, at, ts, 27);

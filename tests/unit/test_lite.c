@@ -234,10 +234,47 @@ static void test_events__lite_parse_declines(void **state) {
         events__lite_free(&L);
 }
 
+static void test_events__lite_timestamp_matches_format(void **state) {
+        static const int64_t us[] = {0,
+                                     1,
+                                     999999,
+                                     1000000,
+                                     NOW_US,
+                                     NOW_US + 1,
+                                     NOW_US + 876543,
+                                     NOW_US + 876544,
+                                     NOW_US - 1,
+                                     NOW_US + 1000000,
+                                     -1,
+                                     -1000001,
+                                     EVENTS__TS_MAX_US,
+                                     EVENTS__TS_MAX_US + 1,
+                                     EVENTS__TS_MIN_US,
+                                     86399999999LL,
+                                     86400000000LL};
+        events__lite_t L = {0};
+
+        (void)state;
+        for (int round = 0; round < 2; round++)
+                for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+                        char a[EVENTS_TIMESTAMP_BUFSIZE] = "",
+                             b[EVENTS_TIMESTAMP_BUFSIZE] = "";
+                        size_t na =
+                                events_timestamp_format(us[i], a, sizeof(a));
+                        size_t nb = events__lite_timestamp(&L, us[i], b);
+
+                        assert_int_equal(na, nb);
+                        if (na)
+                                assert_string_equal(a, b);
+                }
+        events__lite_free(&L);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
                 cmocka_unit_test(test_events__lite_parse_declines),
+                cmocka_unit_test(test_events__lite_timestamp_matches_format),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
