@@ -270,10 +270,42 @@ static void test_events__lite_timestamp_matches_format(void **state) {
         events__lite_free(&L);
 }
 
+/* Every byte position of a string, for each kind of byte: the 8-byte scan
+ * must find what the byte loop would. */
+static void test_events__lite_parse_string_bytes(void **state) {
+        static const unsigned char kinds[] = {'y',  0x7f, '\t', 0x01, 0x1f,
+                                              '\\', '"',  0x80, 0xff, 0xc3};
+        events__lite_t L = {0};
+        char doc[64];
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(kinds); k++)
+                for (size_t len = 1; len < 24; len++)
+                        for (size_t at = 0; at < len; at++) {
+                                int want = kinds[k] == 'y' || kinds[k] == 0x7f;
+                                size_t n = 0;
+
+                                memcpy(doc, "{\"a\":\"", 6);
+                                n = 6;
+                                for (size_t i = 0; i < len; i++)
+                                        doc[n++] =
+                                                i == at ? (char)kinds[k] : 'x';
+                                doc[n++] = '"';
+                                doc[n++] = '}';
+                                assert_int_equal(
+                                        events__lite_parse(&L, doc, n, 64),
+                                        want ? 0 : -1);
+                                if (want)
+                                        assert_int_equal(L.n[1].len, len);
+                        }
+        events__lite_free(&L);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
                 cmocka_unit_test(test_events__lite_parse_declines),
+                cmocka_unit_test(test_events__lite_parse_string_bytes),
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
