@@ -105,10 +105,12 @@ struct events_producer_s {
         pthread_cond_t work_cv;     /* a line to shape, or quit */
         pthread_cond_t done_cv;     /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
-        size_t ring_bytes;          /* input bytes in the ring */
-        unsigned since_poll;        /* messages since the last poll */
-        int sleeping;       /* workers waiting for lines, under the lock */
-        int driver_waiting; /* the driving thread waits in drain() */
+        uint64_t fill;       /* lines put in the ring; up to tail published to
+                                the workers (the driving thread's) */
+        size_t ring_bytes;   /* input bytes in the ring */
+        unsigned since_poll; /* messages since the last poll */
+        int sleeping;        /* workers waiting for lines, under the lock */
+        int driver_waiting;  /* the driving thread waits in drain() */
         int quit;
 };
 
@@ -1005,6 +1007,8 @@ static void shape_slot(events_producer_t *p, uint64_t idx,
 
 /* Lines a worker claims at once: one lock round trip per batch. */
 #define CLAIM_BATCH 16
+/* Lines the driving thread puts in the ring between two lock round trips. */
+#define PUBLISH_BATCH 16
 /* Unclaimed lines that make the driving thread wake a sleeping worker. */
 #define WAKE_BACKLOG 32
 
@@ -1044,12 +1048,23 @@ static void *worker_main(void *arg) {
  * head's line is shaped (shaping lines itself while it waits).
  * @returns the number of lines sent.
  */
+/* Make the lines filled so far claimable; under the lock. Waking a worker
+ * costs a system call: it is done for a batch, not for every line. A
+ * short backlog is shaped by whoever gets to it first, the driving thread
+ * included (see drain()). */
+static void publish_locked(events_producer_t *p) {
+        p->tail = p->fill;
+        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
+                pthread_cond_signal(&p->work_cv);
+}
+
 static uint64_t drain(events_producer_t *p, int block) {
         uint64_t k = 0, idx;
 
         if (!p->ring)
                 return 0;
         pthread_mutex_lock(&p->lock);
+        publish_locked(p);
         while (block && p->head < p->tail &&
                p->ring[p->head % RING_SIZE].state != SLOT_DONE) {
                 if (p->claim < p->tail) {
@@ -1093,7 +1108,7 @@ static uint64_t drain(events_producer_t *p, int block) {
 }
 
 static void drain_all(events_producer_t *p) {
-        while (p->ring && p->head < p->tail)
+        while (p->ring && p->head < p->fill)
                 drain(p, 1);
 }
 
@@ -1101,10 +1116,10 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
                                         size_t n, uint64_t line) {
         struct slot_s *slot;
 
-        while (p->tail - p->head >= RING_SIZE ||
-               (p->ring_bytes > RING_MAX_BYTES && p->head < p->tail))
+        while (p->fill - p->head >= RING_SIZE ||
+               (p->ring_bytes > RING_MAX_BYTES && p->head < p->fill))
                 drain(p, 1);
-        slot = &p->ring[p->tail % RING_SIZE];
+        slot = &p->ring[p->fill % RING_SIZE];
         if (n + 1 > slot->in_cap) {
                 char *nb = realloc(slot->in, n + 1);
 
@@ -1124,16 +1139,14 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
         slot->line = line;
         p->ring_bytes += n;
         p->c.in_flight++;
-        pthread_mutex_lock(&p->lock);
-        slot->state = SLOT_FILLED;
-        p->tail++;
-        /* Waking a worker costs a system call: do it for a batch, not for
-         * every line. A short backlog is shaped by whoever gets to it
-         * first, the driving thread included (see drain()). */
-        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
-                pthread_cond_signal(&p->work_cv);
-        pthread_mutex_unlock(&p->lock);
-        drain(p, 0);
+        slot->state = SLOT_FILLED; /* seen by workers once published */
+        p->fill++;
+        /* One lock round trip per batch of lines, not two per line: the
+         * batch is published, and what is shaped is sent. Lines of a
+         * batch not yet full are published by drain() when it must wait,
+         * and by events_producer_poll() and _flush(). */
+        if (p->fill % PUBLISH_BATCH == 0)
+                drain(p, 0);
         return EVENTS_OUTCOME_QUEUED;
 }
 
