@@ -175,6 +175,7 @@ static int lp_object(lp_t *p, long idx) {
         const char *k;
         size_t klen;
         uint32_t count = 0;
+        uint64_t seen = 0, bit; /* a bit per hash of the keys so far */
         long c;
 
         p->i++;
@@ -187,12 +188,23 @@ static int lp_object(lp_t *p, long idx) {
                         return -1;
                 if (++count > LITE_MAX_MEMBERS)
                         return -1;
-                /* A key seen before: the full path reports it. */
-                for (size_t s = (size_t)idx + 1; s < p->L->used;
-                     s = p->L->n[s].end)
-                        if (p->L->n[s].klen == klen &&
-                            !memcmp(p->L->n[s].key, k, klen))
-                                return -1;
+                /* A key seen before: the full path reports it. Keys are
+                 * compared only when their length and first and last
+                 * bytes hash to a bit already set. */
+                bit = (uint64_t)1
+                      << ((klen * 7 +
+                           (klen ? (unsigned char)k[0] * 3 +
+                                            (unsigned char)k[klen - 1]
+                                 : 0)) &
+                          63);
+                if (seen & bit) {
+                        for (size_t s = (size_t)idx + 1; s < p->L->used;
+                             s = p->L->n[s].end)
+                                if (p->L->n[s].klen == klen &&
+                                    !memcmp(p->L->n[s].key, k, klen))
+                                        return -1;
+                }
+                seen |= bit;
                 lp_ws(p);
                 if (p->i >= p->len || p->b[p->i] != ':')
                         return -1;
@@ -202,8 +214,22 @@ static int lp_object(lp_t *p, long idx) {
                         return -1;
                 p->L->n[c].key = k;
                 p->L->n[c].klen = (uint32_t)klen;
-                if (lp_value(p, c))
+                if (p->i < p->len && p->b[p->i] == '"') {
+                        /* A string member, the commonest: no call. */
+                        events__lnode_t *nd;
+                        const char *sv;
+                        size_t sn;
+
+                        if (lp_string(p, &sv, &sn))
+                                return -1;
+                        nd = &p->L->n[c];
+                        nd->type = EVENTS__LT_STRING;
+                        nd->s = sv;
+                        nd->len = sn;
+                        nd->end = (uint32_t)p->L->used;
+                } else if (lp_value(p, c)) {
                         return -1;
+                }
                 lp_ws(p);
                 if (p->i < p->len && p->b[p->i] == ',') {
                         p->i++;
