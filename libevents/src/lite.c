@@ -630,18 +630,67 @@ static int lv_object(lv_t *c, const sch_node_t *n, uint32_t i) {
         return 1;
 }
 
+/* Keyword groups of a node (sch_node_t.lite), so that a node is asked
+ * only about the keywords it has. */
+enum {
+        LK_READY = 1 << 0,   /* the mask is filled in */
+        LK_DECLINE = 1 << 1, /* if, oneOf, not: not handled here */
+        LK_ENUM = 1 << 2,
+        LK_CONST = 1 << 3,
+        LK_NUM = 1 << 4, /* maximum, minimum, exclusive*, multipleOf */
+        LK_STR = 1 << 5, /* maxLength, minLength, pattern, format */
+        LK_ARR = 1 << 6, /* any array keyword */
+        LK_OBJ = 1 << 7, /* any object keyword */
+        LK_ALL_OF = 1 << 8,
+        LK_ANY_OF = 1 << 9
+};
+
+static unsigned lite_mask(const sch_node_t *n) {
+        unsigned m = LK_READY;
+
+        if (n->if_ || n->one_of || n->not_)
+                m |= LK_DECLINE;
+        if (n->enum_values)
+                m |= LK_ENUM;
+        if (n->keys & SCH_K_CONST)
+                m |= LK_CONST;
+        if (n->keys & SCH_K_NUMERIC)
+                m |= LK_NUM;
+        if (n->max_length >= 0 || n->min_length >= 0 || n->pattern.code ||
+            n->format != SCH_F_NONE)
+                m |= LK_STR;
+        if (n->items || n->items_array || n->contains ||
+            (n->keys & SCH_K_UNIQUE_ITEMS) || n->max_items >= 0 ||
+            n->min_items >= 0)
+                m |= LK_ARR;
+        if (n->property_names || n->n_deps || n->max_properties >= 0 ||
+            n->min_properties >= 0 || n->n_required || n->n_props ||
+            n->n_pprops || n->additional_properties)
+                m |= LK_OBJ;
+        if (n->n_all_of)
+                m |= LK_ALL_OF;
+        if (n->any_of)
+                m |= LK_ANY_OF;
+        return m;
+}
+
+void events__lite_prepare(sch_node_t *n) {
+        n->lite = lite_mask(n);
+}
+
 static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
-        unsigned t;
+        unsigned t, m;
 
         if (n->boolean >= 0)
                 return n->boolean == 1;
-        if (n->if_ || n->one_of || n->not_)
+        m = n->lite & LK_READY ? n->lite : lite_mask(n);
+        if (m & LK_DECLINE)
                 return 0; /* not handled here */
         t = ltype(v);
         if (n->types && !(n->types & t))
                 return 0;
-        if (n->enum_values) {
+        if (m & LK_ENUM) {
                 size_t k;
                 const json_t *e;
                 int found = 0;
@@ -655,25 +704,26 @@ static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
                 if (!found)
                         return 0;
         }
-        if ((n->keys & SCH_K_CONST) && !lequal(n->const_value, v))
+        if ((m & LK_CONST) && !lequal(n->const_value, v))
                 return 0;
         if (t & SCH_T_NUMBER) {
-                if ((n->keys & SCH_K_NUMERIC) && !lv_number(n, v))
+                if ((m & LK_NUM) && !lv_number(n, v))
                         return 0;
         } else if (t == SCH_T_STRING) {
-                if (!lv_string(c, n, v))
+                if ((m & LK_STR) && !lv_string(c, n, v))
                         return 0;
         } else if (t == SCH_T_ARRAY) {
-                if (!lv_array(c, n, i))
+                if ((m & LK_ARR) && !lv_array(c, n, i))
                         return 0;
         } else if (t == SCH_T_OBJECT) {
-                if (!lv_object(c, n, i))
+                if ((m & LK_OBJ) && !lv_object(c, n, i))
                         return 0;
         }
-        for (size_t k = 0; k < n->n_all_of; k++)
-                if (!lv(c, n->all_of[k], i))
-                        return 0;
-        if (n->any_of) {
+        if (m & LK_ALL_OF)
+                for (size_t k = 0; k < n->n_all_of; k++)
+                        if (!lv(c, n->all_of[k], i))
+                                return 0;
+        if (m & LK_ANY_OF) {
                 int found = 0;
 
                 for (size_t k = 0; k < n->n_any_of && !found; k++)
