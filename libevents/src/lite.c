@@ -151,6 +151,8 @@ static int lp_number(lp_t *p, events__lnode_t *nd) {
                         u = u * 10 + (unsigned)(b[k] - '0');
                 nd->type = EVENTS__LT_INT;
                 nd->num.i = neg ? -(int64_t)u : (int64_t)u;
+                nd->s = (const char *)b + s; /* the digits, for keys */
+                nd->len = j - s;
                 return 0;
         } else {
                 char tmp[64], *end;

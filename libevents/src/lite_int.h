@@ -41,8 +41,9 @@ typedef struct events__lnode_s {
                                   a valid RFC 3339 date-time */
         uint32_t klen;       /**< member key length (in an object) */
         const char *key;     /**< member key, into the input; not terminated */
-        const char *s;       /**< string bytes, into the input (no escapes) */
-        size_t len;          /**< string length */
+        const char *s;       /**< string bytes, into the input (no escapes);
+                                  an integer's text */
+        size_t len;          /**< their length */
         union {
                 int64_t i;
                 double d;

@@ -547,8 +547,15 @@ static int lite_key(const events_producer_t *p, const events__lite_t *L,
                 n = v->len;
                 break;
         case EVENTS__LT_INT:
-                n = events__int_format(v->num.i, tmp);
-                src = tmp;
+                /* A JSON integer has one way to be written, its decimal
+                 * form, but for -0. */
+                if (v->len == 2 && v->s[0] == '-') {
+                        n = events__int_format(v->num.i, tmp);
+                        src = tmp;
+                } else {
+                        src = v->s;
+                        n = v->len;
+                }
                 break;
         case EVENTS__LT_REAL:
                 n = events__real_format(v->num.d, tmp);
