@@ -572,6 +572,9 @@ static int lite_key(const events_producer_t *p, const events__lite_t *L,
         return 1;
 }
 
+/* Nodes a thread's lite tree keeps between lines (about 56 bytes each). */
+#define LITE_KEEP_NODES 4096
+
 /*
  * The lite path of shape(): an envelope line of the simple kind most lines
  * are, shaped on the lite tree (lite.c) without building jansson values.
@@ -714,8 +717,16 @@ static int shape_at(const events_producer_t *p, shaper_t *sh, const char *in,
                 return 0;
         }
 
-        if (lite && shape_lite(p, sh, s, sn, now_us, o))
-                return 1;
+        if (lite) {
+                int taken = shape_lite(p, sh, s, sn, now_us, o);
+
+                /* The tree is not needed past shape_lite(); one that a
+                 * rare huge line grew is not kept for the next lines. */
+                if (sh->lite && sh->lite->cap > LITE_KEEP_NODES)
+                        events__lite_free(sh->lite);
+                if (taken)
+                        return 1;
+        }
         o->has_key = 0;
         o->klen = 0;
         o->msg = NULL;

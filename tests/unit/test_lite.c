@@ -301,10 +301,48 @@ static void test_events__lite_parse_string_bytes(void **state) {
         events__lite_free(&L);
 }
 
+static void count_delivered(const events_receipt_t *r, void *opaque) {
+        if (events_receipt_outcome(r) == EVENTS_OUTCOME_DELIVERED)
+                (*(int *)opaque)++;
+}
+
+/* A line with 20,000 nodes grows the lite tree past what is kept; the
+ * next lines start from a fresh one (valgrind and ASan watch this). */
+static void test_events_producer_submit_large_then_small(void **state) {
+        events_producer_t *p = NULL;
+        size_t cap = 64 + 2 * 20000, n = 0;
+        char *big = malloc(cap);
+        const char *small = "{\"event_type\":\"x.y\",\"data\":{\"user_id\":5}}";
+        int delivered = 0;
+
+        (void)state;
+        assert_non_null(big);
+        n += (size_t)sprintf(big, "{\"event_type\":\"x.y\",\"data\":{\"a\":[");
+        for (int i = 0; i < 20000; i++) {
+                big[n++] = i ? ',' : '0';
+                if (i)
+                        big[n++] = '0';
+        }
+        n += (size_t)sprintf(big + n, "]}}");
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        events_producer_set_receipt_cb(p, count_delivered, &delivered);
+        for (int round = 0; round < 2; round++) {
+                assert_int_equal(events_producer_submit(p, big, n, 1, NULL),
+                                 EVENTS_OUTCOME_DELIVERED);
+                assert_int_equal(events_producer_submit(p, small, strlen(small),
+                                                        2, NULL),
+                                 EVENTS_OUTCOME_DELIVERED);
+        }
+        assert_int_equal(delivered, 4);
+        events_producer_destroy(p);
+        free(big);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
                 cmocka_unit_test(test_events__lite_parse_declines),
+                cmocka_unit_test(test_events_producer_submit_large_then_small),
                 cmocka_unit_test(test_events__lite_parse_string_bytes),
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
         };
