@@ -1,33 +1,490 @@
 /*
- * events-consumer - route events from Kafka to handler functions.
+ * events-consumer - join a consumer group and route each event to the
+ * handlers its type is routed to in the routes file.
  *
- * For now it only answers --help and --version; the consumer issue fills
- * in group membership, routing and delivery.
+ * This file wires the pieces together and owns the process's life: the
+ * command line (options.c), the routes file and its handlers (routes.c,
+ * handlers.c), the libevents consumer that does the Kafka work and the
+ * at-least-once bookkeeping (events/consumer.h), the HTTP listener
+ * (http.c, metrics.c) and the signals:
+ *
+ * - SIGTERM, SIGINT: set the run flag. The consumer finishes the event in
+ *   hand (an event in the middle of backoff is left unstored, to be read
+ *   again), then the loop ends and events_consumer_close() commits and
+ *   leaves the group within --shutdown-timeout. A watchdog (alarm) ends the
+ *   process if even that hangs.
+ * - SIGHUP: set the reload flag; between two events the loop reads the
+ *   routes file again and swaps the router only when the whole new file
+ *   loads; the position in every partition is kept either way.
+ *
+ * Signal handlers only set volatile sig_atomic_t flags; everything else
+ * happens on the main thread between polls.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include <events/consumer.h>
 #include <events/events.h>
 
-static void usage(FILE *fp) {
-        fprintf(fp, "Usage: events-consumer -b BROKERS -g GROUP -t TOPIC -r ROUTES "
-                    "[options]\n"
-                    "Route events from Kafka topics to handler functions.\n\n"
-                    "  -h, --help     show this help and exit\n"
-                    "  -V, --version  show the version and exit\n");
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "routes.h"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+
+static void on_stop(int sig) {
+        (void)sig;
+        stop_flag = 1;
+}
+
+static void on_hup(int sig) {
+        (void)sig;
+        reload_flag = 1;
+}
+
+/* The daemon's state, passed as the opaque of every callback. */
+typedef struct daemon {
+        options_t opt;
+        events_consumer_t *consumer;
+        handler_set_t *handlers;
+        handler_env_t env;
+        metrics_t *metrics;
+        events_registry_t *registry;
+        http_server_t *http;
+        int dlq_failed; /* a DLQ write failed: the consumer stopped */
+} daemon_t;
+
+/* ---- callbacks from the consumer and the router (main thread) ---- */
+
+static void on_lib_log(events_log_level_t level, const char *msg,
+                       void *opaque) {
+        log_level_t l = level <= EVENTS_LOG_ERROR     ? LOG_ERROR
+                        : level == EVENTS_LOG_WARNING ? LOG_WARN
+                        : level >= EVENTS_LOG_DEBUG   ? LOG_DEBUG
+                                                      : LOG_INFO;
+        (void)opaque;
+        log_msg(l, msg, "source=libevents");
+}
+
+static void on_delivery(const events_delivery_t *d, void *opaque) {
+        daemon_t *dm = opaque;
+        const char *type = d->event_type ? d->event_type : "_unknown";
+
+        metrics_consumed(dm->metrics, type);
+        switch (d->outcome) {
+        case EVENTS_DISPOSITION_HANDLED:
+                metrics_event_done(dm->metrics, type, NULL, 1);
+                if (log_enabled(LOG_DEBUG))
+                        log_msg(LOG_DEBUG, "event handled",
+                                "type=%s topic=%s partition=%d offset=%lld",
+                                type, d->topic, (int)d->partition,
+                                (long long)d->offset);
+                break;
+        case EVENTS_DISPOSITION_DEAD_LETTERED:
+                metrics_dead_lettered(dm->metrics, type,
+                                      d->handler ? d->handler : "",
+                                      events_err2name(d->reason));
+                if (d->reason == EVENTS_ERR_HANDLER)
+                        metrics_event_done(dm->metrics, type, d->handler, 0);
+                break;
+        case EVENTS_DISPOSITION_DLQ_FAILED:
+                dm->dlq_failed = 1;
+                break;
+        case EVENTS_DISPOSITION_INTERRUPTED:
+                break; /* the library logs these; the event comes again */
+        }
+        handler_env_reset(&dm->env);
+}
+
+static void on_handler_call(const events_event_t *ev, const char *pattern,
+                            const char *handler, int rc, int attempt,
+                            int64_t duration_us, void *opaque) {
+        daemon_t *dm = opaque;
+        char q[300], qe[300];
+
+        metrics_handler_call(dm->metrics, events_event_type(ev), handler, rc,
+                             duration_us);
+        if (rc != 0)
+                log_msg(LOG_WARN, "handler failed",
+                        "handler=%s type=%s pattern=%s attempt=%d rc=%d "
+                        "error=%s",
+                        log_quote(handler, q, sizeof(q)), events_event_type(ev),
+                        pattern ? pattern : "default", attempt, rc,
+                        log_quote(dm->env.last_error[0] ? dm->env.last_error
+                                                        : "-",
+                                  qe, sizeof(qe)));
+        dm->env.last_error[0] = '\0';
+}
+
+static void current_meta(void *opaque, msg_meta_t *out) {
+        daemon_t *dm = opaque;
+        const rd_kafka_message_t *m =
+                dm->consumer ? events_consumer_message(dm->consumer) : NULL;
+
+        if (!m)
+                return;
+        out->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+        out->partition = m->partition;
+        out->offset = m->offset;
+        out->key = m->key;
+        out->key_len = m->key_len;
+}
+
+static int publish(void *opaque, const char *topic, const msg_meta_t *meta,
+                   const events_event_t *ev, const char *json, size_t len,
+                   char *err, size_t errsize) {
+        daemon_t *dm = opaque;
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(1);
+        events_error_t e = {0};
+        events_err_t rc;
+
+        if (!hdrs) {
+                snprintf(err, errsize, "out of memory");
+                return -1;
+        }
+        rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1,
+                            events_event_type(ev), -1);
+        rc = events_consumer_publish(dm->consumer, topic, meta->key,
+                                     meta->key_len, json, len, hdrs, 0, &e);
+        rd_kafka_headers_destroy(hdrs);
+        if (rc != EVENTS_OK) {
+                snprintf(err, errsize, "forward to %s: %s", topic,
+                         e.text[0] ? e.text : events_err2str(rc));
+                return -1;
+        }
+        return 0;
+}
+
+/* ---- HTTP (the server's thread) ---- */
+
+static int src_assigned(void *opaque) {
+        return events_consumer_assigned_count(opaque);
+}
+
+static int src_broker_up(void *opaque) {
+        return events_consumer_broker_up(opaque);
+}
+
+struct lag_fwd {
+        metrics_lag_cb cb;
+        void *opaque;
+};
+
+static void lag_fwd(const char *topic, int32_t partition, int64_t lag,
+                    void *opaque) {
+        struct lag_fwd *f = opaque;
+        f->cb(topic, partition, lag, f->opaque);
+}
+
+static size_t src_lag(void *opaque, metrics_lag_cb cb, void *cb_opaque) {
+        struct lag_fwd f = {cb, cb_opaque};
+        return events_consumer_lag_foreach(opaque, lag_fwd, &f);
+}
+
+static void http_route(void *opaque, const char *path, int *status,
+                       const char **ctype, char **body, size_t *len) {
+        daemon_t *dm = opaque;
+
+        if (!strcmp(path, "/metrics")) {
+                *body = metrics_render(dm->metrics, len);
+                *status = *body ? 200 : 500;
+                *ctype = "text/plain; version=0.0.4; charset=utf-8";
+        } else if (!strcmp(path, "/health")) {
+                int ok = 0;
+                *body = metrics_health(dm->metrics, &ok, len);
+                *status = !*body ? 500 : ok ? 200 : 503;
+                *ctype = "application/json";
+        } else {
+                *status = 404;
+        }
+}
+
+/* ---- routes ---- */
+
+/* Load the routes file into a new handler set. @returns 0, or an exit
+ * status with the reason logged. */
+static int load_routes(daemon_t *dm, handler_set_t **out) {
+        routes_t *routes;
+        char err[1024];
+        struct stat st;
+
+        if (stat(dm->opt.routes, &st) < 0) {
+                log_msg(LOG_ERROR, "cannot read the routes file",
+                        "file=%s error=\"%s\"", dm->opt.routes,
+                        strerror(errno));
+                return EX_NOINPUT;
+        }
+        if (routes_load(dm->opt.routes, &routes, err, sizeof(err))) {
+                char q[1100];
+                log_msg(LOG_ERROR, "invalid routes file", "error=%s",
+                        log_quote(err, q, sizeof(q)));
+                return EX_DATAERR;
+        }
+        if (handler_set_new(routes, &dm->env, out, err, sizeof(err))) {
+                char q[1100];
+                routes_free(routes);
+                log_msg(LOG_ERROR, "cannot set up the routes' handlers",
+                        "file=%s error=%s", dm->opt.routes,
+                        log_quote(err, q, sizeof(q)));
+                return EX_DATAERR;
+        }
+        events_router_set_observer(handler_set_router(*out), on_handler_call,
+                                   dm);
+        return 0;
+}
+
+static void reload_routes(daemon_t *dm) {
+        handler_set_t *fresh = NULL;
+        size_t nr, nh;
+
+        log_msg(LOG_INFO, "SIGHUP: reloading the routes file", "file=%s",
+                dm->opt.routes);
+        if (load_routes(dm, &fresh)) {
+                metrics_reload(dm->metrics, 0);
+                log_msg(LOG_ERROR, "reload failed, the old routes stay",
+                        "file=%s", dm->opt.routes);
+                return;
+        }
+        events_consumer_set_router(dm->consumer, handler_set_router(fresh));
+        handler_set_destroy(dm->handlers);
+        dm->handlers = fresh;
+        handler_set_counts(fresh, &nr, &nh);
+        metrics_reload(dm->metrics, 1);
+        log_msg(LOG_INFO, "routes reloaded", "routes=%zu handlers=%zu", nr, nh);
+}
+
+/* ---- setup ---- */
+
+static int load_schemas(daemon_t *dm) {
+        const char *dir = dm->opt.schemas;
+        int explicit_dir = dir != NULL;
+        events_error_t e;
+        char buf[512];
+
+        if (!dm->opt.validate)
+                return 0;
+        if (!dir)
+                dir = getenv("EVENTS_SCHEMAS_DIR");
+        if (!dir || !*dir)
+                dir = events_schemas_default_dir();
+        if (events_registry_new(&dm->registry) != EVENTS_OK)
+                return EX_OSERR;
+        if (events_registry_load_dir(dm->registry, dir, &e) != EVENTS_OK) {
+                events_error_format(&e, buf, sizeof(buf));
+                events_registry_destroy(dm->registry);
+                dm->registry = NULL;
+                if (explicit_dir) {
+                        log_msg(LOG_ERROR, "cannot load the schemas",
+                                "dir=%s error=\"%s\"", dir, buf);
+                        return e.code == EVENTS_ERR_IO ? EX_NOINPUT
+                                                       : EX_DATAERR;
+                }
+                log_msg(LOG_WARN, "no schemas found: events are not validated",
+                        "dir=%s error=\"%s\"", dir, buf);
+                return 0;
+        }
+        log_msg(LOG_INFO, "schemas loaded", "dir=%s", dir);
+        return 0;
+}
+
+static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        events_error_t e;
+        char buf[512];
+        /* Defaults a user may override with -X / -F. The fetch queue is
+         * kept small: librdkafka's default (64 MB per consumer) would be
+         * the daemon's whole memory budget. */
+        static const char *const defaults[] = {
+                "queued.max.messages.kbytes=4096",
+                "fetch.max.bytes=4194304",
+                "session.timeout.ms=10000",
+                "heartbeat.interval.ms=1000",
+                NULL,
+        };
+
+        for (size_t i = 0; defaults[i]; i++)
+                events_kafka_conf_set(conf, defaults[i], NULL);
+        for (size_t i = 0; i < o->n_prop_files; i++)
+                if (events_kafka_conf_set_file(conf, o->prop_files[i], &e) !=
+                    EVENTS_OK) {
+                        log_msg(LOG_ERROR, "bad property file",
+                                "file=%s error=\"%s\"", o->prop_files[i],
+                                events_error_format(&e, buf, sizeof(buf)));
+                        rd_kafka_conf_destroy(conf);
+                        return e.code == EVENTS_ERR_IO ? EX_NOINPUT : EX_CONFIG;
+                }
+        for (size_t i = 0; i < o->n_props; i++)
+                if (events_kafka_conf_set(conf, o->props[i], &e) != EVENTS_OK) {
+                        log_msg(LOG_ERROR, "bad property", "error=\"%s\"",
+                                events_error_format(&e, buf, sizeof(buf)));
+                        rd_kafka_conf_destroy(conf);
+                        return EX_CONFIG;
+                }
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", o->brokers, buf,
+                              sizeof(buf)) != RD_KAFKA_CONF_OK) {
+                log_msg(LOG_ERROR, "bad brokers", "error=\"%s\"", buf);
+                rd_kafka_conf_destroy(conf);
+                return EX_CONFIG;
+        }
+        *out = conf;
+        return 0;
+}
+
+static void install_signals(void) {
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sigemptyset(&sa.sa_mask);
+        sa.sa_handler = on_stop;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sa.sa_handler = on_hup;
+        sigaction(SIGHUP, &sa, NULL);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int run(daemon_t *dm) {
+        rd_kafka_conf_t *conf = NULL;
+        events_error_t e = {0};
+        char buf[512];
+        int rc;
+        size_t nr, nh;
+
+        if ((rc = load_routes(dm, &dm->handlers)))
+                return rc;
+        handler_set_counts(dm->handlers, &nr, &nh);
+        log_msg(LOG_INFO, "routes loaded", "file=%s routes=%zu handlers=%zu",
+                dm->opt.routes, nr, nh);
+        if ((rc = load_schemas(dm)))
+                return rc;
+        if ((rc = make_conf(&dm->opt, &conf)))
+                return rc;
+        if (events_consumer_new(
+                    &dm->consumer, conf, dm->opt.group,
+                    (const char *const *)dm->opt.topics, dm->opt.n_topics,
+                    handler_set_router(dm->handlers), &e) != EVENTS_OK) {
+                rd_kafka_conf_destroy(conf);
+                log_msg(LOG_ERROR, "cannot create the consumer", "error=\"%s\"",
+                        events_error_format(&e, buf, sizeof(buf)));
+                return e.code == EVENTS_ERR_CONF ? EX_CONFIG : EX_UNAVAILABLE;
+        }
+        events_consumer_set_log_cb(dm->consumer, on_lib_log, dm);
+        events_consumer_set_delivery_cb(dm->consumer, on_delivery, dm);
+        events_consumer_set_registry(dm->consumer, dm->registry);
+        events_consumer_set_stop_flag(dm->consumer,
+                                      (const volatile int *)&stop_flag);
+        if (dm->opt.dlq_topic &&
+            events_consumer_set_dlq_topic(dm->consumer, dm->opt.dlq_topic) !=
+                    EVENTS_OK) {
+                log_msg(LOG_ERROR, "bad --dlq-topic", "topic=%s",
+                        dm->opt.dlq_topic);
+                return EX_USAGE;
+        }
+        if (dm->opt.from_beginning)
+                events_consumer_set_start(dm->consumer, EVENTS_START_BEGINNING,
+                                          0);
+        else if (dm->opt.from_time_ms >= 0)
+                events_consumer_set_start(dm->consumer, EVENTS_START_TIME,
+                                          dm->opt.from_time_ms);
+
+        if (dm->opt.http_port >= 0) {
+                metrics_source_t src = {src_assigned, src_broker_up, src_lag,
+                                        dm->consumer};
+                metrics_set_source(dm->metrics, &src);
+                if (http_server_start(&dm->http, dm->opt.http_port, http_route,
+                                      dm, buf, sizeof(buf))) {
+                        log_msg(LOG_ERROR, "cannot listen for HTTP",
+                                "error=\"%s\"", buf);
+                        return EX_OSERR;
+                }
+                log_msg(LOG_INFO, "HTTP listening",
+                        "addr=127.0.0.1:%d paths=/health,/metrics",
+                        http_server_port(dm->http));
+        }
+        log_msg(LOG_INFO, "consumer started", "group=%s topics=%zu brokers=%s",
+                dm->opt.group, dm->opt.n_topics, dm->opt.brokers);
+
+        rc = EX_OK;
+        while (!stop_flag) {
+                events_err_t r = events_consumer_poll(dm->consumer, 100, &e);
+
+                if (r == EVENTS_ERR_TIMED_OUT)
+                        continue; /* stopped during retries */
+                if (r != EVENTS_OK) {
+                        int dlq = dm->dlq_failed;
+                        log_msg(LOG_ERROR,
+                                dlq ? "stopping: the dead-letter topic "
+                                      "cannot be written; the event stays "
+                                      "uncommitted"
+                                    : "stopping: consumer error",
+                                "error=\"%s\"",
+                                events_error_format(&e, buf, sizeof(buf)));
+                        rc = dlq ? EX_TEMPFAIL : EX_UNAVAILABLE;
+                        break;
+                }
+                if (reload_flag) {
+                        reload_flag = 0;
+                        reload_routes(dm);
+                }
+                handler_set_tick(dm->handlers);
+        }
+        if (stop_flag)
+                log_msg(LOG_INFO, "stopping: signal received", "timeout_ms=%d",
+                        dm->opt.shutdown_timeout_ms);
+        /* A watchdog for the bounded stop: close has its own bound, this
+         * is for anything that hangs regardless. */
+        alarm((unsigned)(dm->opt.shutdown_timeout_ms / 1000) + 5);
+        if (events_consumer_close(dm->consumer, dm->opt.shutdown_timeout_ms,
+                                  &e) != EVENTS_OK) {
+                log_msg(LOG_WARN, "close did not finish cleanly",
+                        "error=\"%s\"",
+                        events_error_format(&e, buf, sizeof(buf)));
+        } else {
+                log_msg(LOG_INFO, "offsets committed, group left", "group=%s",
+                        dm->opt.group);
+        }
+        return rc;
 }
 
 int main(int argc, char **argv) {
-        if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-                usage(stdout);
-                return EX_OK;
+        daemon_t dm;
+        int rc;
+
+        memset(&dm, 0, sizeof(dm));
+        rc = options_parse(&dm.opt, argc, argv);
+        if (rc != 0) {
+                options_free(&dm.opt);
+                return rc > 0 ? EX_OK : EX_USAGE;
         }
-        if (argc == 2 &&
-            (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
-                printf("events-consumer %s\n", events_version());
-                return EX_OK;
+        log_set_level((log_level_t)dm.opt.log_level);
+        install_signals();
+        dm.env.meta = current_meta;
+        dm.env.meta_opaque = &dm;
+        dm.env.publish = publish;
+        dm.env.publish_opaque = &dm;
+        if (!(dm.metrics = metrics_new())) {
+                options_free(&dm.opt);
+                return EX_OSERR;
         }
-        usage(stderr);
-        return EX_USAGE;
+        rc = run(&dm);
+        http_server_stop(dm.http);
+        events_consumer_destroy(dm.consumer);
+        handler_set_destroy(dm.handlers);
+        handler_env_reset(&dm.env);
+        events_registry_destroy(dm.registry);
+        metrics_destroy(dm.metrics);
+        log_msg(LOG_INFO, "exit", "status=%d", rc);
+        options_free(&dm.opt);
+        return rc;
 }

@@ -26,7 +26,8 @@ int main(void) {
                         continue;
                 if (events_event_parse(&ev, line, (size_t)n, &err)) {
                         fprintf(stderr, "roundtrip: line %zu: %s\n", lineno,
-                                events_error_format(&err, where, sizeof(where)));
+                                events_error_format(&err, where,
+                                                    sizeof(where)));
                         bad++;
                         continue;
                 }

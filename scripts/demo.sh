@@ -31,9 +31,14 @@ cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 BROKERS=""
 devbroker_pid=""
+consumer_pid=""
 work=$(mktemp -d "${TMPDIR:-/tmp}/events-demo.XXXXXX")
 
 stop_started() {
+        if [ -n "$consumer_pid" ]; then
+                kill -TERM "$consumer_pid" 2>/dev/null || true
+                wait "$consumer_pid" 2>/dev/null || true
+        fi
         if [ -n "$devbroker_pid" ]; then
                 kill -TERM "$devbroker_pid" 2>/dev/null || true
                 wait "$devbroker_pid" 2>/dev/null || true
@@ -70,8 +75,10 @@ find_broker() {
 
 # --- Produce and consume ----------------------------------------------------
 # events-producer publishes the samples (the envelope's partition key,
-# data.user_id, becomes the message key); until events-consumer exists, kcat
-# reads them back. consume_and_show is what changes when it lands.
+# data.user_id, becomes the message key); events-consumer routes them by
+# samples/routes.json to handlers whose effects are shown: log lines, NDJSON
+# files and the example plugin's output under build/demo/, an exec of
+# printenv, and its /health and /metrics.
 
 produce_samples() {
         say "producing samples/events.ndjson ($(wc -l <samples/events.ndjson) events) to topic $TOPIC with events-producer: validated, stamped, keyed by data.user_id"
@@ -81,20 +88,45 @@ produce_samples() {
 }
 
 consume_and_show() {
-        local n
-        say "consuming $TOPIC from the beginning"
-        timeout 60 kcat -b "$BROKERS" -C -t "$TOPIC" -o beginning -e -q \
-                -f '%p\t%o\t%k\t%s\n' >"$work/read" ||
-                die "consuming $TOPIC failed"
-        sort -t $'\t' -k1,1n -k2,2n "$work/read" |
-                while IFS=$'\t' read -r part off key value; do
-                        type=$(sed -E 's/.*"event_type":"([^"]*)".*/\1/' <<<"$value")
-                        printf '  partition %s offset %-3s user %-5s %-22s %s\n' \
-                                "$part" "$off" "$key" "$type" "$value"
-                done
-        n=$(wc -l <"$work/read")
-        say "$n of $(wc -l <samples/events.ndjson) events came back; each user's events share one partition, in the order sent"
-        [ "$n" -eq "$(wc -l <samples/events.ndjson)" ] || die "events were lost"
+        local n=0 i port rc=0 want
+        want=$(wc -l <samples/events.ndjson)
+        mkdir -p build/demo
+        rm -f build/demo/users.ndjson build/demo/sessions.ndjson \
+                build/demo/signups.txt build/demo/verified.txt
+        say "events-consumer: routing $TOPIC by samples/routes.json (log, file, exec and plugin handlers)"
+        build/consumer/events-consumer -b "$BROKERS" -g "demo-$TOPIC" -t "$TOPIC" \
+                -r samples/routes.json --schemas schemas --from-beginning --http 0 \
+                >"$work/consumer.out" 2>"$work/consumer.log" </dev/null &
+        consumer_pid=$!
+        for i in $(seq 1 300); do
+                n=$(cat build/demo/users.ndjson build/demo/sessions.ndjson \
+                        build/demo/verified.txt 2>/dev/null | wc -l || true)
+                [ "$n" -ge "$want" ] && break
+                kill -0 "$consumer_pid" 2>/dev/null || break
+                sleep 0.1
+        done
+        port=$(sed -n 's/.*msg="HTTP listening" addr=127.0.0.1:\([0-9]*\).*/\1/p' "$work/consumer.log")
+        say "its log (logfmt on stderr; the 'log' handler writes msg=event lines):"
+        sed 's/^/  /' "$work/consumer.log"
+        say "the exec handler ran /usr/bin/printenv EVENT_TYPE EVENT_KEY for user.deleted:"
+        sed 's/^/  /' "$work/consumer.out"
+        say "the file handlers appended NDJSON; the example plugin appended 'TYPE EMAIL' lines:"
+        for f in build/demo/users.ndjson build/demo/sessions.ndjson build/demo/signups.txt build/demo/verified.txt; do
+                echo "  $f:"
+                sed 's/^/    /' "$f" 2>/dev/null || true
+        done
+        if [ -n "$port" ]; then
+                say "GET http://127.0.0.1:$port/health"
+                curl -s "http://127.0.0.1:$port/health" | sed 's/^/  /' || true
+                say "GET http://127.0.0.1:$port/metrics (the counters)"
+                curl -s "http://127.0.0.1:$port/metrics" | grep -E '^events_(consumed|handled|dead_lettered)_total' | sed 's/^/  /' || true
+        fi
+        kill -TERM "$consumer_pid" 2>/dev/null || true
+        wait "$consumer_pid" || rc=$?
+        consumer_pid=""
+        say "$n of $want events handled; events-consumer stopped on SIGTERM with status $rc (offsets committed, group left)"
+        [ "$n" -ge "$want" ] || die "events were not all handled; see the log above"
+        [ "$rc" -eq 0 ] || die "events-consumer exited with status $rc"
 }
 
 TOPIC=${EVENTS_DEMO_TOPIC:-events-demo-$(date +%s)}

@@ -7,9 +7,9 @@ what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
       libpcre2-dev libcmocka-dev libjemalloc-dev)
 if [ "$what" = demo ]; then
-        # The demo plays the producer's and consumer's parts with kcat until
-        # events-producer and events-consumer can.
-        pkgs+=(kcat)
+        # kcat checks a given broker; curl reads events-consumer's /health
+        # and /metrics.
+        pkgs+=(kcat curl)
 fi
 if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the

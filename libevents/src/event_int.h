@@ -65,6 +65,10 @@ events_err_t events__json_parse_slow(json_t **out, const char *buf, size_t len,
 void events__error_locate(events_error_t *err, const char *buf, size_t len,
                           size_t offset);
 
+/** The length of the valid UTF-8 sequence at @p b[0..n) (n >= 1): 1 to
+ *  4, or 0 when it is invalid. */
+size_t events__utf8_seq(const unsigned char *b, size_t n);
+
 /** A growable byte buffer for the serializer. */
 typedef struct events__buf_s {
         char *p;    /**< the bytes, NUL-terminated when len > 0 */

@@ -75,6 +75,10 @@ static size_t utf8_seq(const unsigned char *b, size_t n) {
         return 0;
 }
 
+size_t events__utf8_seq(const unsigned char *b, size_t n) {
+        return utf8_seq(b, n);
+}
+
 /* Four hex digits at p, or -1. */
 static int hex4(const unsigned char *p) {
         int v = 0;

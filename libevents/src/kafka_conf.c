@@ -52,8 +52,8 @@ static char *trim(char *s) {
         return s;
 }
 
-events_err_t events_kafka_conf_set_file(rd_kafka_conf_t *conf,
-                                        const char *path, events_error_t *err) {
+events_err_t events_kafka_conf_set_file(rd_kafka_conf_t *conf, const char *path,
+                                        events_error_t *err) {
         FILE *fp;
         char *line = NULL, *key, *eq;
         size_t cap = 0;

@@ -29,6 +29,7 @@
 
 #include "events_int.h"
 #include "event_int.h"
+#include "lite_int.h"
 #include "tbucket_int.h"
 
 struct events_receipt_s {
@@ -63,6 +64,7 @@ typedef struct shaper_s {
         char *buf;
         size_t cap;
         events_report_t *report;
+        events__lite_t *lite; /* the shaping thread's tree (lite.c) */
 } shaper_t;
 
 struct slot_s;
@@ -91,9 +93,10 @@ struct events_producer_s {
         int fatal;
         char fatal_reason[256];
         events_producer_counts_t c;
-        shaper_t shaper;   /* for lines shaped on the driving thread */
-        shaped_t one;      /* the line being submitted, without workers */
-        events_error_t ok; /* an all-clear error record for receipts */
+        shaper_t shaper;     /* for lines shaped on the driving thread */
+        events__lite_t lite; /* the driving thread's lite tree */
+        shaped_t one;        /* the line being submitted, without workers */
+        events_error_t ok;   /* an all-clear error record for receipts */
         /* the pipeline, with workers (see drain()) */
         struct slot_s *ring;
         struct worker_s *workers;
@@ -102,10 +105,12 @@ struct events_producer_s {
         pthread_cond_t work_cv;     /* a line to shape, or quit */
         pthread_cond_t done_cv;     /* a line shaped */
         uint64_t head, claim, tail; /* claim and tail under the lock */
-        size_t ring_bytes;          /* input bytes in the ring */
-        unsigned since_poll;        /* messages since the last poll */
-        int sleeping;       /* workers waiting for lines, under the lock */
-        int driver_waiting; /* the driving thread waits in drain() */
+        uint64_t fill;       /* lines put in the ring; up to tail published to
+                                the workers (the driving thread's) */
+        size_t ring_bytes;   /* input bytes in the ring */
+        unsigned since_poll; /* messages since the last poll */
+        int sleeping;        /* workers waiting for lines, under the lock */
+        int driver_waiting;  /* the driving thread waits in drain() */
         int quit;
 };
 
@@ -252,6 +257,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
         events_error_clear(&p->ok);
         p->max_msg = 1000000; /* librdkafka's default message.max.bytes */
+        p->shaper.lite = &p->lite;
         if ((topic && !(p->topic = strdup(topic))) ||
             !(p->key_path = strdup(EVENTS_DEFAULT_KEY_PATH)) ||
             !(p->shaper.report = events_report_new(4))) {
@@ -482,13 +488,212 @@ static void validation_reason(const events_producer_t *p,
                 events_report_format(report, e->text, sizeof(e->text));
 }
 
+/* The array index written in p[0..n), or -1 when it is not a plain
+ * decimal number (as event.c reads key paths). */
+static long long key_index(const char *p, size_t n) {
+        long long v = 0;
+
+        if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                if (p[i] < '0' || p[i] > '9')
+                        return -1;
+                v = v * 10 + (p[i] - '0');
+        }
+        return v;
+}
+
+/* events_event_key() on the lite tree: 1 with the key in @p o, 0 for no
+ * key, -1 when the full path must decide (a key too long). */
+static int lite_key(const events_producer_t *p, const events__lite_t *L,
+                    shaped_t *o) {
+        char tmp[EVENTS__REAL_BUFSIZE];
+        const char *path = p->key_path, *dot, *src;
+        const events__lnode_t *v;
+        uint32_t at = 0;
+        size_t seg, n;
+        long c;
+
+        for (;; path = dot + 1) {
+                dot = strchr(path, '.');
+                seg = dot ? (size_t)(dot - path) : strlen(path);
+                v = &L->n[at];
+                if (v->type == EVENTS__LT_OBJECT) {
+                        c = events__lite_get(L, at, path, seg);
+                } else if (v->type == EVENTS__LT_ARRAY) {
+                        long long i = key_index(path, seg);
+
+                        c = -1;
+                        if (i >= 0 && (unsigned long long)i < v->count) {
+                                uint32_t k = at + 1;
+
+                                while (i-- > 0)
+                                        k = L->n[k].end;
+                                c = (long)k;
+                        }
+                } else {
+                        c = -1;
+                }
+                if (c < 0)
+                        return 0;
+                at = (uint32_t)c;
+                if (!dot)
+                        break;
+        }
+        v = &L->n[at];
+        switch (v->type) {
+        case EVENTS__LT_STRING:
+                src = v->s;
+                n = v->len;
+                break;
+        case EVENTS__LT_INT:
+                /* A JSON integer has one way to be written, its decimal
+                 * form, but for -0. */
+                if (v->len == 2 && v->s[0] == '-') {
+                        n = events__int_format(v->num.i, tmp);
+                        src = tmp;
+                } else {
+                        src = v->s;
+                        n = v->len;
+                }
+                break;
+        case EVENTS__LT_REAL:
+                n = events__real_format(v->num.d, tmp);
+                src = tmp;
+                break;
+        default:
+                return 0;
+        }
+        if (n >= sizeof(o->key))
+                return -1;
+        memcpy(o->key, src, n);
+        o->key[n] = '\0';
+        o->klen = n;
+        return 1;
+}
+
+/* Nodes a thread's lite tree keeps between lines (about 56 bytes each). */
+#define LITE_KEEP_NODES 4096
+
+/*
+ * The lite path of shape(): an envelope line of the simple kind most lines
+ * are, shaped on the lite tree (lite.c) without building jansson values.
+ * @returns 1 when @p o holds the shaped line (QUEUED), 0 when shape() must
+ * do it the full way: for every line the lite path does not take, and for
+ * every line that is to be rejected, so that rejections and their reasons
+ * come from one place. Whatever it queues, the full path queues as the
+ * same message (test_producer.c compares the two).
+ */
+static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
+                      size_t sn, int64_t now_us, shaped_t *o) {
+        events__lite_t *L = sh->lite;
+        size_t lim = p->max_msg ? p->max_msg : EVENTS_DEFAULT_MAX_BYTES;
+        const events__lnode_t *t, *d;
+        char ts[EVENTS_TIMESTAMP_BUFSIZE];
+        size_t head, tail, at = 0;
+        long ti, di, tsi;
+        int64_t us = 0;
+        int stamped = 0, normalized = 0, tsi_added = 0, kr;
+
+        if (!L || p->wrap_type || sn > lim ||
+            events__lite_parse(L, s, sn, EVENTS_DEFAULT_MAX_DEPTH))
+                return 0;
+        /* The envelope, as events_event_parse_limits() checks it. */
+        /* One walk over the top-level members. */
+        ti = di = tsi = -1;
+        for (uint32_t k = 1; k < L->used; k = L->n[k].end) {
+                const events__lnode_t *m = &L->n[k];
+
+                if (m->klen == 10 && !memcmp(m->key, "event_type", 10))
+                        ti = (long)k;
+                else if (m->klen == 4 && !memcmp(m->key, "data", 4))
+                        di = (long)k;
+                else if (m->klen == 9 && !memcmp(m->key, "timestamp", 9))
+                        tsi = (long)k;
+        }
+        if (ti < 0 || di < 0)
+                return 0;
+        t = &L->n[ti];
+        d = &L->n[di];
+        if (t->type != EVENTS__LT_STRING || t->len > EVENTS_EVENT_TYPE_MAX ||
+            t->len == 0 || d->type != EVENTS__LT_OBJECT)
+                return 0;
+        memcpy(o->type, t->s, t->len);
+        o->type[t->len] = '\0';
+        if (!events_type_valid(o->type))
+                return 0;
+        if (tsi >= 0) {
+                events__lnode_t *v = &L->n[tsi];
+
+                if (v->type != EVENTS__LT_STRING ||
+                    events_timestamp_parse(v->s, v->len, &us, NULL) ||
+                    !events__lite_timestamp(L, us, ts))
+                        return 0;
+                normalized = v->len == 27 && !memcmp(v->s, ts, 27);
+        }
+        if (tsi < 0 || p->restamp) {
+                us = now_us;
+                if (!events__lite_timestamp(L, us, ts))
+                        return 0;
+                stamped = 1;
+        }
+        /* The tree as the full path validates it: the timestamp always in
+         * its normalized text. */
+        if (tsi >= 0) {
+                head = (size_t)(L->n[tsi].s - s) - 1; /* its opening quote */
+                tail = head + L->n[tsi].len + 2;
+                L->n[tsi].s = ts;
+                L->n[tsi].len = 27;
+        } else {
+                head = tail = L->close;
+                if ((tsi = events__lite_append_string(L, "timestamp", ts, 27)) <
+                    0)
+                        return 0;
+                tsi_added = 1;
+        }
+        L->n[tsi].is_ts = 1;
+        if (p->reg &&
+            !events__registry_lite_validate(p->reg, o->type, L, (uint32_t)di))
+                return 0;
+        if (p->key_path) {
+                if ((kr = lite_key(p, L, o)) < 0)
+                        return 0;
+                o->has_key = kr;
+        }
+        /* The message: the input, with the timestamp spliced in as
+         * events__event_splice() does. */
+        if (!tsi_added && normalized && !stamped) {
+                o->msg = s;
+                o->mlen = sn;
+        } else {
+                if (reserve(sh, sn + EVENTS__SPLICE_EXTRA))
+                        return 0;
+                PUT(sh, at, s, head);
+                if (tsi_added)
+                        PUT(sh, at, ",\"timestamp\":", 13);
+                sh->buf[at++] = '"';
+                PUT(sh, at, ts, 27);
+                sh->buf[at++] = '"';
+                PUT(sh, at, s + tail, sn - tail);
+                o->msg = sh->buf;
+                o->mlen = at;
+        }
+        if (o->mlen + o->klen > p->max_msg)
+                return 0;
+        o->ts_ms = us / 1000;
+        if (o->ts_ms < 0)
+                o->ts_ms = 0;
+        o->oc = EVENTS_OUTCOME_QUEUED;
+        return 1;
+}
+
 /*
  * Shape the line in[0..n) (its line ending already cut). Reads only the
  * producer's settings, so that worker threads can shape lines at once,
  * each with its own shaper.
  */
-static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
-                  size_t n, shaped_t *o) {
+static int shape_at(const events_producer_t *p, shaper_t *sh, const char *in,
+                    size_t n, int64_t now_us, int lite, shaped_t *o) {
         events_error_t *e = &o->err;
         events_event_t *ev = NULL;
         json_t *data = NULL;
@@ -509,8 +714,23 @@ static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
                 sn--;
         if (sn == 0) {
                 o->oc = EVENTS_OUTCOME_SKIPPED;
-                return;
+                return 0;
         }
+
+        if (lite) {
+                int taken = shape_lite(p, sh, s, sn, now_us, o);
+
+                /* The tree is not needed past shape_lite(); one that a
+                 * rare huge line grew is not kept for the next lines. */
+                if (sh->lite && sh->lite->cap > LITE_KEEP_NODES)
+                        events__lite_free(sh->lite);
+                if (taken)
+                        return 1;
+        }
+        o->has_key = 0;
+        o->klen = 0;
+        o->msg = NULL;
+        o->mlen = 0;
 
         /* An envelope, checked; stamped unless it has a timestamp. */
         if (p->wrap_type) {
@@ -524,12 +744,12 @@ static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
                 if (!rc)
                         rc = events_event_new(&ev, p->wrap_type, data, e);
                 json_decref(data);
-                if (!rc && !(rc = events_event_stamp(ev)))
+                if (!rc && !(rc = events_event_set_timestamp_us(ev, now_us)))
                         stamped = 1;
         } else {
                 rc = events_event_parse_limits(&ev, s, sn, p->max_msg, 0, e);
                 if (!rc && (p->restamp || !events_event_has_timestamp(ev))) {
-                        if (!(rc = events_event_stamp(ev)))
+                        if (!(rc = events_event_set_timestamp_us(ev, now_us)))
                                 stamped = 1;
                 }
         }
@@ -580,6 +800,53 @@ static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
         o->oc = EVENTS_OUTCOME_QUEUED;
 out:
         events_event_destroy(ev);
+        return 0;
+}
+
+static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
+                  size_t n, shaped_t *o) {
+        shape_at(p, sh, in, n, events_now_us(), 1, o);
+}
+
+events_err_t events__producer_probe(const events_producer_t *p, const char *in,
+                                    size_t n, int64_t now_us, int lite,
+                                    events__probe_t *out) {
+        shaper_t sh = {0};
+        events__lite_t L = {0};
+        shaped_t *o = calloc(1, sizeof(*o));
+
+        memset(out, 0, sizeof(*out));
+        if (!o)
+                return EVENTS_ERR_NOMEM;
+        sh.report = events_report_new(4);
+        sh.lite = &L;
+        if (!sh.report) {
+                free(o);
+                return EVENTS_ERR_NOMEM;
+        }
+        out->lite_taken = shape_at(p, &sh, in, n, now_us, lite, o);
+        out->outcome = o->oc;
+        out->code = o->oc == EVENTS_OUTCOME_REJECTED ? o->err.code : EVENTS_OK;
+        if (o->oc == EVENTS_OUTCOME_QUEUED) {
+                out->msg = malloc(o->mlen + 1);
+                if (out->msg) {
+                        memcpy(out->msg, o->msg, o->mlen);
+                        out->msg[o->mlen] = '\0';
+                }
+                out->mlen = o->mlen;
+                out->has_key = o->has_key;
+                memcpy(out->key, o->key, o->klen + 1);
+                out->klen = o->klen;
+                memcpy(out->type, o->type, sizeof(out->type));
+                out->ts_ms = o->ts_ms;
+        }
+        events_report_destroy(sh.report);
+        events__lite_free(&L);
+        free(sh.buf);
+        free(o);
+        return out->outcome == EVENTS_OUTCOME_QUEUED && !out->msg
+                       ? EVENTS_ERR_NOMEM
+                       : EVENTS_OK;
 }
 
 /* ---- Sending a shaped line, on the thread that drives the producer ---- */
@@ -743,19 +1010,23 @@ struct worker_s {
         events_producer_t *p;
         pthread_t tid;
         events_report_t *report;
+        events__lite_t lite;
 };
 
 /* Shape ring slot @p idx with @p report. */
 static void shape_slot(events_producer_t *p, uint64_t idx,
-                       events_report_t *report) {
+                       events_report_t *report, events__lite_t *lite) {
         struct slot_s *slot = &p->ring[idx % RING_SIZE];
 
         slot->sh.report = report;
+        slot->sh.lite = lite;
         shape(p, &slot->sh, slot->in, slot->in_len, &slot->out);
 }
 
 /* Lines a worker claims at once: one lock round trip per batch. */
 #define CLAIM_BATCH 16
+/* Lines the driving thread puts in the ring between two lock round trips. */
+#define PUBLISH_BATCH 16
 /* Unclaimed lines that make the driving thread wake a sleeping worker. */
 #define WAKE_BACKLOG 32
 
@@ -779,7 +1050,7 @@ static void *worker_main(void *arg) {
                 p->claim = end;
                 pthread_mutex_unlock(&p->lock);
                 for (uint64_t i = first; i < end; i++)
-                        shape_slot(p, i, w->report);
+                        shape_slot(p, i, w->report, &w->lite);
                 pthread_mutex_lock(&p->lock);
                 for (uint64_t i = first; i < end; i++)
                         p->ring[i % RING_SIZE].state = SLOT_DONE;
@@ -795,18 +1066,29 @@ static void *worker_main(void *arg) {
  * head's line is shaped (shaping lines itself while it waits).
  * @returns the number of lines sent.
  */
+/* Make the lines filled so far claimable; under the lock. Waking a worker
+ * costs a system call: it is done for a batch, not for every line. A
+ * short backlog is shaped by whoever gets to it first, the driving thread
+ * included (see drain()). */
+static void publish_locked(events_producer_t *p) {
+        p->tail = p->fill;
+        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
+                pthread_cond_signal(&p->work_cv);
+}
+
 static uint64_t drain(events_producer_t *p, int block) {
         uint64_t k = 0, idx;
 
         if (!p->ring)
                 return 0;
         pthread_mutex_lock(&p->lock);
+        publish_locked(p);
         while (block && p->head < p->tail &&
                p->ring[p->head % RING_SIZE].state != SLOT_DONE) {
                 if (p->claim < p->tail) {
                         idx = p->claim++;
                         pthread_mutex_unlock(&p->lock);
-                        shape_slot(p, idx, p->shaper.report);
+                        shape_slot(p, idx, p->shaper.report, &p->lite);
                         pthread_mutex_lock(&p->lock);
                         p->ring[idx % RING_SIZE].state = SLOT_DONE;
                 } else {
@@ -844,7 +1126,7 @@ static uint64_t drain(events_producer_t *p, int block) {
 }
 
 static void drain_all(events_producer_t *p) {
-        while (p->ring && p->head < p->tail)
+        while (p->ring && p->head < p->fill)
                 drain(p, 1);
 }
 
@@ -852,10 +1134,10 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
                                         size_t n, uint64_t line) {
         struct slot_s *slot;
 
-        while (p->tail - p->head >= RING_SIZE ||
-               (p->ring_bytes > RING_MAX_BYTES && p->head < p->tail))
+        while (p->fill - p->head >= RING_SIZE ||
+               (p->ring_bytes > RING_MAX_BYTES && p->head < p->fill))
                 drain(p, 1);
-        slot = &p->ring[p->tail % RING_SIZE];
+        slot = &p->ring[p->fill % RING_SIZE];
         if (n + 1 > slot->in_cap) {
                 char *nb = realloc(slot->in, n + 1);
 
@@ -875,16 +1157,14 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
         slot->line = line;
         p->ring_bytes += n;
         p->c.in_flight++;
-        pthread_mutex_lock(&p->lock);
-        slot->state = SLOT_FILLED;
-        p->tail++;
-        /* Waking a worker costs a system call: do it for a batch, not for
-         * every line. A short backlog is shaped by whoever gets to it
-         * first, the driving thread included (see drain()). */
-        if (p->sleeping && p->tail - p->claim >= WAKE_BACKLOG)
-                pthread_cond_signal(&p->work_cv);
-        pthread_mutex_unlock(&p->lock);
-        drain(p, 0);
+        slot->state = SLOT_FILLED; /* seen by workers once published */
+        p->fill++;
+        /* One lock round trip per batch of lines, not two per line: the
+         * batch is published, and what is shaped is sent. Lines of a
+         * batch not yet full are published by drain() when it must wait,
+         * and by events_producer_poll() and _flush(). */
+        if (p->fill % PUBLISH_BATCH == 0)
+                drain(p, 0);
         return EVENTS_OUTCOME_QUEUED;
 }
 
@@ -899,6 +1179,7 @@ static void workers_stop(events_producer_t *p) {
         for (int i = 0; i < p->nworkers; i++) {
                 pthread_join(p->workers[i].tid, NULL);
                 events_report_destroy(p->workers[i].report);
+                events__lite_free(&p->workers[i].lite);
         }
         for (int i = 0; i < RING_SIZE; i++) {
                 free(p->ring[i].in);
@@ -1054,6 +1335,7 @@ void events_producer_destroy(events_producer_t *p) {
                 rd_kafka_destroy(p->rk);
         }
         events_report_destroy(p->shaper.report);
+        events__lite_free(&p->lite);
         free(p->shaper.buf);
         free(p->topic);
         free(p->wrap_type);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lite_int.h"
 #include "schema_int.h"
 
 #define REGISTRY_BASE "events:/schemas/"
@@ -383,6 +384,21 @@ events_err_t events__registry_validate_json(const events_registry_t *r,
         if (events__schema_validate_at(s, data, "/data", report) != EVENTS_OK)
                 rc = EVENTS_ERR_VALIDATION;
         return rc;
+}
+
+int events__registry_lite_validate(const events_registry_t *r,
+                                   const char *event_type,
+                                   const events__lite_t *L, uint32_t data) {
+        const events_schema_t *s;
+
+        if (!r || !event_type)
+                return 0;
+        if (r->gen && r->gen->envelope &&
+            !events__lite_validate(r->gen->envelope->root, L, 0))
+                return 0;
+        if (!(s = events_registry_get(r, event_type)))
+                return r->unknown == EVENTS_UNKNOWN_TYPE_ALLOW;
+        return events__lite_validate(s->root, L, data);
 }
 
 events_err_t events_registry_validate(const events_registry_t *r,

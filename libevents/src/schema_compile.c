@@ -1073,6 +1073,8 @@ static sch_node_t *compile(cctx_t *c, const json_t *js, const char *base) {
         } else {
                 rc = compile_keywords(c, n, js, here);
                 free(here);
+                if (!rc)
+                        events__lite_prepare(n);
         }
         c->depth--;
         return rc ? NULL : n;

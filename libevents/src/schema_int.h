@@ -158,7 +158,14 @@ struct sch_node_s {
         sch_node_t *not_;
 
         char *text[SCH_TX__COUNT];
+
+        /* Which keyword groups the node has, for the producer's lite
+         * validator (lite.c); 0 until events__lite_prepare() ran. */
+        unsigned lite;
 };
+
+/** Fill @p n->lite once @p n is compiled (lite.c). */
+void events__lite_prepare(sch_node_t *n);
 
 /* Fetches a document that a "$ref" names but the set does not hold. */
 typedef json_t *(*events__schema_loader_cb)(const char *uri, void *opaque);

@@ -9,6 +9,9 @@
  * Every case is validated twice: once without a report (the fast yes/no
  * path) and once with one; both answers must agree with the suite, and a
  * report must hold failures exactly when the instance is invalid.
+ * The producer's lite validator (lite.c) runs on every case as well: it
+ * may decline to answer, but when it says "valid" the full validator must
+ * say so too.
  * References to http://localhost:1234/ are served from remotes/, so
  * refRemote.json runs without a server.
  *
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lite_int.h"
 #include "schema_int.h"
 
 #define REMOTE_BASE "http://localhost:1234/"
@@ -27,6 +31,25 @@
 typedef struct tally_s {
         int passed, failed;
 } tally_t;
+
+/* Cases the lite validator called valid; must stay above 0. */
+static int lite_valid;
+static int lite_wrong;
+static events__lite_t lite;
+
+/* The lite validator's verdict on @p data: 1 valid, 0 no answer. */
+static int lite_verdict(const events_schema_t *s, const json_t *data) {
+        json_t *wrap = json_pack("{sO}", "v", data);
+        char *text = wrap ? json_dumps(wrap, JSON_COMPACT) : NULL;
+        int v = 0;
+
+        if (text && !events__lite_parse(&lite, text, strlen(text), 64) &&
+            lite.used > 1)
+                v = events__lite_validate(s->root, &lite, 1);
+        free(text);
+        json_decref(wrap);
+        return v;
+}
 
 static const char *suite_dir = "/usr/share/json-schema-test-suite";
 static int verbose;
@@ -113,7 +136,7 @@ static void run_file(const char *dir, const char *rel, const char *file,
                 json_array_foreach(tests, ti, test) {
                         int want = json_is_true(json_object_get(test, "valid"));
                         json_t *data = json_object_get(test, "data");
-                        int fast, full, ok;
+                        int fast, full, ok, lv;
                         size_t nfail;
 
                         fast = events_schema_validate(s, data, NULL) ==
@@ -122,8 +145,18 @@ static void run_file(const char *dir, const char *rel, const char *file,
                         full = events_schema_validate(s, data, report) ==
                                EVENTS_OK;
                         nfail = events_report_count(report);
+                        lv = lite_verdict(s, data);
+                        lite_valid += lv;
                         ok = fast == want && full == want &&
                              (want ? nfail == 0 : nfail > 0);
+                        if (lv && !full) {
+                                /* never allowed, in optional files too */
+                                ok = 0;
+                                lite_wrong++;
+                                printf("        %s%s: \"%s\": the lite "
+                                       "validator says valid\n",
+                                       rel, file, gdesc);
+                        }
                         if (ok) {
                                 ft.passed++;
                         } else {
@@ -193,5 +226,9 @@ int main(int argc, char **argv) {
         run_dir("optional/format/", &opt);
         printf("optional: %d passed, %d failed\n", opt.passed, opt.failed);
         printf("%d passed, %d failed\n", req.passed, req.failed);
-        return req.failed || req.passed == 0 ? 1 : 0;
+        printf("lite validator: %d cases called valid, %d wrongly\n",
+               lite_valid, lite_wrong);
+        events__lite_free(&lite);
+        return req.failed || req.passed == 0 || lite_wrong || !lite_valid ? 1
+                                                                          : 0;
 }

@@ -1,3 +1,5 @@
+/* clang-format off */
+/* Kept to ten lines on purpose, as a user would write it. */
 #include <events/events.h>
 #include <stdio.h>
 #include <stdlib.h>

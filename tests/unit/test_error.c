@@ -81,12 +81,12 @@ static void test_events_version_matches_macros(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_events_err2str_every_code_has_text),
-            cmocka_unit_test(test_events_err2str_out_of_range),
-            cmocka_unit_test(test_events_error_clear_resets_location),
-            cmocka_unit_test(test_events_error_set_fills_text),
-            cmocka_unit_test(test_events_error_format_places),
-            cmocka_unit_test(test_events_version_matches_macros),
+                cmocka_unit_test(test_events_err2str_every_code_has_text),
+                cmocka_unit_test(test_events_err2str_out_of_range),
+                cmocka_unit_test(test_events_error_clear_resets_location),
+                cmocka_unit_test(test_events_error_set_fills_text),
+                cmocka_unit_test(test_events_error_format_places),
+                cmocka_unit_test(test_events_version_matches_macros),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

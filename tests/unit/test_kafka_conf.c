@@ -46,8 +46,9 @@ static void test_events_kafka_conf_set_rejects_bad_text(void **state) {
         assert_non_null(strstr(err.text, "key=value"));
         assert_int_equal(events_kafka_conf_set(conf, "=5", &err),
                          EVENTS_ERR_CONF);
-        assert_int_equal(events_kafka_conf_set(conf, "no.such.property=1", &err),
-                         EVENTS_ERR_CONF);
+        assert_int_equal(
+                events_kafka_conf_set(conf, "no.such.property=1", &err),
+                EVENTS_ERR_CONF);
         assert_non_null(strstr(err.text, "no.such.property"));
         assert_int_equal(events_kafka_conf_set(conf, "linger.ms=soon", &err),
                          EVENTS_ERR_CONF);
@@ -108,11 +109,13 @@ static void test_events_kafka_conf_set_file_missing(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_events_kafka_conf_set_valid),
-            cmocka_unit_test(test_events_kafka_conf_set_rejects_bad_text),
-            cmocka_unit_test(test_events_kafka_conf_set_file_reads_properties),
-            cmocka_unit_test(test_events_kafka_conf_set_file_names_bad_line),
-            cmocka_unit_test(test_events_kafka_conf_set_file_missing),
+                cmocka_unit_test(test_events_kafka_conf_set_valid),
+                cmocka_unit_test(test_events_kafka_conf_set_rejects_bad_text),
+                cmocka_unit_test(
+                        test_events_kafka_conf_set_file_reads_properties),
+                cmocka_unit_test(
+                        test_events_kafka_conf_set_file_names_bad_line),
+                cmocka_unit_test(test_events_kafka_conf_set_file_missing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

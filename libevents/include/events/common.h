@@ -39,13 +39,13 @@ EVENTS_API const char *events_version(void);
 /** Result codes. New codes are only ever appended. */
 typedef enum events_err_e {
         EVENTS_OK = 0,
-        EVENTS_ERR_INVALID_ARG,     /**< a NULL or out-of-range argument */
-        EVENTS_ERR_NOMEM,           /**< allocation failed */
-        EVENTS_ERR_JSON,            /**< not valid JSON (syntax, trailing garbage) */
-        EVENTS_ERR_TOO_LARGE,       /**< document larger than the size limit */
-        EVENTS_ERR_TOO_DEEP,        /**< nesting deeper than the depth limit */
-        EVENTS_ERR_UTF8,            /**< invalid UTF-8 or lone surrogate escape */
-        EVENTS_ERR_NUL,             /**< a NUL byte in the document */
+        EVENTS_ERR_INVALID_ARG, /**< a NULL or out-of-range argument */
+        EVENTS_ERR_NOMEM,       /**< allocation failed */
+        EVENTS_ERR_JSON,      /**< not valid JSON (syntax, trailing garbage) */
+        EVENTS_ERR_TOO_LARGE, /**< document larger than the size limit */
+        EVENTS_ERR_TOO_DEEP,  /**< nesting deeper than the depth limit */
+        EVENTS_ERR_UTF8,      /**< invalid UTF-8 or lone surrogate escape */
+        EVENTS_ERR_NUL,       /**< a NUL byte in the document */
         EVENTS_ERR_DUPLICATE_KEY,   /**< an object has the same key twice */
         EVENTS_ERR_NUMBER_OVERFLOW, /**< a number does not fit int64 / double */
         EVENTS_ERR_ENVELOPE,        /**< valid JSON, but not a valid envelope */
@@ -57,12 +57,12 @@ typedef enum events_err_e {
         EVENTS_ERR_IO,              /**< a file or socket operation failed */
         EVENTS_ERR_CONF,            /**< a bad configuration property */
         EVENTS_ERR_KAFKA,           /**< librdkafka reported an error */
-        EVENTS_ERR_QUEUE_FULL,      /**< a local queue is full; poll and retry */
-        EVENTS_ERR_TIMED_OUT,       /**< an operation did not finish in time */
-        EVENTS_ERR_NO_ROUTE,        /**< no handler is routed for this type */
-        EVENTS_ERR_HANDLER,         /**< a handler function reported failure */
-        EVENTS_ERR_STATE,           /**< not allowed in the object's state */
-        EVENTS_ERR__COUNT           /**< the number of codes; not an error */
+        EVENTS_ERR_QUEUE_FULL, /**< a local queue is full; poll and retry */
+        EVENTS_ERR_TIMED_OUT,  /**< an operation did not finish in time */
+        EVENTS_ERR_NO_ROUTE,   /**< no handler is routed for this type */
+        EVENTS_ERR_HANDLER,    /**< a handler function reported failure */
+        EVENTS_ERR_STATE,      /**< not allowed in the object's state */
+        EVENTS_ERR__COUNT      /**< the number of codes; not an error */
 } events_err_t;
 
 /**
@@ -88,12 +88,12 @@ EVENTS_API const char *events_err2name(events_err_t err);
  * it can live on the caller's stack.
  */
 typedef struct events_error_s {
-        events_err_t code;                          /**< as returned */
-        size_t offset;                              /**< byte offset in input */
-        int line;                                   /**< 1-based, 0 if n/a */
-        int column;                                 /**< 1-based, 0 if n/a */
-        char pointer[EVENTS_ERROR_POINTER_LENGTH];  /**< JSON pointer, or "" */
-        char text[EVENTS_ERROR_TEXT_LENGTH];        /**< readable reason */
+        events_err_t code;                         /**< as returned */
+        size_t offset;                             /**< byte offset in input */
+        int line;                                  /**< 1-based, 0 if n/a */
+        int column;                                /**< 1-based, 0 if n/a */
+        char pointer[EVENTS_ERROR_POINTER_LENGTH]; /**< JSON pointer, or "" */
+        char text[EVENTS_ERROR_TEXT_LENGTH];       /**< readable reason */
 } events_error_t;
 
 /**

@@ -32,9 +32,10 @@ extern "C" {
 /** An event envelope (opaque). */
 typedef struct events_event_s events_event_t;
 
-#define EVENTS_EVENT_TYPE_MAX 255          /**< bytes in event_type */
-#define EVENTS_DEFAULT_MAX_BYTES (1u << 20) /**< default document limit: 1 MiB */
-#define EVENTS_DEFAULT_MAX_DEPTH 64        /**< default nesting limit */
+#define EVENTS_EVENT_TYPE_MAX 255 /**< bytes in event_type */
+#define EVENTS_DEFAULT_MAX_BYTES                                               \
+        (1u << 20)                  /**< default document limit: 1 MiB */
+#define EVENTS_DEFAULT_MAX_DEPTH 64 /**< default nesting limit */
 /** The Kafka message header that carries the event type, so that a
  *  consumer can route before it parses the body. */
 #define EVENTS_HEADER_EVENT_TYPE "event_type"

@@ -14,5 +14,6 @@
 #include "events/kafka.h"
 #include "events/producer.h"
 #include "events/consumer.h"
+#include "events/plugin.h"
 
 #endif /* EVENTS_EVENTS_H */

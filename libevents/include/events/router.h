@@ -48,7 +48,8 @@ typedef void (*events_router_observer_cb)(const events_event_t *ev,
                                           int attempt, int64_t duration_us,
                                           void *opaque);
 
-/** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy(). */
+/** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
+ */
 EVENTS_API events_err_t events_router_new(events_router_t **rp);
 /** @brief Free a router; @p r may be NULL. Handlers' opaques are not freed. */
 EVENTS_API void events_router_destroy(events_router_t *r);
@@ -64,8 +65,7 @@ EVENTS_API void events_router_destroy(events_router_t *r);
  *          name), EVENTS_ERR_NOMEM.
  */
 EVENTS_API events_err_t events_router_add(events_router_t *r,
-                                          const char *pattern,
-                                          const char *name,
+                                          const char *pattern, const char *name,
                                           events_handler_cb cb, void *opaque);
 
 /**
@@ -78,12 +78,9 @@ EVENTS_API events_err_t events_router_add(events_router_t *r,
  * @param validate    1 to validate before the handlers run, 0 not to.
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_router_set_policy(events_router_t *r,
-                                                 const char *pattern,
-                                                 int max_retries,
-                                                 int backoff_ms,
-                                                 int backoff_max_ms,
-                                                 int validate);
+EVENTS_API events_err_t events_router_set_policy(
+        events_router_t *r, const char *pattern, int max_retries,
+        int backoff_ms, int backoff_max_ms, int validate);
 
 /** @brief Observe every handler call; @p cb may be NULL to stop. */
 EVENTS_API void events_router_set_observer(events_router_t *r,

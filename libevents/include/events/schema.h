@@ -158,8 +158,7 @@ EVENTS_API events_err_t events_registry_load_dir(events_registry_t *r,
  *          name that is no valid event type.
  */
 EVENTS_API events_err_t events_registry_add(events_registry_t *r,
-                                            const char *name,
-                                            const json_t *doc,
+                                            const char *name, const json_t *doc,
                                             events_error_t *err);
 
 /** @brief Choose what happens to event types without a schema. */

@@ -1,0 +1,68 @@
+/*
+ * metrics.h - the daemon's counters, the handler-duration histogram, the
+ * consumer lag per partition and the health checks, rendered as
+ * Prometheus text (/metrics) and a JSON body (/health).
+ *
+ * The main thread updates, the HTTP thread renders; one mutex guards all.
+ * Label sets (event type x handler) are capped, so that a producer sending
+ * endless distinct event types cannot grow the daemon's memory without
+ * bound: past the cap, new types are counted under type="_other".
+ */
+#ifndef CONSUMER_METRICS_H
+#define CONSUMER_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct metrics metrics_t;
+
+metrics_t *metrics_new(void);
+void metrics_destroy(metrics_t *m);
+
+/** An event was read from Kafka (whatever happens to it next). */
+void metrics_consumed(metrics_t *m, const char *type);
+/** One handler call finished (from the router's observer). */
+void metrics_handler_call(metrics_t *m, const char *type, const char *handler,
+                          int rc, int64_t duration_us);
+/** An event's handlers all succeeded (ok=1), or @p handler failed for good. */
+void metrics_event_done(metrics_t *m, const char *type, const char *handler,
+                        int ok);
+/** An event went to the dead-letter topic; @p handler is "" for poison. */
+void metrics_dead_lettered(metrics_t *m, const char *type, const char *handler,
+                           const char *reason);
+/** A reload of the routes file succeeded or failed. */
+void metrics_reload(metrics_t *m, int ok);
+/** One partition's lag, for metrics_source_t.lag_foreach. */
+typedef void (*metrics_lag_cb)(const char *topic, int32_t partition,
+                               int64_t lag, void *opaque);
+
+/**
+ * Where the gauges come from (the consumer); every function is called
+ * from the HTTP thread and must be thread-safe. Any may be NULL.
+ */
+typedef struct metrics_source {
+        int (*assigned)(void *opaque);  /* partitions assigned now */
+        int (*broker_up)(void *opaque); /* 1 up, 0 down, -1 unknown yet */
+        size_t (*lag_foreach)(void *opaque, metrics_lag_cb cb, void *cb_opaque);
+        void *opaque;
+} metrics_source_t;
+
+/** Set the gauges' source; copied. Call before the HTTP server starts. */
+void metrics_set_source(metrics_t *m, const metrics_source_t *src);
+
+/**
+ * The Prometheus text exposition (format 0.0.4).
+ * @returns a malloc'ed buffer and its length in *len, or NULL.
+ */
+char *metrics_render(metrics_t *m, size_t *len);
+
+/**
+ * The health checks as a JSON object:
+ *   {"status":"ok","checks":{"broker":{...},"partitions":{...},
+ *    "handlers":{...}}}
+ * @param ok set to 1 when every check passes.
+ * @returns a malloc'ed buffer, or NULL.
+ */
+char *metrics_health(metrics_t *m, int *ok, size_t *len);
+
+#endif /* CONSUMER_METRICS_H */

@@ -1,0 +1,282 @@
+/*
+ * options.c - the command line of events-consumer, parsed with
+ * getopt_long(). Everything here is checked before the daemon touches the
+ * network, so that a typo fails at once with EX_USAGE.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <events/events.h>
+
+#include "log.h"
+
+enum {
+        OPT_HTTP = 256,
+        OPT_SCHEMAS,
+        OPT_NO_VALIDATE,
+        OPT_DLQ_TOPIC,
+        OPT_FROM_BEGINNING,
+        OPT_FROM_TIME,
+        OPT_LOG_LEVEL,
+        OPT_SHUTDOWN_TIMEOUT,
+};
+
+void options_usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: events-consumer -b BROKERS -g GROUP -t "
+                "TOPIC[,TOPIC...] "
+                "-r ROUTES [options]\n"
+                "Join a Kafka consumer group and run, for each event, the "
+                "handlers its type\nis routed to in the routes file.\n\n"
+                "  -b, --brokers LIST       bootstrap brokers, host:port,...; "
+                "default $EVENTS_BROKERS\n"
+                "  -g, --group GROUP        consumer group id\n"
+                "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
+                "  -r, --routes FILE        the routes file (JSON); SIGHUP "
+                "reloads it\n"
+                "      --http PORT          serve /health and /metrics on "
+                "127.0.0.1:PORT\n"
+                "      --schemas DIR        JSON Schemas to validate against "
+                "(default: installed)\n"
+                "      --no-validate        validate no event, whatever the "
+                "routes say\n"
+                "      --dlq-topic TOPIC    dead-letter topic (default: "
+                "<topic>.dlq)\n"
+                "      --from-beginning     a new group starts at the oldest "
+                "event\n"
+                "      --from-time T        a new group starts at time T "
+                "(RFC 3339, or ms since\n"
+                "                           the epoch)\n"
+                "  -X KEY=VALUE             a librdkafka property "
+                "(repeatable)\n"
+                "  -F FILE                  librdkafka properties, one "
+                "KEY=VALUE a line\n"
+                "      --log-level LEVEL    debug, info (default), warn or "
+                "error\n"
+                "      --shutdown-timeout MS  how long SIGTERM may take "
+                "(default 10000)\n"
+                "  -h, --help               show this help and exit\n"
+                "  -V, --version            show the version and exit\n\n"
+                "Exit status: 0 stopped by SIGTERM/SIGINT, 64 usage, 65 bad "
+                "routes file,\n66 a file not found, 69 Kafka unavailable or "
+                "fatal, 70 internal error,\n71 system error (e.g. HTTP port "
+                "in use), 75 stopped because the\ndead-letter topic could not "
+                "be written, 78 bad Kafka property.\n");
+}
+
+static int add_topics(options_t *o, const char *arg) {
+        char *copy = strdup(arg), *save = NULL;
+
+        if (!copy)
+                return -1;
+        for (char *t = strtok_r(copy, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+                char **nt;
+                if (!*t)
+                        continue;
+                nt = realloc(o->topics, (o->n_topics + 2) * sizeof(char *));
+                if (!nt)
+                        break;
+                o->topics = nt;
+                if (!(o->topics[o->n_topics] = strdup(t)))
+                        break;
+                o->topics[++o->n_topics] = NULL;
+        }
+        free(copy);
+        return 0;
+}
+
+static int append(const char ***arr, size_t *n, const char *v) {
+        const char **na = realloc(*arr, (*n + 1) * sizeof(char *));
+        if (!na)
+                return -1;
+        na[(*n)++] = v;
+        *arr = na;
+        return 0;
+}
+
+static int parse_int(const char *s, long lo, long hi, int *out) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return -1;
+        *out = (int)v;
+        return 0;
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+                                                             ...) {
+        va_list ap;
+
+        fprintf(stderr, "events-consumer: ");
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "\nTry 'events-consumer --help'.\n");
+        return -1;
+}
+
+int options_parse(options_t *o, int argc, char **argv) {
+        static const struct option longopts[] = {
+                {"brokers", required_argument, NULL, 'b'},
+                {"group", required_argument, NULL, 'g'},
+                {"topic", required_argument, NULL, 't'},
+                {"routes", required_argument, NULL, 'r'},
+                {"http", required_argument, NULL, OPT_HTTP},
+                {"schemas", required_argument, NULL, OPT_SCHEMAS},
+                {"no-validate", no_argument, NULL, OPT_NO_VALIDATE},
+                {"dlq-topic", required_argument, NULL, OPT_DLQ_TOPIC},
+                {"from-beginning", no_argument, NULL, OPT_FROM_BEGINNING},
+                {"from-time", required_argument, NULL, OPT_FROM_TIME},
+                {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+                {"shutdown-timeout", required_argument, NULL,
+                 OPT_SHUTDOWN_TIMEOUT},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {NULL, 0, NULL, 0},
+        };
+        int c;
+
+        memset(o, 0, sizeof(*o));
+        o->http_port = -1;
+        o->validate = 1;
+        o->from_time_ms = -1;
+        o->log_level = LOG_INFO;
+        o->shutdown_timeout_ms = 10000;
+        opterr = 0;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:hV", longopts,
+                                NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        o->brokers = optarg;
+                        break;
+                case 'g':
+                        o->group = optarg;
+                        break;
+                case 't':
+                        if (add_topics(o, optarg))
+                                return usage_error("%s", "out of memory");
+                        break;
+                case 'r':
+                        o->routes = optarg;
+                        break;
+                case 'X':
+                        if (!strchr(optarg, '='))
+                                return usage_error("-X %s: expected KEY=VALUE",
+                                                   optarg);
+                        if (append(&o->props, &o->n_props, optarg))
+                                return usage_error("%s", "out of memory");
+                        break;
+                case 'F':
+                        if (append(&o->prop_files, &o->n_prop_files, optarg))
+                                return usage_error("%s", "out of memory");
+                        break;
+                case OPT_HTTP:
+                        if (parse_int(optarg, 0, 65535, &o->http_port))
+                                return usage_error(
+                                        "--http %s: expected a port, 0 to "
+                                        "65535",
+                                        optarg);
+                        break;
+                case OPT_SCHEMAS:
+                        o->schemas = optarg;
+                        break;
+                case OPT_NO_VALIDATE:
+                        o->validate = 0;
+                        break;
+                case OPT_DLQ_TOPIC:
+                        o->dlq_topic = optarg;
+                        break;
+                case OPT_FROM_BEGINNING:
+                        o->from_beginning = 1;
+                        break;
+                case OPT_FROM_TIME: {
+                        char *end;
+                        long long ms;
+                        int64_t us;
+
+                        errno = 0;
+                        ms = strtoll(optarg, &end, 10);
+                        if (!errno && end != optarg && !*end && ms >= 0) {
+                                o->from_time_ms = ms;
+                        } else if (events_timestamp_parse(optarg,
+                                                          strlen(optarg), &us,
+                                                          NULL) == EVENTS_OK &&
+                                   us >= 0) {
+                                o->from_time_ms = us / 1000;
+                        } else {
+                                return usage_error(
+                                        "--from-time %s: expected an RFC "
+                                        "3339 time or milliseconds since the "
+                                        "epoch",
+                                        optarg);
+                        }
+                        break;
+                }
+                case OPT_LOG_LEVEL:
+                        if ((o->log_level = log_level_parse(optarg)) < 0)
+                                return usage_error(
+                                        "--log-level %s: expected debug, "
+                                        "info, warn or error",
+                                        optarg);
+                        break;
+                case OPT_SHUTDOWN_TIMEOUT:
+                        if (parse_int(optarg, 100, 3600000,
+                                      &o->shutdown_timeout_ms))
+                                return usage_error(
+                                        "--shutdown-timeout %s: expected "
+                                        "100 to 3600000 ms",
+                                        optarg);
+                        break;
+                case 'h':
+                        options_usage(stdout);
+                        return 1;
+                case 'V':
+                        printf("events-consumer %s\n", events_version());
+                        return 1;
+                case ':':
+                        return usage_error("option %s needs a value",
+                                           argv[optind - 1]);
+                default:
+                        return usage_error("unknown option %s",
+                                           argv[optind - 1]);
+                }
+        }
+        if (optind < argc)
+                return usage_error("unexpected argument %s", argv[optind]);
+        if (!o->brokers || !*o->brokers)
+                o->brokers = getenv("EVENTS_BROKERS");
+        if (!o->brokers || !*o->brokers)
+                return usage_error("%s", "no brokers: give -b or set "
+                                         "EVENTS_BROKERS");
+        if (!o->group || !*o->group)
+                return usage_error("%s", "no group: give -g GROUP");
+        if (o->n_topics == 0)
+                return usage_error("%s", "no topic: give -t TOPIC");
+        if (!o->routes)
+                return usage_error("%s", "no routes file: give -r FILE");
+        if (o->from_beginning && o->from_time_ms >= 0)
+                return usage_error("%s", "--from-beginning and --from-time "
+                                         "exclude each other");
+        return 0;
+}
+
+void options_free(options_t *o) {
+        for (size_t i = 0; i < o->n_topics; i++)
+                free(o->topics[i]);
+        free(o->topics);
+        free(o->props);
+        free(o->prop_files);
+        memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,43 @@
+/*
+ * options.h - events-consumer's command line.
+ */
+#ifndef CONSUMER_OPTIONS_H
+#define CONSUMER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct options {
+        const char *brokers; /* -b, or $EVENTS_BROKERS */
+        const char *group;   /* -g */
+        char **topics;       /* -t, split at commas; NULL-terminated */
+        size_t n_topics;
+        const char *routes;    /* -r */
+        int http_port;         /* --http; -1: no listener */
+        const char *schemas;   /* --schemas DIR; NULL: the installed ones */
+        int validate;          /* 0 with --no-validate */
+        const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
+        int from_beginning;    /* --from-beginning */
+        int64_t from_time_ms;  /* --from-time; -1: not given */
+        const char **props;    /* -X key=value, in order */
+        size_t n_props;
+        const char **prop_files; /* -F FILE, in order */
+        size_t n_prop_files;
+        int log_level;           /* --log-level */
+        int shutdown_timeout_ms; /* --shutdown-timeout */
+} options_t;
+
+/**
+ * Parse argv.
+ * @returns 0 to run; 1 when --help or --version was answered (exit 0);
+ *          -1 on a usage error (already reported on stderr; exit
+ *          EX_USAGE).
+ */
+int options_parse(options_t *o, int argc, char **argv);
+
+void options_free(options_t *o);
+
+void options_usage(FILE *fp);
+
+#endif /* CONSUMER_OPTIONS_H */

@@ -1,0 +1,275 @@
+/*
+ * test_consumer_handlers.c - the built-in handlers and the plugin loader,
+ * driven through a real libevents router: a routes document in, events
+ * dispatched, effects checked on disk.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "handlers.h"
+#include "routes.h"
+
+static char dir[] = "/tmp/handlers-test-XXXXXX";
+
+static void meta(void *opaque, msg_meta_t *m) {
+        (void)opaque;
+        m->topic = "orders";
+        m->partition = 2;
+        m->offset = 41;
+        m->key = "42";
+        m->key_len = 2;
+}
+
+/* Build a handler set from routes text with "@DIR@" standing for the
+ * temporary directory and "@PLUGIN@" for the example plugin. */
+static handler_set_t *build(handler_env_t *env, const char *tmpl, char *err,
+                            size_t errsize) {
+        char text[4096], *o = text;
+        const char *plugin = getenv("EXAMPLE_PLUGIN");
+        json_t *doc;
+        routes_t *r;
+        handler_set_t *s = NULL;
+
+        assert_non_null(plugin);
+        for (const char *p = tmpl; *p;) {
+                if (!strncmp(p, "@DIR@", 5)) {
+                        o += sprintf(o, "%s", dir);
+                        p += 5;
+                } else if (!strncmp(p, "@PLUGIN@", 8)) {
+                        o += sprintf(o, "%s", plugin);
+                        p += 8;
+                } else {
+                        *o++ = *p++;
+                }
+        }
+        *o = '\0';
+        doc = json_loads(text, 0, NULL);
+        assert_non_null(doc);
+        if (routes_parse(doc, dir, &r, err, errsize)) {
+                json_decref(doc);
+                fail_msg("routes: %s", err);
+        }
+        json_decref(doc);
+        memset(env, 0, sizeof(*env));
+        env->meta = meta;
+        if (handler_set_new(r, env, &s, err, errsize)) {
+                routes_free(r);
+                return NULL;
+        }
+        return s;
+}
+
+static events_event_t *event(const char *type, int user_id) {
+        json_t *data = json_pack("{s:i}", "user_id", user_id);
+        events_event_t *ev = NULL;
+
+        assert_int_equal(events_event_new(&ev, type, data, NULL), EVENTS_OK);
+        json_decref(data);
+        return ev;
+}
+
+static char *slurp(const char *name) {
+        char path[512], *buf = calloc(1, 65536);
+        FILE *fp;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        fp = fopen(path, "r");
+        assert_non_null(fp);
+        assert_non_null(buf);
+        (void)!fread(buf, 1, 65535, fp);
+        fclose(fp);
+        return buf;
+}
+
+static events_err_t dispatch(handler_set_t *s, handler_env_t *env,
+                             const char *type, int user_id,
+                             events_dispatch_t *out) {
+        events_event_t *ev = event(type, user_id);
+        events_err_t rc =
+                events_router_dispatch(handler_set_router(s), ev, NULL, out);
+        handler_env_reset(env);
+        events_event_destroy(ev);
+        return rc;
+}
+
+static void test_handler_file_appends_ndjson(void **state) {
+        handler_env_t env;
+        char err[512];
+        handler_set_t *s =
+                build(&env,
+                      "{\"routes\":[{\"pattern\":\"user.*\",\"handlers\":["
+                      "{\"type\":\"file\",\"path\":\"out.ndjson\",\"fsync\":"
+                      "\"always\"}]}]}",
+                      err, sizeof(err));
+        char *text;
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "user.created", 1, NULL), EVENTS_OK);
+        assert_int_equal(dispatch(s, &env, "user.deleted", 2, NULL), EVENTS_OK);
+        assert_int_equal(dispatch(s, &env, "order.paid", 3, NULL),
+                         EVENTS_ERR_NO_ROUTE);
+        handler_set_destroy(s);
+        text = slurp("out.ndjson");
+        assert_string_equal(text, "{\"event_type\":\"user.created\",\"data\":"
+                                  "{\"user_id\":1}}\n"
+                                  "{\"event_type\":\"user.deleted\",\"data\":"
+                                  "{\"user_id\":2}}\n");
+        free(text);
+}
+
+static void test_handler_exec_gets_stdin_and_env(void **state) {
+        handler_env_t env;
+        char err[512];
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                "{\"type\":\"exec\",\"command\":[\"/bin/sh\",\"-c\","
+                "\"{ echo \\\"$EVENT_TYPE $EVENT_TOPIC $EVENT_PARTITION "
+                "$EVENT_OFFSET $EVENT_KEY $EVENT_HANDLER\\\"; cat; echo; } "
+                ">> @DIR@/exec.txt\"],\"name\":\"sh\"}]}]}",
+                err, sizeof(err));
+        char *text;
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "user.login", 7, NULL), EVENTS_OK);
+        handler_set_destroy(s);
+        text = slurp("exec.txt");
+        assert_string_equal(text, "user.login orders 2 41 42 sh\n"
+                                  "{\"event_type\":\"user.login\",\"data\":"
+                                  "{\"user_id\":7}}\n");
+        free(text);
+}
+
+static void test_handler_exec_failure_is_retried_then_reported(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s =
+                build(&env,
+                      "{\"routes\":[{\"pattern\":\"*\",\"retries\":2,"
+                      "\"backoff_ms\":1,\"backoff_max_ms\":2,\"handlers\":["
+                      "{\"type\":\"exec\",\"command\":[\"false\"]}]}]}",
+                      err, sizeof(err));
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "a", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.failed_handler, "exec:false");
+        assert_int_equal(out.attempts, 3);
+        assert_string_equal(env.last_error, "exit status 1");
+        handler_set_destroy(s);
+}
+
+static void test_handler_plugin_runs_in_order_with_others(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"pattern\":\"user.created\",\"retries\":3,"
+                "\"backoff_ms\":1,\"backoff_max_ms\":1,\"handlers\":["
+                "{\"type\":\"plugin\",\"path\":\"@PLUGIN@\",\"function\":"
+                "\"example_append\",\"config\":{\"path\":\"@DIR@/p.txt\"}},"
+                "{\"type\":\"plugin\",\"path\":\"@PLUGIN@\",\"function\":"
+                "\"example_flaky\",\"config\":{\"fail_times\":2}},"
+                "{\"type\":\"log\"}]}]}",
+                err, sizeof(err));
+        char *text;
+        (void)state;
+
+        if (!s)
+                fail_msg("%s", err);
+        assert_int_equal(dispatch(s, &env, "user.created", 42, &out),
+                         EVENTS_OK);
+        assert_int_equal(out.handlers_ok, 3);
+        handler_set_destroy(s);
+        /* The first handler ran once: retries of the flaky second one do
+         * not run it again. */
+        text = slurp("p.txt");
+        assert_string_equal(text, "user.created 42\n");
+        free(text);
+}
+
+static void test_handler_plugin_load_errors(void **state) {
+        handler_env_t env;
+        char err[512];
+        (void)state;
+
+        assert_null(build(&env,
+                          "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                          "{\"type\":\"log\"},{\"type\":\"plugin\",\"path\":"
+                          "\"@PLUGIN@\",\"function\":\"no_such_fn\"}]}]}",
+                          err, sizeof(err)));
+        assert_non_null(strstr(err, "/routes/0/handlers/1: "));
+        assert_non_null(strstr(err, "no function \"no_such_fn\""));
+        assert_null(build(&env,
+                          "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                          "{\"type\":\"plugin\",\"path\":\"@DIR@/none.so\","
+                          "\"function\":\"f\"}]}]}",
+                          err, sizeof(err)));
+        assert_non_null(strstr(err, "cannot load plugin"));
+        /* A shared object without the descriptor is refused. */
+        assert_null(build(&env,
+                          "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                          "{\"type\":\"plugin\",\"path\":\"libjansson.so.4\","
+                          "\"function\":\"json_loads\"}]}]}",
+                          err, sizeof(err)));
+        assert_non_null(strstr(err, "not an events plugin"));
+        assert_null(build(&env,
+                          "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                          "{\"type\":\"file\",\"path\":\"no/such/dir/f\"}]}]}",
+                          err, sizeof(err)));
+        assert_non_null(strstr(err, "/routes/0/handlers/0: cannot open"));
+}
+
+static void test_handler_forward_without_publisher_fails(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"default\":true,\"retries\":0,\"handlers\":["
+                "{\"type\":\"forward\",\"topic\":\"copy\"}]}]}",
+                err, sizeof(err));
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "x", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.failed_handler, "forward:copy");
+        handler_set_destroy(s);
+}
+
+static int setup(void **state) {
+        (void)state;
+        return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+        char cmd[600];
+        (void)state;
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_handler_file_appends_ndjson),
+                cmocka_unit_test(test_handler_exec_gets_stdin_and_env),
+                cmocka_unit_test(
+                        test_handler_exec_failure_is_retried_then_reported),
+                cmocka_unit_test(test_handler_plugin_runs_in_order_with_others),
+                cmocka_unit_test(test_handler_plugin_load_errors),
+                cmocka_unit_test(test_handler_forward_without_publisher_fails),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

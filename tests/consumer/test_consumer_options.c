@@ -1,0 +1,166 @@
+/*
+ * test_consumer_options.c - events-consumer's command line: what is
+ * accepted, the defaults, and what is refused before any network work.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "options.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+static void test_options_parse_full(void **state) {
+        char *argv[] = {"events-consumer",
+                        "-b",
+                        "h:1",
+                        "-g",
+                        "grp",
+                        "-t",
+                        "a,b",
+                        "-t",
+                        "c",
+                        "-r",
+                        "routes.json",
+                        "--http",
+                        "8080",
+                        "--schemas",
+                        "s",
+                        "--no-validate",
+                        "--dlq-topic",
+                        "{topic}.dead",
+                        "-X",
+                        "k=v",
+                        "-F",
+                        "props",
+                        "--log-level",
+                        "debug",
+                        "--shutdown-timeout",
+                        "2500",
+                        "--from-time",
+                        "2026-11-27T18:00:00Z",
+                        NULL};
+        options_t o;
+        (void)state;
+
+        assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
+        assert_string_equal(o.brokers, "h:1");
+        assert_string_equal(o.group, "grp");
+        assert_int_equal(o.n_topics, 3);
+        assert_string_equal(o.topics[0], "a");
+        assert_string_equal(o.topics[1], "b");
+        assert_string_equal(o.topics[2], "c");
+        assert_null(o.topics[3]);
+        assert_string_equal(o.routes, "routes.json");
+        assert_int_equal(o.http_port, 8080);
+        assert_string_equal(o.schemas, "s");
+        assert_int_equal(o.validate, 0);
+        assert_string_equal(o.dlq_topic, "{topic}.dead");
+        assert_int_equal(o.n_props, 1);
+        assert_string_equal(o.props[0], "k=v");
+        assert_int_equal(o.n_prop_files, 1);
+        assert_int_equal(o.log_level, LOG_DEBUG);
+        assert_int_equal(o.shutdown_timeout_ms, 2500);
+        assert_int_equal(o.from_time_ms, 1795802400000LL);
+        options_free(&o);
+}
+
+static void test_options_parse_defaults_and_env(void **state) {
+        char *argv[] = {
+                "events-consumer", "-g", "g", "-t", "t", "-r", "r", NULL};
+        options_t o;
+        (void)state;
+
+        setenv("EVENTS_BROKERS", "env:9092", 1);
+        assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
+        assert_string_equal(o.brokers, "env:9092");
+        assert_int_equal(o.http_port, -1);
+        assert_int_equal(o.validate, 1);
+        assert_int_equal(o.from_time_ms, -1);
+        assert_int_equal(o.from_beginning, 0);
+        assert_int_equal(o.log_level, LOG_INFO);
+        assert_int_equal(o.shutdown_timeout_ms, 10000);
+        options_free(&o);
+        unsetenv("EVENTS_BROKERS");
+}
+
+static void test_options_parse_from_time_millis(void **state) {
+        char *argv[] = {"events-consumer",
+                        "-b",
+                        "b",
+                        "-g",
+                        "g",
+                        "-t",
+                        "t",
+                        "-r",
+                        "r",
+                        "--from-time",
+                        "1700000000123",
+                        NULL};
+        options_t o;
+        (void)state;
+
+        assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
+        assert_int_equal(o.from_time_ms, 1700000000123LL);
+        options_free(&o);
+}
+
+static void expect_usage_error(char **argv, int argc) {
+        options_t o;
+        assert_int_equal(options_parse(&o, argc, argv), -1);
+        options_free(&o);
+}
+
+static void test_options_parse_refusals(void **state) {
+        char *no_brokers[] = {"c", "-g", "g", "-t", "t", "-r", "r", NULL};
+        char *no_group[] = {"c", "-b", "b", "-t", "t", "-r", "r", NULL};
+        char *no_topic[] = {"c", "-b", "b", "-g", "g", "-r", "r", NULL};
+        char *no_routes[] = {"c", "-b", "b", "-g", "g", "-t", "t", NULL};
+        char *bad_port[] = {"c", "-b", "b", "-g",     "g",     "-t",
+                            "t", "-r", "r", "--http", "70000", NULL};
+        char *bad_time[] = {"c", "-b", "b", "-g",          "g",         "-t",
+                            "t", "-r", "r", "--from-time", "yesterday", NULL};
+        char *both[] = {"c", "-b", "b", "-g",          "g", "-t",
+                        "t", "-r", "r", "--from-time", "0", "--from-beginning",
+                        NULL};
+        char *bad_x[] = {"c", "-b", "b", "-g", "g",       "-t",
+                         "t", "-r", "r", "-X", "novalue", NULL};
+        char *bad_level[] = {"c", "-b", "b", "-g",          "g",    "-t",
+                             "t", "-r", "r", "--log-level", "loud", NULL};
+        char *unknown[] = {"c", "--frobnicate", NULL};
+        char *missing_value[] = {"c", "-b", NULL};
+        char *extra[] = {"c", "-b", "b", "-g",    "g", "-t",
+                         "t", "-r", "r", "stray", NULL};
+        (void)state;
+
+        unsetenv("EVENTS_BROKERS");
+        expect_usage_error(no_brokers, ARGC(no_brokers));
+        expect_usage_error(no_group, ARGC(no_group));
+        expect_usage_error(no_topic, ARGC(no_topic));
+        expect_usage_error(no_routes, ARGC(no_routes));
+        expect_usage_error(bad_port, ARGC(bad_port));
+        expect_usage_error(bad_time, ARGC(bad_time));
+        expect_usage_error(both, ARGC(both));
+        expect_usage_error(bad_x, ARGC(bad_x));
+        expect_usage_error(bad_level, ARGC(bad_level));
+        expect_usage_error(unknown, ARGC(unknown));
+        expect_usage_error(missing_value, ARGC(missing_value));
+        expect_usage_error(extra, ARGC(extra));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_options_parse_full),
+                cmocka_unit_test(test_options_parse_defaults_and_env),
+                cmocka_unit_test(test_options_parse_from_time_millis),
+                cmocka_unit_test(test_options_parse_refusals),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,350 @@
+/*
+ * test_lite.c - the producer's lite path (lite.c, shape_lite() in
+ * producer.c) against the full path: for every line, in every setting,
+ * both must give the same outcome, message, key, type and timestamp; the
+ * lite path must take the simple valid lines (or it would be pointless)
+ * and may decline anything else. The lite validator's soundness on the
+ * JSON-Schema-Test-Suite is checked by the conformance runner.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "events_int.h"
+#include "event_int.h"
+#include "lite_int.h"
+
+/* A fixed clock: 2026-11-27T18:05:00.123456Z. */
+#define NOW_US 1795802700123456LL
+
+static const char *const lines[] = {
+        /* the benchmark's line, and variations the lite path takes */
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":100001,\"ip\":"
+        "\"203.0.113.7\",\"user_agent\":\"b/1\",\"method\":\"password\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":7,\"ip\":"
+        "\"2001:db8::1\",\"method\":\"sso\",\"mfa\":true,\"country\":\"DE\","
+        "\"x_geo\":\"berlin\"},\"timestamp\":\"2026-11-27T18:05:00.123456Z\"}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":7,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"},\"timestamp\":"
+        "\"2026-11-27T19:05:00+01:00\"}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":7,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"},\"timestamp\":"
+        "\"2026-11-27t18:05:00.5z\",\"trace\":[1,2.5,{\"a\":null}]}",
+        " \t{ \"data\" : {\"user_id\":12,\"ip\":\"10.0.0.1\",\"method\":"
+        "\"passkey\"} , \"event_type\" : \"user.login\" }  ",
+        "{\"event_type\":\"user.created\",\"data\":{\"user_id\":3,\"email\":"
+        "\"a@example.com\",\"name\":\"Zoë Ünal\",\"plan\":\"pro\",\"locale\":"
+        "\"en-GB\"}}",
+        "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":9}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":9.0,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1e3,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":-0,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"x.unknown\",\"data\":{\"a\":1}}",
+        "{\"event_type\":\"user.login\",\"data\":{}}",
+        /* invalid: the full path rejects, the lite path must not take */
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":0,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.999\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"pigeon\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\",\"extra\":1}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\",\"country\":\"de\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1.5,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":"
+        "9007199254740992,\"ip\":\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"ip\":\"203.0.113.7\","
+        "\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"user_id\":2,"
+        "\"ip\":\"203.0.113.7\",\"method\":\"sso\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"},\"timestamp\":\"yesterday\"}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"sso\"},\"timestamp\":12}",
+        "{\"event_type\":\"user login\",\"data\":{}}",
+        "{\"event_type\":\"\",\"data\":{}}",
+        "{\"event_type\":1,\"data\":{}}",
+        "{\"event_type\":\"user.login\",\"data\":[]}",
+        "{\"event_type\":\"user.login\"}",
+        "{\"data\":{}}",
+        "[1,2]",
+        "\"text\"",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1}}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":01}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1.}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1e999}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":"
+        "99999999999999999999}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"s\":\"a\tb\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"s\":\"\xc3\x28\"}}",
+        "{\"event_type\":\"user.login\",\"data\":{\"s\":tru}}",
+        /* escapes: the lite path declines, the full path decides */
+        "{\"event_type\":\"user.login\",\"data\":{\"user_id\":1,\"ip\":"
+        "\"203.0.113.7\",\"method\":\"ss\\u006f\"}}",
+        "{\"ev\\u0065nt_type\":\"user.logout\",\"data\":{\"user_id\":1}}",
+        "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":1},"
+        "\"time\\u0073tamp\":\"2026-11-27T18:05:00Z\"}",
+        "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":\"a\\\"b\"}}",
+        /* keys of other kinds */
+        "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":1,"
+        "\"session_id\":\"123e4567-e89b-12d3-a456-426614174000\"}}",
+        "{\"event_type\":\"x.y\",\"data\":{\"user_id\":\"abc\"}}",
+        "{\"event_type\":\"x.y\",\"data\":{\"user_id\":2.5}}",
+        "{\"event_type\":\"x.y\",\"data\":{\"user_id\":[4,5]},\"k\":[[1],"
+        "{\"b\":\"c\"}]}",
+        "{\"event_type\":\"x.y\",\"data\":{\"user_id\":{\"n\":1}}}",
+        "",
+        "   ",
+};
+
+static const char *const key_paths[] = {
+        "data.user_id",   NULL,         "k.1.b",     "k.0.0",
+        "data.user_id.1", "event_type", "timestamp", "k.01"};
+
+static void compare(const events__probe_t *full, const events__probe_t *lite,
+                    const char *line) {
+        if (full->outcome != lite->outcome || full->code != lite->code)
+                fail_msg("outcome %d/%d code %d/%d: %s", full->outcome,
+                         lite->outcome, full->code, lite->code, line);
+        if (full->outcome != EVENTS_OUTCOME_QUEUED)
+                return;
+        assert_int_equal(full->mlen, lite->mlen);
+        if (memcmp(full->msg, lite->msg, full->mlen))
+                fail_msg("message %s / %s", full->msg, lite->msg);
+        assert_int_equal(full->has_key, lite->has_key);
+        assert_int_equal(full->klen, lite->klen);
+        assert_string_equal(full->key, lite->key);
+        assert_string_equal(full->type, lite->type);
+        assert_int_equal(full->ts_ms, lite->ts_ms);
+}
+
+static void run_all(events_producer_t *p, int *taken) {
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                events__probe_t a, b;
+
+                assert_int_equal(events__producer_probe(p, lines[i],
+                                                        strlen(lines[i]),
+                                                        NOW_US, 0, &a),
+                                 EVENTS_OK);
+                assert_int_equal(events__producer_probe(p, lines[i],
+                                                        strlen(lines[i]),
+                                                        NOW_US, 1, &b),
+                                 EVENTS_OK);
+                assert_int_equal(a.lite_taken, 0);
+                compare(&a, &b, lines[i]);
+                if (b.lite_taken)
+                        taken[i]++;
+                free(a.msg);
+                free(b.msg);
+        }
+}
+
+static void test_events__producer_probe_lite_equals_full(void **state) {
+        const char *dir = getenv("EVENTS_SCHEMAS_DIR");
+        events_registry_t *reg = NULL;
+        events_producer_t *p = NULL;
+        int taken[sizeof(lines) / sizeof(lines[0])] = {0};
+
+        (void)state;
+        assert_non_null(dir);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        for (int with_reg = 0; with_reg < 2; with_reg++) {
+                events_producer_set_registry(p, with_reg ? reg : NULL);
+                for (int allow = 0; allow < 2; allow++) {
+                        events_registry_set_unknown_type(
+                                reg, allow ? EVENTS_UNKNOWN_TYPE_ALLOW
+                                           : EVENTS_UNKNOWN_TYPE_REJECT);
+                        for (int restamp = 0; restamp < 2; restamp++) {
+                                events_producer_set_restamp(p, restamp);
+                                for (size_t k = 0;
+                                     k <
+                                     sizeof(key_paths) / sizeof(key_paths[0]);
+                                     k++) {
+                                        assert_int_equal(
+                                                events_producer_set_key_path(
+                                                        p,
+                                                        key_paths[k]
+                                                                ? key_paths[k]
+                                                                : ""),
+                                                EVENTS_OK);
+                                        run_all(p, taken);
+                                }
+                        }
+                }
+        }
+        /* The simple valid lines go the lite way. */
+        for (size_t i = 0; i < 12; i++)
+                if (!taken[i])
+                        fail_msg("the lite path never took: %s", lines[i]);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+}
+
+static void test_events__lite_parse_declines(void **state) {
+        events__lite_t L = {0};
+        char deep[200];
+        size_t n = 0;
+
+        (void)state;
+        {
+                const char *doc = "{\"a\":[1,{\"b\":\"c\"}]}";
+
+                assert_int_equal(events__lite_parse(&L, doc, strlen(doc), 64),
+                                 0);
+                assert_int_equal(L.used, 5);
+                assert_int_equal(L.n[0].count, 1);
+                assert_int_equal(L.n[1].count, 2);
+                assert_int_equal(L.close, 18);
+                assert_int_equal(events__lite_get(&L, 0, "a", 1), 1);
+                assert_int_equal(events__lite_get(&L, 0, "b", 1), -1);
+        }
+        /* not an object, escapes, duplicates, too deep, trailing bytes */
+        assert_int_equal(events__lite_parse(&L, "[]", 2, 64), -1);
+        assert_int_equal(events__lite_parse(&L, "{\"a\\n\":1}", 9, 64), -1);
+        assert_int_equal(events__lite_parse(&L, "{\"a\":1,\"a\":1}", 13, 64),
+                         -1);
+        assert_int_equal(events__lite_parse(&L, "{} x", 4, 64), -1);
+        deep[n++] = '{';
+        deep[n++] = '"';
+        deep[n++] = 'a';
+        deep[n++] = '"';
+        deep[n++] = ':';
+        for (int i = 0; i < 70; i++)
+                deep[n++] = '[';
+        for (int i = 0; i < 70; i++)
+                deep[n++] = ']';
+        deep[n++] = '}';
+        assert_int_equal(events__lite_parse(&L, deep, n, 64), -1);
+        assert_int_equal(events__lite_parse(&L, deep, n, 100), 0);
+        events__lite_free(&L);
+}
+
+static void test_events__lite_timestamp_matches_format(void **state) {
+        static const int64_t us[] = {0,
+                                     1,
+                                     999999,
+                                     1000000,
+                                     NOW_US,
+                                     NOW_US + 1,
+                                     NOW_US + 876543,
+                                     NOW_US + 876544,
+                                     NOW_US - 1,
+                                     NOW_US + 1000000,
+                                     -1,
+                                     -1000001,
+                                     EVENTS__TS_MAX_US,
+                                     EVENTS__TS_MAX_US + 1,
+                                     EVENTS__TS_MIN_US,
+                                     86399999999LL,
+                                     86400000000LL};
+        events__lite_t L = {0};
+
+        (void)state;
+        for (int round = 0; round < 2; round++)
+                for (size_t i = 0; i < sizeof(us) / sizeof(us[0]); i++) {
+                        char a[EVENTS_TIMESTAMP_BUFSIZE] = "",
+                             b[EVENTS_TIMESTAMP_BUFSIZE] = "";
+                        size_t na =
+                                events_timestamp_format(us[i], a, sizeof(a));
+                        size_t nb = events__lite_timestamp(&L, us[i], b);
+
+                        assert_int_equal(na, nb);
+                        if (na)
+                                assert_string_equal(a, b);
+                }
+        events__lite_free(&L);
+}
+
+/* Every byte position of a string, for each kind of byte: the 8-byte scan
+ * must find what the byte loop would. */
+static void test_events__lite_parse_string_bytes(void **state) {
+        static const unsigned char kinds[] = {'y',  0x7f, '\t', 0x01, 0x1f,
+                                              '\\', '"',  0x80, 0xff, 0xc3};
+        events__lite_t L = {0};
+        char doc[64];
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(kinds); k++)
+                for (size_t len = 1; len < 24; len++)
+                        for (size_t at = 0; at < len; at++) {
+                                int want = kinds[k] == 'y' || kinds[k] == 0x7f;
+                                size_t n = 0;
+
+                                memcpy(doc, "{\"a\":\"", 6);
+                                n = 6;
+                                for (size_t i = 0; i < len; i++)
+                                        doc[n++] =
+                                                i == at ? (char)kinds[k] : 'x';
+                                doc[n++] = '"';
+                                doc[n++] = '}';
+                                assert_int_equal(
+                                        events__lite_parse(&L, doc, n, 64),
+                                        want ? 0 : -1);
+                                if (want)
+                                        assert_int_equal(L.n[1].len, len);
+                        }
+        events__lite_free(&L);
+}
+
+static void count_delivered(const events_receipt_t *r, void *opaque) {
+        if (events_receipt_outcome(r) == EVENTS_OUTCOME_DELIVERED)
+                (*(int *)opaque)++;
+}
+
+/* A line with 20,000 nodes grows the lite tree past what is kept; the
+ * next lines start from a fresh one (valgrind and ASan watch this). */
+static void test_events_producer_submit_large_then_small(void **state) {
+        events_producer_t *p = NULL;
+        size_t cap = 64 + 2 * 20000, n = 0;
+        char *big = malloc(cap);
+        const char *small = "{\"event_type\":\"x.y\",\"data\":{\"user_id\":5}}";
+        int delivered = 0;
+
+        (void)state;
+        assert_non_null(big);
+        n += (size_t)sprintf(big, "{\"event_type\":\"x.y\",\"data\":{\"a\":[");
+        for (int i = 0; i < 20000; i++) {
+                big[n++] = i ? ',' : '0';
+                if (i)
+                        big[n++] = '0';
+        }
+        n += (size_t)sprintf(big + n, "]}}");
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        events_producer_set_receipt_cb(p, count_delivered, &delivered);
+        for (int round = 0; round < 2; round++) {
+                assert_int_equal(events_producer_submit(p, big, n, 1, NULL),
+                                 EVENTS_OUTCOME_DELIVERED);
+                assert_int_equal(events_producer_submit(p, small, strlen(small),
+                                                        2, NULL),
+                                 EVENTS_OUTCOME_DELIVERED);
+        }
+        assert_int_equal(delivered, 4);
+        events_producer_destroy(p);
+        free(big);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_events__producer_probe_lite_equals_full),
+                cmocka_unit_test(test_events__lite_parse_declines),
+                cmocka_unit_test(test_events_producer_submit_large_then_small),
+                cmocka_unit_test(test_events__lite_parse_string_bytes),
+                cmocka_unit_test(test_events__lite_timestamp_matches_format),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
