@@ -330,9 +330,7 @@ fail:
         return rc;
 }
 
-/* The array index written in p[0..n), or -1 when it is not a plain decimal
- * number (no sign, no leading zero). */
-static long long parse_index(const char *p, size_t n) {
+long long events__path_index(const char *p, size_t n) {
         long long v = 0;
 
         if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
@@ -365,7 +363,7 @@ events_err_t events_event_key(const events_event_t *ev, const char *path,
                 if (json_is_object(v)) {
                         v = json_object_getn(v, p, seg);
                 } else if (json_is_array(v)) {
-                        long long i = parse_index(p, seg);
+                        long long i = events__path_index(p, seg);
 
                         v = i < 0 ? NULL : json_array_get(v, (size_t)i);
                 } else {

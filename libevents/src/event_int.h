@@ -189,4 +189,12 @@ void events__civil_from_days(int64_t days, int *y, int *m, int *d);
 #define EVENTS__TS_MIN_US (-62135596800LL * 1000000LL)
 #define EVENTS__TS_MAX_US (253402300800LL * 1000000LL - 1)
 
+/**
+ * A key path segment as an array index: the number written in p[0..n), or
+ * -1 when it is not a plain decimal (no sign, no leading zero, at most 18
+ * digits). Shared by events_event_key() and the producer's light path so
+ * that both read "data.items.0" alike.
+ */
+long long events__path_index(const char *p, size_t n);
+
 #endif /* EVENTS_EVENT_INT_H */

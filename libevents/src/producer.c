@@ -488,21 +488,6 @@ static void validation_reason(const events_producer_t *p,
                 events_report_format(report, e->text, sizeof(e->text));
 }
 
-/* The array index written in p[0..n), or -1 when it is not a plain
- * decimal number (as event.c reads key paths). */
-static long long key_index(const char *p, size_t n) {
-        long long v = 0;
-
-        if (n == 0 || n > 18 || (n > 1 && p[0] == '0'))
-                return -1;
-        for (size_t i = 0; i < n; i++) {
-                if (p[i] < '0' || p[i] > '9')
-                        return -1;
-                v = v * 10 + (p[i] - '0');
-        }
-        return v;
-}
-
 /* events_event_key() on the lite tree: 1 with the key in @p o, 0 for no
  * key, -1 when the full path must decide (a key too long). */
 static int lite_key(const events_producer_t *p, const events__lite_t *L,
@@ -521,7 +506,7 @@ static int lite_key(const events_producer_t *p, const events__lite_t *L,
                 if (v->type == EVENTS__LT_OBJECT) {
                         c = events__lite_get(L, at, path, seg);
                 } else if (v->type == EVENTS__LT_ARRAY) {
-                        long long i = key_index(path, seg);
+                        long long i = events__path_index(path, seg);
 
                         c = -1;
                         if (i >= 0 && (unsigned long long)i < v->count) {
