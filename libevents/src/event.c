@@ -264,6 +264,26 @@ static int ts_normalized_shape(const char *s, size_t n) {
         return 1;
 }
 
+/* 1 when @p s[0..n) is a normalized timestamp in the second that @p L's
+ * timestamp cache holds (lite_int.h: the text up to the fraction of second
+ * L->ts_sec), with its instant in @p us: no parse needed. Consecutive
+ * events mostly share their second. */
+static int ts_cached(const events__lite_t *L, const char *s, size_t n,
+                     int64_t *us) {
+        int64_t frac = 0;
+
+        if (n != 27 || !L->ts_head[0] || s[26] != 'Z' ||
+            memcmp(s, L->ts_head, 20))
+                return 0;
+        for (size_t i = 20; i < 26; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return 0;
+                frac = frac * 10 + (s[i] - '0');
+        }
+        *us = L->ts_sec * 1000000 + frac;
+        return 1;
+}
+
 events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                                       size_t len, events__lite_t *L,
                                       events_error_t *err) {
@@ -271,6 +291,7 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
         events_event_t *ev;
         long it, id, its;
         int64_t us = 0;
+        int normalized = 0;
 
         if (!evp || !L)
                 return events_event_parse_limits(evp, buf, len, 0, 0, err);
@@ -287,10 +308,18 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                 goto full;
         if ((its = events__lite_get(L, 0, "timestamp", 9)) >= 0) {
                 ts = &L->n[its];
-                if (ts->type != EVENTS__LT_STRING ||
-                    events_timestamp_parse(ts->s, ts->len, &us, NULL) ||
-                    us < EVENTS__TS_MIN_US || us > EVENTS__TS_MAX_US)
+                if (ts->type != EVENTS__LT_STRING)
                         goto full;
+                if (!(normalized = ts_cached(L, ts->s, ts->len, &us))) {
+                        if (events_timestamp_parse(ts->s, ts->len, &us, NULL) ||
+                            us < EVENTS__TS_MIN_US || us > EVENTS__TS_MAX_US)
+                                goto full;
+                        normalized = ts_normalized_shape(ts->s, ts->len);
+                        if (normalized && us >= 0) {
+                                memcpy(L->ts_head, ts->s, 20);
+                                L->ts_sec = us / 1000000;
+                        }
+                }
         }
         if (!(ev = malloc(sizeof(*ev))))
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
@@ -313,7 +342,7 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                 ev->input.ts_present = 1;
                 ev->input.ts_offset = (size_t)(ts->s - buf) - 1;
                 ev->input.ts_len = ts->len + 2;
-                if (ts_normalized_shape(ts->s, ts->len)) {
+                if (normalized) {
                         memcpy(ev->ts, ts->s, 27);
                         ev->ts[27] = '\0';
                         ev->input.ts_normalized = 1;

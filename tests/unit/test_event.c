@@ -869,7 +869,8 @@ static void test_events__event_parse_lazy_same_as_full(void **state) {
         events__lite_free(&L);
 }
 
-/* Envelopes the lite path could be fooled by, and ones it must take. */
+/* Envelopes the lite path could be fooled by, and ones it must take; in
+ * order, for the timestamp cache (hits, near misses, negative instants). */
 static void test_events__event_parse_lazy_poison(void **state) {
         static const char *const cases[] = {
                 "",
@@ -922,6 +923,26 @@ static void test_events__event_parse_lazy_poison(void **state) {
                 "{\"event_type\":\"a\",\"data\":{},}",
                 "{\"event_type\":\"a\",\"data\":{\"a\":[1,2,]}}",
                 "{\"event_type\":\"a\",\"data\":{\"a\":tru}}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.000001Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.999999Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.99999xZ\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.123456z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.123456+00:00\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.1234567\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:01.000000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"1969-12-"
+                "31T23:59:59.500000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"1969-12-"
+                "31T23:59:59.600000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"0001-01-"
+                "01T00:00:00.000000Z\"}",
         };
         events__lite_t L = {0};
         int taken = 0;
