@@ -1098,6 +1098,9 @@ dlq:
                                  perr.text);
 }
 
+/* Nodes the lite tree keeps between messages (about 56 bytes each). */
+#define LITE_KEEP_NODES 4096
+
 /* Remember a partition messages come from, for kick_fetchers(). */
 static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
         const char *t = rd_kafka_topic_name(m->rkt);
@@ -1269,6 +1272,10 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
         if (++c->nmsgs % c->kick_every == 0)
                 kick_fetchers(c, m);
         rc = handle(c, m, err);
+        /* A tree that a rare huge message grew is not kept for the next
+         * ones (as the producer does). */
+        if (c->lite.cap > LITE_KEEP_NODES)
+                events__lite_free(&c->lite);
         rd_kafka_message_destroy(m);
         return rc;
 }
