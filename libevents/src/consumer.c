@@ -31,6 +31,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "event_int.h"
+#include "lite_int.h"
 #include "router_int.h"
 
 #define DEFAULT_CLOSE_MS 10000
@@ -68,6 +70,9 @@ struct events_consumer_s {
         events_router_t *router;
         const events_registry_t *registry;
         events_report_t *report; /* validation reasons, reused */
+        /* The lite tree each message is checked on (lazy events), reused
+         * from message to message. */
+        events__lite_t lite;
         char *dlq_tmpl;
         events_start_t start;
         int64_t start_time_ms;
@@ -945,6 +950,23 @@ static const char *header_type(const rd_kafka_message_t *m, char *buf,
         return events_type_valid(buf) ? buf : NULL;
 }
 
+/* 1 when the lite validator certainly accepts @p ev, which must be the
+ * lazy event built on c->lite (so that the tree is the event's): an input
+ * timestamp that was not normalized would read differently in the full
+ * path's tree, so those go the full way. 0: ask the full validator, which
+ * also writes the reasons. */
+static int lite_valid(events_consumer_t *c, const events_event_t *ev) {
+        const events__event_input_t *in = events__event_input(ev);
+        long d;
+
+        if (!events__event_is_lazy(ev) ||
+            (in->ts_present && !in->ts_normalized) ||
+            (d = events__lite_get(&c->lite, 0, "data", 4)) < 0)
+                return 0;
+        return events__registry_lite_validate(
+                c->registry, events_event_type(ev), &c->lite, (uint32_t)d);
+}
+
 static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
                            events_error_t *err) {
         int64_t t0 = c->delivery_cb ? events__mono_us() : 0;
@@ -961,8 +983,10 @@ static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
         d.offset = m->offset;
         d.error = "";
 
-        rc = events_event_parse(&ev, m->payload ? m->payload : "", m->len,
-                                &perr);
+        /* The event reads m's payload until it is destroyed, which happens
+         * in this function, before events_consumer_poll() destroys m. */
+        rc = events__event_parse_lazy(&ev, m->payload ? m->payload : "", m->len,
+                                      &c->lite, &perr);
         if (rc) {
                 char where[300];
                 d.reason = rc;
@@ -986,7 +1010,9 @@ static events_err_t handle(events_consumer_t *c, const rd_kafka_message_t *m,
                         c->report = events_report_new(4);
                 if (c->report)
                         events_report_clear(c->report);
-                rc = events_registry_validate(c->registry, ev, c->report);
+                rc = lite_valid(c, ev) ? EVENTS_OK
+                                       : events_registry_validate(
+                                                 c->registry, ev, c->report);
                 if (rc) {
                         char why[400];
                         d.reason = rc;
@@ -1071,6 +1097,9 @@ dlq:
                                  "DLQ write failed, consumer stopped: %s",
                                  perr.text);
 }
+
+/* Nodes the lite tree keeps between messages (about 56 bytes each). */
+#define LITE_KEEP_NODES 4096
 
 /* Remember a partition messages come from, for kick_fetchers(). */
 static void note_partition(events_consumer_t *c, const rd_kafka_message_t *m) {
@@ -1243,6 +1272,10 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
         if (++c->nmsgs % c->kick_every == 0)
                 kick_fetchers(c, m);
         rc = handle(c, m, err);
+        /* A tree that a rare huge message grew is not kept for the next
+         * ones (as the producer does). */
+        if (c->lite.cap > LITE_KEEP_NODES)
+                events__lite_free(&c->lite);
         rd_kafka_message_destroy(m);
         return rc;
 }
@@ -1383,6 +1416,7 @@ void events_consumer_destroy(events_consumer_t *c) {
                 c->rk,
                 c->close_timed_out ? RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE : 0);
         events_report_destroy(c->report);
+        events__lite_free(&c->lite);
         for (size_t i = 0; i < c->nlags; i++)
                 free(c->lags[i].topic);
         free(c->lags);

@@ -17,10 +17,21 @@
 #include <string.h>
 
 #include "event_int.h"
+#include "lite_int.h"
 
 struct events_event_s {
-        json_t *json; /* the whole envelope; owns a reference */
-        json_t *data; /* its "data" member; the event owns a reference too */
+        /* The whole envelope; owns a reference. On a lazy event both are
+         * NULL until the first access builds them (see materialize()), and
+         * are then read and written with atomics only. */
+        json_t *json;
+        /* Its "data" member; the event owns a reference too, except on a
+         * lazy event, where it is borrowed from json. */
+        json_t *data;
+        /* A lazy event: the bytes it was checked from (owned by the
+         * caller, alive as long as the event), to build json from. */
+        const char *src;
+        size_t src_len;
+        int lazy;
         char type[EVENTS_EVENT_TYPE_MAX + 1];
         size_t type_len;
         int has_ts;
@@ -227,9 +238,186 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
         return EVENTS_OK;
 }
 
+/*
+ * The consumer's lazy path. events__event_parse_lazy() decides everything
+ * events_event_parse() decides (strict JSON, the envelope's shape, the
+ * timestamp) on the lite tree, and keeps only the bytes: the jansson tree
+ * is built on the first access. Whatever the lite tree does not take, or
+ * any envelope the lite checks would reject, goes the full way, so every
+ * error report is the full path's.
+ */
+
+/* 1 when @p s[0..n) has the normalized form "YYYY-MM-DDTHH:MM:SS.ffffffZ",
+ * which, once events_timestamp_parse() accepted it and its instant is in
+ * events_timestamp_format()'s range, is exactly what the formatter would
+ * write for it. */
+static int ts_normalized_shape(const char *s, size_t n) {
+        static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+
+        if (n != 27)
+                return 0;
+        for (size_t i = 0; i < 27; i++) {
+                if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9')
+                                    : s[i] != shape[i])
+                        return 0;
+        }
+        return 1;
+}
+
+/* 1 when @p s[0..n) is a normalized timestamp in the second that @p L's
+ * timestamp cache holds (lite_int.h: the text up to the fraction of second
+ * L->ts_sec), with its instant in @p us: no parse needed. Consecutive
+ * events mostly share their second. */
+static int ts_cached(const events__lite_t *L, const char *s, size_t n,
+                     int64_t *us) {
+        int64_t frac = 0;
+
+        if (n != 27 || !L->ts_head[0] || s[26] != 'Z' ||
+            memcmp(s, L->ts_head, 20))
+                return 0;
+        for (size_t i = 20; i < 26; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return 0;
+                frac = frac * 10 + (s[i] - '0');
+        }
+        *us = L->ts_sec * 1000000 + frac;
+        return 1;
+}
+
+events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
+                                      size_t len, events__lite_t *L,
+                                      events_error_t *err) {
+        const events__lnode_t *t, *d, *ts = NULL;
+        events_event_t *ev;
+        long it, id, its;
+        int64_t us = 0;
+        int normalized = 0;
+
+        if (!evp || !L)
+                return events_event_parse_limits(evp, buf, len, 0, 0, err);
+        *evp = NULL;
+        if (len > EVENTS_DEFAULT_MAX_BYTES ||
+            events__lite_parse(L, buf, len, EVENTS_DEFAULT_MAX_DEPTH) ||
+            (it = events__lite_get(L, 0, "event_type", 10)) < 0 ||
+            (id = events__lite_get(L, 0, "data", 4)) < 0)
+                goto full;
+        t = &L->n[it];
+        d = &L->n[id];
+        if (t->type != EVENTS__LT_STRING || !type_ok(t->s, t->len) ||
+            d->type != EVENTS__LT_OBJECT)
+                goto full;
+        if ((its = events__lite_get(L, 0, "timestamp", 9)) >= 0) {
+                ts = &L->n[its];
+                if (ts->type != EVENTS__LT_STRING)
+                        goto full;
+                if (!(normalized = ts_cached(L, ts->s, ts->len, &us))) {
+                        if (events_timestamp_parse(ts->s, ts->len, &us, NULL) ||
+                            us < EVENTS__TS_MIN_US || us > EVENTS__TS_MAX_US)
+                                goto full;
+                        normalized = ts_normalized_shape(ts->s, ts->len);
+                        if (normalized && us >= 0) {
+                                memcpy(L->ts_head, ts->s, 20);
+                                L->ts_sec = us / 1000000;
+                        }
+                }
+        }
+        if (!(ev = malloc(sizeof(*ev))))
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        ev->json = ev->data = NULL;
+        ev->src = buf;
+        ev->src_len = len;
+        ev->lazy = 1;
+        ev->type_len = t->len;
+        memcpy(ev->type, t->s, t->len);
+        ev->type[t->len] = '\0';
+        memset(&ev->input, 0, sizeof(ev->input));
+        ev->input.known = L->close != EVENTS__NPOS;
+        ev->input.len = len;
+        ev->input.close_offset = L->close;
+        ev->input.ts_offset = EVENTS__NPOS;
+        ev->has_ts = 0;
+        ev->ts_us = 0;
+        ev->ts[0] = '\0';
+        if (ts) {
+                ev->input.ts_present = 1;
+                ev->input.ts_offset = (size_t)(ts->s - buf) - 1;
+                ev->input.ts_len = ts->len + 2;
+                if (normalized) {
+                        memcpy(ev->ts, ts->s, 27);
+                        ev->ts[27] = '\0';
+                        ev->input.ts_normalized = 1;
+                } else if (!events_timestamp_format(us, ev->ts,
+                                                    sizeof(ev->ts))) {
+                        free(ev);
+                        goto full;
+                }
+                ev->ts_us = us;
+                ev->has_ts = 1;
+        }
+        *evp = ev;
+        return EVENTS_OK;
+full:
+        return events_event_parse_limits(evp, buf, len, 0, 0, err);
+}
+
+/* Build a lazy event's tree and publish it; a thread that loses the race
+ * frees its copy and takes the winner's. @returns the tree, or NULL when
+ * memory ran out. */
+static json_t *materialize(const events_event_t *ev) {
+        events_event_t *w = (events_event_t *)ev; /* only atomics written */
+        json_t *root = NULL, *expected = NULL, *tv;
+
+        if (events__json_parse_top(&root, ev->src, ev->src_len, 0, 0, NULL,
+                                   NULL))
+                return NULL;
+        /* As events_event_parse() does: the tree holds the normalized
+         * timestamp text. */
+        if (ev->has_ts && !ev->input.ts_normalized &&
+            (!(tv = json_object_get(root, "timestamp")) ||
+             json_string_setn_nocheck(tv, ev->ts, 27))) {
+                json_decref(root);
+                return NULL;
+        }
+        if (!__atomic_compare_exchange_n(&w->json, &expected, root, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+                json_decref(root);
+                return expected;
+        }
+        return root;
+}
+
+int events__event_is_lazy(const events_event_t *ev) {
+        return ev && ev->lazy;
+}
+
+static json_t *lazy_json(const events_event_t *ev) {
+        json_t *j = __atomic_load_n(&ev->json, __ATOMIC_ACQUIRE);
+
+        return j ? j : materialize(ev);
+}
+
+static json_t *lazy_data(const events_event_t *ev) {
+        events_event_t *w = (events_event_t *)ev; /* only atomics written */
+        json_t *d = __atomic_load_n(&ev->data, __ATOMIC_ACQUIRE), *j;
+
+        if (d)
+                return d;
+        if (!(j = lazy_json(ev)))
+                return NULL;
+        /* Every thread stores the same pointer: the tree is published. */
+        d = json_object_get(j, "data");
+        __atomic_store_n(&w->data, d, __ATOMIC_RELEASE);
+        return d;
+}
+
 void events_event_destroy(events_event_t *ev) {
         if (!ev)
                 return;
+        if (ev->lazy) {
+                json_decref(__atomic_load_n(&ev->json, __ATOMIC_ACQUIRE));
+                free(ev);
+                return;
+        }
         json_decref(ev->data);
         json_decref(ev->json);
         free(ev);
@@ -240,11 +428,15 @@ const char *events_event_type(const events_event_t *ev) {
 }
 
 json_t *events_event_data(const events_event_t *ev) {
-        return ev ? ev->data : NULL;
+        if (!ev)
+                return NULL;
+        return ev->lazy ? lazy_data(ev) : ev->data;
 }
 
 json_t *events_event_json(const events_event_t *ev) {
-        return ev ? ev->json : NULL;
+        if (!ev)
+                return NULL;
+        return ev->lazy ? lazy_json(ev) : ev->json;
 }
 
 int events_event_has_timestamp(const events_event_t *ev) {
@@ -262,12 +454,16 @@ const char *events_event_timestamp(const events_event_t *ev) {
 events_err_t events_event_stamp(events_event_t *ev) {
         if (!ev)
                 return EVENTS_ERR_INVALID_ARG;
+        if (ev->lazy && !lazy_json(ev))
+                return EVENTS_ERR_NOMEM;
         return set_timestamp(ev, events_now_us());
 }
 
 events_err_t events_event_set_timestamp_us(events_event_t *ev, int64_t us) {
         if (!ev)
                 return EVENTS_ERR_INVALID_ARG;
+        if (ev->lazy && !lazy_json(ev))
+                return EVENTS_ERR_NOMEM;
         return set_timestamp(ev, us);
 }
 
@@ -290,13 +486,15 @@ events_err_t events_event_serialize(const events_event_t *ev, char **bufp,
                 *lenp = 0;
         if (!ev || !bufp)
                 return EVENTS_ERR_INVALID_ARG;
-        json = ev->json;
+        json = events_event_json(ev);
+        if (!json)
+                return EVENTS_ERR_NOMEM;
         if (events__buf_reserve(&b, 256) ||
             events__buf_put(&b, "{\"event_type\":", 14) ||
             events__json_dump_string(&b, ev->type, ev->type_len) ||
             events__buf_put(&b, ",\"data\":", 8))
                 goto fail;
-        if ((rc = events__json_dump(&b, ev->data)))
+        if ((rc = events__json_dump(&b, events_event_data(ev))))
                 goto fail;
         rc = EVENTS_ERR_NOMEM;
         if (ev->has_ts &&
@@ -356,7 +554,8 @@ events_err_t events_event_key(const events_event_t *ev, const char *path,
                 return EVENTS_ERR_INVALID_ARG;
         if (size)
                 buf[0] = '\0';
-        v = ev->json;
+        if (!(v = events_event_json(ev)))
+                return EVENTS_ERR_NOMEM;
         for (p = path;; p = dot + 1) {
                 dot = strchr(p, '.');
                 seg = dot ? (size_t)(dot - p) : strlen(p);

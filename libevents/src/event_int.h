@@ -176,6 +176,27 @@ events_err_t events__event_splice(const events_event_t *ev, const char *in,
                                   size_t in_len, char *out, size_t out_size,
                                   size_t *out_len);
 
+struct events__lite_s;
+
+/**
+ * events_event_parse() for the consumer's hot path: the same verdicts and
+ * the same error reports, but an envelope the lite parser (lite_int.h)
+ * takes and finds well-shaped is only checked, and its jansson tree is
+ * built on the first access (events_event_data(), events_event_json(),
+ * serialize, key, stamp), thread-safely. Anything else takes the full
+ * path.
+ * @param buf the bytes; they must stay unchanged and alive as long as
+ *            the event.
+ * @param L   a reusable lite tree (its content is replaced); NULL: the
+ *            full path.
+ */
+events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
+                                      size_t len, struct events__lite_s *L,
+                                      events_error_t *err);
+
+/** 1 when @p ev came from events__event_parse_lazy()'s lite path. */
+int events__event_is_lazy(const events_event_t *ev);
+
 /* Civil dates (timestamp.c), for tests and the timestamp formatter. */
 
 /** Days from 1970-01-01 to @p y-@p m-@p d (proleptic Gregorian, y >= 1). */

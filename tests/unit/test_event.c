@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <pthread.h>
 
 #include <cmocka.h>
 
 #include "event_int.h"
+#include "lite_int.h"
 
 /* Read a data file whole. */
 static char *slurp(const char *rel, size_t *lenp) {
@@ -748,6 +750,298 @@ static void test_events_event_parse_samples(void **state) {
         assert_true(count >= 9);
 }
 
+/* The consumer's lazy parse of buf[0..len) gives exactly what the full
+ * parse gives: the verdict, the error report, and for an event its type,
+ * timestamp, input offsets, tree and serialization. @returns whether the
+ * lite path took it. */
+static int lazy_same(events__lite_t *L, const char *buf, size_t len) {
+        events_event_t *full = (events_event_t *)1, *lazy = (events_event_t *)1;
+        events_error_t ef, el;
+        events_err_t rf, rl;
+        const events__event_input_t *fi, *li;
+        char *sf, *sl, kf[64], kl[64];
+        size_t kfn, kln;
+        int taken;
+
+        memset(&ef, 0x55, sizeof(ef));
+        memset(&el, 0x55, sizeof(el));
+        rf = events_event_parse(&full, buf, len, &ef);
+        rl = events__event_parse_lazy(&lazy, buf, len, L, &el);
+        assert_int_equal(rf, rl);
+        if (rf) {
+                assert_null(full);
+                assert_null(lazy);
+                assert_int_equal(ef.code, el.code);
+                assert_int_equal(ef.offset, el.offset);
+                assert_int_equal(ef.line, el.line);
+                assert_int_equal(ef.column, el.column);
+                assert_string_equal(ef.pointer, el.pointer);
+                assert_string_equal(ef.text, el.text);
+                return 0;
+        }
+        taken = events__event_is_lazy(lazy);
+        assert_false(events__event_is_lazy(full));
+        assert_string_equal(events_event_type(full), events_event_type(lazy));
+        assert_int_equal(events_event_has_timestamp(full),
+                         events_event_has_timestamp(lazy));
+        assert_int_equal(events_event_timestamp_us(full),
+                         events_event_timestamp_us(lazy));
+        if (events_event_has_timestamp(full))
+                assert_string_equal(events_event_timestamp(full),
+                                    events_event_timestamp(lazy));
+        fi = events__event_input(full);
+        li = events__event_input(lazy);
+        assert_int_equal(fi->known, li->known);
+        assert_int_equal(fi->ts_present, li->ts_present);
+        assert_int_equal(fi->ts_normalized, li->ts_normalized);
+        assert_int_equal(fi->len, li->len);
+        if (fi->known) {
+                assert_int_equal(fi->close_offset, li->close_offset);
+                if (fi->ts_present) {
+                        assert_int_equal(fi->ts_offset, li->ts_offset);
+                        assert_int_equal(fi->ts_len, li->ts_len);
+                }
+        }
+        /* A key before the tree exists builds it. */
+        rf = events_event_key(full, "event_type", kf, sizeof(kf), &kfn);
+        rl = events_event_key(lazy, "event_type", kl, sizeof(kl), &kln);
+        assert_int_equal(rf, rl);
+        assert_int_equal(kfn, kln);
+        assert_true(
+                json_equal(events_event_json(full), events_event_json(lazy)));
+        assert_true(
+                json_equal(events_event_data(full), events_event_data(lazy)));
+        assert_ptr_equal(events_event_data(lazy),
+                         json_object_get(events_event_json(lazy), "data"));
+        sf = serialize(full);
+        sl = serialize(lazy);
+        assert_string_equal(sf, sl);
+        free(sf);
+        free(sl);
+        /* Stamping after the fact works on both alike. */
+        assert_int_equal(events_event_set_timestamp_us(full, 1234567),
+                         EVENTS_OK);
+        assert_int_equal(events_event_set_timestamp_us(lazy, 1234567),
+                         EVENTS_OK);
+        sf = serialize(full);
+        sl = serialize(lazy);
+        assert_string_equal(sf, sl);
+        free(sf);
+        free(sl);
+        events_event_destroy(full);
+        events_event_destroy(lazy);
+        return taken;
+}
+
+/* Every file under good/ and bad/: the lazy parse agrees with the full
+ * one, and takes the plain good documents. */
+static void test_events__event_parse_lazy_same_as_full(void **state) {
+        const char *dirs[] = {"good", "bad"};
+        events__lite_t L = {0};
+        int cases = 0, taken = 0;
+
+        (void)state;
+        for (size_t k = 0; k < 2; k++) {
+                char path[1024];
+                struct dirent *de;
+                DIR *d;
+
+                snprintf(path, sizeof(path), "%s/envelope/%s",
+                         getenv("EVENTS_TEST_DATA"), dirs[k]);
+                assert_non_null(d = opendir(path));
+                while ((de = readdir(d))) {
+                        char rel[600], *in;
+                        size_t len;
+
+                        if (de->d_name[0] == '.')
+                                continue;
+                        snprintf(rel, sizeof(rel), "%s/%s", dirs[k],
+                                 de->d_name);
+                        in = slurp(rel, &len);
+                        taken += lazy_same(&L, in, len);
+                        cases++;
+                        free(in);
+                }
+                closedir(d);
+        }
+        assert_true(cases > 50);
+        assert_true(taken > 5);
+        events__lite_free(&L);
+}
+
+/* Envelopes the lite path could be fooled by, and ones it must take; in
+ * order, for the timestamp cache (hits, near misses, negative instants). */
+static void test_events__event_parse_lazy_poison(void **state) {
+        static const char *const cases[] = {
+                "",
+                "{",
+                "[]",
+                "\"x\"",
+                "{}",
+                "{\"event_type\":\"a\"}",
+                "{\"data\":{}}",
+                "{\"event_type\":\"a\",\"data\":[]}",
+                "{\"event_type\":\"a\",\"data\":null}",
+                "{\"event_type\":1,\"data\":{}}",
+                "{\"event_type\":\"\",\"data\":{}}",
+                "{\"event_type\":\"a b\",\"data\":{}}",
+                "{\"event_type\":\"\\u0061\",\"data\":{}}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":1}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":null}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"x\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-02-30T00:00:00.000000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-01-01T23:59:60.000000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"0000-01-01T00:00:00.000000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"0001-01-01T00:00:00.000000+01:00\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"9999-12-31T23:59:59.999999Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-11-27T18:05:00Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-11-27t18:05:00.000000z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-11-27T18:05:00.1234567Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},"
+                "\"timestamp\":\"2026-11-27T18:05:00.123456Z\"}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":1},\"event_type\":"
+                "\"b\"}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":1,\"x\":2}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":1e999}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":99999999999999999999}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":-0.0,\"y\":1.5e3}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":01}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":\"\\ud800\"}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":\"\xc3\x28\"}}",
+                "{\"event_type\":\"a\",\"data\":{\"x\":\"\xc3\xa9\"}}",
+                "{\"event_type\":\"a\",\"data\":{}} x",
+                "{\"event_type\":\"a\",\"data\":{}}\n",
+                " \t{\"event_type\":\"a\",\"data\":{},\"extra\":[1,{}]} ",
+                "{\"event_type\":\"a\",\"data\":{},}",
+                "{\"event_type\":\"a\",\"data\":{\"a\":[1,2,]}}",
+                "{\"event_type\":\"a\",\"data\":{\"a\":tru}}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.000001Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.999999Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.99999xZ\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.123456z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.123456+00:00\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:00.1234567\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"2026-11-"
+                "27T18:05:01.000000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"1969-12-"
+                "31T23:59:59.500000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"1969-12-"
+                "31T23:59:59.600000Z\"}",
+                "{\"event_type\":\"a\",\"data\":{},\"timestamp\":\"0001-01-"
+                "01T00:00:00.000000Z\"}",
+        };
+        events__lite_t L = {0};
+        int taken = 0;
+        char deep[300];
+        size_t n = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                taken += lazy_same(&L, cases[i], strlen(cases[i]));
+        assert_true(taken >= 6);
+        /* Nesting one past the default limit, then at it. */
+        for (int depth = EVENTS_DEFAULT_MAX_DEPTH + 1;
+             depth >= EVENTS_DEFAULT_MAX_DEPTH; depth--) {
+                n = (size_t)snprintf(deep, sizeof(deep),
+                                     "{\"event_type\":\"a\",\"data\":");
+                for (int k = 2; k < depth; k++)
+                        deep[n++] = '[';
+                deep[n++] = '{';
+                deep[n++] = '}';
+                for (int k = 2; k < depth; k++)
+                        deep[n++] = ']';
+                deep[n++] = '}';
+                lazy_same(&L, deep, n);
+        }
+        events__lite_free(&L);
+}
+
+#define LAZY_THREADS 8
+
+static void *first_access(void *arg) {
+        const events_event_t *ev = arg;
+        json_t *d = events_event_data(ev);
+
+        return d == events_event_data(ev) ? d : NULL;
+}
+
+/* Several threads reading a lazy event's data at once all see the one
+ * tree (the losers' copies freed: valgrind and ASan check that). */
+static void
+test_events__event_parse_lazy_concurrent_first_access(void **state) {
+        static const char doc[] = "{\"event_type\":\"a\",\"data\":{\"x\":"
+                                  "[1,2,{\"y\":\"z\"}]},\"extra\":true}";
+        events__lite_t L = {0};
+
+        (void)state;
+        for (int round = 0; round < 50; round++) {
+                pthread_t th[LAZY_THREADS];
+                void *got[LAZY_THREADS];
+                events_event_t *ev = NULL;
+                json_t *want;
+
+                assert_int_equal(events__event_parse_lazy(
+                                         &ev, doc, sizeof(doc) - 1, &L, NULL),
+                                 EVENTS_OK);
+                assert_true(events__event_is_lazy(ev));
+                for (int k = 0; k < LAZY_THREADS; k++)
+                        assert_int_equal(
+                                pthread_create(&th[k], NULL, first_access, ev),
+                                0);
+                for (int k = 0; k < LAZY_THREADS; k++)
+                        assert_int_equal(pthread_join(th[k], &got[k]), 0);
+                want = events_event_data(ev);
+                assert_non_null(want);
+                for (int k = 0; k < LAZY_THREADS; k++)
+                        assert_ptr_equal(got[k], want);
+                assert_ptr_equal(json_object_get(events_event_json(ev), "data"),
+                                 want);
+                events_event_destroy(ev);
+        }
+        events__lite_free(&L);
+}
+
+/* A lazy event that nobody reads is destroyed without a tree. */
+static void test_events__event_parse_lazy_never_read(void **state) {
+        static const char doc[] = "{\"event_type\":\"a.b\",\"data\":{},"
+                                  "\"timestamp\":\"2026-11-27T18:05:00."
+                                  "000001Z\"}";
+        events__lite_t L = {0};
+        events_event_t *ev = NULL;
+
+        (void)state;
+        assert_int_equal(
+                events__event_parse_lazy(&ev, doc, sizeof(doc) - 1, &L, NULL),
+                EVENTS_OK);
+        assert_true(events__event_is_lazy(ev));
+        assert_string_equal(events_event_type(ev), "a.b");
+        assert_string_equal(events_event_timestamp(ev),
+                            "2026-11-27T18:05:00.000001Z");
+        assert_true(events__event_input(ev)->ts_normalized);
+        events_event_destroy(ev);
+        /* No lite tree: the full path. */
+        assert_int_equal(
+                events__event_parse_lazy(&ev, doc, sizeof(doc) - 1, NULL, NULL),
+                EVENTS_OK);
+        assert_false(events__event_is_lazy(ev));
+        events_event_destroy(ev);
+        events__lite_free(&L);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_event_parse_good_documents),
@@ -774,6 +1068,11 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_event_parse_bad_timestamp_escaped_key),
                 cmocka_unit_test(test_events_event_parse_samples),
+                cmocka_unit_test(test_events__event_parse_lazy_same_as_full),
+                cmocka_unit_test(test_events__event_parse_lazy_poison),
+                cmocka_unit_test(
+                        test_events__event_parse_lazy_concurrent_first_access),
+                cmocka_unit_test(test_events__event_parse_lazy_never_read),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
