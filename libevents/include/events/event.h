@@ -146,6 +146,10 @@ EVENTS_API const char *events_event_type(const events_event_t *ev);
  * @brief The data object.
  * @returns a borrowed reference that lives as long as the event. The caller
  *          may change it (and must then not rely on earlier serializations).
+ *          NULL only when memory runs out: an event that events_consumer_t
+ *          hands to a handler builds its JSON tree on this first access
+ *          (safe from several threads at once), so that handlers which
+ *          never look at the data do not pay for it.
  */
 EVENTS_API json_t *events_event_data(const events_event_t *ev);
 
@@ -153,7 +157,8 @@ EVENTS_API json_t *events_event_data(const events_event_t *ev);
  * @brief The whole envelope as a JSON object: event_type, data, timestamp
  *        (when set) and any unknown fields kept from the input, in input
  *        order.
- * @returns a borrowed reference that lives as long as the event.
+ * @returns a borrowed reference that lives as long as the event; NULL only
+ *          when memory runs out building it (see events_event_data()).
  * @remark Unknown fields may be added, changed or removed through it and
  *         are then serialized. The event_type, data and timestamp members
  *         must not be replaced or removed: use events_event_data() and the
