@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "event_int.h"
+#include "number_int.h"
 
 /* Byte classes outside strings. Only these bytes need a look; everything
  * else (digits, letters, whitespace) is left to jansson. */
@@ -640,37 +641,10 @@ static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
 static json_t *fast_number(fast_t *p) {
         const unsigned char *b = p->b;
         size_t len = p->len, s = p->i, j = s, digits;
-        int neg = 0, real = 0;
+        int neg, real;
 
-        if (b[j] == '-') {
-                neg = 1;
-                j++;
-        }
-        if (j < len && b[j] == '0') {
-                j++;
-        } else if (j < len && b[j] >= '1' && b[j] <= '9') {
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        } else {
+        if (events__number_scan(b, len, s, &j, &neg, &real, &digits))
                 return NULL;
-        }
-        digits = j - s - (size_t)neg;
-        if (j < len && b[j] == '.') {
-                real = 1;
-                if (++j >= len || b[j] < '0' || b[j] > '9')
-                        return NULL;
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        }
-        if (j < len && (b[j] | 0x20) == 'e') {
-                real = 1;
-                if (++j < len && (b[j] == '+' || b[j] == '-'))
-                        j++;
-                if (j >= len || b[j] < '0' || b[j] > '9')
-                        return NULL;
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        }
         p->i = j;
         if (!real) {
                 unsigned long long u = 0;

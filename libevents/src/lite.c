@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "event_int.h"
+#include "number_int.h"
 #include "lite_int.h"
 
 /* Members an object may have on the lite path: duplicate keys are looked
@@ -110,37 +111,10 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
 static int lp_number(lp_t *p, events__lnode_t *nd) {
         const unsigned char *b = p->b;
         size_t len = p->len, s = p->i, j = s, digits;
-        int neg = 0, real = 0;
+        int neg, real;
 
-        if (b[j] == '-') {
-                neg = 1;
-                j++;
-        }
-        if (j < len && b[j] == '0') {
-                j++;
-        } else if (j < len && b[j] >= '1' && b[j] <= '9') {
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        } else {
+        if (events__number_scan(b, len, s, &j, &neg, &real, &digits))
                 return -1;
-        }
-        digits = j - s - (size_t)neg;
-        if (j < len && b[j] == '.') {
-                real = 1;
-                if (++j >= len || b[j] < '0' || b[j] > '9')
-                        return -1;
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        }
-        if (j < len && (b[j] | 0x20) == 'e') {
-                real = 1;
-                if (++j < len && (b[j] == '+' || b[j] == '-'))
-                        j++;
-                if (j >= len || b[j] < '0' || b[j] > '9')
-                        return -1;
-                while (j < len && b[j] >= '0' && b[j] <= '9')
-                        j++;
-        }
         p->i = j;
         if (!real) {
                 unsigned long long u = 0;
