@@ -25,4 +25,7 @@ events_err_t events__error_set(events_error_t *err, events_err_t code,
 /** Set the JSON pointer of @p err (may be NULL). */
 void events__error_set_pointer(events_error_t *err, const char *pointer);
 
+/** CLOCK_MONOTONIC in microseconds, for durations, deadlines and rates. */
+int64_t events__mono_us(void);
+
 #endif /* EVENTS_INT_H */

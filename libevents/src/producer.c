@@ -128,13 +128,6 @@ const char *events_outcome_name(events_outcome_t outcome) {
         return outcome_names[outcome];
 }
 
-static int64_t mono_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Errors after which sending the same message again later may succeed. */
 static int kafka_err_retriable(rd_kafka_resp_err_t e) {
         switch (e) {
@@ -350,7 +343,8 @@ events_err_t events_producer_set_rate(events_producer_t *p, double per_second) {
         if (!p || !(per_second >= 0))
                 return EVENTS_ERR_INVALID_ARG;
         p->rate_on = per_second > 0;
-        events__tbucket_init(&p->tb, per_second, per_second / 10, mono_us());
+        events__tbucket_init(&p->tb, per_second, per_second / 10,
+                             events__mono_us());
         return EVENTS_OK;
 }
 
@@ -885,7 +879,7 @@ static events_outcome_t finish_sync(events_producer_t *p, uint64_t line,
 static int wait_token(events_producer_t *p) {
         int64_t wait;
 
-        while ((wait = events__tbucket_take(&p->tb, mono_us())) > 0) {
+        while ((wait = events__tbucket_take(&p->tb, events__mono_us())) > 0) {
                 if (p->interrupted)
                         return -1;
                 if (wait > 100000)
@@ -1302,8 +1296,8 @@ events_err_t events_producer_close(events_producer_t *p, int timeout_ms) {
         rd_kafka_purge(p->rk,
                        RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         /* Purged messages come back as failed reports; serve them all. */
-        deadline = mono_us() + 10 * 1000000;
-        while (p->c.in_flight > 0 && mono_us() < deadline)
+        deadline = events__mono_us() + 10 * 1000000;
+        while (p->c.in_flight > 0 && events__mono_us() < deadline)
                 rd_kafka_poll(p->rk, 100);
         return EVENTS_ERR_TIMED_OUT;
 }

@@ -59,13 +59,6 @@ struct events_router_s {
         void *observer_opaque;
 };
 
-int64_t events__mono_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int events__sleep_ms(int64_t ms, const volatile int *stop) {
         int64_t end = events__mono_us() + ms * 1000, left;
 

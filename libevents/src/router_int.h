@@ -27,7 +27,4 @@ int64_t events__route_backoff_ms(const events_route_t *rt, int attempt);
  */
 int events__sleep_ms(int64_t ms, const volatile int *stop);
 
-/** CLOCK_MONOTONIC in microseconds. */
-int64_t events__mono_us(void);
-
 #endif /* EVENTS_ROUTER_INT_H */

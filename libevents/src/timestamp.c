@@ -236,6 +236,13 @@ size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
         return 27;
 }
 
+int64_t events__mono_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t events_now_us(void) {
         struct timespec ts;
 
