@@ -13,6 +13,7 @@
  * input must not hang the daemon past the deadline), then waits with
  * waitpid(WNOHANG) and short sleeps that grow from 1 ms to 20 ms.
  */
+#include "clock.h"
 #include "exec.h"
 
 #include <errno.h>
@@ -26,12 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms) {
         struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -64,7 +59,7 @@ static void child(char *const argv[], char *const envp[], int in_fd) {
 
 int exec_run(char *const argv[], char *const envp[], const char *in,
              size_t in_len, int timeout_ms, char *err, size_t errsize) {
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = consumer_mono_ms() + timeout_ms;
         int pfd[2], status = 0, nap = 1;
         size_t off = 0;
         pid_t pid, w;
@@ -94,7 +89,7 @@ int exec_run(char *const argv[], char *const envp[], const char *in,
 
         /* Feed stdin until done, the program closes it, or the deadline. */
         while (off < in_len) {
-                int64_t left = deadline - now_ms();
+                int64_t left = deadline - consumer_mono_ms();
                 struct pollfd p = {pfd[1], POLLOUT, 0};
                 ssize_t n;
 
@@ -124,7 +119,7 @@ int exec_run(char *const argv[], char *const envp[], const char *in,
                         snprintf(err, errsize, "waitpid: %s", strerror(errno));
                         return -1;
                 }
-                if (now_ms() >= deadline) {
+                if (consumer_mono_ms() >= deadline) {
                         kill(-pid, SIGKILL);
                         kill(pid, SIGKILL);
                         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

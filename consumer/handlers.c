@@ -17,6 +17,7 @@
  * - forward: through env->publish, which waits for the broker's ack.
  * - plugin:  see plugin_loader.c.
  */
+#include "clock.h"
 #include "handlers.h"
 
 #include <errno.h>
@@ -54,12 +55,6 @@ struct handler_set {
         char **base_env; /* environ without EVENT_* names, for exec */
         size_t n_base_env;
 };
-
-static int64_t mono_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void handler_env_reset(handler_env_t *env) {
         free(env->ser);
@@ -173,7 +168,7 @@ static int file_sync(struct handler *h) {
                 return -1;
         }
         h->dirty = 0;
-        h->last_sync_ms = mono_ms();
+        h->last_sync_ms = consumer_mono_ms();
         return 0;
 }
 
@@ -212,7 +207,8 @@ static int handle_file(const events_event_t *ev, void *opaque) {
         h->dirty = 1;
         if (h->spec->fsync == FSYNC_ALWAYS ||
             (h->spec->fsync == FSYNC_INTERVAL &&
-             mono_ms() - h->last_sync_ms >= h->spec->fsync_interval_ms))
+             consumer_mono_ms() - h->last_sync_ms >=
+                     h->spec->fsync_interval_ms))
                 return file_sync(h);
         return 0;
 }
@@ -291,7 +287,7 @@ static int handler_init(struct handler_set *s, struct handler *h,
                                  spec->pointer, spec->path, strerror(errno));
                         return -1;
                 }
-                h->last_sync_ms = mono_ms();
+                h->last_sync_ms = consumer_mono_ms();
                 return 0;
         case HANDLER_PLUGIN:
                 if (plugin_handler_load(&h->plugin, spec->path, spec->function,
@@ -389,7 +385,7 @@ void handler_set_tick(handler_set_t *s) {
 
         if (!s)
                 return;
-        now = mono_ms();
+        now = consumer_mono_ms();
         for (size_t i = 0; i < s->n; i++) {
                 struct handler *h = &s->handlers[i];
                 if (h->spec->kind == HANDLER_FILE && h->dirty &&

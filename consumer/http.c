@@ -6,6 +6,7 @@
  * response; then it is closed. The main thread stops the server through a
  * pipe that the poll() loop watches, so shutdown never waits for a client.
  */
+#include "clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -45,12 +46,6 @@ struct http_server {
         pthread_t thread;
         struct client clients[HTTP_MAX_CLIENTS];
 };
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void client_close(struct client *c) {
         if (c->fd >= 0)
@@ -188,7 +183,7 @@ static void accept_clients(struct http_server *s) {
                 }
                 c->fd = fd;
                 c->head_len = 0;
-                c->deadline_ms = now_ms() + HTTP_CLIENT_TIMEOUT_MS;
+                c->deadline_ms = consumer_mono_ms() + HTTP_CLIENT_TIMEOUT_MS;
         }
 }
 
@@ -199,7 +194,7 @@ static void *server_main(void *arg) {
 
         for (;;) {
                 int n = 0, timeout = 1000;
-                int64_t now = now_ms();
+                int64_t now = consumer_mono_ms();
 
                 pfd[n].fd = s->wake[0];
                 pfd[n].events = POLLIN;

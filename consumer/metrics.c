@@ -5,6 +5,7 @@
  * health check. Rendering builds the whole text in one buffer under the
  * lock; the HTTP thread then writes it out without it.
  */
+#include "clock.h"
 #include "metrics.h"
 
 #include <inttypes.h>
@@ -89,12 +90,6 @@ struct metrics {
         int64_t started;
 };
 
-static int64_t now_s(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec;
-}
-
 metrics_t *metrics_new(void) {
         metrics_t *m = calloc(1, sizeof(*m));
 
@@ -106,7 +101,7 @@ metrics_t *metrics_new(void) {
                 return NULL;
         }
         pthread_mutex_init(&m->lock, NULL);
-        m->started = now_s();
+        m->started = consumer_mono_ms() / 1000;
         return m;
 }
 
@@ -214,7 +209,7 @@ void metrics_handler_call(metrics_t *m, const char *type, const char *handler,
 }
 
 static void window_add(metrics_t *m, int ok) {
-        int64_t t = now_s();
+        int64_t t = consumer_mono_ms() / 1000;
         size_t i = (size_t)(t % WINDOW_S);
 
         if (m->slot_sec[i] != t) {
@@ -409,7 +404,7 @@ char *metrics_health(metrics_t *m, int *ok, size_t *len) {
         struct buf b = {0};
         uint64_t handled = 0, failed = 0;
         int broker_ok, parts_ok, handlers_ok, up, assigned;
-        int64_t t = now_s();
+        int64_t t = consumer_mono_ms() / 1000;
 
         up = m->src.broker_up ? m->src.broker_up(m->src.opaque) : -1;
         assigned = m->src.assigned ? m->src.assigned(m->src.opaque) : 0;
