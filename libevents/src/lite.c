@@ -107,7 +107,8 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
         return 0;
 }
 
-/* A number, as json.c's fast_number() reads it. */
+/* A number, as json.c's fast_number() reads it; nd->s and nd->len are
+ * its text. */
 static int lp_number(lp_t *p, events__lnode_t *nd) {
         const unsigned char *b = p->b;
         size_t len = p->len, s = p->i, j = s, digits;
@@ -141,6 +142,8 @@ static int lp_number(lp_t *p, events__lnode_t *nd) {
                         return -1;
                 nd->type = EVENTS__LT_REAL;
                 nd->num.d = d;
+                nd->s = (const char *)b + s;
+                nd->len = j - s;
                 return 0;
         }
 }
@@ -366,10 +369,25 @@ size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
         return 27;
 }
 
+static void tpl_destroy(events__ltpl_t *t) {
+        if (!t)
+                return;
+        free(t->text);
+        free(t->n);
+        free(t->slot);
+        free(t->check);
+        free(t);
+}
+
 void events__lite_free(events__lite_t *L) {
         free(L->n);
         L->n = NULL;
         L->used = L->cap = 0;
+        for (unsigned k = 0; k < L->ntpl; k++) {
+                tpl_destroy(L->tpl[k]);
+                L->tpl[k] = NULL;
+        }
+        L->ntpl = 0;
 }
 
 long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
@@ -401,6 +419,206 @@ long events__lite_append_string(events__lite_t *L, const char *key,
         L->n[0].count++;
         L->n[0].end = (uint32_t)L->used;
         return c;
+}
+
+/* -------------------------------------------------------------- layouts */
+
+/* Lines and trees larger than these are not remembered: they are rare,
+ * and their parse costs little next to their other work. */
+#define LAYOUT_MAX_BYTES 8192
+#define LAYOUT_MAX_NODES 512
+
+/* Grow *pp to hold @p need items of @p size bytes. */
+static int grow(void *pp, uint32_t *cap, size_t need, size_t size) {
+        void *n;
+        size_t c = *cap ? *cap : 8;
+
+        if (need <= *cap)
+                return 0;
+        while (c < need)
+                c *= 2;
+        if (c > UINT32_MAX || !(n = realloc(*(void **)pp, c * size)))
+                return -1;
+        *(void **)pp = n;
+        *cap = (uint32_t)c;
+        return 0;
+}
+
+events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
+                                      size_t len, uint32_t fixed) {
+        events__ltpl_t *t;
+        size_t at = 0, start, end;
+        unsigned k;
+
+        if (len > LAYOUT_MAX_BYTES || L->used > LAYOUT_MAX_NODES ||
+            L->close >= len)
+                return NULL;
+        /* The least recently used layout makes room; the new one goes
+         * first. */
+        if (L->ntpl < EVENTS__LITE_LAYOUTS) {
+                if (!(t = calloc(1, sizeof(*t))))
+                        return NULL;
+                k = L->ntpl++;
+        } else {
+                k = EVENTS__LITE_LAYOUTS - 1;
+                t = L->tpl[k];
+        }
+        memmove(&L->tpl[1], &L->tpl[0], k * sizeof(L->tpl[0]));
+        L->tpl[0] = t;
+        t->planned = 0;
+        t->ncheck = 0;
+        t->nslot = 0;
+        t->used = 0;
+        if (len > t->text_cap) {
+                char *nt = realloc(t->text, len);
+
+                if (!nt)
+                        goto fail;
+                t->text = nt;
+                t->text_cap = len;
+        }
+        memcpy(t->text, buf, len);
+        t->len = len;
+        if (grow(&t->n, &t->n_cap, L->used, sizeof(*t->n)))
+                goto fail;
+        memcpy(t->n, L->n, L->used * sizeof(*t->n));
+        t->used = (uint32_t)L->used;
+        for (uint32_t i = 0; i < t->used; i++) {
+                events__lnode_t *nd = &t->n[i];
+
+                if (nd->key)
+                        nd->key = t->text + (nd->key - buf);
+                if (nd->type != EVENTS__LT_STRING &&
+                    nd->type != EVENTS__LT_INT && nd->type != EVENTS__LT_REAL)
+                        continue;
+                /* A fixed value is read from the layout's copy. */
+                if (i == fixed) {
+                        nd->s = t->text + (nd->s - buf);
+                        continue;
+                }
+                /* A value: the bytes from the last one up to it are
+                 * fixed. Nodes are in document order. */
+                start = (size_t)(nd->s - buf);
+                end = start + nd->len;
+                if (start < at || end > len ||
+                    grow(&t->slot, &t->slot_cap, t->nslot + 1,
+                         sizeof(*t->slot)))
+                        goto fail;
+                t->slot[t->nslot].node = i;
+                t->slot[t->nslot].lit = (uint32_t)at;
+                t->slot[t->nslot].litlen = (uint32_t)(start - at);
+                t->nslot++;
+                at = end;
+        }
+        if (L->close < at)
+                goto fail;
+        t->tail = (uint32_t)at;
+        t->close = L->close;
+        /* A byte in the tail that ends a string scan lets the scans run
+         * without a bounds check: the tail is compared first. */
+        t->tail_stops = 0;
+        for (size_t q = at; q < len; q++)
+                if (lstr[(unsigned char)buf[q]])
+                        t->tail_stops = 1;
+        return t;
+fail:
+        /* Forget it: a half-made layout must never match. */
+        memmove(&L->tpl[0], &L->tpl[1], (L->ntpl - 1) * sizeof(L->tpl[0]));
+        L->ntpl--;
+        tpl_destroy(t);
+        return NULL;
+}
+
+/* Fill L from buf through layout t: 0, or -1 when buf does not match. */
+static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
+                     const char *buf, size_t len) {
+        const unsigned char *b = (const unsigned char *)buf;
+        size_t pos = 0, tl = t->len - t->tail, n;
+        lp_t p = {.L = L, .b = b, .len = len};
+
+        /* Cheap refusals first: the leading bytes, the trailing bytes. */
+        if (len < tl || (t->nslot && len < t->slot[0].litlen) ||
+            memcmp(buf + len - tl, t->text + t->tail, tl))
+                return -1;
+        if (t->used > L->cap) {
+                events__lnode_t *nn = realloc(L->n, t->used * sizeof(*nn));
+
+                if (!nn)
+                        return -1;
+                L->n = nn;
+                L->cap = t->used;
+        }
+        for (uint32_t j = 0; j < t->nslot; j++) {
+                const events__lslot_t *sl = &t->slot[j];
+                events__lnode_t *nd = &L->n[sl->node];
+
+                if (len - pos < sl->litlen ||
+                    memcmp(buf + pos, t->text + sl->lit, sl->litlen))
+                        return -1;
+                pos += sl->litlen;
+                *nd = t->n[sl->node];
+                if (nd->type == EVENTS__LT_STRING) {
+                        /* As lp_string(), from after the opening quote,
+                         * which the fixed bytes hold. */
+                        size_t k = pos;
+
+                        for (;;) {
+                                if (t->tail_stops)
+                                        while (!lstr[b[k]])
+                                                k++;
+                                else
+                                        while (k < len && !lstr[b[k]])
+                                                k++;
+                                if (k >= len)
+                                        return -1;
+                                if (b[k] == '"')
+                                        break;
+                                if (b[k] < 0x80 ||
+                                    !(n = events__utf8_seq(b + k, len - k)))
+                                        return -1;
+                                k += n;
+                        }
+                        nd->s = buf + pos;
+                        nd->len = k - pos;
+                        pos = k;
+                } else {
+                        p.i = pos;
+                        if (lp_number(&p, nd))
+                                return -1;
+                        pos = p.i;
+                }
+                if (pos > len - tl)
+                        return -1;
+        }
+        /* What is left must be the tail (compared above) exactly. */
+        if (pos != len - tl)
+                return -1;
+        /* The nodes that are not values (objects, arrays, literals) are
+         * the layout's; values were filled in above. */
+        for (uint32_t j = 0, i = 0; i < t->used; i++) {
+                if (j < t->nslot && t->slot[j].node == i) {
+                        j++;
+                        continue;
+                }
+                L->n[i] = t->n[i];
+        }
+        L->used = t->used;
+        L->close = pos + (t->close - t->tail);
+        return 0;
+}
+
+events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
+                                   size_t len) {
+        for (unsigned k = 0; k < L->ntpl; k++) {
+                events__ltpl_t *t = L->tpl[k];
+
+                if (tpl_match(L, t, buf, len))
+                        continue;
+                memmove(&L->tpl[1], &L->tpl[0], k * sizeof(L->tpl[0]));
+                L->tpl[0] = t;
+                return t;
+        }
+        return NULL;
 }
 
 /* ------------------------------------------------------------ validator */
@@ -723,6 +941,145 @@ static int lv(lv_t *c, const sch_node_t *n, uint32_t i) {
         c->depth++;
         ok = lv_node(c, n, i);
         c->depth--;
+        return ok;
+}
+
+/* Whether node @p i of layout @p t is a value that varies. */
+static int is_slot(const events__ltpl_t *t, uint32_t i) {
+        uint32_t lo = 0, hi = t->nslot;
+
+        while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+
+                if (t->slot[mid].node == i)
+                        return 1;
+                if (t->slot[mid].node < i)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return 0;
+}
+
+/* events__lite_plan() below node @p i; @p c for its regex matcher. */
+static int lplan(lv_t *c, events__ltpl_t *t, const sch_node_t *n, uint32_t i,
+                 int depth) {
+        const events__lite_t *L = c->L;
+        const events__lnode_t *v = &L->n[i];
+        int hops = 0;
+        unsigned m;
+
+        while (n->ref) {
+                n = n->ref;
+                if (++hops > 64)
+                        return 0;
+        }
+        if (depth >= LITE_MAX_SCHEMA_DEPTH)
+                return 0;
+        if (n->boolean >= 0)
+                return n->boolean == 1;
+        if (v->type != EVENTS__LT_OBJECT && v->type != EVENTS__LT_ARRAY) {
+                /* A value that is part of the layout (true, false, null,
+                 * the fixed one) is the same on every line: it passed. */
+                if (i < t->used && !is_slot(t, i))
+                        return 1;
+                /* Another value: checked in full on every line. */
+                if (grow(&t->check, &t->check_cap, t->ncheck + 1,
+                         sizeof(*t->check)))
+                        return 0;
+                t->check[t->ncheck].node = i;
+                t->check[t->ncheck].schema = n;
+                t->ncheck++;
+                return 1;
+        }
+        /* An object or an array: its keys and sizes are the layout's; the
+         * keywords that look at more than those make no plan. */
+        m = n->lite & LK_READY ? n->lite : lite_mask(n);
+        if (m & (LK_DECLINE | LK_ENUM | LK_CONST | LK_ANY_OF))
+                return 0;
+        if (m & LK_ALL_OF)
+                for (size_t k = 0; k < n->n_all_of; k++)
+                        if (!lplan(c, t, n->all_of[k], i, depth + 1))
+                                return 0;
+        if (v->type == EVENTS__LT_ARRAY && (m & LK_ARR)) {
+                if (n->items_array || n->contains ||
+                    (n->keys & SCH_K_UNIQUE_ITEMS))
+                        return 0;
+                if (n->items)
+                        for (uint32_t k = i + 1; k < v->end; k = L->n[k].end)
+                                if (!lplan(c, t, n->items, k, depth + 1))
+                                        return 0;
+        }
+        if (v->type == EVENTS__LT_OBJECT && (m & LK_OBJ)) {
+                if (n->property_names || n->n_deps)
+                        return 0;
+                /* The members' schemas, found as lv_object() finds them. */
+                for (uint32_t k = i + 1; k < v->end; k = L->n[k].end) {
+                        const events__lnode_t *mb = &L->n[k];
+                        int matched = 0, hit;
+
+                        for (size_t q = 0; q < n->n_props; q++) {
+                                if (n->props[q].len != mb->klen ||
+                                    memcmp(n->props[q].name, mb->key, mb->klen))
+                                        continue;
+                                matched = 1;
+                                if (!lplan(c, t, n->props[q].schema, k,
+                                           depth + 1))
+                                        return 0;
+                                break;
+                        }
+                        for (size_t q = 0; q < n->n_pprops; q++) {
+                                hit = events__regex_search(&n->pprops[q].re,
+                                                           mb->key, mb->klen,
+                                                           &c->matcher);
+                                if (hit < 0)
+                                        return 0;
+                                if (!hit)
+                                        continue;
+                                matched = 1;
+                                if (!lplan(c, t, n->pprops[q].schema, k,
+                                           depth + 1))
+                                        return 0;
+                        }
+                        if (!matched && n->additional_properties &&
+                            !lplan(c, t, n->additional_properties, k,
+                                   depth + 1))
+                                return 0;
+                }
+        }
+        return 1;
+}
+
+int events__lite_plan(events__ltpl_t *t, const sch_node_t *schema,
+                      const events__lite_t *L, uint32_t i) {
+        lv_t c;
+        int ok;
+
+        if (!t || !schema || i >= L->used)
+                return 0;
+        /* The tree the plan is for may have grown past the layout's nodes
+         * (a timestamp appended); every line of the layout grows alike. */
+        t->plan_used = (uint32_t)L->used;
+        c.L = L;
+        c.depth = 0;
+        events__matcher_init(&c.matcher);
+        ok = lplan(&c, t, schema, i, 0);
+        events__matcher_fini(&c.matcher);
+        return ok;
+}
+
+int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L) {
+        lv_t c;
+        int ok = 1;
+
+        if (!t->planned || L->used != t->plan_used)
+                return 0;
+        c.L = L;
+        c.depth = 0;
+        events__matcher_init(&c.matcher);
+        for (uint32_t k = 0; k < t->ncheck && ok; k++)
+                ok = lv(&c, t->check[k].schema, t->check[k].node);
+        events__matcher_fini(&c.matcher);
         return ok;
 }
 

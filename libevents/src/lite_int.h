@@ -52,6 +52,55 @@ typedef struct events__lnode_s {
         uint32_t end;   /**< index past the subtree */
 } events__lnode_t;
 
+/*
+ * A line's layout, remembered so that the next lines of the same layout
+ * need no parse (events__lite_match()): most streams repeat a few layouts
+ * in which only the values change. A layout is the line's bytes outside
+ * its string and number values (the keys, the punctuation, the white
+ * space, true, false and null), and the nodes the parser made of it. A
+ * line matches when those bytes are the same and each value scans as the
+ * parser would scan it; its tree is then the one the parser would have
+ * built, so the parse's verdict and the tree are the same.
+ *
+ * A layout also keeps a validation plan (events__lite_plan()): what a
+ * schema asks of an object (required, properties, additionalProperties,
+ * sizes) depends only on its keys, which a matching line shares, so only
+ * the scalar values need checking again.
+ */
+typedef struct events__lslot_s {
+        uint32_t node; /**< the value's node */
+        uint32_t lit;  /**< the bytes before it: text[lit, lit + litlen) */
+        uint32_t litlen;
+} events__lslot_t;
+
+typedef struct events__lcheck_s {
+        uint32_t node;
+        const sch_node_t *schema;
+} events__lcheck_t;
+
+typedef struct events__ltpl_s {
+        char *text; /**< the line the layout was taken from */
+        size_t len, text_cap;
+        events__lnode_t *n; /**< its nodes; keys point into text */
+        uint32_t used, n_cap;
+        events__lslot_t *slot;
+        uint32_t nslot, slot_cap;
+        uint32_t tail;  /**< text[tail, len): the bytes after the last value */
+        int tail_stops; /**< the tail has a byte that ends a string */
+        size_t close;   /**< offset of the root's closing brace in text */
+        /* The plan: lite-validate these nodes against these schemas; valid
+         * for the schemas it names only. */
+        int planned;
+        uint32_t plan_used;          /**< the tree's nodes when it was made */
+        const void *plan_owner;      /**< the registry it was made with */
+        const void *plan_a, *plan_b; /**< the schemas it was made from */
+        events__lcheck_t *check;
+        uint32_t ncheck, check_cap;
+} events__ltpl_t;
+
+/* Layouts a tree remembers, most recently used first. */
+#define EVENTS__LITE_LAYOUTS 4
+
 /** A reusable tree; zero-initialize, events__lite_free() at the end. */
 typedef struct events__lite_s {
         events__lnode_t *n;
@@ -61,6 +110,8 @@ typedef struct events__lite_s {
          * ("2026-11-27T18:05:00.") of the second ts_sec (-1: none). */
         int64_t ts_sec;
         char ts_head[20];
+        events__ltpl_t *tpl[EVENTS__LITE_LAYOUTS];
+        unsigned ntpl;
 } events__lite_t;
 
 /**
@@ -80,8 +131,42 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
  */
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf);
 
-/** Free @p L's memory (not @p L). */
+/** Free @p L's memory (not @p L), its layouts included. */
 void events__lite_free(events__lite_t *L);
+
+/**
+ * Fill @p L from @p buf[0..len) through a remembered layout, as
+ * events__lite_parse() would fill it, without parsing.
+ * @returns the layout (now the most recently used), or NULL when no layout
+ *          matches: then events__lite_parse() must run.
+ */
+events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
+                                   size_t len);
+
+/**
+ * Remember the layout of @p buf, which events__lite_parse() has just
+ * parsed into @p L (before anything changed the tree), in place of the
+ * least recently used one.
+ * @param fixed a node whose value belongs to the layout like a key (the
+ *        event type, which picks the schema), or UINT32_MAX.
+ * @returns the layout, or NULL (too large to be worth it, or no memory).
+ */
+events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
+                                      size_t len, uint32_t fixed);
+
+/**
+ * Add to @p t's plan the checks that stand for events__lite_validate() of
+ * @p schema on node @p i of @p L, a tree of @p t's layout that the
+ * validator has just accepted. @returns 1, or 0 when the schema asks
+ * something of an object that depends on its values (anyOf, enum on an
+ * object, ...) or on no memory: then no plan can stand for it.
+ */
+int events__lite_plan(events__ltpl_t *t, const sch_node_t *schema,
+                      const events__lite_t *L, uint32_t i);
+
+/** Run @p t's plan on @p L: 1 when every check passes (as
+ *  events__lite_validate() would answer 1), else 0. */
+int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L);
 
 /** The member @p key of object node @p obj, or -1. */
 long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
@@ -110,6 +195,16 @@ int events__registry_lite_validate(const events_registry_t *r,
                                    const char *event_type,
                                    const events__lite_t *L, uint32_t data);
 
+/**
+ * events__registry_lite_validate() for a tree that @p t's layout filled
+ * (or NULL): through @p t's plan when it was made for these schemas, else
+ * in full, and then a plan is made for the next lines.
+ */
+int events__registry_lite_validate_layout(const events_registry_t *r,
+                                          const char *event_type,
+                                          const events__lite_t *L,
+                                          uint32_t data, events__ltpl_t *t);
+
 /** What events__producer_probe() found for one line. */
 typedef struct events__probe_s {
         int lite_taken;           /**< the lite path shaped it */
@@ -133,5 +228,14 @@ typedef struct events__probe_s {
 events_err_t events__producer_probe(const events_producer_t *p, const char *in,
                                     size_t n, int64_t now_us, int lite,
                                     events__probe_t *out);
+
+/**
+ * events__producer_probe() on the lite path with the tree @p L, which
+ * keeps its layouts from call to call as a shaping thread's tree does.
+ */
+events_err_t events__producer_probe_tree(const events_producer_t *p,
+                                         events__lite_t *L, const char *in,
+                                         size_t n, int64_t now_us,
+                                         events__probe_t *out);
 
 #endif /* EVENTS_LITE_INT_H */

@@ -566,17 +566,24 @@ static int lite_key(const events_producer_t *p, const events__lite_t *L,
 static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                       size_t sn, int64_t now_us, shaped_t *o) {
         events__lite_t *L = sh->lite;
+        events__ltpl_t *lay;
         size_t lim = p->max_msg ? p->max_msg : EVENTS_DEFAULT_MAX_BYTES;
         const events__lnode_t *t, *d;
         char ts[EVENTS_TIMESTAMP_BUFSIZE];
         size_t head, tail, at = 0;
         long ti, di, tsi;
         int64_t us = 0;
-        int stamped = 0, normalized = 0, tsi_added = 0, kr;
+        int stamped = 0, normalized = 0, tsi_added = 0, parsed = 0, kr;
 
-        if (!L || p->wrap_type || sn > lim ||
-            events__lite_parse(L, s, sn, EVENTS_DEFAULT_MAX_DEPTH))
+        if (!L || p->wrap_type || sn > lim)
                 return 0;
+        /* A line of a layout seen before needs no parse; a parsed line's
+         * layout is remembered for the lines after it. */
+        if (!(lay = events__lite_match(L, s, sn))) {
+                if (events__lite_parse(L, s, sn, EVENTS_DEFAULT_MAX_DEPTH))
+                        return 0;
+                parsed = 1;
+        }
         /* The envelope, as events_event_parse_limits() checks it. */
         /* One walk over the top-level members. */
         ti = di = tsi = -1;
@@ -592,6 +599,8 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         }
         if (ti < 0 || di < 0)
                 return 0;
+        if (parsed)
+                lay = events__lite_remember(L, s, sn, (uint32_t)ti);
         t = &L->n[ti];
         d = &L->n[di];
         if (t->type != EVENTS__LT_STRING || t->len > EVENTS_EVENT_TYPE_MAX ||
@@ -631,8 +640,8 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 tsi_added = 1;
         }
         L->n[tsi].is_ts = 1;
-        if (p->reg &&
-            !events__registry_lite_validate(p->reg, o->type, L, (uint32_t)di))
+        if (p->reg && !events__registry_lite_validate_layout(p->reg, o->type, L,
+                                                             (uint32_t)di, lay))
                 return 0;
         if (p->key_path) {
                 if ((kr = lite_key(p, L, o)) < 0)
@@ -787,18 +796,18 @@ static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
         shape_at(p, sh, in, n, events_now_us(), 1, o);
 }
 
-events_err_t events__producer_probe(const events_producer_t *p, const char *in,
-                                    size_t n, int64_t now_us, int lite,
-                                    events__probe_t *out) {
+/* events__producer_probe() with the lite tree @p L. */
+static events_err_t probe(const events_producer_t *p, events__lite_t *L,
+                          const char *in, size_t n, int64_t now_us, int lite,
+                          events__probe_t *out) {
         shaper_t sh = {0};
-        events__lite_t L = {0};
         shaped_t *o = calloc(1, sizeof(*o));
 
         memset(out, 0, sizeof(*out));
         if (!o)
                 return EVENTS_ERR_NOMEM;
         sh.report = events_report_new(4);
-        sh.lite = &L;
+        sh.lite = L;
         if (!sh.report) {
                 free(o);
                 return EVENTS_ERR_NOMEM;
@@ -820,12 +829,28 @@ events_err_t events__producer_probe(const events_producer_t *p, const char *in,
                 out->ts_ms = o->ts_ms;
         }
         events_report_destroy(sh.report);
-        events__lite_free(&L);
         free(sh.buf);
         free(o);
         return out->outcome == EVENTS_OUTCOME_QUEUED && !out->msg
                        ? EVENTS_ERR_NOMEM
                        : EVENTS_OK;
+}
+
+events_err_t events__producer_probe(const events_producer_t *p, const char *in,
+                                    size_t n, int64_t now_us, int lite,
+                                    events__probe_t *out) {
+        events__lite_t L = {0};
+        events_err_t rc = probe(p, &L, in, n, now_us, lite, out);
+
+        events__lite_free(&L);
+        return rc;
+}
+
+events_err_t events__producer_probe_tree(const events_producer_t *p,
+                                         events__lite_t *L, const char *in,
+                                         size_t n, int64_t now_us,
+                                         events__probe_t *out) {
+        return probe(p, L, in, n, now_us, 1, out);
 }
 
 /* ---- Sending a shaped line, on the thread that drives the producer ---- */

@@ -401,6 +401,38 @@ int events__registry_lite_validate(const events_registry_t *r,
         return events__lite_validate(s->root, L, data);
 }
 
+int events__registry_lite_validate_layout(const events_registry_t *r,
+                                          const char *event_type,
+                                          const events__lite_t *L,
+                                          uint32_t data, events__ltpl_t *t) {
+        const sch_node_t *env;
+        const events_schema_t *s;
+
+        if (!t)
+                return events__registry_lite_validate(r, event_type, L, data);
+        if (!r || !event_type)
+                return 0;
+        env = r->gen && r->gen->envelope ? r->gen->envelope->root : NULL;
+        s = events_registry_get(r, event_type);
+        if (t->planned && t->plan_owner == r && t->plan_a == env && s &&
+            t->plan_b == s->root)
+                return events__lite_plan_check(t, L);
+        if (!events__registry_lite_validate(r, event_type, L, data))
+                return 0;
+        /* Valid: make the plan that stands for this for the next lines of
+         * the layout (none when the type has no schema). */
+        t->planned = 0;
+        t->ncheck = 0;
+        if (s && (!env || events__lite_plan(t, env, L, 0)) &&
+            events__lite_plan(t, s->root, L, data)) {
+                t->plan_owner = r;
+                t->plan_a = env;
+                t->plan_b = s->root;
+                t->planned = 1;
+        }
+        return 1;
+}
+
 events_err_t events_registry_validate(const events_registry_t *r,
                                       const events_event_t *ev,
                                       events_report_t *report) {

@@ -338,6 +338,217 @@ static void test_events_producer_submit_large_then_small(void **state) {
         free(big);
 }
 
+/* ---- Layouts: a matched line must be what its parse would be ---- */
+
+/* Values for the slots of the benchmark's layout: valid and invalid ones,
+ * other types, and the bytes the lite parser refuses. */
+static const char *const values[] = {
+        "1",
+        "100001",
+        "0",
+        "-1",
+        "-0",
+        "1.0",
+        "1.5",
+        "1e3",
+        "2E-2",
+        "01",
+        "1.",
+        "-",
+        "1e",
+        "99999999999999999999",
+        "9007199254740991",
+        "9007199254740992",
+        "\"abc\"",
+        "\"\"",
+        "\"203.0.113.7\"",
+        "\"203.0.113.999\"",
+        "\"2001:db8::1\"",
+        "\"password\"",
+        "\"sso\"",
+        "\"pigeon\"",
+        "\"a\\\"b\"",
+        "\"ss\\u006f\"",
+        "\"Zo\xc3\xab\"",
+        "\"\xc3\x28\"",
+        "\"\xe2\x82\"",
+        "\"a\tb\"",
+        "\"a\x7f\"",
+        "\"unterminated",
+        "true",
+        "false",
+        "null",
+        "{}",
+        "[]",
+        "[1]",
+        "{\"a\":1}",
+        "",
+        "\"b/1\" ",
+};
+
+static const char *const stamps[] = {
+        "",
+        ",\"timestamp\":\"2026-11-27T18:05:00.123456Z\"",
+        ",\"timestamp\":\"2026-11-27T19:05:00+01:00\"",
+        ",\"timestamp\":\"yesterday\"",
+        ",\"timestamp\":12",
+};
+
+/* The benchmark's line with its slot @p at (0-3: user_id, ip, user_agent,
+ * method; 4: event type) set to @p v, and a timestamp member @p ts. */
+static size_t variant(char *buf, size_t cap, int at, const char *v,
+                      const char *ts) {
+        const char *f[5] = {"100001", "\"203.0.113.7\"", "\"b/1\"",
+                            "\"password\"", "\"user.login\""};
+        int n;
+
+        f[at] = v;
+        n = snprintf(buf, cap,
+                     "{\"event_type\":%s,\"data\":{\"user_id\":%s,\"ip\":%s,"
+                     "\"user_agent\":%s,\"method\":%s}%s}",
+                     f[4], f[0], f[1], f[2], f[3], ts);
+        assert_true(n > 0 && (size_t)n < cap);
+        return (size_t)n;
+}
+
+/* 1 for a plain string value, 2 for a number, 0 for anything else. */
+static int kind(const char *v) {
+        size_t n = strlen(v);
+
+        if (n >= 2 && v[0] == '"' && v[n - 1] == '"' && !strchr(v, '\\'))
+                return 1;
+        if (n && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) &&
+            v[n - 1] != ' ')
+                return 2;
+        return 0;
+}
+
+/* Two trees are the same when every node reads the same. */
+static void same_tree(const events__lite_t *a, const events__lite_t *b) {
+        assert_int_equal(a->used, b->used);
+        assert_int_equal(a->close, b->close);
+        for (size_t i = 0; i < a->used; i++) {
+                const events__lnode_t *x = &a->n[i], *y = &b->n[i];
+
+                assert_int_equal(x->type, y->type);
+                assert_int_equal(x->end, y->end);
+                assert_int_equal(x->klen, y->klen);
+                if (x->klen)
+                        assert_memory_equal(x->key, y->key, x->klen);
+                if (x->type == EVENTS__LT_OBJECT || x->type == EVENTS__LT_ARRAY)
+                        assert_int_equal(x->count, y->count);
+                if (x->type == EVENTS__LT_STRING || x->type == EVENTS__LT_INT ||
+                    x->type == EVENTS__LT_REAL) {
+                        assert_int_equal(x->len, y->len);
+                        assert_memory_equal(x->s, y->s, x->len);
+                }
+                if (x->type == EVENTS__LT_INT)
+                        assert_true(x->num.i == y->num.i);
+                if (x->type == EVENTS__LT_REAL)
+                        assert_memory_equal(&x->num.d, &y->num.d,
+                                            sizeof(x->num.d));
+        }
+}
+
+/* For every pair of lines: remember the first's layout; when the second
+ * matches it, the tree must be the one events__lite_parse() builds, and
+ * when it does not, the parse must fail or the layout differ. Same-layout
+ * variants must match when they parse. */
+static void test_events__lite_match_equals_parse(void **state) {
+        events__lite_t L = {0}, P = {0};
+        char a[512], b[512];
+        size_t na, nb, matched = 0;
+        const size_t nv = sizeof(values) / sizeof(values[0]);
+
+        (void)state;
+        for (int at = 0; at < 5; at++)
+                for (size_t i = 0; i < nv; i++)
+                        for (size_t j = 0; j < nv; j++) {
+                                na = variant(a, sizeof(a), at, values[i], "");
+                                nb = variant(b, sizeof(b), at, values[j], "");
+                                if (events__lite_parse(&L, a, na, 64))
+                                        continue;
+                                assert_non_null(events__lite_remember(
+                                        &L, a, na, UINT32_MAX));
+                                if (!events__lite_match(&L, b, nb)) {
+                                        /* Values of one kind, without
+                                         * what the lite parser refuses,
+                                         * are one layout. */
+                                        if (kind(values[i]) &&
+                                            kind(values[i]) ==
+                                                    kind(values[j]) &&
+                                            !events__lite_parse(&P, b, nb, 64))
+                                                fail_msg("no match: %s / %s", a,
+                                                         b);
+                                        continue;
+                                }
+                                matched++;
+                                assert_int_equal(
+                                        events__lite_parse(&P, b, nb, 64), 0);
+                                same_tree(&L, &P);
+                        }
+        /* A string layout matches every other plain string. */
+        assert_true(matched > 500);
+        events__lite_free(&L);
+        events__lite_free(&P);
+}
+
+/* A tree that keeps its layouts (and validation plans) from line to line
+ * must shape every line as the full path does: lines of one layout with
+ * each slot set to each value, in every order the loops give. */
+static void test_events__producer_layouts_equal_full(void **state) {
+        const char *dir = getenv("EVENTS_SCHEMAS_DIR");
+        events_registry_t *reg = NULL;
+        events_producer_t *p = NULL;
+        events__lite_t L = {0};
+        char buf[512];
+        size_t n, taken = 0;
+        const size_t nv = sizeof(values) / sizeof(values[0]),
+                     nt = sizeof(stamps) / sizeof(stamps[0]);
+
+        (void)state;
+        assert_non_null(dir);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        events_producer_set_registry(p, reg);
+        for (int restamp = 0; restamp < 2; restamp++) {
+                events_producer_set_restamp(p, restamp);
+                for (size_t t = 0; t < nt; t++)
+                        for (int at = 0; at < 5; at++)
+                                for (size_t i = 0; i < 2 * nv; i++) {
+                                        events__probe_t full, lay;
+
+                                        /* The base line before each
+                                         * variant: its plan is in place. */
+                                        n = i % 2 ? variant(buf, sizeof(buf),
+                                                            at, values[i / 2],
+                                                            stamps[t])
+                                                  : variant(buf, sizeof(buf), 0,
+                                                            "100001",
+                                                            stamps[t]);
+                                        assert_int_equal(events__producer_probe(
+                                                                 p, buf, n,
+                                                                 NOW_US, 0,
+                                                                 &full),
+                                                         EVENTS_OK);
+                                        assert_int_equal(
+                                                events__producer_probe_tree(
+                                                        p, &L, buf, n, NOW_US,
+                                                        &lay),
+                                                EVENTS_OK);
+                                        compare(&full, &lay, buf);
+                                        taken += (size_t)lay.lite_taken;
+                                        free(full.msg);
+                                        free(lay.msg);
+                                }
+        }
+        assert_true(taken > 100);
+        events__lite_free(&L);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
@@ -345,6 +556,8 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_submit_large_then_small),
                 cmocka_unit_test(test_events__lite_parse_string_bytes),
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
+                cmocka_unit_test(test_events__lite_match_equals_parse),
+                cmocka_unit_test(test_events__producer_layouts_equal_full),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
