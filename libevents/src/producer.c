@@ -229,7 +229,12 @@ rd_kafka_conf_t *events_producer_conf_new(void) {
         if (rd_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
-                    RD_KAFKA_CONF_OK) {
+                    RD_KAFKA_CONF_OK ||
+            /* JSON compresses well, and a compressed batch costs the
+             * broker less work (bench/producer: a third of its CPU time)
+             * than the client spends compressing it. */
+            rd_kafka_conf_set(conf, "compression.codec", "lz4", errstr,
+                              sizeof(errstr)) != RD_KAFKA_CONF_OK) {
                 rd_kafka_conf_destroy(conf);
                 return NULL;
         }

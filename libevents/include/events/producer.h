@@ -119,7 +119,9 @@ typedef void (*events_producer_error_cb)(events_err_t err, const char *reason,
 
 /**
  * @brief A librdkafka configuration with the producer's defaults: the
- *        idempotent producer (enable.idempotence=true), acks=all.
+ *        idempotent producer (enable.idempotence=true), acks=all, and
+ *        lz4 compression (compression.codec=lz4; set "none" to turn it
+ *        off).
  * @returns a new configuration for the caller to change further and then
  *          give to events_producer_new(); NULL when out of memory.
  */
