@@ -368,8 +368,9 @@ static void commit_sync(events_consumer_t *c, const char *why) {
 
 static void rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts) {
-        int cooperative =
-                !strcmp(rd_kafka_rebalance_protocol(c->rk), "COOPERATIVE");
+        /* NULL before the group is joined (a revoke while closing). */
+        const char *proto = rd_kafka_rebalance_protocol(c->rk);
+        int cooperative = proto && !strcmp(proto, "COOPERATIVE");
         rd_kafka_error_t *error = NULL;
         rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_topic_partition_list_t *now = NULL;
