@@ -96,6 +96,14 @@ typedef struct events__ltpl_s {
         const void *plan_a, *plan_b; /**< the schemas it was made from */
         events__lcheck_t *check;
         uint32_t ncheck, check_cap;
+        /* What the producer found in the layout's first line that it took
+         * (producer.c, shape_lite()), valid for the same producer and
+         * settings: the top-level members, the type, the key's node. */
+        int shaped;
+        const void *shaped_by;
+        unsigned shaped_gen;
+        long ti, di, tsi, key;
+        char type[EVENTS_EVENT_TYPE_MAX + 1];
 } events__ltpl_t;
 
 /* Layouts a tree remembers, most recently used first. */

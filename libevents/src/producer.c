@@ -82,6 +82,7 @@ struct events_producer_s {
         char *key_path; /* NULL: no key */
         int restamp;
         size_t max_msg;
+        unsigned settings_gen; /* changes with each setting above */
         /* the driving thread's */
         int rate_on;
         events__tbucket_t tb;
@@ -295,6 +296,7 @@ void events_producer_set_registry(events_producer_t *p,
                                   const events_registry_t *reg) {
         if (p)
                 p->reg = reg;
+        p->settings_gen++;
 }
 
 events_err_t events_producer_set_wrap_type(events_producer_t *p,
@@ -322,6 +324,7 @@ events_err_t events_producer_set_wrap_type(events_producer_t *p,
         free(p->wrap_type);
         free(p->wrap_prefix);
         p->wrap_type = type;
+        p->settings_gen++;
         p->wrap_prefix = prefix;
         return EVENTS_OK;
 }
@@ -336,12 +339,14 @@ events_err_t events_producer_set_key_path(events_producer_t *p,
                 return EVENTS_ERR_NOMEM;
         free(p->key_path);
         p->key_path = copy;
+        p->settings_gen++;
         return EVENTS_OK;
 }
 
 void events_producer_set_restamp(events_producer_t *p, int restamp) {
         if (p)
                 p->restamp = !!restamp;
+        p->settings_gen++;
 }
 
 events_err_t events_producer_set_rate(events_producer_t *p, double per_second) {
@@ -487,15 +492,13 @@ static void validation_reason(const events_producer_t *p,
                 events_report_format(report, e->text, sizeof(e->text));
 }
 
-/* events_event_key() on the lite tree: 1 with the key in @p o, 0 for no
- * key, -1 when the full path must decide (a key too long). */
-static int lite_key(const events_producer_t *p, const events__lite_t *L,
-                    shaped_t *o) {
-        char tmp[EVENTS__REAL_BUFSIZE];
-        const char *path = p->key_path, *dot, *src;
+/* The node at the key path on the lite tree, or -1 when there is none.
+ * It depends only on the tree's keys and sizes: a layout's lines share it. */
+static long lite_key_node(const events_producer_t *p, const events__lite_t *L) {
+        const char *path = p->key_path, *dot;
         const events__lnode_t *v;
         uint32_t at = 0;
-        size_t seg, n;
+        size_t seg;
         long c;
 
         for (;; path = dot + 1) {
@@ -519,11 +522,25 @@ static int lite_key(const events_producer_t *p, const events__lite_t *L,
                         c = -1;
                 }
                 if (c < 0)
-                        return 0;
+                        return -1;
                 at = (uint32_t)c;
                 if (!dot)
                         break;
         }
+        return (long)at;
+}
+
+/* events_event_key() on the lite tree, from the key path's node @p at
+ * (-1: none): 1 with the key in @p o, 0 for no key, -1 when the full path
+ * must decide (a key too long). */
+static int lite_key(const events__lite_t *L, long at, shaped_t *o) {
+        char tmp[EVENTS__REAL_BUFSIZE];
+        const events__lnode_t *v;
+        const char *src;
+        size_t n;
+
+        if (at < 0)
+                return 0;
         v = &L->n[at];
         switch (v->type) {
         case EVENTS__LT_STRING:
@@ -578,7 +595,8 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         size_t head, tail, at = 0;
         long ti, di, tsi;
         int64_t us = 0;
-        int stamped = 0, normalized = 0, tsi_added = 0, parsed = 0, kr;
+        int stamped = 0, normalized = 0, tsi_added = 0, parsed = 0, cache, kr;
+        long key_node;
 
         if (!L || p->wrap_type || sn > lim)
                 return 0;
@@ -588,6 +606,17 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 if (events__lite_parse(L, s, sn, EVENTS_DEFAULT_MAX_DEPTH))
                         return 0;
                 parsed = 1;
+        }
+        /* What the first line of a layout found (the members, the type,
+         * the key's node) holds for the layout's other lines. */
+        cache = lay && lay->shaped && lay->shaped_by == p &&
+                lay->shaped_gen == p->settings_gen;
+        if (cache) {
+                ti = lay->ti;
+                di = lay->di;
+                tsi = lay->tsi;
+                memcpy(o->type, lay->type, sizeof(o->type));
+                goto envelope_ok;
         }
         /* The envelope, as events_event_parse_limits() checks it. */
         /* One walk over the top-level members. */
@@ -615,6 +644,14 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         o->type[t->len] = '\0';
         if (!events_type_valid(o->type))
                 return 0;
+        if (lay) {
+                lay->shaped = 0;
+                lay->ti = ti;
+                lay->di = di;
+                lay->tsi = tsi;
+                memcpy(lay->type, o->type, sizeof(lay->type));
+        }
+envelope_ok:
         if (tsi >= 0) {
                 events__lnode_t *v = &L->n[tsi];
 
@@ -649,7 +686,14 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                                                              (uint32_t)di, lay))
                 return 0;
         if (p->key_path) {
-                if ((kr = lite_key(p, L, o)) < 0)
+                if (!cache) {
+                        key_node = lite_key_node(p, L);
+                        if (lay)
+                                lay->key = key_node;
+                } else {
+                        key_node = lay->key;
+                }
+                if ((kr = lite_key(L, key_node, o)) < 0)
                         return 0;
                 o->has_key = kr;
         }
@@ -677,6 +721,11 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
         if (o->ts_ms < 0)
                 o->ts_ms = 0;
         o->oc = EVENTS_OUTCOME_QUEUED;
+        if (lay && !cache) {
+                lay->shaped_by = p;
+                lay->shaped_gen = p->settings_gen;
+                lay->shaped = 1;
+        }
         return 1;
 }
 

@@ -512,7 +512,13 @@ static void test_events__producer_layouts_equal_full(void **state) {
         assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
         assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
         events_producer_set_registry(p, reg);
-        for (int restamp = 0; restamp < 2; restamp++) {
+        /* Each setting change must reach lines of a layout already seen. */
+        for (int kp = 0; kp < 6; kp++) {
+                int restamp = kp % 2;
+                const char *paths[] = {"data.user_id", "timestamp", ""};
+
+                assert_int_equal(events_producer_set_key_path(p, paths[kp / 2]),
+                                 EVENTS_OK);
                 events_producer_set_restamp(p, restamp);
                 for (size_t t = 0; t < nt; t++)
                         for (int at = 0; at < 5; at++)
@@ -549,6 +555,45 @@ static void test_events__producer_layouts_equal_full(void **state) {
         events_registry_destroy(reg);
 }
 
+/* A setting changed between two lines of one layout reaches the second:
+ * what a layout caches is only good for the settings it was made with. */
+static void test_events__producer_layout_sees_new_settings(void **state) {
+        const char *line =
+                "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":9},"
+                "\"timestamp\":\"2026-11-27T19:05:00+01:00\"}";
+        const char *paths[] = {"data.user_id", "timestamp", "", "data.user_id"};
+        events_producer_t *p = NULL;
+        events__lite_t L = {0};
+
+        (void)state;
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        for (int step = 0; step < 8; step++) {
+                assert_int_equal(
+                        events_producer_set_key_path(p, paths[step / 2]),
+                        EVENTS_OK);
+                events_producer_set_restamp(p, step % 2);
+                /* Twice: the second line takes what the first cached. */
+                for (int twice = 0; twice < 2; twice++) {
+                        events__probe_t full, lay;
+
+                        assert_int_equal(
+                                events__producer_probe(p, line, strlen(line),
+                                                       NOW_US, 0, &full),
+                                EVENTS_OK);
+                        assert_int_equal(events__producer_probe_tree(
+                                                 p, &L, line, strlen(line),
+                                                 NOW_US, &lay),
+                                         EVENTS_OK);
+                        assert_int_equal(lay.lite_taken, 1);
+                        compare(&full, &lay, line);
+                        free(full.msg);
+                        free(lay.msg);
+                }
+        }
+        events__lite_free(&L);
+        events_producer_destroy(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
@@ -558,6 +603,8 @@ int main(void) {
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
                 cmocka_unit_test(test_events__lite_match_equals_parse),
                 cmocka_unit_test(test_events__producer_layouts_equal_full),
+                cmocka_unit_test(
+                        test_events__producer_layout_sees_new_settings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
