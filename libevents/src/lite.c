@@ -450,7 +450,7 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
         size_t at = 0, start, end;
         unsigned k;
 
-        if (len > LAYOUT_MAX_BYTES || L->used > LAYOUT_MAX_NODES ||
+        if (L->pause || len > LAYOUT_MAX_BYTES || L->used > LAYOUT_MAX_NODES ||
             L->close >= len)
                 return NULL;
         /* The least recently used layout makes room; the new one goes
@@ -469,6 +469,8 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
         t->ncheck = 0;
         t->nslot = 0;
         t->used = 0;
+        t->hits = 0;
+        t->shaped = 0;
         if (len > t->text_cap) {
                 char *nt = realloc(t->text, len);
 
@@ -607,8 +609,18 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
         return 0;
 }
 
+/* After this many lines in a row match no layout, layouts are neither
+ * tried nor remembered for LAYOUT_PAUSE lines: a stream whose lines do
+ * not repeat their layouts pays little for them. */
+#define LAYOUT_MISSES 32
+#define LAYOUT_PAUSE 1024
+
 events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
                                    size_t len) {
+        if (L->pause) {
+                L->pause--;
+                return NULL;
+        }
         for (unsigned k = 0; k < L->ntpl; k++) {
                 events__ltpl_t *t = L->tpl[k];
 
@@ -616,7 +628,13 @@ events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
                         continue;
                 memmove(&L->tpl[1], &L->tpl[0], k * sizeof(L->tpl[0]));
                 L->tpl[0] = t;
+                t->hits++;
+                L->miss_run = 0;
                 return t;
+        }
+        if (++L->miss_run >= LAYOUT_MISSES) {
+                L->miss_run = 0;
+                L->pause = LAYOUT_PAUSE;
         }
         return NULL;
 }

@@ -92,6 +92,7 @@ typedef struct events__ltpl_s {
          * for the schemas it names only. */
         int planned;
         uint32_t plan_used;          /**< the tree's nodes when it was made */
+        uint64_t hits;               /**< lines that matched the layout */
         const void *plan_owner;      /**< the registry it was made with */
         const void *plan_a, *plan_b; /**< the schemas it was made from */
         events__lcheck_t *check;
@@ -120,6 +121,10 @@ typedef struct events__lite_s {
         char ts_head[20];
         events__ltpl_t *tpl[EVENTS__LITE_LAYOUTS];
         unsigned ntpl;
+        /* Lines that matched no layout in a row, and lines for which no
+         * layout is tried or remembered: when lines do not repeat their
+         * layouts, trying costs more than it saves, so it pauses. */
+        unsigned miss_run, pause;
 } events__lite_t;
 
 /**

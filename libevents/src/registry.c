@@ -420,7 +420,11 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
         if (!events__registry_lite_validate(r, event_type, L, data))
                 return 0;
         /* Valid: make the plan that stands for this for the next lines of
-         * the layout (none when the type has no schema). */
+         * the layout (none when the type has no schema), once a line has
+         * matched the layout: a layout that never repeats is not worth a
+         * plan. */
+        if (!t->hits)
+                return 1;
         t->planned = 0;
         t->ncheck = 0;
         if (s && (!env || events__lite_plan(t, env, L, 0)) &&

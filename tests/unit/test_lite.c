@@ -468,6 +468,8 @@ static void test_events__lite_match_equals_parse(void **state) {
                                 nb = variant(b, sizeof(b), at, values[j], "");
                                 if (events__lite_parse(&L, a, na, 64))
                                         continue;
+                                /* Misses are the point here: no pause. */
+                                L.pause = L.miss_run = 0;
                                 assert_non_null(events__lite_remember(
                                         &L, a, na, UINT32_MAX));
                                 if (!events__lite_match(&L, b, nb)) {
@@ -594,6 +596,38 @@ static void test_events__producer_layout_sees_new_settings(void **state) {
         events_producer_destroy(p);
 }
 
+/* Lines that never repeat a layout pause the layouts (they would cost
+ * more than they save); lines that do bring them back. */
+static void test_events__lite_layouts_pause_and_resume(void **state) {
+        events__lite_t L = {0};
+        char buf[256];
+        int n;
+
+        (void)state;
+        for (int i = 0; i < 40; i++) {
+                n = snprintf(buf, sizeof(buf), "{\"a\":1,\"k%d\":2}", i);
+                assert_null(events__lite_match(&L, buf, (size_t)n));
+                assert_int_equal(events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+        }
+        assert_true(L.pause > 0);
+        /* Paused: a line of a remembered layout is parsed, not matched. */
+        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k39\":8}");
+        assert_null(events__lite_match(&L, buf, (size_t)n));
+        for (int i = 0; i < 1100; i++) {
+                n = snprintf(buf, sizeof(buf), "{\"a\":%d,\"b\":\"x\"}", i);
+                if (!events__lite_match(&L, buf, (size_t)n)) {
+                        assert_int_equal(
+                                events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                        events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+                }
+        }
+        assert_int_equal(L.pause, 0);
+        assert_true(L.ntpl > 0 && L.tpl[0]->hits > 0);
+        assert_int_equal(L.n[1].num.i, 1099);
+        events__lite_free(&L);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
@@ -605,6 +639,7 @@ int main(void) {
                 cmocka_unit_test(test_events__producer_layouts_equal_full),
                 cmocka_unit_test(
                         test_events__producer_layout_sees_new_settings),
+                cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
