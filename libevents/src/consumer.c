@@ -65,6 +65,7 @@ struct events_consumer_s {
         rd_kafka_t *producer;   /* created on first DLQ write or publish */
         rd_kafka_conf_t *pconf; /* the producer's configuration until then */
         int close_timed_out;    /* destroy must not try to leave again */
+        int cooperative;        /* a cooperative assignment strategy */
         state_t state;
 
         events_router_t *router;
@@ -368,9 +369,7 @@ static void commit_sync(events_consumer_t *c, const char *why) {
 
 static void rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts) {
-        /* NULL before the group is joined (a revoke while closing). */
-        const char *proto = rd_kafka_rebalance_protocol(c->rk);
-        int cooperative = proto && !strcmp(proto, "COOPERATIVE");
+        int cooperative = c->cooperative;
         rd_kafka_error_t *error = NULL;
         rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_topic_partition_list_t *now = NULL;
@@ -485,7 +484,7 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
         rd_kafka_conf_t *dup = NULL;
         rd_kafka_topic_partition_list_t *subs = NULL;
         rd_kafka_mock_cluster_t *mock;
-        char errstr[512], val[64];
+        char errstr[512], val[64], strategy[512];
         size_t vlen = sizeof(val);
         rd_kafka_resp_err_t kerr;
         events_err_t rc;
@@ -530,6 +529,17 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
                 rc = events__error_set(err, EVENTS_ERR_NOMEM, NULL);
                 goto fail;
         }
+        /* The rebalance protocol, from the configuration: asking
+         * librdkafka (rd_kafka_rebalance_protocol()) from the rebalance
+         * handler waits on the group's thread, which, while the consumer
+         * closes, waits on the handler (test_consumer hung there once),
+         * and it answers NULL before the group is joined. librdkafka
+         * refuses to mix eager and cooperative strategies. */
+        vlen = sizeof(strategy);
+        c->cooperative =
+                rd_kafka_conf_get(dup, "partition.assignment.strategy",
+                                  strategy, &vlen) == RD_KAFKA_CONF_OK &&
+                strstr(strategy, "cooperative") != NULL;
         vlen = sizeof(val);
         if (rd_kafka_conf_get(dup, "statistics.interval.ms", val, &vlen) ==
                     RD_KAFKA_CONF_OK &&

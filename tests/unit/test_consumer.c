@@ -337,6 +337,49 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
         events_router_destroy(r);
 }
 
+/* The cooperative protocol: partitions come and go incrementally, and
+ * the close, which revokes them from within the handler, still commits
+ * and returns. */
+static void test_events_consumer_cooperative_assign_and_close(void **state) {
+        char topic[64], group[64], errstr[256];
+        const char *topics[1];
+        events_router_t *r;
+        events_consumer_t *c = NULL;
+        rd_kafka_conf_t *conf = consumer_conf();
+        seen_t s = {0};
+
+        (void)state;
+        name(topic, sizeof(topic), "t-coop");
+        name(group, sizeof(group), "group");
+        topics[0] = topic;
+        create_topic(topic, 1);
+        for (int i = 0; i < 4; i++)
+                seed_event(topic, "user.created", i);
+        assert_int_equal(
+                rd_kafka_conf_set(conf, "partition.assignment.strategy",
+                                  "cooperative-sticky", errstr, sizeof(errstr)),
+                RD_KAFKA_CONF_OK);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "user.*", "count", count_handler, &s);
+        assert_int_equal(
+                events_consumer_new(&c, conf, group, topics, 1, r, NULL),
+                EVENTS_OK);
+        events_consumer_set_delivery_cb(c, on_delivery, &s);
+        events_consumer_set_log_cb(c, on_log, &s);
+        assert_int_equal(
+                events_consumer_set_start(c, EVENTS_START_BEGINNING, 0),
+                EVENTS_OK);
+        s.c = c;
+        assert_int_equal(poll_until(c, &s, 4, 8000), EVENTS_OK);
+        assert_int_equal(s.handled, 4);
+        assert_int_equal(events_consumer_assigned_count(c), 1);
+        assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        assert_int_equal(events_consumer_assigned_count(c), 0);
+        events_consumer_destroy(c);
+        assert_int_equal(committed(group, topic), 4);
+        events_router_destroy(r);
+}
+
 /* Offsets of a run of one partition are stored once, late: a commit must
  * still see the newest handled one. */
 static void test_events_consumer_commit_stores_pending_offset(void **state) {
@@ -831,6 +874,8 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_consumer_set_router_swaps_between_polls),
                 cmocka_unit_test(test_events_consumer_publish_acknowledged),
+                cmocka_unit_test(
+                        test_events_consumer_cooperative_assign_and_close),
                 cmocka_unit_test(test_events_consumer_health_accessors),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
