@@ -54,6 +54,14 @@ static const unsigned char lstr[256] = {
         [0x80 ... 0xff] = 1,
 };
 
+/* lp_t.guard for @p b[0..len): the last byte that ends a string scan. */
+static size_t last_stop(const unsigned char *b, size_t len) {
+        for (size_t k = len; k-- > 0;)
+                if (lstr[b[k]])
+                        return k;
+        return len;
+}
+
 static void lp_ws(lp_t *p) {
         while (p->i < p->len && lws[p->b[p->i]])
                 p->i++;
@@ -329,12 +337,7 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
         L->close = EVENTS__NPOS;
         if (!buf || len >= UINT32_MAX)
                 return -1;
-        p.guard = len;
-        for (size_t k = len; k-- > 0;)
-                if (lstr[p.b[k]]) {
-                        p.guard = k;
-                        break;
-                }
+        p.guard = last_stop(p.b, len);
         lp_ws(&p);
         if (p.i >= len || p.b[p.i] != '{')
                 return -1;
@@ -516,12 +519,6 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                 goto fail;
         t->tail = (uint32_t)at;
         t->close = L->close;
-        /* A byte in the tail that ends a string scan lets the scans run
-         * without a bounds check: the tail is compared first. */
-        t->tail_stops = 0;
-        for (size_t q = at; q < len; q++)
-                if (lstr[(unsigned char)buf[q]])
-                        t->tail_stops = 1;
         return t;
 fail:
         /* Forget it: a half-made layout must never match. */
@@ -535,8 +532,8 @@ fail:
 static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                      const char *buf, size_t len) {
         const unsigned char *b = (const unsigned char *)buf;
-        size_t pos = 0, tl = t->len - t->tail, n;
-        lp_t p = {.L = L, .b = b, .len = len};
+        size_t pos = 0, tl = t->len - t->tail;
+        lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
 
         /* Cheap refusals first: the leading bytes, the trailing bytes. */
         if (len < tl || (t->nslot && len < t->slot[0].litlen) ||
@@ -560,29 +557,17 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                 pos += sl->litlen;
                 *nd = t->n[sl->node];
                 if (nd->type == EVENTS__LT_STRING) {
-                        /* As lp_string(), from after the opening quote,
-                         * which the fixed bytes hold. */
-                        size_t k = pos;
+                        const char *sv;
+                        size_t sn;
 
-                        for (;;) {
-                                if (t->tail_stops)
-                                        while (!lstr[b[k]])
-                                                k++;
-                                else
-                                        while (k < len && !lstr[b[k]])
-                                                k++;
-                                if (k >= len)
-                                        return -1;
-                                if (b[k] == '"')
-                                        break;
-                                if (b[k] < 0x80 ||
-                                    !(n = events__utf8_seq(b + k, len - k)))
-                                        return -1;
-                                k += n;
-                        }
-                        nd->s = buf + pos;
-                        nd->len = k - pos;
-                        pos = k;
+                        /* The opening quote ends the fixed bytes; the
+                         * closing one starts the next. */
+                        p.i = pos - 1;
+                        if (lp_string(&p, &sv, &sn))
+                                return -1;
+                        nd->s = sv;
+                        nd->len = sn;
+                        pos = p.i - 1;
                 } else {
                         p.i = pos;
                         if (lp_number(&p, nd))

@@ -85,9 +85,8 @@ typedef struct events__ltpl_s {
         uint32_t used, n_cap;
         events__lslot_t *slot;
         uint32_t nslot, slot_cap;
-        uint32_t tail;  /**< text[tail, len): the bytes after the last value */
-        int tail_stops; /**< the tail has a byte that ends a string */
-        size_t close;   /**< offset of the root's closing brace in text */
+        uint32_t tail; /**< text[tail, len): the bytes after the last value */
+        size_t close;  /**< offset of the root's closing brace in text */
         /* The plan: lite-validate these nodes against these schemas; valid
          * for the schemas it names only. */
         int planned;
