@@ -517,6 +517,98 @@ static void test_events_producer_destroy_drains_workers(void **state) {
         seen_free(s);
 }
 
+/* A partitioner no producer can predict: the default's choice, moved on
+ * by one. */
+static int32_t shifted_partitioner(const rd_kafka_topic_t *rkt, const void *key,
+                                   size_t keylen, int32_t cnt, void *rkt_opaque,
+                                   void *msg_opaque) {
+        return (rd_kafka_msg_partitioner_consistent(rkt, key, keylen, cnt,
+                                                    rkt_opaque, msg_opaque) +
+                1) %
+               cnt;
+}
+
+/*
+ * Lines of 40 users over 3 partitions, with 2 workers. Whether or not the
+ * producer sends them in partition runs (@p runs: whether it must have),
+ * each partition receives its lines in input order: offsets rise with line
+ * numbers across all the users of a partition, not only within each one.
+ * @p partitioner: a "partitioner" property, or NULL; @p shifted: use
+ * shifted_partitioner() instead.
+ */
+static void partition_order(const char *partitioner, int shifted, int runs) {
+        struct mock m;
+        struct seen *s = seen_new();
+        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p = NULL;
+        events_producer_counts_t c;
+        char line[200], kv[600];
+        int64_t last[3] = {-1, -1, -1};
+        int n = MAXLINES - 1, on = 0;
+
+        mock_start(&m, 3);
+        snprintf(kv, sizeof(kv), "bootstrap.servers=%s", m.bootstraps);
+        assert_int_equal(events_kafka_conf_set(conf, kv, NULL), EVENTS_OK);
+        if (partitioner) {
+                snprintf(kv, sizeof(kv), "partitioner=%s", partitioner);
+                assert_int_equal(events_kafka_conf_set(conf, kv, NULL),
+                                 EVENTS_OK);
+        }
+        if (shifted) {
+                /* made by events_producer_conf_new()'s acks=all */
+                rd_kafka_topic_conf_t *tc =
+                        rd_kafka_conf_get_default_topic_conf(conf);
+
+                assert_non_null(tc);
+                rd_kafka_topic_conf_set_partitioner_cb(tc, shifted_partitioner);
+        }
+        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
+        events_producer_set_receipt_cb(p, collect, s);
+        assert_int_equal(events_producer_set_workers(p, 2), EVENTS_OK);
+        for (int i = 1; i <= n; i++) {
+                snprintf(line, sizeof(line),
+                         "{\"event_type\":\"user.login\",\"data\":"
+                         "{\"user_id\":\"u%d\",\"n\":%d}}",
+                         i % 40, i);
+                assert_int_not_equal(submit(p, line, (uint64_t)i),
+                                     EVENTS_OUTCOME_FAILED);
+                on |= events__producer_runs_on(p);
+                /* an input that pauses now and then */
+                if (i % 1000 == 0)
+                        events_producer_poll(p, 50);
+        }
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        events_producer_counts(p, &c);
+        assert_int_equal(c.delivered, (uint64_t)n);
+        assert_int_equal(s->receipts, n);
+        assert_int_equal(on, runs);
+        for (int i = 1; i <= n; i++) {
+                int part = s->partition[i];
+
+                assert_int_equal(s->count[i], 1);
+                assert_in_range(part, 0, 2);
+                assert_true(s->offset[i] > last[part]);
+                last[part] = s->offset[i];
+        }
+        for (int q = 0; q < 3; q++)
+                assert_true(last[q] >= 0);
+        events_producer_destroy(p);
+        mock_stop(&m);
+        seen_free(s);
+}
+
+/* The default partitioner is predicted: lines go in partition runs. */
+static void test_events_producer_runs_keep_partition_order(void **state) {
+        partition_order(NULL, 0, 1);
+        partition_order("murmur2_random", 0, 1);
+}
+
+/* A partitioner that cannot be predicted turns runs off. */
+static void test_events_producer_runs_off_when_unpredictable(void **state) {
+        partition_order("random", 0, 0);
+        partition_order(NULL, 1, 0);
+}
+
 static void test_events_producer_submit_key_header_timestamp(void **state) {
         struct mock m;
         struct seen *s = seen_new();
@@ -772,6 +864,10 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_producer_set_workers_same_outcomes),
                 cmocka_unit_test(test_events_producer_destroy_drains_workers),
+                cmocka_unit_test(
+                        test_events_producer_runs_keep_partition_order),
+                cmocka_unit_test(
+                        test_events_producer_runs_off_when_unpredictable),
                 cmocka_unit_test(
                         test_events_producer_submit_key_header_timestamp),
                 cmocka_unit_test(

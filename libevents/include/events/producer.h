@@ -29,7 +29,7 @@
  * Threads: one thread drives a producer (submit, poll, flush, close);
  * receipt and error callbacks run on that thread, inside those calls.
  * Shaping can be spread over worker threads (events_producer_set_workers());
- * messages are still sent in submission order.
+ * each partition still receives its messages in submission order.
  * events_producer_interrupt() alone may be called from a signal handler or
  * another thread.
  *
@@ -203,9 +203,22 @@ EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
  * With workers, events_producer_submit() copies the line and returns
  * EVENTS_OUTCOME_QUEUED at once (its @p err is not filled); a line's
  * rejection, like its delivery, arrives later as its receipt, still on the
- * calling thread (inside submit, poll, flush, close or destroy). Lines are
- * still sent in the order they were submitted. The calling thread shapes
- * lines too whenever it would otherwise wait.
+ * calling thread (inside submit, poll, flush, close or destroy). The
+ * calling thread shapes lines too whenever it would otherwise wait.
+ *
+ * Order: shaped lines are handed to librdkafka in windows of up to a few
+ * hundred, grouped by the partition their key is predicted to go to, each
+ * group in submission order (librdkafka spends much less per message on
+ * runs for one partition than on messages that alternate between
+ * partitions). Each key's messages are therefore always sent in
+ * submission order. The prediction uses the configured "partitioner" and
+ * the partitions the delivery reports have shown, and grouping is used
+ * only while the reports confirm it, so that each partition, too, receives
+ * its messages in submission order; with a partitioner it cannot predict
+ * (random, or an application's callback) lines are sent in submission
+ * order. Lines wait
+ * for a window only while more input comes: events_producer_poll(),
+ * _flush() and _close() send whatever is shaped.
  *
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (n out of 0 to
  *          EVENTS_PRODUCER_MAX_WORKERS), EVENTS_ERR_STATE (lines were
