@@ -142,6 +142,7 @@ struct events_producer_s {
         size_t ring_bytes;   /* input bytes in the ring */
         unsigned since_poll; /* messages since the last poll */
         struct runs_s runs;  /* sending in partition runs (see drain()) */
+        int windows;         /* events_producer_set_partition_runs() */
         int sleeping;        /* workers waiting for lines, under the lock */
         int driver_waiting;  /* the driving thread waits in drain() */
         int quit;
@@ -1173,11 +1174,11 @@ static void shape_slot(events_producer_t *p, uint64_t idx,
 }
 
 /* Lines a worker claims at once: one lock round trip per batch. */
-#define CLAIM_BATCH 16
+#define CLAIM_BATCH 32
 /* Lines the driving thread puts in the ring between two lock round trips. */
 #define PUBLISH_BATCH 16
 /* Unclaimed lines that make the driving thread wake a sleeping worker. */
-#define WAKE_BACKLOG 32
+#define WAKE_BACKLOG 128
 
 static void *worker_main(void *arg) {
         struct worker_s *w = arg;
@@ -1333,8 +1334,10 @@ static void drain_all(events_producer_t *p) {
                 drain(p, 1);
 }
 
-static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
-                                        size_t n, uint64_t line) {
+/* Put line @p line in the next ring slot (not yet counted in fill), after
+ * making room. @returns the slot, or NULL when its copy cannot be made. */
+static struct slot_s *slot_fill(events_producer_t *p, const char *in, size_t n,
+                                uint64_t line) {
         struct slot_s *slot;
 
         while (p->fill - p->head >= RING_SIZE ||
@@ -1344,13 +1347,8 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
         if (n + 1 > slot->in_cap) {
                 char *nb = realloc(slot->in, n + 1);
 
-                if (!nb) {
-                        events_error_t e;
-
-                        events__error_set(&e, EVENTS_ERR_NOMEM, NULL);
-                        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in,
-                                           n, NULL, 0, 0, 0, &e, 0);
-                }
+                if (!nb)
+                        return NULL;
                 slot->in = nb;
                 slot->in_cap = n + 1;
         }
@@ -1358,6 +1356,24 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
                 memcpy(slot->in, in, n);
         slot->in_len = n;
         slot->line = line;
+        return slot;
+}
+
+static events_outcome_t nomem(events_producer_t *p, const char *in, size_t n,
+                              uint64_t line) {
+        events_error_t e;
+
+        events__error_set(&e, EVENTS_ERR_NOMEM, NULL);
+        return finish_sync(p, line, EVENTS_OUTCOME_FAILED, in, n, NULL, 0, 0, 0,
+                           &e, 0);
+}
+
+static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
+                                        size_t n, uint64_t line) {
+        struct slot_s *slot = slot_fill(p, in, n, line);
+
+        if (!slot)
+                return nomem(p, in, n, line);
         p->ring_bytes += n;
         p->c.in_flight++;
         slot->state = SLOT_FILLED; /* seen by workers once published */
@@ -1368,6 +1384,41 @@ static events_outcome_t pipeline_submit(events_producer_t *p, const char *in,
          * and by events_producer_poll() and _flush(). */
         if (p->fill % PUBLISH_BATCH == 0)
                 drain(p, 0);
+        return EVENTS_OUTCOME_QUEUED;
+}
+
+/*
+ * Without workers, once runs are used (see runs_s), the ring holds the
+ * window: a line is shaped at once, so that a rejection is still reported
+ * inside events_producer_submit(), and its message waits in the ring to be
+ * sent with its window.
+ */
+static events_outcome_t window_submit(events_producer_t *p, const char *in,
+                                      size_t n, uint64_t line,
+                                      events_error_t *err) {
+        struct slot_s *slot = slot_fill(p, in, n, line);
+        events_outcome_t oc;
+
+        if (!slot)
+                return nomem(p, in, n, line);
+        slot->sh.report = p->shaper.report;
+        slot->sh.lite = &p->lite;
+        shape(p, &slot->sh, slot->in, n, &slot->out);
+        if (slot->out.oc != EVENTS_OUTCOME_QUEUED) {
+                /* Not for Kafka: its outcome is final now. */
+                oc = send_shaped(p, line, slot->in, n, &slot->out, 0);
+                if (err)
+                        *err = slot->out.err;
+                return oc;
+        }
+        p->ring_bytes += n;
+        p->c.in_flight++;
+        slot->state = SLOT_DONE;
+        p->claim = ++p->fill; /* nothing for workers to claim */
+        if (!p->runs.on || p->fill - p->head >= RUNS_WINDOW)
+                drain(p, 0);
+        if (err)
+                events_error_clear(err);
         return EVENTS_OUTCOME_QUEUED;
 }
 
@@ -1398,6 +1449,16 @@ static void workers_stop(events_producer_t *p) {
         pthread_mutex_destroy(&p->lock);
 }
 
+/* The ring, its lock and conditions. */
+static int ring_new(events_producer_t *p) {
+        if (!(p->ring = calloc(RING_SIZE, sizeof(*p->ring))))
+                return -1;
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->work_cv, NULL);
+        pthread_cond_init(&p->done_cv, NULL);
+        return 0;
+}
+
 events_err_t events_producer_set_workers(events_producer_t *p, int n) {
         sigset_t all, old;
 
@@ -1407,15 +1468,13 @@ events_err_t events_producer_set_workers(events_producer_t *p, int n) {
                 return EVENTS_ERR_STATE;
         if (n == 0)
                 return EVENTS_OK;
-        if (!(p->ring = calloc(RING_SIZE, sizeof(*p->ring))) ||
-            !(p->workers = calloc((size_t)n, sizeof(*p->workers)))) {
-                free(p->ring);
-                p->ring = NULL;
+        if (!(p->workers = calloc((size_t)n, sizeof(*p->workers))))
+                return EVENTS_ERR_NOMEM;
+        if (ring_new(p)) {
+                free(p->workers);
+                p->workers = NULL;
                 return EVENTS_ERR_NOMEM;
         }
-        pthread_mutex_init(&p->lock, NULL);
-        pthread_cond_init(&p->work_cv, NULL);
-        pthread_cond_init(&p->done_cv, NULL);
         /* Workers start with every signal blocked, as librdkafka's threads
          * do, so that a program's SIGINT reaches the thread that reads and
          * interrupts its wait for input. */
@@ -1467,8 +1526,10 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
                 return finish_sync(p, line, EVENTS_OUTCOME_FAILED, buf, n, NULL,
                                    0, 0, !p->fatal, e, 0);
         }
-        if (p->ring)
+        if (p->ring && p->nworkers)
                 return pipeline_submit(p, buf, n, line);
+        if (p->ring || (p->windows && p->runs.on && !ring_new(p)))
+                return window_submit(p, buf, n, line, err);
         shape(p, &p->shaper, buf, n, &p->one);
         oc = send_shaped(p, line, buf, n, &p->one, 0);
         if (err) {
@@ -1547,8 +1608,14 @@ void events_producer_destroy(events_producer_t *p) {
         free(p);
 }
 
+void events_producer_set_partition_runs(events_producer_t *p, int on) {
+        if (p)
+                p->windows = on != 0;
+}
+
 int events__producer_runs_on(const events_producer_t *p) {
-        return p && p->runs.on && p->runs.parts > 1;
+        return p && p->runs.on && p->runs.parts > 1 &&
+               (p->nworkers || p->windows);
 }
 
 /* ---- Receipts ---- */

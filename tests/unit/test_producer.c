@@ -529,14 +529,16 @@ static int32_t shifted_partitioner(const rd_kafka_topic_t *rkt, const void *key,
 }
 
 /*
- * Lines of 40 users over 3 partitions, with 2 workers. Whether or not the
+ * Lines of 40 users over 3 partitions, with @p workers, and
+ * events_producer_set_partition_runs(@p windows). Whether or not the
  * producer sends them in partition runs (@p runs: whether it must have),
  * each partition receives its lines in input order: offsets rise with line
  * numbers across all the users of a partition, not only within each one.
  * @p partitioner: a "partitioner" property, or NULL; @p shifted: use
  * shifted_partitioner() instead.
  */
-static void partition_order(const char *partitioner, int shifted, int runs) {
+static void partition_order(const char *partitioner, int shifted, int runs,
+                            int workers, int windows) {
         struct mock m;
         struct seen *s = seen_new();
         rd_kafka_conf_t *conf = events_producer_conf_new();
@@ -564,14 +566,29 @@ static void partition_order(const char *partitioner, int shifted, int runs) {
         }
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
-        assert_int_equal(events_producer_set_workers(p, 2), EVENTS_OK);
+        assert_int_equal(events_producer_set_workers(p, workers), EVENTS_OK);
+        events_producer_set_partition_runs(p, windows);
         for (int i = 1; i <= n; i++) {
+                events_error_t e;
+                events_outcome_t oc;
+
+                /* every 97th line is cut short: rejected */
                 snprintf(line, sizeof(line),
                          "{\"event_type\":\"user.login\",\"data\":"
-                         "{\"user_id\":\"u%d\",\"n\":%d}}",
-                         i % 40, i);
-                assert_int_not_equal(submit(p, line, (uint64_t)i),
-                                     EVENTS_OUTCOME_FAILED);
+                         "{\"user_id\":\"u%d\",\"n\":%d}%s",
+                         i % 40, i, i % 97 ? "}" : "");
+                oc = events_producer_submit(p, line, strlen(line), (uint64_t)i,
+                                            &e);
+                /* Without workers a rejection is known at once, with
+                 * runs as without. */
+                if (i % 97 == 0 && !workers) {
+                        assert_int_equal(oc, EVENTS_OUTCOME_REJECTED);
+                        assert_int_equal(e.code, EVENTS_ERR_JSON);
+                        assert_int_equal(s->outcome[i],
+                                         EVENTS_OUTCOME_REJECTED);
+                } else {
+                        assert_int_equal(oc, EVENTS_OUTCOME_QUEUED);
+                }
                 on |= events__producer_runs_on(p);
                 /* an input that pauses now and then */
                 if (i % 1000 == 0)
@@ -579,13 +596,19 @@ static void partition_order(const char *partitioner, int shifted, int runs) {
         }
         assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
         events_producer_counts(p, &c);
-        assert_int_equal(c.delivered, (uint64_t)n);
+        assert_int_equal(c.rejected, (uint64_t)(n / 97));
+        assert_int_equal(c.delivered, (uint64_t)(n - n / 97));
         assert_int_equal(s->receipts, n);
         assert_int_equal(on, runs);
         for (int i = 1; i <= n; i++) {
                 int part = s->partition[i];
 
                 assert_int_equal(s->count[i], 1);
+                if (i % 97 == 0) {
+                        assert_int_equal(s->outcome[i],
+                                         EVENTS_OUTCOME_REJECTED);
+                        continue;
+                }
                 assert_in_range(part, 0, 2);
                 assert_true(s->offset[i] > last[part]);
                 last[part] = s->offset[i];
@@ -599,14 +622,19 @@ static void partition_order(const char *partitioner, int shifted, int runs) {
 
 /* The default partitioner is predicted: lines go in partition runs. */
 static void test_events_producer_runs_keep_partition_order(void **state) {
-        partition_order(NULL, 0, 1);
-        partition_order("murmur2_random", 0, 1);
+        partition_order(NULL, 0, 1, 2, 0);
+        partition_order("murmur2_random", 0, 1, 2, 0);
+        partition_order(NULL, 0, 1, 0, 1);
 }
 
-/* A partitioner that cannot be predicted turns runs off. */
+/* A partitioner that cannot be predicted turns runs off; without workers
+ * they are off unless asked for. */
 static void test_events_producer_runs_off_when_unpredictable(void **state) {
-        partition_order("random", 0, 0);
-        partition_order(NULL, 1, 0);
+        partition_order("random", 0, 0, 2, 0);
+        partition_order(NULL, 1, 0, 2, 0);
+        partition_order(NULL, 1, 0, 0, 1);
+        /* without workers, only when asked for */
+        partition_order(NULL, 0, 0, 0, 0);
 }
 
 static void test_events_producer_submit_key_header_timestamp(void **state) {

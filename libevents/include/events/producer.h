@@ -28,8 +28,23 @@
  *
  * Threads: one thread drives a producer (submit, poll, flush, close);
  * receipt and error callbacks run on that thread, inside those calls.
- * Shaping can be spread over worker threads (events_producer_set_workers());
- * each partition still receives its messages in submission order.
+ * Shaping can be spread over worker threads (events_producer_set_workers()).
+ *
+ * Order: shaped lines are handed to librdkafka in windows of up to a few
+ * hundred, grouped by the partition their key is predicted to go to, each
+ * group in submission order (librdkafka spends much less per message on
+ * runs for one partition than on messages that alternate between
+ * partitions). Each key's messages are therefore always sent in
+ * submission order. The prediction uses the configured "partitioner" and
+ * the partitions the delivery reports have shown, and grouping is used
+ * only while the reports confirm it, so that each partition, too, receives
+ * its messages in submission order; with a partitioner it cannot predict
+ * (random, or an application's callback) lines are sent one by one in
+ * submission order. Windows are used with workers, or after
+ * events_producer_set_partition_runs(); a message waits for its window only
+ * while more lines come: events_producer_poll(), _flush() and _close() send
+ * whatever is shaped.
+ *
  * events_producer_interrupt() alone may be called from a signal handler or
  * another thread.
  *
@@ -192,6 +207,21 @@ EVENTS_API void events_producer_set_restamp(events_producer_t *p, int restamp);
 EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
                                                  double per_second);
 
+/**
+ * @brief Without workers, let shaped messages wait in the producer, a window
+ *        of up to a few hundred, so that they reach librdkafka grouped by
+ *        partition (see Order above). Off by default: each message is handed
+ *        to librdkafka inside its events_producer_submit(). With workers
+ *        windows are always used.
+ *
+ * Rejected and skipped lines are still reported inside
+ * events_producer_submit(). A program that turns this on must call
+ * events_producer_poll() whenever its input would block, or the last
+ * messages wait for the next line. events-producer does.
+ */
+EVENTS_API void events_producer_set_partition_runs(events_producer_t *p,
+                                                   int on);
+
 /** The most worker threads events_producer_set_workers() accepts. */
 #define EVENTS_PRODUCER_MAX_WORKERS 64
 
@@ -204,21 +234,9 @@ EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
  * EVENTS_OUTCOME_QUEUED at once (its @p err is not filled); a line's
  * rejection, like its delivery, arrives later as its receipt, still on the
  * calling thread (inside submit, poll, flush, close or destroy). The
- * calling thread shapes lines too whenever it would otherwise wait.
- *
- * Order: shaped lines are handed to librdkafka in windows of up to a few
- * hundred, grouped by the partition their key is predicted to go to, each
- * group in submission order (librdkafka spends much less per message on
- * runs for one partition than on messages that alternate between
- * partitions). Each key's messages are therefore always sent in
- * submission order. The prediction uses the configured "partitioner" and
- * the partitions the delivery reports have shown, and grouping is used
- * only while the reports confirm it, so that each partition, too, receives
- * its messages in submission order; with a partitioner it cannot predict
- * (random, or an application's callback) lines are sent in submission
- * order. Lines wait
- * for a window only while more input comes: events_producer_poll(),
- * _flush() and _close() send whatever is shaped.
+ * calling thread shapes lines too whenever it would otherwise wait. Lines
+ * wait for their window (see Order above): call events_producer_poll()
+ * whenever the input would block.
  *
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (n out of 0 to
  *          EVENTS_PRODUCER_MAX_WORKERS), EVENTS_ERR_STATE (lines were
