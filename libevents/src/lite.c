@@ -347,6 +347,18 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
         return p.i == len ? 0 : -1;
 }
 
+/* "00" to "99". */
+static const char digits2[100][2] = {
+#define D2(t)                                                                  \
+        {t, '0'}, {t, '1'}, {t, '2'}, {t, '3'}, {t, '4'}, {t, '5'}, {t, '6'},  \
+                {t, '7'}, {t, '8'}, {                                          \
+                t, '9'                                                         \
+        }
+        D2('0'), D2('1'), D2('2'), D2('3'), D2('4'),
+        D2('5'), D2('6'), D2('7'), D2('8'), D2('9'),
+#undef D2
+};
+
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
         int64_t sec = us / 1000000, frac = us % 1000000;
 
@@ -363,10 +375,9 @@ size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
                 return n;
         }
         memcpy(buf, L->ts_head, 20);
-        for (int k = 25; k >= 20; k--) {
-                buf[k] = (char)('0' + frac % 10);
-                frac /= 10;
-        }
+        memcpy(buf + 20, digits2[frac / 10000], 2);
+        memcpy(buf + 22, digits2[frac / 100 % 100], 2);
+        memcpy(buf + 24, digits2[frac % 100], 2);
         buf[26] = 'Z';
         buf[27] = '\0';
         return 27;
@@ -547,6 +558,8 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                 L->n = nn;
                 L->cap = t->used;
         }
+        /* The layout's nodes; the values are filled in below. */
+        memcpy(L->n, t->n, t->used * sizeof(*L->n));
         for (uint32_t j = 0; j < t->nslot; j++) {
                 const events__lslot_t *sl = &t->slot[j];
                 events__lnode_t *nd = &L->n[sl->node];
@@ -555,7 +568,6 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                     memcmp(buf + pos, t->text + sl->lit, sl->litlen))
                         return -1;
                 pos += sl->litlen;
-                *nd = t->n[sl->node];
                 if (nd->type == EVENTS__LT_STRING) {
                         const char *sv;
                         size_t sn;
@@ -580,15 +592,6 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
         /* What is left must be the tail (compared above) exactly. */
         if (pos != len - tl)
                 return -1;
-        /* The nodes that are not values (objects, arrays, literals) are
-         * the layout's; values were filled in above. */
-        for (uint32_t j = 0, i = 0; i < t->used; i++) {
-                if (j < t->nslot && t->slot[j].node == i) {
-                        j++;
-                        continue;
-                }
-                L->n[i] = t->n[i];
-        }
         L->used = t->used;
         L->close = pos + (t->close - t->tail);
         return 0;
@@ -892,10 +895,19 @@ static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
                 const json_t *e;
                 int found = 0;
 
-                json_array_foreach(n->enum_values, k, e) {
-                        if (lequal(e, v)) {
-                                found = 1;
-                                break;
+                if (n->enum_str) {
+                        /* Only strings: only a string can be one. */
+                        for (k = 0; k < n->n_enum_str && !found &&
+                                    v->type == EVENTS__LT_STRING;
+                             k++)
+                                found = n->enum_str[k].len == v->len &&
+                                        !memcmp(n->enum_str[k].s, v->s, v->len);
+                } else {
+                        json_array_foreach(n->enum_values, k, e) {
+                                if (lequal(e, v)) {
+                                        found = 1;
+                                        break;
+                                }
                         }
                 }
                 if (!found)
@@ -1080,8 +1092,9 @@ int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L) {
         c.L = L;
         c.depth = 0;
         events__matcher_init(&c.matcher);
+        /* A check's schema is past its "$ref"s (lplan()): no lv() wrapper. */
         for (uint32_t k = 0; k < t->ncheck && ok; k++)
-                ok = lv(&c, t->check[k].schema, t->check[k].node);
+                ok = lv_node(&c, t->check[k].schema, t->check[k].node);
         events__matcher_fini(&c.matcher);
         return ok;
 }

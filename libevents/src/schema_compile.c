@@ -135,6 +135,7 @@ events__schema_set_t *events__schema_set_new(void) {
 
 static void node_free(sch_node_t *n) {
         json_decref(n->enum_values);
+        free(n->enum_str);
         json_decref(n->const_value);
         json_decref(n->multiple_of);
         json_decref(n->maximum);
@@ -492,6 +493,31 @@ static int value_text(cctx_t *c, const json_t *v, char **out, size_t max) {
         if (strlen(s) > max)
                 memcpy(s + max - 3, "...", 4);
         *out = s;
+        return 0;
+}
+
+/* n->enum_str when every value of n's "enum" is a string: the lite
+ * validator compares bytes instead of asking jansson. The strings are the
+ * enum array's, which the node holds. */
+static int enum_strings(cctx_t *c, sch_node_t *n) {
+        size_t i, k = json_array_size(n->enum_values);
+        const json_t *v;
+
+        json_array_foreach(n->enum_values, i, v) {
+                if (!json_is_string(v))
+                        return 0;
+        }
+        if (!k)
+                return 0;
+        if (!(n->enum_str = calloc(k, sizeof(*n->enum_str)))) {
+                fail(c, EVENTS_ERR_NOMEM, "out of memory");
+                return -1;
+        }
+        json_array_foreach(n->enum_values, i, v) {
+                n->enum_str[i].s = json_string_value(v);
+                n->enum_str[i].len = json_string_length(v);
+        }
+        n->n_enum_str = k;
         return 0;
 }
 
@@ -924,7 +950,8 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
                         return -1;
                 }
                 n->enum_values = json_incref((json_t *)v);
-                if (value_text(c, v, &n->text[SCH_TX_ENUM], 160))
+                if (value_text(c, v, &n->text[SCH_TX_ENUM], 160) ||
+                    enum_strings(c, n))
                         return -1;
         }
         if ((v = json_object_get(js, "const"))) {

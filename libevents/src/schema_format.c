@@ -183,24 +183,33 @@ static int check_hostname(const char *s, size_t len) {
         return check_host(s, len, 0);
 }
 
+/* Four decimal parts of 1 to 3 digits, at most 255, without leading
+ * zeros. */
 static int check_ipv4(const char *s, size_t len) {
-        size_t pos = 0;
+        const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
         for (int part = 0; part < 4; part++) {
-                size_t start = pos;
-                int v = 0;
-                if (part > 0) {
-                        if (pos >= len || s[pos] != '.')
+                unsigned v, d;
+
+                if (part && (p == end || *p++ != '.'))
+                        return 0;
+                if (p == end || (v = (unsigned)*p - '0') > 9)
+                        return 0;
+                p++;
+                if (p < end && (d = (unsigned)*p - '0') <= 9) {
+                        if (v == 0)
                                 return 0;
-                        start = ++pos;
+                        v = v * 10 + d;
+                        p++;
+                        if (p < end && (d = (unsigned)*p - '0') <= 9) {
+                                v = v * 10 + d;
+                                p++;
+                        }
                 }
-                while (pos < len && is_digit((unsigned char)s[pos]) &&
-                       pos - start < 3)
-                        v = v * 10 + (s[pos++] - '0');
-                if (pos == start || v > 255 ||
-                    (pos - start > 1 && s[start] == '0'))
+                if (v > 255)
                         return 0;
         }
-        return pos == len;
+        return p == end;
 }
 
 static int check_ipv6(const char *s, size_t len) {

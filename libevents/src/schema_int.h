@@ -122,6 +122,12 @@ struct sch_node_s {
 
         unsigned types; /* 0: no "type" keyword */
         json_t *enum_values;
+        /* "enum" when every value is a string: their bytes (lite.c) */
+        struct sch_enum_str_s {
+                const char *s;
+                size_t len;
+        } * enum_str;
+        size_t n_enum_str;
         json_t *const_value;
 
         json_t *multiple_of, *maximum, *excl_maximum, *minimum, *excl_minimum;

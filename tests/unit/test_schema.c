@@ -439,6 +439,43 @@ static void test_events__uri_resolve_rfc3986(void **state) {
         }
 }
 
+/* "ipv4": four parts of 1-3 digits, each at most 255, no leading zero; and
+ * as the last 32 bits of an "ipv6". */
+static void test_events__format_check_ipv4(void **state) {
+        static const struct {
+                const char *s;
+                int ok;
+        } cases[] = {
+                {"0.0.0.0", 1},        {"255.255.255.255", 1},
+                {"203.0.113.7", 1},    {"10.20.30.40", 1},
+                {"1.2.3.4", 1},        {"256.1.1.1", 0},
+                {"1.2.3.256", 0},      {"1.2.3", 0},
+                {"1.2.3.4.5", 0},      {"01.2.3.4", 0},
+                {"1.2.3.04", 0},       {"1.2.3.00", 0},
+                {"1..2.3", 0},         {".1.2.3", 0},
+                {"1.2.3.", 0},         {"1.2.3.4 ", 0},
+                {"1.2.3.1000", 0},     {"1234.1.1.1", 0},
+                {"a.b.c.d", 0},        {"", 0},
+                {"1.2.3.4\n", 0},      {"999.0.0.0", 0},
+                {"::ffff:1.2.3.4", 1}, {"::ffff:1.2.3.04", 0},
+                {"::ffff:1.2.3", 0},   {"::ffff:300.2.3.4", 0},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                sch_format_t f =
+                        strchr(cases[i].s, ':') ? SCH_F_IPV6 : SCH_F_IPV4;
+
+                if (events__format_check(f, cases[i].s, strlen(cases[i].s)) !=
+                    cases[i].ok)
+                        fail_msg("\"%s\": expected %s", cases[i].s,
+                                 cases[i].ok ? "valid" : "invalid");
+        }
+        /* the length bounds the scan: a valid prefix is not enough */
+        assert_int_equal(events__format_check(SCH_F_IPV4, "1.2.3.45", 7), 1);
+        assert_int_equal(events__format_check(SCH_F_IPV4, "1.2.3.45", 6), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_schema_validate_cases),
@@ -455,6 +492,7 @@ int main(void) {
                 cmocka_unit_test(test_events_schema_validate_deep_pointer),
                 cmocka_unit_test(test_events_schema_validate_threads),
                 cmocka_unit_test(test_events__uri_resolve_rfc3986),
+                cmocka_unit_test(test_events__format_check_ipv4),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
