@@ -1226,6 +1226,13 @@ static void publish_locked(events_producer_t *p) {
  * events_producer_poll() and a full ring send whatever is shaped. */
 #define RUNS_WINDOW 256
 
+/* Whether shaped lines wait for a window now: with workers, or when the
+ * program has asked for it (events_producer_set_partition_runs()), while
+ * runs are used. */
+static int windows_on(const events_producer_t *p) {
+        return p->runs.on && (p->nworkers || p->windows);
+}
+
 /* The order in which to send the @p k shaped lines at the head: by the
  * group of their key (the partition predicted), each group in input order;
  * the lines without a key, and those not to be sent, come last. */
@@ -1270,7 +1277,7 @@ static uint64_t drain(events_producer_t *p, int block) {
         /* To wait is to wait for the head's line, or with runs for a
          * window of lines. */
         if (block)
-                want = p->runs.on ? RUNS_WINDOW : 1;
+                want = windows_on(p) ? RUNS_WINDOW : 1;
         if (want > p->tail - p->head)
                 want = p->tail - p->head;
         for (;;) {
@@ -1293,7 +1300,7 @@ static uint64_t drain(events_producer_t *p, int block) {
         }
         pthread_mutex_unlock(&p->lock);
         k = p->done - p->head;
-        if (!k || (!block && p->runs.on && k < RUNS_WINDOW))
+        if (!k || (!block && windows_on(p) && k < RUNS_WINDOW))
                 return 0;
         if (p->runs.on && p->runs.parts > 1)
                 runs_order(p, k, order);
@@ -1415,7 +1422,7 @@ static events_outcome_t window_submit(events_producer_t *p, const char *in,
         p->c.in_flight++;
         slot->state = SLOT_DONE;
         p->claim = ++p->fill; /* nothing for workers to claim */
-        if (!p->runs.on || p->fill - p->head >= RUNS_WINDOW)
+        if (!windows_on(p) || p->fill - p->head >= RUNS_WINDOW)
                 drain(p, 0);
         if (err)
                 events_error_clear(err);
@@ -1614,8 +1621,7 @@ void events_producer_set_partition_runs(events_producer_t *p, int on) {
 }
 
 int events__producer_runs_on(const events_producer_t *p) {
-        return p && p->runs.on && p->runs.parts > 1 &&
-               (p->nworkers || p->windows);
+        return p && windows_on(p) && p->runs.parts > 1;
 }
 
 /* ---- Receipts ---- */

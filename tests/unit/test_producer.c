@@ -593,6 +593,14 @@ static void partition_order(const char *partitioner, int shifted, int runs,
                 /* an input that pauses now and then */
                 if (i % 1000 == 0)
                         events_producer_poll(p, 50);
+                /* Windows asked for can be turned off and on again with
+                 * lines waiting: each partition's order holds. */
+                if (windows && i == 2500) {
+                        events_producer_set_partition_runs(p, 0);
+                        assert_false(events__producer_runs_on(p));
+                } else if (windows && i == 3000) {
+                        events_producer_set_partition_runs(p, 1);
+                }
         }
         assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
         events_producer_counts(p, &c);
