@@ -205,6 +205,10 @@ int64_t events__days_from_civil(int y, int m, int d);
 /** The civil date of @p days after 1970-01-01 (days >= -719162). */
 void events__civil_from_days(int64_t days, int *y, int *m, int *d);
 
+/** Write the last @p n decimal digits of @p v at @p p, zero-padded, without
+ *  a terminating NUL (timestamp.c). */
+void events__put_digits(char *p, unsigned v, int n);
+
 /** The first and last microsecond events_timestamp_format() accepts:
  *  0001-01-01T00:00:00.000000Z and 9999-12-31T23:59:59.999999Z. */
 #define EVENTS__TS_MIN_US (-62135596800LL * 1000000LL)

@@ -347,18 +347,6 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
         return p.i == len ? 0 : -1;
 }
 
-/* "00" to "99". */
-static const char digits2[100][2] = {
-#define D2(t)                                                                  \
-        {t, '0'}, {t, '1'}, {t, '2'}, {t, '3'}, {t, '4'}, {t, '5'}, {t, '6'},  \
-                {t, '7'}, {t, '8'}, {                                          \
-                t, '9'                                                         \
-        }
-        D2('0'), D2('1'), D2('2'), D2('3'), D2('4'),
-        D2('5'), D2('6'), D2('7'), D2('8'), D2('9'),
-#undef D2
-};
-
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
         int64_t sec = us / 1000000, frac = us % 1000000;
 
@@ -375,9 +363,7 @@ size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
                 return n;
         }
         memcpy(buf, L->ts_head, 20);
-        memcpy(buf + 20, digits2[frac / 10000], 2);
-        memcpy(buf + 22, digits2[frac / 100 % 100], 2);
-        memcpy(buf + 24, digits2[frac % 100], 2);
+        events__put_digits(buf + 20, (unsigned)frac, 6);
         buf[26] = 'Z';
         buf[27] = '\0';
         return 27;
@@ -897,11 +883,11 @@ static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
 
                 if (n->enum_str) {
                         /* Only strings: only a string can be one. */
-                        for (k = 0; k < n->n_enum_str && !found &&
-                                    v->type == EVENTS__LT_STRING;
-                             k++)
-                                found = n->enum_str[k].len == v->len &&
-                                        !memcmp(n->enum_str[k].s, v->s, v->len);
+                        if (v->type == EVENTS__LT_STRING)
+                                for (k = 0; k < n->n_enum_str && !found; k++)
+                                        found = n->enum_str[k].len == v->len &&
+                                                !memcmp(n->enum_str[k].s, v->s,
+                                                        v->len);
                 } else {
                         json_array_foreach(n->enum_values, k, e) {
                                 if (lequal(e, v)) {

@@ -8,6 +8,7 @@
  * plain proleptic Gregorian arithmetic (400-year cycles of 146097 days).
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "event_int.h"
@@ -189,11 +190,24 @@ events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
         return EVENTS_OK;
 }
 
-static void put_digits(char *p, unsigned v, int n) {
-        while (n-- > 0) {
-                p[n] = (char)('0' + v % 10);
-                v /= 10;
+/* "00" to "99". */
+static const char digits2[100][2] = {
+#define D2(t)                                                                  \
+        {t, '0'}, {t, '1'}, {t, '2'}, {t, '3'}, {t, '4'}, {t, '5'}, {t, '6'},  \
+                {t, '7'}, {t, '8'}, {                                          \
+                t, '9'                                                         \
         }
+        D2('0'), D2('1'), D2('2'), D2('3'), D2('4'),
+        D2('5'), D2('6'), D2('7'), D2('8'), D2('9'),
+#undef D2
+};
+
+void events__put_digits(char *p, unsigned v, int n) {
+        /* Two digits at a time from the right, then an odd one. */
+        for (; n >= 2; n -= 2, v /= 100)
+                memcpy(p + n - 2, digits2[v % 100], 2);
+        if (n)
+                p[0] = (char)('0' + v % 10);
 }
 
 size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
@@ -218,19 +232,19 @@ size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
         sod = secs - days * 86400;
         events__civil_from_days(days, &y, &m, &d);
 
-        put_digits(buf, (unsigned)y, 4);
+        events__put_digits(buf, (unsigned)y, 4);
         buf[4] = '-';
-        put_digits(buf + 5, (unsigned)m, 2);
+        events__put_digits(buf + 5, (unsigned)m, 2);
         buf[7] = '-';
-        put_digits(buf + 8, (unsigned)d, 2);
+        events__put_digits(buf + 8, (unsigned)d, 2);
         buf[10] = 'T';
-        put_digits(buf + 11, (unsigned)(sod / 3600), 2);
+        events__put_digits(buf + 11, (unsigned)(sod / 3600), 2);
         buf[13] = ':';
-        put_digits(buf + 14, (unsigned)(sod / 60 % 60), 2);
+        events__put_digits(buf + 14, (unsigned)(sod / 60 % 60), 2);
         buf[16] = ':';
-        put_digits(buf + 17, (unsigned)(sod % 60), 2);
+        events__put_digits(buf + 17, (unsigned)(sod % 60), 2);
         buf[19] = '.';
-        put_digits(buf + 20, frac, 6);
+        events__put_digits(buf + 20, frac, 6);
         buf[26] = 'Z';
         buf[27] = '\0';
         return 27;
