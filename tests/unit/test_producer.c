@@ -334,6 +334,36 @@ static void test_events_producer_submit_rejects_too_large(void **state) {
         seen_free(s);
 }
 
+/* The defaults events_producer_conf_new() promises, and that a property
+ * set afterwards still wins. */
+static void test_events_producer_conf_new_defaults(void **state) {
+        rd_kafka_conf_t *conf = events_producer_conf_new();
+        static const char *const want[][2] = {
+                {"enable.idempotence", "true"},
+                {"acks", "-1"},
+                {"compression.codec", "lz4"},
+                {"linger.ms", "10"},
+        };
+        char val[64];
+        size_t n;
+
+        (void)state;
+        assert_non_null(conf);
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                n = sizeof(val);
+                assert_int_equal(rd_kafka_conf_get(conf, want[i][0], val, &n),
+                                 RD_KAFKA_CONF_OK);
+                assert_string_equal(val, want[i][1]);
+        }
+        assert_int_equal(events_kafka_conf_set(conf, "linger.ms=0", NULL),
+                         EVENTS_OK);
+        n = sizeof(val);
+        assert_int_equal(rd_kafka_conf_get(conf, "linger.ms", val, &n),
+                         RD_KAFKA_CONF_OK);
+        assert_string_equal(val, "0");
+        rd_kafka_conf_destroy(conf);
+}
+
 static void test_events_producer_set_key_path_checks(void **state) {
         events_producer_t *p = NULL;
 
@@ -893,6 +923,7 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_producer_submit_skips_blank_and_crlf),
                 cmocka_unit_test(test_events_producer_submit_rejects_too_large),
+                cmocka_unit_test(test_events_producer_conf_new_defaults),
                 cmocka_unit_test(test_events_producer_set_key_path_checks),
                 cmocka_unit_test(
                         test_events_producer_submit_delivers_every_line),
