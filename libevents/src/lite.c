@@ -122,6 +122,24 @@ static int lp_number(lp_t *p, events__lnode_t *nd) {
         size_t len = p->len, s = p->i, j = s, digits;
         int neg, real;
 
+        /* Most numbers are short positive integers: read the digits as
+         * they are scanned. What is not one takes the general path. */
+        if (j < len && b[j] >= '1' && b[j] <= '9') {
+                unsigned long long u = 0;
+
+                while (j < len && b[j] >= '0' && b[j] <= '9' && j - s < 18)
+                        u = u * 10 + (unsigned)(b[j++] - '0');
+                if (j >= len || (b[j] != '.' && (b[j] | 0x20) != 'e' &&
+                                 (b[j] < '0' || b[j] > '9'))) {
+                        p->i = j;
+                        nd->type = EVENTS__LT_INT;
+                        nd->num.i = (int64_t)u;
+                        nd->s = (const char *)b + s;
+                        nd->len = j - s;
+                        return 0;
+                }
+                j = s;
+        }
         if (events__number_scan(b, len, s, &j, &neg, &real, &digits))
                 return -1;
         p->i = j;
@@ -962,6 +980,131 @@ static int is_slot(const events__ltpl_t *t, uint32_t i) {
         return 0;
 }
 
+/* Kinds of plan checks (events__lcheck_t.kind). */
+enum {
+        LC_FULL, /* lv_node() */
+        LC_INT,  /* an integer within [lo, hi], when the value is one */
+        LC_STR   /* a string: enum, string keywords, anyOf of formats */
+};
+
+/* @p n past its "$ref"s, or NULL when they do not end. */
+static const sch_node_t *past_refs(const sch_node_t *n) {
+        int hops = 0;
+
+        while (n->ref) {
+                n = n->ref;
+                if (++hops > 64)
+                        return NULL;
+        }
+        return n;
+}
+
+/* Whether every anyOf branch of @p n asks a string only for a format
+ * (and perhaps to be a string): {"format": "ipv4"}. */
+static int any_of_formats(const sch_node_t *n) {
+        for (size_t k = 0; k < n->n_any_of; k++) {
+                const sch_node_t *b = past_refs(n->any_of[k]);
+
+                if (!b || b->boolean >= 0 ||
+                    lite_mask(b) != (LK_READY | LK_STR) ||
+                    (b->types && !(b->types & SCH_T_STRING)) ||
+                    b->max_length >= 0 || b->min_length >= 0 ||
+                    b->pattern.code || b->format == SCH_F_NONE)
+                        return 0;
+        }
+        return 1;
+}
+
+/*
+ * Choose how a plan checks node @p i against @p n. lv_node() asks a
+ * value about every keyword group the node has; for the schemas scalars
+ * mostly have (an integer's bounds; a string's enum, lengths, pattern,
+ * format, or an anyOf of formats) the same verdict comes from fewer
+ * questions. Anything else, and a value of another type than the one
+ * chosen for, goes to lv_node().
+ */
+static void lcheck_compile(events__lcheck_t *ck, const sch_node_t *n,
+                           uint32_t i) {
+        unsigned m = lite_mask(n);
+        const unsigned other = LK_DECLINE | LK_CONST | LK_ALL_OF;
+
+        ck->node = i;
+        ck->schema = n;
+        ck->kind = LC_FULL;
+        ck->str = (m & LK_STR) != 0;
+        ck->lo = INT64_MIN;
+        ck->hi = INT64_MAX;
+        if (n->boolean >= 0 || (m & other))
+                return;
+        if (!(m & (LK_ENUM | LK_ANY_OF)) && !(n->keys & SCH_K_MULTIPLE_OF) &&
+            (!n->types || (n->types & (SCH_T_INTEGER | SCH_T_NUMBER)))) {
+                /* Integer bounds only: a real bound goes to lv_node(). */
+                if (((n->keys & SCH_K_MAXIMUM) &&
+                     !json_is_integer(n->maximum)) ||
+                    ((n->keys & SCH_K_MINIMUM) &&
+                     !json_is_integer(n->minimum)) ||
+                    ((n->keys & SCH_K_EXCL_MAXIMUM) &&
+                     (!json_is_integer(n->excl_maximum) ||
+                      json_integer_value(n->excl_maximum) == INT64_MIN)) ||
+                    ((n->keys & SCH_K_EXCL_MINIMUM) &&
+                     (!json_is_integer(n->excl_minimum) ||
+                      json_integer_value(n->excl_minimum) == INT64_MAX)))
+                        return;
+                if (n->keys & SCH_K_MAXIMUM)
+                        ck->hi = json_integer_value(n->maximum);
+                if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
+                    json_integer_value(n->excl_maximum) - 1 < ck->hi)
+                        ck->hi = json_integer_value(n->excl_maximum) - 1;
+                if (n->keys & SCH_K_MINIMUM)
+                        ck->lo = json_integer_value(n->minimum);
+                if ((n->keys & SCH_K_EXCL_MINIMUM) &&
+                    json_integer_value(n->excl_minimum) + 1 > ck->lo)
+                        ck->lo = json_integer_value(n->excl_minimum) + 1;
+                ck->kind = LC_INT;
+                return;
+        }
+        if ((!n->types || (n->types & SCH_T_STRING)) &&
+            (!(m & LK_ENUM) || n->enum_str) &&
+            (!(m & LK_ANY_OF) || any_of_formats(n)))
+                ck->kind = LC_STR;
+}
+
+/* A string against an LC_STR check's node: lv_node()'s verdict. */
+static int lcheck_string(lv_t *c, const events__lcheck_t *ck,
+                         const events__lnode_t *v) {
+        const sch_node_t *n = ck->schema;
+        int found;
+
+        if (n->enum_values) {
+                found = 0;
+                for (size_t k = 0; k < n->n_enum_str && !found; k++)
+                        found = n->enum_str[k].len == v->len &&
+                                !memcmp(n->enum_str[k].s, v->s, v->len);
+                if (!found)
+                        return 0;
+        }
+        if (ck->str && !lv_string(c, n, v))
+                return 0;
+        if (n->any_of) {
+                found = 0;
+                for (size_t k = 0; k < n->n_any_of && !found; k++)
+                        found = lv_string(c, past_refs(n->any_of[k]), v);
+                if (!found)
+                        return 0;
+        }
+        return 1;
+}
+
+static int lcheck(lv_t *c, const events__lcheck_t *ck) {
+        const events__lnode_t *v = &c->L->n[ck->node];
+
+        if (ck->kind == LC_INT && v->type == EVENTS__LT_INT)
+                return v->num.i >= ck->lo && v->num.i <= ck->hi;
+        if (ck->kind == LC_STR && v->type == EVENTS__LT_STRING)
+                return lcheck_string(c, ck, v);
+        return lv_node(c, ck->schema, ck->node);
+}
+
 /* events__lite_plan() below node @p i; @p c for its regex matcher. */
 static int lplan(lv_t *c, events__ltpl_t *t, const sch_node_t *n, uint32_t i,
                  int depth) {
@@ -988,8 +1131,7 @@ static int lplan(lv_t *c, events__ltpl_t *t, const sch_node_t *n, uint32_t i,
                 if (grow(&t->check, &t->check_cap, t->ncheck + 1,
                          sizeof(*t->check)))
                         return 0;
-                t->check[t->ncheck].node = i;
-                t->check[t->ncheck].schema = n;
+                lcheck_compile(&t->check[t->ncheck], n, i);
                 t->ncheck++;
                 return 1;
         }
@@ -1080,7 +1222,7 @@ int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L) {
         events__matcher_init(&c.matcher);
         /* A check's schema is past its "$ref"s (lplan()): no lv() wrapper. */
         for (uint32_t k = 0; k < t->ncheck && ok; k++)
-                ok = lv_node(&c, t->check[k].schema, t->check[k].node);
+                ok = lcheck(&c, &t->check[k]);
         events__matcher_fini(&c.matcher);
         return ok;
 }

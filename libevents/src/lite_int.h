@@ -73,9 +73,15 @@ typedef struct events__lslot_s {
         uint32_t litlen;
 } events__lslot_t;
 
+/* A plan's check: node against schema (past its "$ref"s). The common
+ * schemas of scalars are decided without the general validator when the
+ * value has the type the plan was made for (lite.c, lcheck_compile()). */
 typedef struct events__lcheck_s {
         uint32_t node;
+        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite.c) */
+        unsigned char str;  /**< LC_STR: the string keywords apply */
         const sch_node_t *schema;
+        int64_t lo, hi; /**< LC_INT: the integers the bounds allow */
 } events__lcheck_t;
 
 typedef struct events__ltpl_s {

@@ -557,6 +557,82 @@ static void test_events__producer_layouts_equal_full(void **state) {
         events_registry_destroy(reg);
 }
 
+/* A layout's plan decides the schemas scalars mostly have (integer
+ * bounds, exclusive ones, a real bound; an enum with a length; an anyOf
+ * of formats; a pattern) as the full validator does, for each value in
+ * each place, after a line that put the plan in place. */
+static void test_events__lite_plan_checks_equal_full(void **state) {
+        static const char *const schema =
+                "{\"type\":\"object\",\"properties\":{"
+                "\"a\":{\"type\":\"integer\",\"exclusiveMinimum\":0,"
+                "\"exclusiveMaximum\":10},"
+                "\"b\":{\"minimum\":1.5,\"maximum\":3},"
+                "\"c\":{\"type\":\"string\",\"enum\":[\"x\",\"yy\",7],"
+                "\"maxLength\":1},"
+                "\"d\":{\"anyOf\":[{\"format\":\"ipv4\"},"
+                "{\"$ref\":\"#/definitions/v6\"}]},"
+                "\"e\":{\"type\":[\"string\",\"integer\"],\"pattern\":\"^a\","
+                "\"minimum\":-3,\"multipleOf\":3}},"
+                "\"definitions\":{\"v6\":{\"format\":\"ipv6\"}}}";
+        static const char *const vals[] = {
+                "0",     "1",      "9",           "10",      "-3",
+                "-6",    "3",      "6",           "1.5",     "2",
+                "3.0",   "3.5",    "1e0",         "\"x\"",   "\"yy\"",
+                "\"z\"", "7",      "\"1.2.3.4\"", "\"::1\"", "\"1.2.3\"",
+                "\"a\"", "\"ab\"", "\"ba\"",      "\"\"",    "true",
+                "null",  "[1]",    "{}"};
+        const char *base[5] = {"5", "2", "\"x\"", "\"1.2.3.4\"", "\"ab\""};
+        json_error_t jerr;
+        json_t *doc = json_loads(schema, 0, &jerr);
+        events_registry_t *reg = NULL;
+        events_producer_t *p = NULL;
+        events__lite_t L = {0};
+        char buf[512];
+        size_t taken = 0, nv = sizeof(vals) / sizeof(vals[0]);
+
+        (void)state;
+        assert_non_null(doc);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_add(reg, "t.plan", doc, NULL),
+                         EVENTS_OK);
+        json_decref(doc);
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        events_producer_set_registry(p, reg);
+        for (int at = 0; at < 5; at++)
+                for (size_t i = 0; i < 2 * nv; i++) {
+                        const char *f[5];
+                        events__probe_t full, lay;
+                        int n;
+
+                        memcpy(f, base, sizeof(f));
+                        if (i % 2)
+                                f[at] = vals[i / 2];
+                        n = snprintf(buf, sizeof(buf),
+                                     "{\"event_type\":\"t.plan\",\"data\":{"
+                                     "\"a\":%s,\"b\":%s,\"c\":%s,\"d\":%s,"
+                                     "\"e\":%s}}",
+                                     f[0], f[1], f[2], f[3], f[4]);
+                        assert_true(n > 0 && (size_t)n < sizeof(buf));
+                        assert_int_equal(
+                                events__producer_probe(p, buf, (size_t)n,
+                                                       NOW_US, 0, &full),
+                                EVENTS_OK);
+                        assert_int_equal(
+                                events__producer_probe_tree(
+                                        p, &L, buf, (size_t)n, NOW_US, &lay),
+                                EVENTS_OK);
+                        compare(&full, &lay, buf);
+                        taken += (size_t)lay.lite_taken;
+                        free(full.msg);
+                        free(lay.msg);
+                }
+        /* The base lines pass and take the plan. */
+        assert_true(taken > nv);
+        events__lite_free(&L);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+}
+
 /* A setting changed between two lines of one layout reaches the second:
  * what a layout caches is only good for the settings it was made with. */
 static void test_events__producer_layout_sees_new_settings(void **state) {
@@ -637,6 +713,7 @@ int main(void) {
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
                 cmocka_unit_test(test_events__lite_match_equals_parse),
                 cmocka_unit_test(test_events__producer_layouts_equal_full),
+                cmocka_unit_test(test_events__lite_plan_checks_equal_full),
                 cmocka_unit_test(
                         test_events__producer_layout_sees_new_settings),
                 cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
