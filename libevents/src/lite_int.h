@@ -110,6 +110,7 @@ typedef struct events__ltpl_s {
         unsigned shaped_gen;
         long ti, di, tsi, key;
         char type[EVENTS_EVENT_TYPE_MAX + 1];
+        size_t type_len;
 } events__ltpl_t;
 
 /* Layouts a tree remembers, most recently used first. */

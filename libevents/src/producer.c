@@ -56,6 +56,7 @@ typedef struct shaped_s {
         size_t klen;
         int has_key;
         char type[EVENTS_EVENT_TYPE_MAX + 1];
+        size_t tlen; /* strlen(type) */
         int64_t ts_ms;
 } shaped_t;
 
@@ -714,7 +715,8 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 ti = lay->ti;
                 di = lay->di;
                 tsi = lay->tsi;
-                memcpy(o->type, lay->type, sizeof(o->type));
+                o->tlen = lay->type_len;
+                memcpy(o->type, lay->type, o->tlen + 1);
                 goto envelope_ok;
         }
         /* The envelope, as events_event_parse_limits() checks it. */
@@ -741,6 +743,7 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 return 0;
         memcpy(o->type, t->s, t->len);
         o->type[t->len] = '\0';
+        o->tlen = t->len;
         if (!events_type_valid(o->type))
                 return 0;
         if (lay) {
@@ -748,7 +751,8 @@ static int shape_lite(const events_producer_t *p, shaper_t *sh, const char *s,
                 lay->ti = ti;
                 lay->di = di;
                 lay->tsi = tsi;
-                memcpy(lay->type, o->type, sizeof(lay->type));
+                memcpy(lay->type, o->type, o->tlen + 1);
+                lay->type_len = o->tlen;
         }
 envelope_ok:
         if (tsi >= 0) {
@@ -932,6 +936,7 @@ static int shape_at(const events_producer_t *p, shaper_t *sh, const char *in,
                         tl = sizeof(o->type) - 1;
                 memcpy(o->type, type, tl);
                 o->type[tl] = '\0';
+                o->tlen = tl;
         }
         /* The Kafka timestamp is the event's, in ms; before 1970 there is
          * no valid one, and 0 lets the broker's clock decide. */
@@ -1100,7 +1105,7 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
                         RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
                         RD_KAFKA_V_TIMESTAMP(o->ts_ms),
                         RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type,
-                                          -1),
+                                          (ssize_t)o->tlen),
                         RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line),
                         RD_KAFKA_V_END);
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
