@@ -793,6 +793,12 @@ int main(int argc, char **argv) {
                 goto out;
         }
         events_producer_set_receipt_cb(a.p, on_receipt, &a);
+        /* on_receipt() acts on a delivered line only for --receipts and
+         * --dry-run: otherwise the counts are enough. */
+        if (!o.receipts && !o.dry_run)
+                events_producer_set_receipt_outcomes(
+                        a.p, EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_REJECTED) |
+                                     EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_FAILED));
         events_producer_set_error_cb(a.p, on_error, NULL);
         a.dry_run = o.dry_run;
         a.max_errors = o.max_errors;

@@ -119,6 +119,7 @@ struct events_producer_s {
         events__tbucket_t tb;
         events_receipt_cb receipt_cb;
         void *receipt_opaque;
+        unsigned receipt_mask; /* the outcomes receipt_cb gets */
         events_producer_error_cb error_cb;
         void *error_opaque;
         volatile sig_atomic_t interrupted;
@@ -204,7 +205,7 @@ static void receipt_init(events_producer_t *p, events_receipt_t *r,
 }
 
 static void emit(events_producer_t *p, const events_receipt_t *r) {
-        if (p->receipt_cb)
+        if (p->receipt_cb && (p->receipt_mask & EVENTS_OUTCOME_BIT(r->outcome)))
                 p->receipt_cb(r, p->receipt_opaque);
 }
 
@@ -265,6 +266,17 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
 
         (void)rk;
         p->c.in_flight--;
+        if (!m->err) {
+                p->c.delivered++;
+                p->c.bytes += m->len;
+                if (p->runs.fn && m->key)
+                        runs_learn(&p->runs, p->rkt, m);
+                /* Most lines: no receipt to build when none is wanted. */
+                if (!p->receipt_cb ||
+                    !(p->receipt_mask &
+                      EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_DELIVERED)))
+                        return;
+        }
         receipt_init(p, &r, (uint64_t)(uintptr_t)m->_private,
                      m->err ? EVENTS_OUTCOME_FAILED : EVENTS_OUTCOME_DELIVERED);
         r.msg = m->payload;
@@ -279,12 +291,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
                                   rd_kafka_err2str(m->err));
                 r.err = &e;
         } else {
-                p->c.delivered++;
-                p->c.bytes += m->len;
                 r.partition = m->partition;
                 r.offset = m->offset;
-                if (p->runs.fn && m->key)
-                        runs_learn(&p->runs, p->rkt, m);
         }
         emit(p, &r);
 }
@@ -348,6 +356,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
         events_error_clear(&p->ok);
         p->max_msg = 1000000; /* librdkafka's default message.max.bytes */
+        p->receipt_mask = ~0u;
         p->shaper.lite = &p->lite;
         if ((topic && !(p->topic = strdup(topic))) ||
             !(p->key_path = strdup(EVENTS_DEFAULT_KEY_PATH)) ||
@@ -464,6 +473,11 @@ void events_producer_set_receipt_cb(events_producer_t *p, events_receipt_cb cb,
                 p->receipt_cb = cb;
                 p->receipt_opaque = opaque;
         }
+}
+
+void events_producer_set_receipt_outcomes(events_producer_t *p, unsigned mask) {
+        if (p)
+                p->receipt_mask = mask;
 }
 
 void events_producer_set_error_cb(events_producer_t *p,

@@ -427,6 +427,60 @@ static events_producer_t *mock_producer(struct mock *m, struct seen *s,
         return p;
 }
 
+/* Receipts for the chosen outcomes only; the counts still see every
+ * line. */
+static void test_events_producer_receipt_outcomes(void **state) {
+        struct mock m;
+        struct seen *s = seen_new();
+        events_producer_t *p;
+        events_producer_counts_t c;
+        char line[200];
+
+        (void)state;
+        mock_start(&m, 2);
+        p = mock_producer(&m, s, NULL);
+        events_producer_set_receipt_outcomes(
+                p, EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_REJECTED) |
+                           EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_SKIPPED));
+        for (int i = 1; i <= 30; i++) {
+                if (i % 10 == 0)
+                        snprintf(line, sizeof(line), "{\"event_type\":1}\n");
+                else if (i % 10 == 5)
+                        snprintf(line, sizeof(line), "\n");
+                else
+                        snprintf(line, sizeof(line),
+                                 "{\"event_type\":\"a.b\",\"data\":"
+                                 "{\"user_id\":%d}}\n",
+                                 i);
+                submit(p, line, (uint64_t)i);
+        }
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        events_producer_counts(p, &c);
+        assert_int_equal(c.delivered, 24);
+        assert_int_equal(c.rejected, 3);
+        assert_int_equal(c.skipped, 3);
+        assert_int_equal(s->receipts, 6);
+        for (int i = 1; i <= 30; i++)
+                assert_int_equal(s->count[i], i % 5 == 0);
+        assert_int_equal(s->outcome[10], EVENTS_OUTCOME_REJECTED);
+        assert_int_equal(s->outcome[5], EVENTS_OUTCOME_SKIPPED);
+        events_producer_destroy(p);
+        /* Nothing but deliveries: every line's receipt again. */
+        s->receipts = 0;
+        p = mock_producer(&m, s, NULL);
+        events_producer_set_receipt_outcomes(
+                p, EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_DELIVERED));
+        submit(p, "{\"event_type\":1}", 31);
+        submit(p, "{\"event_type\":\"a.b\",\"data\":{}}", 32);
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        assert_int_equal(s->receipts, 1);
+        assert_int_equal(s->outcome[32], EVENTS_OUTCOME_DELIVERED);
+        assert_int_equal(s->count[31], 0);
+        events_producer_destroy(p);
+        mock_stop(&m);
+        seen_free(s);
+}
+
 static void delivers_every_line(int workers) {
         struct mock m;
         struct seen *s = seen_new();
@@ -924,6 +978,7 @@ int main(void) {
                         test_events_producer_submit_skips_blank_and_crlf),
                 cmocka_unit_test(test_events_producer_submit_rejects_too_large),
                 cmocka_unit_test(test_events_producer_conf_new_defaults),
+                cmocka_unit_test(test_events_producer_receipt_outcomes),
                 cmocka_unit_test(test_events_producer_set_key_path_checks),
                 cmocka_unit_test(
                         test_events_producer_submit_delivers_every_line),

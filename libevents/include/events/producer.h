@@ -259,6 +259,23 @@ EVENTS_API void events_producer_set_receipt_cb(events_producer_t *p,
                                                events_receipt_cb cb,
                                                void *opaque);
 
+/** The bit of an events_outcome_t in a mask of outcomes. */
+#define EVENTS_OUTCOME_BIT(outcome) (1u << (unsigned)(outcome))
+
+/**
+ * @brief Choose which outcomes reach the receipt callback (default:
+ *        every one).
+ * @param mask EVENTS_OUTCOME_BIT()s, e.g.
+ *             EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_REJECTED) |
+ *             EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_FAILED) for a program that
+ *             acts only on lines that did not arrive.
+ * @remark events_producer_counts() counts every line either way; a
+ *         program that needs no receipt for delivered lines saves a call
+ *         per line.
+ */
+EVENTS_API void events_producer_set_receipt_outcomes(events_producer_t *p,
+                                                     unsigned mask);
+
 /**
  * @brief Register the error callback (default: none).
  * @param cb may be NULL; @param opaque handed back unchanged.
