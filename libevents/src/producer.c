@@ -101,9 +101,22 @@ struct runs_s {
         int on;
 };
 
+/* The fields of a message in rd_kafka_produceva()'s array (p->vu). */
+enum {
+        VU_RKT,
+        VU_MSGFLAGS,
+        VU_VALUE,
+        VU_KEY,
+        VU_TIMESTAMP,
+        VU_HEADER,
+        VU_OPAQUE,
+        VU__COUNT
+};
+
 struct events_producer_s {
         rd_kafka_t *rk; /* NULL in a dry run */
         rd_kafka_topic_t *rkt;
+        rd_kafka_vu_t vu[VU__COUNT]; /* the next message (send_shaped()) */
         char *topic;
         /* settings: fixed before the first line, read by every thread */
         const events_registry_t *reg;
@@ -314,6 +327,25 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                 p->error_cb(EVENTS_ERR_KAFKA, reason, fatal, p->error_opaque);
 }
 
+/* What every message shares in p->vu; send_shaped() fills in the rest. */
+static void vu_init(events_producer_t *p) {
+        static const rd_kafka_vtype_t types[VU__COUNT] = {
+                [VU_RKT] = RD_KAFKA_VTYPE_RKT,
+                [VU_MSGFLAGS] = RD_KAFKA_VTYPE_MSGFLAGS,
+                [VU_VALUE] = RD_KAFKA_VTYPE_VALUE,
+                [VU_KEY] = RD_KAFKA_VTYPE_KEY,
+                [VU_TIMESTAMP] = RD_KAFKA_VTYPE_TIMESTAMP,
+                [VU_HEADER] = RD_KAFKA_VTYPE_HEADER,
+                [VU_OPAQUE] = RD_KAFKA_VTYPE_OPAQUE,
+        };
+
+        for (int i = 0; i < VU__COUNT; i++)
+                p->vu[i].vtype = types[i];
+        p->vu[VU_RKT].u.rkt = p->rkt;
+        p->vu[VU_MSGFLAGS].u.i = RD_KAFKA_MSG_F_COPY;
+        p->vu[VU_HEADER].u.header.name = EVENTS_HEADER_EVENT_TYPE;
+}
+
 rd_kafka_conf_t *events_producer_conf_new(void) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char errstr[256];
@@ -396,6 +428,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                         events_producer_destroy(p);
                         return EVENTS_ERR_KAFKA;
                 }
+                vu_init(p);
         }
         *pp = p;
         return EVENTS_OK;
@@ -1112,16 +1145,28 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
                                    o->msg, o->mlen, 0, 1, e, pending);
         }
         for (;;) {
-                kerr = rd_kafka_producev(
-                        p->rk, RD_KAFKA_V_RKT(p->rkt),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_VALUE((void *)o->msg, o->mlen),
-                        RD_KAFKA_V_KEY(o->has_key ? o->key : NULL, o->klen),
-                        RD_KAFKA_V_TIMESTAMP(o->ts_ms),
-                        RD_KAFKA_V_HEADER(EVENTS_HEADER_EVENT_TYPE, o->type,
-                                          (ssize_t)o->tlen),
-                        RD_KAFKA_V_OPAQUE((void *)(uintptr_t)line),
-                        RD_KAFKA_V_END);
+                /* The array form of rd_kafka_producev(): librdkafka reads
+                 * the message's fields from p->vu (vu_init()) instead of
+                 * walking a va_list; only the message's own fields change
+                 * from one message to the next. */
+                rd_kafka_vu_t *vu = p->vu;
+                rd_kafka_error_t *error;
+
+                vu[VU_VALUE].u.mem.ptr = (void *)o->msg;
+                vu[VU_VALUE].u.mem.size = o->mlen;
+                vu[VU_KEY].u.mem.ptr = o->has_key ? o->key : NULL;
+                vu[VU_KEY].u.mem.size = o->klen;
+                vu[VU_TIMESTAMP].u.i64 = o->ts_ms;
+                vu[VU_HEADER].u.header.val = o->type;
+                vu[VU_HEADER].u.header.size = (ssize_t)o->tlen;
+                vu[VU_OPAQUE].u.ptr = (void *)(uintptr_t)line;
+                error = rd_kafka_produceva(p->rk, vu, VU__COUNT);
+
+                kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (error) {
+                        kerr = rd_kafka_error_code(error);
+                        rd_kafka_error_destroy(error);
+                }
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
                 /* Full: let delivery reports make room, never drop. */
