@@ -58,6 +58,9 @@ typedef struct shaped_s {
         char type[EVENTS_EVENT_TYPE_MAX + 1];
         size_t tlen; /* strlen(type) */
         int64_t ts_ms;
+        /* The partition runs_order() found for it, + 1 (0: none), among
+         * part_cnt partitions; good for one send only. */
+        int32_t part1, part_cnt;
 } shaped_t;
 
 /* Where shaping writes: a message buffer, and a validation report. */
@@ -94,10 +97,11 @@ typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *rkt, const void *key,
  * turns them off. The driving thread's, like the reports.
  */
 struct runs_s {
-        partitioner_fn fn; /* NULL: the partitioner is not predictable */
-        int32_t parts;     /* the highest partition reported, + 1 */
-        unsigned hits;     /* predictions confirmed in a row */
-        unsigned reports;  /* keyed reports seen */
+        partitioner_fn fn;    /* NULL: the partitioner is not predictable */
+        partitioner_fn exact; /* the configured one itself, keyless too */
+        int32_t parts;        /* the highest partition reported, + 1 */
+        unsigned hits;        /* predictions confirmed in a row */
+        unsigned reports;     /* keyed reports seen */
         int on;
 };
 
@@ -250,25 +254,70 @@ static void runs_learn(struct runs_s *u, const rd_kafka_topic_t *rkt,
         }
 }
 
-/* The prediction function for librdkafka's partitioner @p name, for keyed
- * messages; NULL when it is random or unknown. */
-static partitioner_fn runs_partitioner(const char *name) {
+/* For librdkafka's partitioner @p name: the prediction function for keyed
+ * messages (NULL when it is random or unknown), and in @p exact the
+ * partitioner itself. */
+static partitioner_fn runs_partitioner(const char *name,
+                                       partitioner_fn *exact) {
         static const struct {
                 const char *name;
-                partitioner_fn fn;
+                partitioner_fn fn, exact;
         } known[] = {
-                {"consistent_random", rd_kafka_msg_partitioner_consistent},
-                {"consistent", rd_kafka_msg_partitioner_consistent},
-                {"murmur2_random", rd_kafka_msg_partitioner_murmur2},
-                {"murmur2", rd_kafka_msg_partitioner_murmur2},
-                {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a},
-                {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
+                {"consistent_random", rd_kafka_msg_partitioner_consistent,
+                 rd_kafka_msg_partitioner_consistent_random},
+                {"consistent", rd_kafka_msg_partitioner_consistent,
+                 rd_kafka_msg_partitioner_consistent},
+                {"murmur2_random", rd_kafka_msg_partitioner_murmur2,
+                 rd_kafka_msg_partitioner_murmur2_random},
+                {"murmur2", rd_kafka_msg_partitioner_murmur2,
+                 rd_kafka_msg_partitioner_murmur2},
+                {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a,
+                 rd_kafka_msg_partitioner_fnv1a_random},
+                {"fnv1a", rd_kafka_msg_partitioner_fnv1a,
+                 rd_kafka_msg_partitioner_fnv1a},
         };
 
+        *exact = NULL;
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-                if (!strcmp(name, known[i].name))
+                if (!strcmp(name, known[i].name)) {
+                        *exact = known[i].exact;
                         return known[i].fn;
+                }
         return NULL;
+}
+
+/*
+ * The partition a message's key was found to go to before it was sent
+ * (runs_order()), for the partitioner callback below: set by the sending
+ * thread around rd_kafka_produceva() only, so that librdkafka's own
+ * threads, which partition again the messages sent before the topic was
+ * known, never see it.
+ */
+struct part_hint {
+        int32_t part, cnt;
+};
+
+static __thread const struct part_hint *sending_hint
+        __attribute__((tls_model("initial-exec")));
+
+/*
+ * The configured partitioner, installed as the topic's callback when it is
+ * one of librdkafka's own (and the application set none), so that a key
+ * runs_order() has hashed is not hashed again: the hint is the same
+ * function's answer for the same key and partition count. librdkafka
+ * still partitions keyless messages itself (sticky partitions); an empty
+ * key, which librdkafka's consistent_random would also give a sticky
+ * partition, gets a random one here, as that partitioner documents.
+ */
+static int32_t hinted_partitioner(const rd_kafka_topic_t *rkt, const void *key,
+                                  size_t keylen, int32_t partition_cnt,
+                                  void *rkt_opaque, void *msg_opaque) {
+        const events_producer_t *p = rkt_opaque;
+        const struct part_hint *h = sending_hint;
+
+        if (h && h->cnt == partition_cnt)
+                return h->part;
+        return p->runs.exact(rkt, key, keylen, partition_cnt, NULL, msg_opaque);
 }
 
 /* The delivery report of one message: its line's final outcome. */
@@ -377,6 +426,7 @@ rd_kafka_conf_t *events_producer_conf_new(void) {
 events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                                  const char *topic, events_error_t *err) {
         events_producer_t *p;
+        rd_kafka_topic_conf_t *tconf;
         char errstr[512], val[64];
         size_t vlen = sizeof(val);
 
@@ -407,7 +457,14 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                         rd_kafka_conf_get(conf, "partitioner", val, &vlen) ==
                                         RD_KAFKA_CONF_OK
                                 ? val
-                                : "consistent_random");
+                                : "consistent_random",
+                        &p->runs.exact);
+                /* An application's own partitioner stays in place. */
+                vlen = sizeof(val);
+                if (rd_kafka_conf_get(conf, "partitioner_cb", val, &vlen) ==
+                            RD_KAFKA_CONF_OK &&
+                    vlen > 1)
+                        p->runs.exact = NULL;
                 rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
                 rd_kafka_conf_set_error_cb(conf, error_cb);
                 rd_kafka_conf_set_opaque(conf, p);
@@ -420,8 +477,21 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                         return events__error_set(err, EVENTS_ERR_CONF, "%s",
                                                  errstr);
                 }
-                p->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
+                tconf = NULL;
+                if (p->runs.exact) {
+                        if (!(tconf = rd_kafka_default_topic_conf_dup(p->rk))) {
+                                events_producer_destroy(p);
+                                return events__error_set(err, EVENTS_ERR_NOMEM,
+                                                         NULL);
+                        }
+                        rd_kafka_topic_conf_set_partitioner_cb(
+                                tconf, hinted_partitioner);
+                        rd_kafka_topic_conf_set_opaque(tconf, p);
+                }
+                p->rkt = rd_kafka_topic_new(p->rk, topic, tconf);
                 if (!p->rkt) {
+                        if (tconf)
+                                rd_kafka_topic_conf_destroy(tconf);
                         events__error_set(
                                 err, EVENTS_ERR_KAFKA, "topic \"%s\": %s",
                                 topic, rd_kafka_err2str(rd_kafka_last_error()));
@@ -1130,7 +1200,9 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
                                     int pending) {
         events_error_t *e = &o->err;
         rd_kafka_resp_err_t kerr;
+        struct part_hint hint = {o->part1 - 1, o->part_cnt};
 
+        o->part1 = 0;
         if (o->oc != EVENTS_OUTCOME_QUEUED)
                 return finish_sync(p, line, o->oc, in, n, NULL, 0, 0, 0,
                                    o->oc == EVENTS_OUTCOME_REJECTED ? e : NULL,
@@ -1160,7 +1232,10 @@ static events_outcome_t send_shaped(events_producer_t *p, uint64_t line,
                 vu[VU_HEADER].u.header.val = o->type;
                 vu[VU_HEADER].u.header.size = (ssize_t)o->tlen;
                 vu[VU_OPAQUE].u.ptr = (void *)(uintptr_t)line;
+                if (hint.part >= 0)
+                        sending_hint = &hint;
                 error = rd_kafka_produceva(p->rk, vu, VU__COUNT);
+                sending_hint = NULL;
 
                 kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
                 if (error) {
@@ -1313,13 +1388,19 @@ static void runs_order(events_producer_t *p, uint64_t k, uint16_t *order) {
 
         memset(start, 0, sizeof(start[0]) * (size_t)(n + 2));
         for (uint64_t i = 0; i < k; i++) {
-                const shaped_t *o = &p->ring[(p->head + i) % RING_SIZE].out;
+                shaped_t *o = &p->ring[(p->head + i) % RING_SIZE].out;
                 int32_t g = n;
 
                 if (o->oc == EVENTS_OUTCOME_QUEUED && o->has_key) {
                         g = p->runs.fn(p->rkt, o->key, o->klen, n, NULL, NULL);
                         if (g < 0 || g > n)
                                 g = n;
+                        /* An empty key is not hashed by consistent_random:
+                         * no hint for it. */
+                        else if (o->klen) {
+                                o->part1 = g + 1;
+                                o->part_cnt = n;
+                        }
                 }
                 group[i] = (uint16_t)g;
                 start[g + 1]++;
