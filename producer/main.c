@@ -632,6 +632,10 @@ static int next_line(struct app *a, struct reader *r, const char **linep,
                         }
                 }
                 n = read(r->fd, r->buf + r->end, r->cap - r->end);
+                /* The lines this read completes arrived now: stamped with
+                 * this time, and the clock is read once a read. */
+                if (n > 0)
+                        events_producer_set_stamp_time(a->p, events_now_us());
                 if (n < 0) {
                         if (errno == EINTR && !signals_seen)
                                 continue;

@@ -137,6 +137,7 @@ struct events_producer_s {
         events_receipt_cb receipt_cb;
         void *receipt_opaque;
         unsigned receipt_mask; /* the outcomes receipt_cb gets */
+        int64_t stamp_us;      /* events_producer_set_stamp_time(); 0: clock */
         events_producer_error_cb error_cb;
         void *error_opaque;
         volatile sig_atomic_t interrupted;
@@ -581,6 +582,11 @@ void events_producer_set_receipt_cb(events_producer_t *p, events_receipt_cb cb,
 void events_producer_set_receipt_outcomes(events_producer_t *p, unsigned mask) {
         if (p)
                 p->receipt_mask = mask;
+}
+
+void events_producer_set_stamp_time(events_producer_t *p, int64_t us) {
+        if (p)
+                p->stamp_us = us > 0 ? us : 0;
 }
 
 void events_producer_set_error_cb(events_producer_t *p,
@@ -1066,9 +1072,11 @@ out:
         return 0;
 }
 
+/* @p now_us: the time to stamp with (events_producer_set_stamp_time()),
+ * or 0 for the clock's. */
 static void shape(const events_producer_t *p, shaper_t *sh, const char *in,
-                  size_t n, shaped_t *o) {
-        shape_at(p, sh, in, n, events_now_us(), 1, o);
+                  size_t n, int64_t now_us, shaped_t *o) {
+        shape_at(p, sh, in, n, now_us ? now_us : events_now_us(), 1, o);
 }
 
 /* events__producer_probe() with the lite tree @p L. */
@@ -1295,7 +1303,8 @@ enum { SLOT_FILLED = 1, SLOT_DONE = 2 };
 
 struct slot_s {
         uint64_t line;
-        char *in; /* a copy of the line */
+        int64_t stamp_us; /* p->stamp_us when it was submitted */
+        char *in;         /* a copy of the line */
         size_t in_len, in_cap;
         shaper_t sh; /* sh.report unused: the shaping thread's own */
         shaped_t out;
@@ -1316,7 +1325,7 @@ static void shape_slot(events_producer_t *p, uint64_t idx,
 
         slot->sh.report = report;
         slot->sh.lite = lite;
-        shape(p, &slot->sh, slot->in, slot->in_len, &slot->out);
+        shape(p, &slot->sh, slot->in, slot->in_len, slot->stamp_us, &slot->out);
 }
 
 /* Lines a worker claims at once: one lock round trip per batch. */
@@ -1515,6 +1524,7 @@ static struct slot_s *slot_fill(events_producer_t *p, const char *in, size_t n,
                 memcpy(slot->in, in, n);
         slot->in_len = n;
         slot->line = line;
+        slot->stamp_us = p->stamp_us;
         return slot;
 }
 
@@ -1562,7 +1572,7 @@ static events_outcome_t window_submit(events_producer_t *p, const char *in,
                 return nomem(p, in, n, line);
         slot->sh.report = p->shaper.report;
         slot->sh.lite = &p->lite;
-        shape(p, &slot->sh, slot->in, n, &slot->out);
+        shape(p, &slot->sh, slot->in, n, slot->stamp_us, &slot->out);
         if (slot->out.oc != EVENTS_OUTCOME_QUEUED) {
                 /* Not for Kafka: its outcome is final now. */
                 oc = send_shaped(p, line, slot->in, n, &slot->out, 0);
@@ -1689,7 +1699,7 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
                 return pipeline_submit(p, buf, n, line);
         if (p->ring || (p->windows && p->runs.on && !ring_new(p)))
                 return window_submit(p, buf, n, line, err);
-        shape(p, &p->shaper, buf, n, &p->one);
+        shape(p, &p->shaper, buf, n, p->stamp_us, &p->one);
         oc = send_shaped(p, line, buf, n, &p->one, 0);
         if (err) {
                 if (oc == EVENTS_OUTCOME_REJECTED ||

@@ -184,6 +184,49 @@ static void test_events_producer_submit_restamp_replaces(void **state) {
         seen_free(s);
 }
 
+/* A stamp time given is what lines without a timestamp get, on the lite
+ * path (a layout seen twice) and the full one (--type); a line's own
+ * timestamp is kept; 0 goes back to the clock. */
+static void test_events_producer_stamp_time(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        const char *bare = "{\"event_type\":\"a\",\"data\":{\"n\":1}}",
+                   *own = "{\"event_type\":\"a\",\"data\":{},"
+                          "\"timestamp\":\"2001-01-01T00:00:00.000000Z\"}";
+        const int64_t t = 1795802700123456LL; /* 2026-11-27T18:05:00.123456Z */
+        events_event_t *ev = NULL;
+        int64_t before;
+
+        (void)state;
+        events_producer_set_stamp_time(p, t);
+        for (int i = 1; i <= 3; i++)
+                assert_int_equal(submit(p, bare, (uint64_t)i),
+                                 EVENTS_OUTCOME_DELIVERED);
+        submit(p, own, 4);
+        for (int i = 1; i <= 3; i++)
+                assert_non_null(
+                        strstr(s->msg[i], "\"2026-11-27T18:05:00.123456Z\""));
+        assert_non_null(strstr(s->msg[4], "2001-01-01T00:00:00.000000Z"));
+        assert_int_equal(events_producer_set_wrap_type(p, "a"), EVENTS_OK);
+        submit(p, "{\"n\":2}", 5);
+        assert_non_null(strstr(s->msg[5], "2026-11-27T18:05:00.123456Z"));
+        events_producer_destroy(p);
+        /* Back to the clock. */
+        p = dry_producer(s);
+        events_producer_set_stamp_time(p, t);
+        events_producer_set_stamp_time(p, 0);
+        before = events_now_us();
+        submit(p, bare, 6);
+        assert_int_equal(
+                events_event_parse(&ev, s->msg[6], strlen(s->msg[6]), NULL),
+                EVENTS_OK);
+        assert_true(events_event_timestamp_us(ev) >= before);
+        assert_true(events_event_timestamp_us(ev) <= events_now_us());
+        events_event_destroy(ev);
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
 static void test_events_producer_submit_wraps_type(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = dry_producer(s);
@@ -991,6 +1034,7 @@ int main(void) {
                         test_events_producer_submit_escaped_key_serializes),
                 cmocka_unit_test(test_events_producer_submit_restamp_replaces),
                 cmocka_unit_test(test_events_producer_submit_wraps_type),
+                cmocka_unit_test(test_events_producer_stamp_time),
                 cmocka_unit_test(test_events_producer_submit_validates),
                 cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
                 cmocka_unit_test(

@@ -277,6 +277,20 @@ EVENTS_API void events_producer_set_receipt_outcomes(events_producer_t *p,
                                                      unsigned mask);
 
 /**
+ * @brief The time to stamp the lines submitted from now on with, when they
+ *        have no timestamp of their own (all lines, with restamp), instead
+ *        of the clock's time when each is shaped.
+ * @param us microseconds since the epoch; 0 (the default) reads the clock
+ *           for each line.
+ * @remark A program that reads its input in blocks can give the time each
+ *         block was read: its lines arrived then, and the clock is read
+ *         once a block rather than once a line (about 2% of the sending
+ *         thread's time). events-producer does.
+ */
+EVENTS_API void events_producer_set_stamp_time(events_producer_t *p,
+                                               int64_t us);
+
+/**
  * @brief Register the error callback (default: none).
  * @param cb may be NULL; @param opaque handed back unchanged.
  */
