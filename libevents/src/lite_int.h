@@ -100,6 +100,7 @@ typedef struct events__ltpl_s {
         uint64_t hits;               /**< lines that matched the layout */
         const void *plan_owner;      /**< the registry it was made with */
         const void *plan_a, *plan_b; /**< the schemas it was made from */
+        const void *plan_gen;        /**< the registry generation */
         events__lcheck_t *check;
         uint32_t ncheck, check_cap;
         /* What the producer found in the layout's first line that it took

@@ -412,6 +412,10 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                 return events__registry_lite_validate(r, event_type, L, data);
         if (!r || !event_type)
                 return 0;
+        /* A layout's lines all have its event type, and within one
+         * generation a type keeps its schema: the plan holds. */
+        if (t->planned && t->plan_owner == r && t->plan_gen == r->gen)
+                return events__lite_plan_check(t, L);
         env = r->gen && r->gen->envelope ? r->gen->envelope->root : NULL;
         s = events_registry_get(r, event_type);
         if (t->planned && t->plan_owner == r && t->plan_a == env && s &&
@@ -432,6 +436,7 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                 t->plan_owner = r;
                 t->plan_a = env;
                 t->plan_b = s->root;
+                t->plan_gen = r->gen;
                 t->planned = 1;
         }
         return 1;

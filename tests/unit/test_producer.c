@@ -227,6 +227,40 @@ static void test_events_producer_stamp_time(void **state) {
         seen_free(s);
 }
 
+/* A schema added to the registry while producing reaches the next line of
+ * a layout whose plan was made with the old one. */
+static void test_events_producer_registry_change_reaches_layout(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        events_registry_t *reg = NULL;
+        const char *line = "{\"event_type\":\"t.r\",\"data\":{\"n\":5}}";
+        json_t *loose = json_loads("{\"properties\":{\"n\":{\"maximum\":10}}}",
+                                   0, NULL),
+               *strict = json_loads("{\"properties\":{\"n\":{\"maximum\":3}}}",
+                                    0, NULL);
+
+        (void)state;
+        assert_non_null(loose);
+        assert_non_null(strict);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_add(reg, "t.r", loose, NULL),
+                         EVENTS_OK);
+        events_producer_set_registry(p, reg);
+        /* The second and third lines take the layout and its plan. */
+        for (int i = 1; i <= 3; i++)
+                assert_int_equal(submit(p, line, (uint64_t)i),
+                                 EVENTS_OUTCOME_DELIVERED);
+        assert_int_equal(events_registry_add(reg, "t.r", strict, NULL),
+                         EVENTS_OK);
+        assert_int_equal(submit(p, line, 4), EVENTS_OUTCOME_REJECTED);
+        assert_int_equal(s->code[4], EVENTS_ERR_VALIDATION);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+        json_decref(loose);
+        json_decref(strict);
+        seen_free(s);
+}
+
 static void test_events_producer_submit_wraps_type(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = dry_producer(s);
@@ -1035,6 +1069,8 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_submit_restamp_replaces),
                 cmocka_unit_test(test_events_producer_submit_wraps_type),
                 cmocka_unit_test(test_events_producer_stamp_time),
+                cmocka_unit_test(
+                        test_events_producer_registry_change_reaches_layout),
                 cmocka_unit_test(test_events_producer_submit_validates),
                 cmocka_unit_test(test_events_producer_submit_rejects_bad_lines),
                 cmocka_unit_test(
