@@ -257,7 +257,10 @@ static void runs_learn(struct runs_s *u, const rd_kafka_topic_t *rkt,
 
 /* For librdkafka's partitioner @p name: the prediction function for keyed
  * messages (NULL when it is random or unknown), and in @p exact the
- * partitioner itself. */
+ * partitioner itself when hinted_partitioner() may stand in for it: only
+ * the _random ones. librdkafka sends keyless messages to sticky
+ * partitions unless the partitioner is consistent, murmur2 or fnv1a, so a
+ * callback in their place would move keyless messages. */
 static partitioner_fn runs_partitioner(const char *name,
                                        partitioner_fn *exact) {
         static const struct {
@@ -266,16 +269,13 @@ static partitioner_fn runs_partitioner(const char *name,
         } known[] = {
                 {"consistent_random", rd_kafka_msg_partitioner_consistent,
                  rd_kafka_msg_partitioner_consistent_random},
-                {"consistent", rd_kafka_msg_partitioner_consistent,
-                 rd_kafka_msg_partitioner_consistent},
+                {"consistent", rd_kafka_msg_partitioner_consistent, NULL},
                 {"murmur2_random", rd_kafka_msg_partitioner_murmur2,
                  rd_kafka_msg_partitioner_murmur2_random},
-                {"murmur2", rd_kafka_msg_partitioner_murmur2,
-                 rd_kafka_msg_partitioner_murmur2},
+                {"murmur2", rd_kafka_msg_partitioner_murmur2, NULL},
                 {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a,
                  rd_kafka_msg_partitioner_fnv1a_random},
-                {"fnv1a", rd_kafka_msg_partitioner_fnv1a,
-                 rd_kafka_msg_partitioner_fnv1a},
+                {"fnv1a", rd_kafka_msg_partitioner_fnv1a, NULL},
         };
 
         *exact = NULL;

@@ -815,6 +815,49 @@ static void partition_order(const char *partitioner, int shifted, int runs,
 }
 
 /* The default partitioner is predicted: lines go in partition runs. */
+/* With partitioner=consistent, keyless lines all go where librdkafka's
+ * consistent partitioner sends them (one partition), as they would
+ * without events-producer: no sticky partitions, even while keyed lines
+ * are partitioned with a hint. */
+static void test_events_producer_consistent_keyless_stay(void **state) {
+        struct mock m;
+        struct seen *s = seen_new();
+        events_producer_t *p;
+        char line[200];
+        int32_t want = rd_kafka_msg_partitioner_consistent(NULL, NULL, 0, 3,
+                                                           NULL, NULL);
+
+        (void)state;
+        mock_start(&m, 3);
+        p = mock_producer(&m, s, "partitioner=consistent");
+        events_producer_set_partition_runs(p, 1);
+        for (int i = 1; i <= 600; i++) {
+                /* even lines have a key (user_id), odd ones none */
+                if (i % 2)
+                        snprintf(line, sizeof(line),
+                                 "{\"event_type\":\"a.b\",\"data\":"
+                                 "{\"n\":%d}}",
+                                 i);
+                else
+                        snprintf(line, sizeof(line),
+                                 "{\"event_type\":\"a.b\",\"data\":"
+                                 "{\"user_id\":%d}}",
+                                 i % 13);
+                submit(p, line, (uint64_t)i);
+                /* time for a sticky partition to change, were it used */
+                if (i % 50 == 0)
+                        events_producer_poll(p, 30);
+        }
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        for (int i = 1; i <= 600; i += 2) {
+                assert_int_equal(s->outcome[i], EVENTS_OUTCOME_DELIVERED);
+                assert_int_equal(s->partition[i], want);
+        }
+        events_producer_destroy(p);
+        mock_stop(&m);
+        seen_free(s);
+}
+
 static void test_events_producer_runs_keep_partition_order(void **state) {
         partition_order(NULL, 0, 1, 2, 0);
         partition_order("murmur2_random", 0, 1, 2, 0);
@@ -1093,6 +1136,7 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_destroy_drains_workers),
                 cmocka_unit_test(
                         test_events_producer_runs_keep_partition_order),
+                cmocka_unit_test(test_events_producer_consistent_keyless_stay),
                 cmocka_unit_test(
                         test_events_producer_runs_off_when_unpredictable),
                 cmocka_unit_test(
