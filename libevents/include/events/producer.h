@@ -149,8 +149,10 @@ EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
  * @brief Create a producer for one topic.
  * @param pp    on success, the producer; free with events_producer_destroy().
  * @param conf  the librdkafka configuration (start from
- *              events_producer_conf_new() for the defaults). Taken over on
- *              success, like rd_kafka_new(); left to the caller on failure.
+ *              events_producer_conf_new() for the defaults). Taken over
+ *              once librdkafka accepts it, like rd_kafka_new(): on
+ *              success, and on EVENTS_ERR_KAFKA (the topic was refused).
+ *              Left to the caller on any other error.
  *              Its delivery-report, error and opaque callbacks are replaced
  *              by the producer's own. NULL makes a dry run: nothing is sent,
  *              every good line is reported delivered at once with partition
