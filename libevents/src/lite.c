@@ -882,6 +882,15 @@ void events__lite_prepare(sch_node_t *n) {
         n->lite = lite_mask(n);
 }
 
+/* Whether string @p v is one of @p n's enum of strings (n->enum_str). */
+static int in_enum_str(const sch_node_t *n, const events__lnode_t *v) {
+        for (size_t k = 0; k < n->n_enum_str; k++)
+                if (n->enum_str[k].len == v->len &&
+                    !memcmp(n->enum_str[k].s, v->s, v->len))
+                        return 1;
+        return 0;
+}
+
 static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
         unsigned t, m;
@@ -901,11 +910,8 @@ static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
 
                 if (n->enum_str) {
                         /* Only strings: only a string can be one. */
-                        if (v->type == EVENTS__LT_STRING)
-                                for (k = 0; k < n->n_enum_str && !found; k++)
-                                        found = n->enum_str[k].len == v->len &&
-                                                !memcmp(n->enum_str[k].s, v->s,
-                                                        v->len);
+                        found = v->type == EVENTS__LT_STRING &&
+                                in_enum_str(n, v);
                 } else {
                         json_array_foreach(n->enum_values, k, e) {
                                 if (lequal(e, v)) {
@@ -947,15 +953,20 @@ static int lv_node(lv_t *c, const sch_node_t *n, uint32_t i) {
         return 1;
 }
 
-static int lv(lv_t *c, const sch_node_t *n, uint32_t i) {
-        int hops = 0, ok;
-
-        while (n->ref) {
+/* @p n past its "$ref"s, or NULL when they do not end. */
+static const sch_node_t *past_refs(const sch_node_t *n) {
+        for (int hops = 0; n->ref; hops++) {
+                if (hops == 64)
+                        return NULL;
                 n = n->ref;
-                if (++hops > 64)
-                        break;
         }
-        if (c->depth >= LITE_MAX_SCHEMA_DEPTH || n->ref)
+        return n;
+}
+
+static int lv(lv_t *c, const sch_node_t *n, uint32_t i) {
+        int ok;
+
+        if (!(n = past_refs(n)) || c->depth >= LITE_MAX_SCHEMA_DEPTH)
                 return 0;
         c->depth++;
         ok = lv_node(c, n, i);
@@ -986,18 +997,6 @@ enum {
         LC_INT,  /* an integer within [lo, hi], when the value is one */
         LC_STR   /* a string: enum, string keywords, anyOf of formats */
 };
-
-/* @p n past its "$ref"s, or NULL when they do not end. */
-static const sch_node_t *past_refs(const sch_node_t *n) {
-        int hops = 0;
-
-        while (n->ref) {
-                n = n->ref;
-                if (++hops > 64)
-                        return NULL;
-        }
-        return n;
-}
 
 /* Whether every anyOf branch of @p n asks a string only for a format
  * (and perhaps to be a string): {"format": "ipv4"}. */
@@ -1075,14 +1074,8 @@ static int lcheck_string(lv_t *c, const events__lcheck_t *ck,
         const sch_node_t *n = ck->schema;
         int found;
 
-        if (n->enum_values) {
-                found = 0;
-                for (size_t k = 0; k < n->n_enum_str && !found; k++)
-                        found = n->enum_str[k].len == v->len &&
-                                !memcmp(n->enum_str[k].s, v->s, v->len);
-                if (!found)
-                        return 0;
-        }
+        if (n->enum_values && !in_enum_str(n, v))
+                return 0;
         if (ck->str && !lv_string(c, n, v))
                 return 0;
         if (n->any_of) {
@@ -1110,15 +1103,9 @@ static int lplan(lv_t *c, events__ltpl_t *t, const sch_node_t *n, uint32_t i,
                  int depth) {
         const events__lite_t *L = c->L;
         const events__lnode_t *v = &L->n[i];
-        int hops = 0;
         unsigned m;
 
-        while (n->ref) {
-                n = n->ref;
-                if (++hops > 64)
-                        return 0;
-        }
-        if (depth >= LITE_MAX_SCHEMA_DEPTH)
+        if (!(n = past_refs(n)) || depth >= LITE_MAX_SCHEMA_DEPTH)
                 return 0;
         if (n->boolean >= 0)
                 return n->boolean == 1;

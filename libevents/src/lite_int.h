@@ -96,11 +96,10 @@ typedef struct events__ltpl_s {
         /* The plan: lite-validate these nodes against these schemas; valid
          * for the schemas it names only. */
         int planned;
-        uint32_t plan_used;          /**< the tree's nodes when it was made */
-        uint64_t hits;               /**< lines that matched the layout */
-        const void *plan_owner;      /**< the registry it was made with */
-        const void *plan_a, *plan_b; /**< the schemas it was made from */
-        const void *plan_gen;        /**< the registry generation */
+        uint32_t plan_used;     /**< the tree's nodes when it was made */
+        uint64_t hits;          /**< lines that matched the layout */
+        const void *plan_owner; /**< the registry it was made with */
+        const void *plan_gen;   /**< and its generation (schemas) then */
         events__lcheck_t *check;
         uint32_t ncheck, check_cap;
         /* What the producer found in the layout's first line that it took

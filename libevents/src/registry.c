@@ -412,15 +412,13 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                 return events__registry_lite_validate(r, event_type, L, data);
         if (!r || !event_type)
                 return 0;
-        /* A layout's lines all have its event type, and within one
-         * generation a type keeps its schema: the plan holds. */
+        /* A layout's lines all have its event type, and a generation
+         * compiles every schema anew and keeps it: the plan holds for the
+         * generation it was made in. */
         if (t->planned && t->plan_owner == r && t->plan_gen == r->gen)
                 return events__lite_plan_check(t, L);
         env = r->gen && r->gen->envelope ? r->gen->envelope->root : NULL;
         s = events_registry_get(r, event_type);
-        if (t->planned && t->plan_owner == r && t->plan_a == env && s &&
-            t->plan_b == s->root)
-                return events__lite_plan_check(t, L);
         if (!events__registry_lite_validate(r, event_type, L, data))
                 return 0;
         /* Valid: make the plan that stands for this for the next lines of
@@ -434,8 +432,6 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
         if (s && (!env || events__lite_plan(t, env, L, 0)) &&
             events__lite_plan(t, s->root, L, data)) {
                 t->plan_owner = r;
-                t->plan_a = env;
-                t->plan_b = s->root;
                 t->plan_gen = r->gen;
                 t->planned = 1;
         }
