@@ -25,8 +25,13 @@ common=(-t "$topic" --schemas "$SRC/schemas")
 status 0 "all delivered" "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 grep -q "2 read, 2 delivered" "$T/err" || fail "summary: $(cat "$T/err")"
 status 0 "brokers from EVENTS_BROKERS" env EVENTS_BROKERS="$BROKERS" "$P" "${common[@]}" "$T/good"
+# The one precedence rule (events/kafka.h): -F/-X in order, then -b over
+# them, then EVENTS_BROKERS only when nothing else named brokers.
 echo "bootstrap.servers=$BROKERS" >"$T/props"
-status 0 "brokers from -F" "$P" -b 127.0.0.1:1 "${common[@]}" -F "$T/props" "$T/good"
+echo "bootstrap.servers=127.0.0.1:1" >"$T/props-nobody"
+status 0 "brokers from -F, no -b" env -u EVENTS_BROKERS "$P" "${common[@]}" -F "$T/props" "$T/good"
+status 0 "-F over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" "${common[@]}" -F "$T/props" "$T/good"
+status 0 "-b over -F" "$P" -b "$BROKERS" "${common[@]}" -F "$T/props-nobody" "$T/good"
 status 0 "stdin as -" "$P" -b "$BROKERS" "${common[@]}" - <"$T/good"
 
 status 65 "some rejected" "$P" -b "$BROKERS" "${common[@]}" "$T/mixed"
