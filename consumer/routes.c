@@ -16,9 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_RETRIES 3
-#define DEFAULT_BACKOFF_MS 100
-#define DEFAULT_BACKOFF_MAX_MS 10000
+#include <events/router.h>
+
 #define DEFAULT_EXEC_TIMEOUT_MS 5000
 #define DEFAULT_FSYNC_INTERVAL_MS 1000
 
@@ -197,6 +196,19 @@ void routes_free(routes_t *r) {
 
 #define NOMEM(p) fail(err, errsize, p, "out of memory")
 
+/* The router's own rule (events_route_policy_check()), so that a policy
+ * this file accepts is one the router takes. */
+static int policy_check(const route_spec_t *rt, char *err, size_t errsize) {
+        events_error_t e;
+        char p[sizeof(rt->pointer) + EVENTS_ERROR_POINTER_LENGTH];
+
+        if (events_route_policy_check(rt->retries, rt->backoff_ms,
+                                      rt->backoff_max_ms, &e) == EVENTS_OK)
+                return 0;
+        snprintf(p, sizeof(p), "%s%s", rt->pointer, e.pointer);
+        return fail(err, errsize, p, "%s", e.text);
+}
+
 static int parse_handler(const json_t *obj, const char *base_dir,
                          handler_spec_t *h, char *err, size_t errsize) {
         const char *p = h->pointer, *type = NULL, *name = NULL, *s = NULL;
@@ -356,8 +368,9 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
         static const char *const route_keys[] = {
                 "pattern",    "default",        "handlers", "retries",
                 "backoff_ms", "backoff_max_ms", "validate", NULL};
-        int retries = DEFAULT_RETRIES, backoff = DEFAULT_BACKOFF_MS,
-            backoff_max = DEFAULT_BACKOFF_MAX_MS, validate = 1;
+        int retries = EVENTS_ROUTE_DEFAULT_RETRIES,
+            backoff = EVENTS_ROUTE_DEFAULT_BACKOFF_MS,
+            backoff_max = EVENTS_ROUTE_DEFAULT_BACKOFF_MAX_MS, validate = 1;
         json_t *defaults, *arr;
         routes_t *r;
         int have_default = 0;
@@ -374,12 +387,14 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                                     "must be an object");
                 if (check_keys(defaults, policy_keys, "/defaults", err,
                                errsize) ||
-                    get_int(defaults, "retries", 0, 1000, &retries, "/defaults",
+                    get_int(defaults, "retries", 0, EVENTS_ROUTE_MAX_RETRIES,
+                            &retries, "/defaults", err, errsize) ||
+                    get_int(defaults, "backoff_ms", 0,
+                            EVENTS_ROUTE_MAX_BACKOFF_MS, &backoff, "/defaults",
                             err, errsize) ||
-                    get_int(defaults, "backoff_ms", 0, 3600000, &backoff,
+                    get_int(defaults, "backoff_max_ms", 0,
+                            EVENTS_ROUTE_MAX_BACKOFF_MS, &backoff_max,
                             "/defaults", err, errsize) ||
-                    get_int(defaults, "backoff_max_ms", 0, 3600000,
-                            &backoff_max, "/defaults", err, errsize) ||
                     get_bool(defaults, "validate", &validate, "/defaults", err,
                              errsize))
                         return -1;
@@ -417,21 +432,18 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                 if (check_keys(obj, route_keys, rt->pointer, err, errsize) ||
                     get_bool(obj, "default", &is_default, rt->pointer, err,
                              errsize) ||
-                    get_int(obj, "retries", 0, 1000, &rt->retries, rt->pointer,
-                            err, errsize) ||
-                    get_int(obj, "backoff_ms", 0, 3600000, &rt->backoff_ms,
+                    get_int(obj, "retries", 0, EVENTS_ROUTE_MAX_RETRIES,
+                            &rt->retries, rt->pointer, err, errsize) ||
+                    get_int(obj, "backoff_ms", 0, EVENTS_ROUTE_MAX_BACKOFF_MS,
+                            &rt->backoff_ms, rt->pointer, err, errsize) ||
+                    get_int(obj, "backoff_max_ms", 0,
+                            EVENTS_ROUTE_MAX_BACKOFF_MS, &rt->backoff_max_ms,
                             rt->pointer, err, errsize) ||
-                    get_int(obj, "backoff_max_ms", 0, 3600000,
-                            &rt->backoff_max_ms, rt->pointer, err, errsize) ||
                     get_bool(obj, "validate", &rt->validate, rt->pointer, err,
                              errsize))
                         goto bad;
-                if (rt->backoff_max_ms < rt->backoff_ms) {
-                        fail(err, errsize, rt->pointer,
-                             "backoff_max_ms (%d) is less than backoff_ms (%d)",
-                             rt->backoff_max_ms, rt->backoff_ms);
+                if (policy_check(rt, err, errsize))
                         goto bad;
-                }
                 pv = json_object_get(obj, "pattern");
                 if (is_default && pv) {
                         fail(err, errsize, rt->pointer,
