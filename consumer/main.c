@@ -274,9 +274,7 @@ static int load_schemas(daemon_t *dm) {
         if (!dm->opt.validate)
                 return 0;
         if (!dir)
-                dir = getenv("EVENTS_SCHEMAS_DIR");
-        if (!dir || !*dir)
-                dir = events_schemas_default_dir();
+                dir = events_schemas_dir();
         if (events_registry_new(&dm->registry) != EVENTS_OK)
                 return EX_OSERR;
         if (events_registry_load_dir(dm->registry, dir, &e) != EVENTS_OK) {
@@ -297,10 +295,12 @@ static int load_schemas(daemon_t *dm) {
         return 0;
 }
 
+/* The defaults below, then -F/-X/-b/EVENTS_BROKERS by the one rule of
+ * events_kafka_conf_apply() (events/kafka.h). */
 static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         events_error_t e;
-        char buf[512];
+        events_err_t rc;
         /* Defaults a user may override with -X / -F. The fetch queue is
          * kept small: librdkafka's default (64 MB per consumer) would be
          * the daemon's whole memory budget. */
@@ -314,27 +314,22 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
 
         for (size_t i = 0; defaults[i]; i++)
                 events_kafka_conf_set(conf, defaults[i], NULL);
-        for (size_t i = 0; i < o->n_prop_files; i++)
-                if (events_kafka_conf_set_file(conf, o->prop_files[i], &e) !=
-                    EVENTS_OK) {
-                        log_msg(LOG_ERROR, "bad property file",
-                                "file=%s error=\"%s\"", o->prop_files[i],
-                                events_error_format(&e, buf, sizeof(buf)));
-                        rd_kafka_conf_destroy(conf);
-                        return e.code == EVENTS_ERR_IO ? EX_NOINPUT : EX_CONFIG;
-                }
-        for (size_t i = 0; i < o->n_props; i++)
-                if (events_kafka_conf_set(conf, o->props[i], &e) != EVENTS_OK) {
-                        log_msg(LOG_ERROR, "bad property", "error=\"%s\"",
-                                events_error_format(&e, buf, sizeof(buf)));
-                        rd_kafka_conf_destroy(conf);
-                        return EX_CONFIG;
-                }
-        if (rd_kafka_conf_set(conf, "bootstrap.servers", o->brokers, buf,
-                              sizeof(buf)) != RD_KAFKA_CONF_OK) {
-                log_msg(LOG_ERROR, "bad brokers", "error=\"%s\"", buf);
+        rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args,
+                                     o->brokers, &e);
+        if (rc == EVENTS_ERR_NOT_FOUND) {
+                fprintf(stderr, "events-consumer: no brokers: give -b, set "
+                                "bootstrap.servers with -F or -X, or set "
+                                "EVENTS_BROKERS\nTry 'events-consumer "
+                                "--help'.\n");
                 rd_kafka_conf_destroy(conf);
-                return EX_CONFIG;
+                return EX_USAGE;
+        }
+        if (rc) {
+                /* The text names the place: FILE:LINE, or the -X/-b. */
+                log_msg(LOG_ERROR, "bad Kafka configuration", "error=\"%s\"",
+                        e.text);
+                rd_kafka_conf_destroy(conf);
+                return rc == EVENTS_ERR_IO ? EX_NOINPUT : EX_CONFIG;
         }
         *out = conf;
         return 0;
@@ -413,7 +408,8 @@ static int run(daemon_t *dm) {
                         http_server_port(dm->http));
         }
         log_msg(LOG_INFO, "consumer started", "group=%s topics=%zu brokers=%s",
-                dm->opt.group, dm->opt.n_topics, dm->opt.brokers);
+                dm->opt.group, dm->opt.n_topics,
+                dm->opt.brokers ? dm->opt.brokers : "(-F/-X/EVENTS_BROKERS)");
 
         rc = EX_OK;
         while (!stop_flag) {

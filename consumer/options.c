@@ -36,7 +36,9 @@ void options_usage(FILE *fp) {
                 "Join a Kafka consumer group and run, for each event, the "
                 "handlers its type\nis routed to in the routes file.\n\n"
                 "  -b, --brokers LIST       bootstrap brokers, host:port,...; "
-                "default $EVENTS_BROKERS\n"
+                "default\n"
+                "                           bootstrap.servers from -F/-X, "
+                "else $EVENTS_BROKERS\n"
                 "  -g, --group GROUP        consumer group id\n"
                 "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
                 "  -r, --routes FILE        the routes file (JSON); SIGHUP "
@@ -44,7 +46,9 @@ void options_usage(FILE *fp) {
                 "      --http PORT          serve /health and /metrics on "
                 "127.0.0.1:PORT\n"
                 "      --schemas DIR        JSON Schemas to validate against "
-                "(default: installed)\n"
+                "(default:\n"
+                "                           $EVENTS_SCHEMAS_DIR, else the "
+                "installed ones)\n"
                 "      --no-validate        validate no event, whatever the "
                 "routes say\n"
                 "      --dlq-topic TOPIC    dead-letter topic (default: "
@@ -58,6 +62,9 @@ void options_usage(FILE *fp) {
                 "(repeatable)\n"
                 "  -F FILE                  librdkafka properties, one "
                 "KEY=VALUE a line\n"
+                "                           (-F and -X apply in order, later "
+                "wins; -b wins\n"
+                "                           over both)\n"
                 "      --log-level LEVEL    debug, info (default), warn or "
                 "error\n"
                 "      --shutdown-timeout MS  how long SIGTERM may take "
@@ -93,12 +100,14 @@ static int add_topics(options_t *o, const char *arg) {
         return 0;
 }
 
-static int append(const char ***arr, size_t *n, const char *v) {
-        const char **na = realloc(*arr, (*n + 1) * sizeof(char *));
+static int append(options_t *o, int kind, const char *v) {
+        events_kafka_arg_t *na =
+                realloc(o->kafka_args, (o->n_kafka_args + 1) * sizeof(*na));
         if (!na)
                 return -1;
-        na[(*n)++] = v;
-        *arr = na;
+        na[o->n_kafka_args].kind = (char)kind;
+        na[o->n_kafka_args++].arg = v;
+        o->kafka_args = na;
         return 0;
 }
 
@@ -175,11 +184,11 @@ int options_parse(options_t *o, int argc, char **argv) {
                         if (!strchr(optarg, '='))
                                 return usage_error("-X %s: expected KEY=VALUE",
                                                    optarg);
-                        if (append(&o->props, &o->n_props, optarg))
+                        if (append(o, 'X', optarg))
                                 return usage_error("%s", "out of memory");
                         break;
                 case 'F':
-                        if (append(&o->prop_files, &o->n_prop_files, optarg))
+                        if (append(o, 'F', optarg))
                                 return usage_error("%s", "out of memory");
                         break;
                 case OPT_HTTP:
@@ -255,11 +264,8 @@ int options_parse(options_t *o, int argc, char **argv) {
         }
         if (optind < argc)
                 return usage_error("unexpected argument %s", argv[optind]);
-        if (!o->brokers || !*o->brokers)
-                o->brokers = getenv("EVENTS_BROKERS");
-        if (!o->brokers || !*o->brokers)
-                return usage_error("%s", "no brokers: give -b or set "
-                                         "EVENTS_BROKERS");
+        /* Brokers may come from -F or -X as well: make_conf() finds out
+         * whether any are set, by events_kafka_conf_apply()'s rule. */
         if (!o->group || !*o->group)
                 return usage_error("%s", "no group: give -g GROUP");
         if (o->n_topics == 0)
@@ -276,7 +282,6 @@ void options_free(options_t *o) {
         for (size_t i = 0; i < o->n_topics; i++)
                 free(o->topics[i]);
         free(o->topics);
-        free(o->props);
-        free(o->prop_files);
+        free(o->kafka_args);
         memset(o, 0, sizeof(*o));
 }

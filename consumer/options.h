@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <events/kafka.h>
+
 typedef struct options {
-        const char *brokers; /* -b, or $EVENTS_BROKERS */
+        const char *brokers; /* -b; NULL: see events_kafka_conf_apply() */
         const char *group;   /* -g */
         char **topics;       /* -t, split at commas; NULL-terminated */
         size_t n_topics;
@@ -20,10 +22,9 @@ typedef struct options {
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
         int from_beginning;    /* --from-beginning */
         int64_t from_time_ms;  /* --from-time; -1: not given */
-        const char **props;    /* -X key=value, in order */
-        size_t n_props;
-        const char **prop_files; /* -F FILE, in order */
-        size_t n_prop_files;
+        events_kafka_arg_t *kafka_args; /* -F FILE and -X key=value, in
+                                           command-line order */
+        size_t n_kafka_args;
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */
 } options_t;

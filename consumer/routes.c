@@ -1,10 +1,14 @@
 /*
- * routes.c - read and check the routes file (see routes.h). Every value is
- * checked here, with the JSON pointer of the first bad one in the message,
- * so that handlers.c only ever builds from a valid specification, and a
- * reload (SIGHUP) can reject a bad file before it touches the running
- * routes. Unknown keys are errors: a typo such as "retires" would otherwise
- * silently give the default policy.
+ * routes.c - read and check the routes file (see routes.h). The file's
+ * shape (every key, type and range) is checked against its JSON Schema
+ * (routes_schema.c) by libevents' validator; what a schema cannot say is
+ * checked here: a pattern or "default": true, one default route, no
+ * pattern twice, the retry policy's own rule (events_route_policy_check()),
+ * and that an exec handler's program exists. Every error names the JSON
+ * pointer of the first bad place, so that handlers.c only ever builds from
+ * a valid specification, and a reload (SIGHUP) can reject a bad file
+ * before it touches the running routes. Unknown keys are errors: a typo
+ * such as "retires" would otherwise silently give the default policy.
  */
 #include "routes.h"
 
@@ -16,9 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_RETRIES 3
-#define DEFAULT_BACKOFF_MS 100
-#define DEFAULT_BACKOFF_MAX_MS 10000
+#include <events/router.h>
+
+#include "routes_schema.h"
+
 #define DEFAULT_EXEC_TIMEOUT_MS 5000
 #define DEFAULT_FSYNC_INTERVAL_MS 1000
 
@@ -41,74 +46,39 @@ fail(char *err, size_t errsize, const char *pointer, const char *fmt, ...) {
         return -1;
 }
 
-/* Is every key of @p obj one of the NULL-terminated @p allowed? */
-static int check_keys(const json_t *obj, const char *const *allowed,
-                      const char *pointer, char *err, size_t errsize) {
-        const char *key;
-        json_t *v;
+/* The readers below see a document that matched the schema: a key, when
+ * present, has the type and range the schema gives it. */
 
-        json_object_foreach((json_t *)obj, key, v) {
-                int ok = 0;
-                for (size_t i = 0; allowed[i]; i++)
-                        if (!strcmp(key, allowed[i]))
-                                ok = 1;
-                if (!ok)
-                        return fail(err, errsize, pointer, "unknown key \"%s\"",
-                                    key);
-        }
-        return 0;
+/* An optional integer; absent leaves *out unchanged. */
+static void get_int(const json_t *obj, const char *key, int *out) {
+        json_t *v = json_object_get(obj, key);
+
+        if (v) /* "integer" also admits 5.0 */
+                *out = (int)json_number_value(v);
 }
 
-/* Read an optional integer in [lo, hi]; absent leaves *out unchanged. */
-static int get_int(const json_t *obj, const char *key, int lo, int hi, int *out,
+static void get_bool(const json_t *obj, const char *key, int *out) {
+        json_t *v = json_object_get(obj, key);
+
+        if (v)
+                *out = json_is_true(v);
+}
+
+/* An optional string; NULL when absent. A string that jansson holds with
+ * a NUL inside (never one read from a file) is refused here: the schema
+ * cannot see it. */
+static int get_str(const json_t *obj, const char *key, const char **out,
                    const char *pointer, char *err, size_t errsize) {
         json_t *v = json_object_get(obj, key);
         char p[256];
 
+        *out = NULL;
         if (!v)
                 return 0;
-        snprintf(p, sizeof(p), "%s/%s", pointer, key);
-        if (!json_is_integer(v))
-                return fail(err, errsize, p, "must be an integer");
-        if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-                return fail(err, errsize, p, "must be between %d and %d", lo,
-                            hi);
-        *out = (int)json_integer_value(v);
-        return 0;
-}
-
-static int get_bool(const json_t *obj, const char *key, int *out,
-                    const char *pointer, char *err, size_t errsize) {
-        json_t *v = json_object_get(obj, key);
-        char p[256];
-
-        if (!v)
-                return 0;
-        snprintf(p, sizeof(p), "%s/%s", pointer, key);
-        if (!json_is_boolean(v))
-                return fail(err, errsize, p, "must be true or false");
-        *out = json_is_true(v);
-        return 0;
-}
-
-/* A required (or optional, when !required) non-empty string. */
-static int get_str(const json_t *obj, const char *key, int required,
-                   const char **out, const char *pointer, char *err,
-                   size_t errsize) {
-        json_t *v = json_object_get(obj, key);
-        char p[256];
-
-        snprintf(p, sizeof(p), "%s/%s", pointer, key);
-        if (!v) {
-                if (required)
-                        return fail(err, errsize, pointer,
-                                    "missing required key \"%s\"", key);
-                return 0;
-        }
-        if (!json_is_string(v) || json_string_length(v) == 0)
-                return fail(err, errsize, p, "must be a non-empty string");
-        if (strlen(json_string_value(v)) != json_string_length(v))
+        if (strlen(json_string_value(v)) != json_string_length(v)) {
+                snprintf(p, sizeof(p), "%s/%s", pointer, key);
                 return fail(err, errsize, p, "must not contain NUL");
+        }
         *out = json_string_value(v);
         return 0;
 }
@@ -158,17 +128,6 @@ static char *find_command(const char *base_dir, const char *cmd) {
         return NULL;
 }
 
-static int pattern_ok(const char *p) {
-        if (!*p || strlen(p) > 255)
-                return 0;
-        for (; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-                      *p == '-' || *p == '*'))
-                        return 0;
-        return 1;
-}
-
 static void handler_spec_clear(handler_spec_t *h) {
         free(h->name);
         if (h->argv)
@@ -197,48 +156,40 @@ void routes_free(routes_t *r) {
 
 #define NOMEM(p) fail(err, errsize, p, "out of memory")
 
+/* The router's own rule (events_route_policy_check()), so that a policy
+ * this file accepts is one the router takes. */
+static int policy_check(const route_spec_t *rt, char *err, size_t errsize) {
+        events_error_t e;
+        char p[sizeof(rt->pointer) + EVENTS_ERROR_POINTER_LENGTH];
+
+        if (events_route_policy_check(rt->retries, rt->backoff_ms,
+                                      rt->backoff_max_ms, &e) == EVENTS_OK)
+                return 0;
+        snprintf(p, sizeof(p), "%s%s", rt->pointer, e.pointer);
+        return fail(err, errsize, p, "%s", e.text);
+}
+
 static int parse_handler(const json_t *obj, const char *base_dir,
                          handler_spec_t *h, char *err, size_t errsize) {
         const char *p = h->pointer, *type = NULL, *name = NULL, *s = NULL;
         char sub[256], *dflt = NULL;
 
-        if (!json_is_object(obj))
-                return fail(err, errsize, p, "a handler must be an object");
-        if (get_str(obj, "type", 1, &type, p, err, errsize))
+        if (get_str(obj, "type", &type, p, err, errsize) ||
+            get_str(obj, "name", &name, p, err, errsize))
                 return -1;
-        if (get_str(obj, "name", 0, &name, p, err, errsize))
-                return -1;
-
         if (!strcmp(type, "log")) {
-                static const char *const keys[] = {"type", "name", "data",
-                                                   NULL};
                 h->kind = HANDLER_LOG;
                 h->log_data = 1;
-                if (check_keys(obj, keys, p, err, errsize) ||
-                    get_bool(obj, "data", &h->log_data, p, err, errsize))
-                        return -1;
+                get_bool(obj, "data", &h->log_data);
                 dflt = strdup("log");
         } else if (!strcmp(type, "exec")) {
-                static const char *const keys[] = {"type", "name", "command",
-                                                   "timeout_ms", NULL};
                 json_t *cmd = json_object_get(obj, "command");
-                size_t n;
+                size_t n = json_array_size(cmd);
 
                 h->kind = HANDLER_EXEC;
                 h->timeout_ms = DEFAULT_EXEC_TIMEOUT_MS;
-                if (check_keys(obj, keys, p, err, errsize) ||
-                    get_int(obj, "timeout_ms", 1, 86400000, &h->timeout_ms, p,
-                            err, errsize))
-                        return -1;
+                get_int(obj, "timeout_ms", &h->timeout_ms);
                 snprintf(sub, sizeof(sub), "%s/command", p);
-                if (!cmd)
-                        return fail(err, errsize, p,
-                                    "missing required key \"command\"");
-                if (!json_is_array(cmd) || json_array_size(cmd) == 0)
-                        return fail(err, errsize, sub,
-                                    "must be a non-empty array of strings "
-                                    "(the program, then its arguments)");
-                n = json_array_size(cmd);
                 h->argv = calloc(n + 1, sizeof(char *));
                 if (!h->argv)
                         return NOMEM(sub);
@@ -247,15 +198,10 @@ static int parse_handler(const json_t *obj, const char *base_dir,
                         char ap[320];
 
                         snprintf(ap, sizeof(ap), "%s/%zu", sub, i);
-                        if (!json_is_string(a) ||
-                            strlen(json_string_value(a)) !=
-                                    json_string_length(a) ||
-                            (i == 0 && json_string_length(a) == 0))
+                        if (strlen(json_string_value(a)) !=
+                            json_string_length(a))
                                 return fail(err, errsize, ap,
-                                            i == 0 ? "must be a non-empty "
-                                                     "string"
-                                                   : "must be a string "
-                                                     "without NUL");
+                                            "must be a string without NUL");
                         h->argv[i] = i == 0 ? find_command(base_dir,
                                                            json_string_value(a))
                                             : strdup(json_string_value(a));
@@ -272,73 +218,45 @@ static int parse_handler(const json_t *obj, const char *base_dir,
                              json_string_value(json_array_get(cmd, 0))) < 0)
                         dflt = NULL;
         } else if (!strcmp(type, "file")) {
-                static const char *const keys[] = {
-                        "type", "name", "path", "fsync", "fsync_interval_ms",
-                        NULL};
                 h->kind = HANDLER_FILE;
                 h->fsync = FSYNC_INTERVAL;
                 h->fsync_interval_ms = DEFAULT_FSYNC_INTERVAL_MS;
-                if (check_keys(obj, keys, p, err, errsize) ||
-                    get_str(obj, "path", 1, &s, p, err, errsize) ||
-                    get_int(obj, "fsync_interval_ms", 1, 3600000,
-                            &h->fsync_interval_ms, p, err, errsize))
+                get_int(obj, "fsync_interval_ms", &h->fsync_interval_ms);
+                if (get_str(obj, "path", &s, p, err, errsize))
                         return -1;
                 if (!(h->path = resolve(base_dir, s)))
                         return NOMEM(p);
-                s = NULL;
-                if (get_str(obj, "fsync", 0, &s, p, err, errsize))
+                if (get_str(obj, "fsync", &s, p, err, errsize))
                         return -1;
-                if (s) {
-                        snprintf(sub, sizeof(sub), "%s/fsync", p);
-                        if (!strcmp(s, "never"))
-                                h->fsync = FSYNC_NEVER;
-                        else if (!strcmp(s, "always"))
-                                h->fsync = FSYNC_ALWAYS;
-                        else if (!strcmp(s, "interval"))
-                                h->fsync = FSYNC_INTERVAL;
-                        else
-                                return fail(err, errsize, sub,
-                                            "must be \"never\", \"always\" "
-                                            "or \"interval\"");
-                }
+                if (s && !strcmp(s, "never"))
+                        h->fsync = FSYNC_NEVER;
+                else if (s && !strcmp(s, "always"))
+                        h->fsync = FSYNC_ALWAYS;
                 if (asprintf(&dflt, "file:%s", h->path) < 0)
                         dflt = NULL;
         } else if (!strcmp(type, "forward")) {
-                static const char *const keys[] = {"type", "name", "topic",
-                                                   NULL};
                 h->kind = HANDLER_FORWARD;
-                if (check_keys(obj, keys, p, err, errsize) ||
-                    get_str(obj, "topic", 1, &s, p, err, errsize))
+                if (get_str(obj, "topic", &s, p, err, errsize))
                         return -1;
                 if (!(h->topic = strdup(s)))
                         return NOMEM(p);
                 if (asprintf(&dflt, "forward:%s", s) < 0)
                         dflt = NULL;
-        } else if (!strcmp(type, "plugin")) {
-                static const char *const keys[] = {"type",     "name",   "path",
-                                                   "function", "config", NULL};
+        } else { /* "plugin": the schema admits no other type */
                 const char *fn = NULL;
-                json_t *conf = json_object_get(obj, "config");
 
                 h->kind = HANDLER_PLUGIN;
-                if (check_keys(obj, keys, p, err, errsize) ||
-                    get_str(obj, "path", 1, &s, p, err, errsize) ||
-                    get_str(obj, "function", 1, &fn, p, err, errsize))
+                if (get_str(obj, "path", &s, p, err, errsize) ||
+                    get_str(obj, "function", &fn, p, err, errsize))
                         return -1;
                 /* A bare name is left to dlopen()'s search path. */
                 h->path = strchr(s, '/') ? resolve(base_dir, s) : strdup(s);
                 h->function = strdup(fn);
                 if (!h->path || !h->function)
                         return NOMEM(p);
-                h->config = json_incref(conf);
+                h->config = json_incref(json_object_get(obj, "config"));
                 if (asprintf(&dflt, "plugin:%s", fn) < 0)
                         dflt = NULL;
-        } else {
-                snprintf(sub, sizeof(sub), "%s/type", p);
-                return fail(err, errsize, sub,
-                            "unknown handler type \"%s\" (expected log, exec, "
-                            "file, forward or plugin)",
-                            type);
         }
         h->name = name ? strdup(name) : dflt;
         if (name)
@@ -348,50 +266,63 @@ static int parse_handler(const json_t *obj, const char *base_dir,
         return 0;
 }
 
+/* The route's pattern, or none for the default route: the cross-field
+ * rules that the schema cannot say. */
+static int parse_pattern(const json_t *obj, routes_t *r, size_t i,
+                         int *have_default, char *err, size_t errsize) {
+        route_spec_t *rt = &r->routes[i];
+        json_t *pv = json_object_get(obj, "pattern");
+        int is_default = 0;
+        const char *pat;
+        char pp[96];
+
+        get_bool(obj, "default", &is_default);
+        if (is_default && pv)
+                return fail(err, errsize, rt->pointer,
+                            "a route has either \"pattern\" or "
+                            "\"default\": true, not both");
+        if (is_default) {
+                if (*have_default)
+                        return fail(err, errsize, rt->pointer,
+                                    "a second default route");
+                *have_default = 1;
+                return 0;
+        }
+        if (!pv)
+                return fail(err, errsize, rt->pointer,
+                            "missing \"pattern\" (or \"default\": true)");
+        snprintf(pp, sizeof(pp), "%s/pattern", rt->pointer);
+        pat = json_string_value(pv);
+        for (size_t k = 0; k < i; k++)
+                if (r->routes[k].pattern && !strcmp(r->routes[k].pattern, pat))
+                        return fail(err, errsize, pp,
+                                    "pattern \"%s\" is already routed at %s",
+                                    pat, r->routes[k].pointer);
+        if (!(rt->pattern = strdup(pat)))
+                return NOMEM(pp);
+        return 0;
+}
+
 int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                  char *err, size_t errsize) {
-        static const char *const top_keys[] = {"defaults", "routes", NULL};
-        static const char *const policy_keys[] = {
-                "retries", "backoff_ms", "backoff_max_ms", "validate", NULL};
-        static const char *const route_keys[] = {
-                "pattern",    "default",        "handlers", "retries",
-                "backoff_ms", "backoff_max_ms", "validate", NULL};
-        int retries = DEFAULT_RETRIES, backoff = DEFAULT_BACKOFF_MS,
-            backoff_max = DEFAULT_BACKOFF_MAX_MS, validate = 1;
+        int retries = EVENTS_ROUTE_DEFAULT_RETRIES,
+            backoff = EVENTS_ROUTE_DEFAULT_BACKOFF_MS,
+            backoff_max = EVENTS_ROUTE_DEFAULT_BACKOFF_MAX_MS, validate = 1;
         json_t *defaults, *arr;
         routes_t *r;
         int have_default = 0;
 
         *out = NULL;
-        if (!json_is_object(doc))
-                return fail(err, errsize, "",
-                            "the routes file must hold a JSON object");
-        if (check_keys(doc, top_keys, "", err, errsize))
+        /* Every key, type and range: the schema (routes_schema.c). */
+        if (routes_schema_check(doc, err, errsize))
                 return -1;
         if ((defaults = json_object_get(doc, "defaults"))) {
-                if (!json_is_object(defaults))
-                        return fail(err, errsize, "/defaults",
-                                    "must be an object");
-                if (check_keys(defaults, policy_keys, "/defaults", err,
-                               errsize) ||
-                    get_int(defaults, "retries", 0, 1000, &retries, "/defaults",
-                            err, errsize) ||
-                    get_int(defaults, "backoff_ms", 0, 3600000, &backoff,
-                            "/defaults", err, errsize) ||
-                    get_int(defaults, "backoff_max_ms", 0, 3600000,
-                            &backoff_max, "/defaults", err, errsize) ||
-                    get_bool(defaults, "validate", &validate, "/defaults", err,
-                             errsize))
-                        return -1;
+                get_int(defaults, "retries", &retries);
+                get_int(defaults, "backoff_ms", &backoff);
+                get_int(defaults, "backoff_max_ms", &backoff_max);
+                get_bool(defaults, "validate", &validate);
         }
         arr = json_object_get(doc, "routes");
-        if (!arr)
-                return fail(err, errsize, "",
-                            "missing required key \"routes\"");
-        if (!json_is_array(arr) || json_array_size(arr) == 0)
-                return fail(err, errsize, "/routes",
-                            "must be a non-empty array of routes");
-
         r = calloc(1, sizeof(*r));
         if (!r ||
             !(r->routes = calloc(json_array_size(arr), sizeof(route_spec_t)))) {
@@ -399,9 +330,8 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                 return NOMEM("/routes");
         }
         for (size_t i = 0; i < json_array_size(arr); i++) {
-                json_t *obj = json_array_get(arr, i), *hs, *pv;
+                json_t *obj = json_array_get(arr, i), *hs;
                 route_spec_t *rt = &r->routes[i];
-                int is_default = 0;
 
                 r->n_routes++;
                 snprintf(rt->pointer, sizeof(rt->pointer), "/routes/%zu", i);
@@ -409,89 +339,14 @@ int routes_parse(const json_t *doc, const char *base_dir, routes_t **out,
                 rt->backoff_ms = backoff;
                 rt->backoff_max_ms = backoff_max;
                 rt->validate = validate;
-                if (!json_is_object(obj)) {
-                        fail(err, errsize, rt->pointer,
-                             "a route must be an object");
+                get_int(obj, "retries", &rt->retries);
+                get_int(obj, "backoff_ms", &rt->backoff_ms);
+                get_int(obj, "backoff_max_ms", &rt->backoff_max_ms);
+                get_bool(obj, "validate", &rt->validate);
+                if (policy_check(rt, err, errsize) ||
+                    parse_pattern(obj, r, i, &have_default, err, errsize))
                         goto bad;
-                }
-                if (check_keys(obj, route_keys, rt->pointer, err, errsize) ||
-                    get_bool(obj, "default", &is_default, rt->pointer, err,
-                             errsize) ||
-                    get_int(obj, "retries", 0, 1000, &rt->retries, rt->pointer,
-                            err, errsize) ||
-                    get_int(obj, "backoff_ms", 0, 3600000, &rt->backoff_ms,
-                            rt->pointer, err, errsize) ||
-                    get_int(obj, "backoff_max_ms", 0, 3600000,
-                            &rt->backoff_max_ms, rt->pointer, err, errsize) ||
-                    get_bool(obj, "validate", &rt->validate, rt->pointer, err,
-                             errsize))
-                        goto bad;
-                if (rt->backoff_max_ms < rt->backoff_ms) {
-                        fail(err, errsize, rt->pointer,
-                             "backoff_max_ms (%d) is less than backoff_ms (%d)",
-                             rt->backoff_max_ms, rt->backoff_ms);
-                        goto bad;
-                }
-                pv = json_object_get(obj, "pattern");
-                if (is_default && pv) {
-                        fail(err, errsize, rt->pointer,
-                             "a route has either \"pattern\" or "
-                             "\"default\": true, not both");
-                        goto bad;
-                }
-                if (is_default) {
-                        if (have_default) {
-                                fail(err, errsize, rt->pointer,
-                                     "a second default route");
-                                goto bad;
-                        }
-                        have_default = 1;
-                } else {
-                        char pp[96];
-                        snprintf(pp, sizeof(pp), "%s/pattern", rt->pointer);
-                        if (!pv) {
-                                fail(err, errsize, rt->pointer,
-                                     "missing \"pattern\" (or \"default\": "
-                                     "true)");
-                                goto bad;
-                        }
-                        if (!json_is_string(pv) ||
-                            !pattern_ok(json_string_value(pv))) {
-                                fail(err, errsize, pp,
-                                     "a pattern is an event type, where '*' "
-                                     "matches any run of characters: 1 to "
-                                     "255 of [A-Za-z0-9._-*]");
-                                goto bad;
-                        }
-                        for (size_t k = 0; k < i; k++)
-                                if (r->routes[k].pattern &&
-                                    !strcmp(r->routes[k].pattern,
-                                            json_string_value(pv))) {
-                                        fail(err, errsize, pp,
-                                             "pattern \"%s\" is already "
-                                             "routed at %s",
-                                             json_string_value(pv),
-                                             r->routes[k].pointer);
-                                        goto bad;
-                                }
-                        if (!(rt->pattern = strdup(json_string_value(pv)))) {
-                                NOMEM(pp);
-                                goto bad;
-                        }
-                }
                 hs = json_object_get(obj, "handlers");
-                if (!hs) {
-                        fail(err, errsize, rt->pointer,
-                             "missing required key \"handlers\"");
-                        goto bad;
-                }
-                if (!json_is_array(hs) || json_array_size(hs) == 0) {
-                        char hp[96];
-                        snprintf(hp, sizeof(hp), "%s/handlers", rt->pointer);
-                        fail(err, errsize, hp,
-                             "must be a non-empty array of handlers");
-                        goto bad;
-                }
                 rt->handlers =
                         calloc(json_array_size(hs), sizeof(handler_spec_t));
                 if (!rt->handlers) {

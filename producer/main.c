@@ -75,12 +75,17 @@ static void usage(FILE *fp) {
                 "\n"
                 "Kafka:\n"
                 "  -b, --brokers LIST       bootstrap brokers (default: "
+                "bootstrap.servers\n"
+                "                           from -F/-X, else "
                 "$EVENTS_BROKERS)\n"
                 "  -t, --topic TOPIC        the topic to produce to\n"
                 "  -X, --property KEY=VAL   set a librdkafka property "
                 "(repeatable)\n"
                 "  -F, --config-file FILE   read librdkafka properties from "
                 "FILE\n"
+                "                           (-F and -X apply in order, later "
+                "wins; -b wins\n"
+                "                           over both; see README)\n"
                 "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
                 "      --rate N             at most N events per second\n"
                 "      --workers N          threads that parse and validate "
@@ -105,7 +110,8 @@ static void usage(FILE *fp) {
                 "      --restamp            replace timestamps already in the "
                 "input\n"
                 "      --schemas DIR        JSON Schemas to validate against\n"
-                "                           (default %s)\n"
+                "                           (default $EVENTS_SCHEMAS_DIR, "
+                "else %s)\n"
                 "      --no-validate        check the envelope only, no "
                 "schemas\n"
                 "      --allow-unknown-types  accept types that have no "
@@ -382,12 +388,6 @@ static const struct option long_opts[] = {
         {NULL, 0, NULL, 0},
 };
 
-/* -X and -F in the order given, applied after the defaults. */
-struct conf_arg {
-        int opt;
-        const char *val;
-};
-
 struct opts {
         const char *brokers, *topic, *type, *schemas, *compression;
         const char *key;
@@ -396,7 +396,7 @@ struct opts {
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
         double rate;
-        struct conf_arg *confs;
+        events_kafka_arg_t *confs; /* -F and -X, in the order given */
         size_t nconfs;
 };
 
@@ -422,8 +422,8 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
                         break;
                 case 'X':
                 case 'F':
-                        o->confs[o->nconfs].opt = c;
-                        o->confs[o->nconfs++].val = optarg;
+                        o->confs[o->nconfs].kind = (char)c;
+                        o->confs[o->nconfs++].arg = optarg;
                         break;
                 case 'z':
                         o->compression = optarg;
@@ -518,13 +518,8 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
                         return EX_USAGE;
                 }
         }
-        if (!o->brokers)
-                o->brokers = getenv("EVENTS_BROKERS");
-        if (!o->dry_run && (!o->brokers || !*o->brokers)) {
-                fprintf(stderr, PROG ": no brokers: give -b BROKERS or set "
-                                     "EVENTS_BROKERS\n");
-                return EX_USAGE;
-        }
+        /* No brokers is found out by build_conf(): -F or -X may set
+         * bootstrap.servers. */
         if (!o->dry_run && (!o->topic || !*o->topic)) {
                 fprintf(stderr, PROG ": no topic: give -t TOPIC\n");
                 return EX_USAGE;
@@ -532,7 +527,8 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
         return EX_OK;
 }
 
-/* The librdkafka configuration: defaults, then the options, in order. */
+/* The librdkafka configuration: the defaults, -z, then -F/-X/-b/
+ * EVENTS_BROKERS by the one rule of events_kafka_conf_apply(). */
 static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
         rd_kafka_conf_t *conf = events_producer_conf_new();
         events_error_t err;
@@ -552,19 +548,21 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
         events_kafka_conf_set(conf, "queue.buffering.max.messages=20000", NULL);
         /* and large events: 32 MB of queued payload, not librdkafka's 1 GB */
         events_kafka_conf_set(conf, "queue.buffering.max.kbytes=32768", NULL);
-        snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
-        rc = events_kafka_conf_set(conf, kv, &err);
-        if (!rc && o->compression) {
+        if (o->compression) {
                 snprintf(kv, sizeof(kv), "compression.codec=%s",
                          o->compression);
                 rc = events_kafka_conf_set(conf, kv, &err);
         }
-        for (size_t i = 0; !rc && i < o->nconfs; i++)
-                rc = o->confs[i].opt == 'X'
-                             ? events_kafka_conf_set(conf, o->confs[i].val,
-                                                     &err)
-                             : events_kafka_conf_set_file(conf, o->confs[i].val,
-                                                          &err);
+        if (!rc)
+                rc = events_kafka_conf_apply(conf, o->confs, o->nconfs,
+                                             o->brokers, &err);
+        if (rc == EVENTS_ERR_NOT_FOUND) {
+                fprintf(stderr, PROG ": no brokers: give -b BROKERS, set "
+                                     "bootstrap.servers with -F or -X, or "
+                                     "set EVENTS_BROKERS\n");
+                rd_kafka_conf_destroy(conf);
+                return EX_USAGE;
+        }
         if (rc) {
                 fprintf(stderr, PROG ": configuration: %s\n", err.text);
                 rd_kafka_conf_destroy(conf);
@@ -743,8 +741,7 @@ int main(int argc, char **argv) {
                 goto out;
         }
         if (!o.no_validate) {
-                const char *dir =
-                        o.schemas ? o.schemas : events_schemas_default_dir();
+                const char *dir = o.schemas ? o.schemas : events_schemas_dir();
 
                 if (events_registry_new(&reg)) {
                         rc = EX_OSERR;

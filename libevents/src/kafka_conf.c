@@ -1,6 +1,8 @@
 /*
- * kafka_conf.c - librdkafka configuration from "key=value" text and from
- * property files, for the -X and -F options of both programs.
+ * kafka_conf.c - librdkafka configuration from "key=value" text, property
+ * files and the broker list, for the -X, -F and -b options of both
+ * programs. The precedence rule is written down once, in events/kafka.h,
+ * and implemented once, in events_kafka_conf_apply().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +79,13 @@ events_err_t events_kafka_conf_set_file(rd_kafka_conf_t *conf, const char *path,
                 } else {
                         *eq = '\0';
                         rc = conf_set(conf, trim(key), trim(eq + 1), err);
+                        if (rc && err) {
+                                char why[EVENTS_ERROR_TEXT_LENGTH];
+
+                                snprintf(why, sizeof(why), "%s", err->text);
+                                events__error_set(err, rc, "%s:%d: %s", path,
+                                                  lineno, why);
+                        }
                 }
                 if (rc) {
                         if (err)
@@ -90,4 +99,76 @@ events_err_t events_kafka_conf_set_file(rd_kafka_conf_t *conf, const char *path,
         free(line);
         fclose(fp);
         return rc;
+}
+
+/* Is "bootstrap.servers" (or its alias metadata.broker.list) non-empty? */
+static int has_brokers(const rd_kafka_conf_t *conf) {
+        size_t size = 0;
+
+        /* A NULL buffer asks for the size only; it counts the NUL, and an
+         * unset (or emptied) property is not RD_KAFKA_CONF_OK. */
+        return rd_kafka_conf_get(conf, "bootstrap.servers", NULL, &size) ==
+                       RD_KAFKA_CONF_OK &&
+               size > 1;
+}
+
+events_err_t events_kafka_conf_apply(rd_kafka_conf_t *conf,
+                                     const events_kafka_arg_t *args, size_t n,
+                                     const char *brokers, events_error_t *err) {
+        char why[EVENTS_ERROR_TEXT_LENGTH];
+        const char *env;
+        events_err_t rc;
+
+        if (!conf || (n && !args))
+                return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
+        for (size_t i = 0; i < n; i++) {
+                const events_kafka_arg_t *a = &args[i];
+
+                if (!a->arg || (a->kind != 'F' && a->kind != 'X'))
+                        return events__error_set(err, EVENTS_ERR_INVALID_ARG,
+                                                 NULL);
+                if (a->kind == 'F') {
+                        /* The file's own errors already name FILE:LINE. */
+                        if ((rc = events_kafka_conf_set_file(conf, a->arg,
+                                                             err)))
+                                return rc;
+                } else if ((rc = events_kafka_conf_set(conf, a->arg, err))) {
+                        if (err) {
+                                snprintf(why, sizeof(why), "%s", err->text);
+                                events__error_set(err, rc, "-X %s: %s", a->arg,
+                                                  why);
+                        }
+                        return rc;
+                }
+        }
+        if (brokers && *brokers) {
+                if ((rc = conf_set(conf, "bootstrap.servers", brokers, err))) {
+                        if (err) {
+                                snprintf(why, sizeof(why), "%s", err->text);
+                                events__error_set(err, rc, "-b %s: %s", brokers,
+                                                  why);
+                        }
+                        return rc;
+                }
+                return EVENTS_OK;
+        }
+        if (has_brokers(conf))
+                return EVENTS_OK;
+        env = getenv("EVENTS_BROKERS");
+        if (env && *env) {
+                if ((rc = conf_set(conf, "bootstrap.servers", env, err))) {
+                        if (err) {
+                                snprintf(why, sizeof(why), "%s", err->text);
+                                events__error_set(err, rc,
+                                                  "EVENTS_BROKERS=%s: %s", env,
+                                                  why);
+                        }
+                        return rc;
+                }
+                return EVENTS_OK;
+        }
+        return events__error_set(err, EVENTS_ERR_NOT_FOUND,
+                                 "no brokers: bootstrap.servers is set by "
+                                 "no file or property, and EVENTS_BROKERS "
+                                 "is empty");
 }

@@ -451,3 +451,9 @@ events_err_t events_registry_validate(const events_registry_t *r,
 const char *events_schemas_default_dir(void) {
         return EVENTS_DATADIR "/schemas";
 }
+
+const char *events_schemas_dir(void) {
+        const char *dir = getenv("EVENTS_SCHEMAS_DIR");
+
+        return dir && *dir ? dir : events_schemas_default_dir();
+}

@@ -23,9 +23,6 @@
 
 #include "router_int.h"
 
-#define DEFAULT_RETRIES 3
-#define DEFAULT_BACKOFF_MS 100
-#define DEFAULT_BACKOFF_MAX_MS 10000
 #define SLEEP_SLICE_MS 10
 
 typedef enum route_kind_e {
@@ -181,9 +178,9 @@ static events_err_t route_get(events_router_t *r, const char *pattern,
         }
         rt->kind = kind;
         rt->literals = literals;
-        rt->max_retries = DEFAULT_RETRIES;
-        rt->backoff_ms = DEFAULT_BACKOFF_MS;
-        rt->backoff_max_ms = DEFAULT_BACKOFF_MAX_MS;
+        rt->max_retries = EVENTS_ROUTE_DEFAULT_RETRIES;
+        rt->backoff_ms = EVENTS_ROUTE_DEFAULT_BACKOFF_MS;
+        rt->backoff_max_ms = EVENTS_ROUTE_DEFAULT_BACKOFF_MAX_MS;
         rt->validate = 1;
         r->routes[r->nroutes++] = rt;
         *out = rt;
@@ -224,14 +221,14 @@ events_err_t events_router_set_policy(events_router_t *r, const char *pattern,
         events_route_t *rt;
         events_err_t rc;
 
-        if (!r || max_retries < 0 || backoff_ms < 0 || backoff_max_ms < 0)
+        if (!r || events_route_policy_check(max_retries, backoff_ms,
+                                            backoff_max_ms, NULL))
                 return EVENTS_ERR_INVALID_ARG;
         if ((rc = route_get(r, pattern, &rt)))
                 return rc;
         rt->max_retries = max_retries;
         rt->backoff_ms = backoff_ms;
-        rt->backoff_max_ms =
-                backoff_max_ms < backoff_ms ? backoff_ms : backoff_max_ms;
+        rt->backoff_max_ms = backoff_max_ms;
         rt->validate = validate ? 1 : 0;
         return EVENTS_OK;
 }
@@ -289,12 +286,51 @@ const char *events_route_handler_name(const events_route_t *rt, size_t i) {
         return rt && i < rt->nhandlers ? rt->handlers[i].name : NULL;
 }
 
-int64_t events__route_backoff_ms(const events_route_t *rt, int attempt) {
-        int64_t ms = rt->backoff_ms;
+static events_err_t in_range(const char *field, int v, int hi,
+                             events_error_t *err) {
+        if (v >= 0 && v <= hi)
+                return EVENTS_OK;
+        events__error_set(err, EVENTS_ERR_INVALID_ARG,
+                          "must be between 0 and %d", hi);
+        events__error_set_pointer(err, field);
+        return EVENTS_ERR_INVALID_ARG;
+}
 
-        for (int i = 1; i < attempt && ms < rt->backoff_max_ms; i++)
+events_err_t events_route_policy_check(int max_retries, int backoff_ms,
+                                       int backoff_max_ms,
+                                       events_error_t *err) {
+        events_err_t rc;
+
+        if ((rc = in_range("/retries", max_retries, EVENTS_ROUTE_MAX_RETRIES,
+                           err)) ||
+            (rc = in_range("/backoff_ms", backoff_ms,
+                           EVENTS_ROUTE_MAX_BACKOFF_MS, err)) ||
+            (rc = in_range("/backoff_max_ms", backoff_max_ms,
+                           EVENTS_ROUTE_MAX_BACKOFF_MS, err)))
+                return rc;
+        if (backoff_max_ms < backoff_ms)
+                return events__error_set(
+                        err, EVENTS_ERR_INVALID_ARG,
+                        "backoff_max_ms (%d) is less than backoff_ms (%d)",
+                        backoff_max_ms, backoff_ms);
+        events_error_clear(err);
+        return EVENTS_OK;
+}
+
+int64_t events_route_backoff_ms(int backoff_ms, int backoff_max_ms,
+                                int attempt) {
+        int64_t ms = backoff_ms;
+
+        if (attempt < 1 || backoff_ms < 0 || backoff_max_ms < 0)
+                return 0;
+        for (int i = 1; i < attempt && ms < backoff_max_ms; i++)
                 ms *= 2;
-        return ms > rt->backoff_max_ms ? rt->backoff_max_ms : ms;
+        return ms > backoff_max_ms ? backoff_max_ms : ms;
+}
+
+int64_t events__route_backoff_ms(const events_route_t *rt, int attempt) {
+        return events_route_backoff_ms(rt->backoff_ms, rt->backoff_max_ms,
+                                       attempt);
 }
 
 events_err_t events__router_dispatch_route(const events_router_t *r,

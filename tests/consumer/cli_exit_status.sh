@@ -38,4 +38,12 @@ expect 78 "${common[@]}" -r "$t/good.json" --no-validate -X no.such.property=1
 expect 78 "${common[@]}" -r "$t/good.json" --no-validate -F "$t/bad.properties"
 expect 66 "${common[@]}" -r "$t/good.json" --no-validate -F "$t/missing.properties"
 expect 66 "${common[@]}" -r "$t/good.json" --schemas "$t/no-schemas"
+# No broker anywhere (no -b, no bootstrap.servers in -F/-X, empty
+# EVENTS_BROKERS) is a usage error, found once the configuration is built.
+EVENTS_BROKERS= expect 64 -g g -t t -r "$t/good.json" --no-validate -X linger.ms=1
+grep -q 'no brokers' "$t/err" || { echo "FAIL: no 'no brokers' message: $(cat "$t/err")" >&2; fails=1; }
+printf 'bootstrap.servers=127.0.0.1:1\nno.such.property=1\n' >"$t/brokers-bad.properties"
+EVENTS_BROKERS= expect 78 -g g -t t -r "$t/good.json" --no-validate -F "$t/brokers-bad.properties"
+grep -q "brokers-bad.properties:2: no.such.property" "$t/err" ||
+        { echo "FAIL: the bad property is not named FILE:LINE: $(cat "$t/err")" >&2; fails=1; }
 exit $fails

@@ -40,6 +40,8 @@ static void test_options_parse_full(void **state) {
                         "k=v",
                         "-F",
                         "props",
+                        "-X",
+                        "k2=v2",
                         "--log-level",
                         "debug",
                         "--shutdown-timeout",
@@ -63,9 +65,14 @@ static void test_options_parse_full(void **state) {
         assert_string_equal(o.schemas, "s");
         assert_int_equal(o.validate, 0);
         assert_string_equal(o.dlq_topic, "{topic}.dead");
-        assert_int_equal(o.n_props, 1);
-        assert_string_equal(o.props[0], "k=v");
-        assert_int_equal(o.n_prop_files, 1);
+        /* -F and -X keep their command-line order: it is the precedence. */
+        assert_int_equal(o.n_kafka_args, 3);
+        assert_int_equal(o.kafka_args[0].kind, 'X');
+        assert_string_equal(o.kafka_args[0].arg, "k=v");
+        assert_int_equal(o.kafka_args[1].kind, 'F');
+        assert_string_equal(o.kafka_args[1].arg, "props");
+        assert_int_equal(o.kafka_args[2].kind, 'X');
+        assert_string_equal(o.kafka_args[2].arg, "k2=v2");
         assert_int_equal(o.log_level, LOG_DEBUG);
         assert_int_equal(o.shutdown_timeout_ms, 2500);
         assert_int_equal(o.from_time_ms, 1795802400000LL);
@@ -78,9 +85,11 @@ static void test_options_parse_defaults_and_env(void **state) {
         options_t o;
         (void)state;
 
+        /* EVENTS_BROKERS is a fallback applied with the Kafka
+         * configuration (events_kafka_conf_apply()), not an -b. */
         setenv("EVENTS_BROKERS", "env:9092", 1);
         assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
-        assert_string_equal(o.brokers, "env:9092");
+        assert_null(o.brokers);
         assert_int_equal(o.http_port, -1);
         assert_int_equal(o.validate, 1);
         assert_int_equal(o.from_time_ms, -1);
@@ -112,6 +121,20 @@ static void test_options_parse_from_time_millis(void **state) {
         options_free(&o);
 }
 
+/* No -b is no usage error: bootstrap.servers may come from -F or -X. */
+static void test_options_parse_no_brokers_left_to_conf(void **state) {
+        char *argv[] = {"c", "-g", "g", "-t", "t", "-r", "r", "-F", "p", NULL};
+        options_t o;
+        (void)state;
+
+        unsetenv("EVENTS_BROKERS");
+        assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
+        assert_null(o.brokers);
+        assert_int_equal(o.n_kafka_args, 1);
+        assert_int_equal(o.kafka_args[0].kind, 'F');
+        options_free(&o);
+}
+
 static void expect_usage_error(char **argv, int argc) {
         options_t o;
         assert_int_equal(options_parse(&o, argc, argv), -1);
@@ -119,7 +142,6 @@ static void expect_usage_error(char **argv, int argc) {
 }
 
 static void test_options_parse_refusals(void **state) {
-        char *no_brokers[] = {"c", "-g", "g", "-t", "t", "-r", "r", NULL};
         char *no_group[] = {"c", "-b", "b", "-t", "t", "-r", "r", NULL};
         char *no_topic[] = {"c", "-b", "b", "-g", "g", "-r", "r", NULL};
         char *no_routes[] = {"c", "-b", "b", "-g", "g", "-t", "t", NULL};
@@ -141,7 +163,6 @@ static void test_options_parse_refusals(void **state) {
         (void)state;
 
         unsetenv("EVENTS_BROKERS");
-        expect_usage_error(no_brokers, ARGC(no_brokers));
         expect_usage_error(no_group, ARGC(no_group));
         expect_usage_error(no_topic, ARGC(no_topic));
         expect_usage_error(no_routes, ARGC(no_routes));
@@ -160,6 +181,7 @@ int main(void) {
                 cmocka_unit_test(test_options_parse_full),
                 cmocka_unit_test(test_options_parse_defaults_and_env),
                 cmocka_unit_test(test_options_parse_from_time_millis),
+                cmocka_unit_test(test_options_parse_no_brokers_left_to_conf),
                 cmocka_unit_test(test_options_parse_refusals),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,117 @@ static void test_routes_parse_errors_name_the_place(void **state) {
                   "/routes/0/handlers/0/name: must be a non-empty string");
 }
 
+/* Parse, expect failure with exactly the error @p want. */
+static void parse_bad_exactly(const char *text, const char *want) {
+        json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+        routes_t *r = NULL;
+        char err[512] = "";
+
+        assert_non_null(doc);
+        assert_int_equal(routes_parse(doc, "/base", &r, err, sizeof(err)), -1);
+        assert_null(r);
+        assert_string_equal(err, want);
+        json_decref(doc);
+}
+
+#define ROUTE_WITH(extra)                                                      \
+        "{\"routes\":[{\"pattern\":\"a\"," extra                               \
+        ",\"handlers\":[{\"type\":\"log\"}]}]}"
+#define HANDLER(h) "{\"routes\":[{\"pattern\":\"a\",\"handlers\":[" h "]}]}"
+
+/* The schema's failures are told in the routes file's terms, at the
+ * place that is wrong; an unknown key at the object that holds it. */
+static void test_routes_parse_schema_errors_in_file_terms(void **state) {
+        (void)state;
+        parse_bad_exactly(ROUTE_WITH("\"retries\":5000"),
+                          "/routes/0/retries: must be between 0 and 1000");
+        parse_bad_exactly(ROUTE_WITH("\"retries\":\"3\""),
+                          "/routes/0/retries: must be an integer");
+        parse_bad_exactly(ROUTE_WITH("\"backoff_max_ms\":3600001"),
+                          "/routes/0/backoff_max_ms: must be between 0 and "
+                          "3600000");
+        parse_bad_exactly(ROUTE_WITH("\"validate\":\"yes\""),
+                          "/routes/0/validate: must be true or false");
+        parse_bad_exactly(ROUTE_WITH("\"default\":1"),
+                          "/routes/0/default: must be true or false");
+        parse_bad_exactly("{\"defaults\":[],\"routes\":[]}",
+                          "/defaults: must be an object");
+        parse_bad_exactly("{\"defaults\":{\"retry\":1},\"routes\":[{"
+                          "\"pattern\":\"a\",\"handlers\":[{\"type\":\"log\"}]"
+                          "}]}",
+                          "/defaults: unknown key \"retry\"");
+        parse_bad_exactly("{\"routes\":[],\"a/b~c\":1}",
+                          "/: unknown key \"a/b~c\"");
+        parse_bad_exactly("{\"routes\":[{\"pattern\":7,\"handlers\":[{"
+                          "\"type\":\"log\"}]}]}",
+                          "/routes/0/pattern: a pattern is an event type, "
+                          "where '*' matches any run of characters: 1 to 255 "
+                          "of [A-Za-z0-9._-*]");
+        parse_bad_exactly(HANDLER("3"),
+                          "/routes/0/handlers/0: a handler must be an object");
+        parse_bad_exactly(HANDLER("{\"name\":\"x\"}"),
+                          "/routes/0/handlers/0: missing required key "
+                          "\"type\"");
+        parse_bad_exactly(HANDLER("{\"type\":3}"),
+                          "/routes/0/handlers/0/type: must be a non-empty "
+                          "string");
+        parse_bad_exactly(HANDLER("{\"type\":\"smtp\"}"),
+                          "/routes/0/handlers/0/type: unknown handler type "
+                          "\"smtp\" (expected log, exec, file, forward or "
+                          "plugin)");
+        parse_bad_exactly(HANDLER("{\"type\":\"log\",\"path\":\"x\"}"),
+                          "/routes/0/handlers/0: unknown key \"path\"");
+        parse_bad_exactly(HANDLER("{\"type\":\"log\",\"data\":1}"),
+                          "/routes/0/handlers/0/data: must be true or false");
+        parse_bad_exactly(HANDLER("{\"type\":\"exec\",\"command\":[\"\"]}"),
+                          "/routes/0/handlers/0/command/0: must be a "
+                          "non-empty string");
+        parse_bad_exactly(HANDLER("{\"type\":\"exec\",\"command\":[],"
+                                  "\"timeout_ms\":5}"),
+                          "/routes/0/handlers/0/command: must be a non-empty "
+                          "array of strings (the program, then its "
+                          "arguments)");
+        parse_bad_exactly(HANDLER("{\"type\":\"exec\",\"command\":[\"true\"],"
+                                  "\"timeout_ms\":0}"),
+                          "/routes/0/handlers/0/timeout_ms: must be between "
+                          "1 and 86400000");
+        parse_bad_exactly(HANDLER("{\"type\":\"file\",\"path\":\"x\","
+                                  "\"fsync\":true}"),
+                          "/routes/0/handlers/0/fsync: must be a non-empty "
+                          "string");
+        parse_bad_exactly(HANDLER("{\"type\":\"file\",\"path\":\"\"}"),
+                          "/routes/0/handlers/0/path: must be a non-empty "
+                          "string");
+        parse_bad_exactly(HANDLER("{\"type\":\"plugin\",\"path\":\"p.so\","
+                                  "\"function\":\"f\",\"config\":[1],"
+                                  "\"fn\":1}"),
+                          "/routes/0/handlers/0: unknown key \"fn\"");
+        /* Of several mistakes the one nearest the root is told: an
+         * object's keys and values before the values inside them. */
+        parse_bad_exactly("{\"routes\":[{\"pattern\":\"a\",\"retries\":-1,"
+                          "\"handlers\":[{\"type\":\"smtp\"}]}],\"x\":1}",
+                          "/: unknown key \"x\"");
+        parse_bad_exactly("{\"routes\":[{\"pattern\":\"a\",\"handlers\":[{"
+                          "\"type\":\"smtp\"}],\"retries\":-1}]}",
+                          "/routes/0/retries: must be between 0 and 1000");
+}
+
+/* The shipped sample routes file is one the schema accepts. */
+static void test_routes_load_sample_file(void **state) {
+        const char *src = getenv("EVENTS_SOURCE_DIR");
+        char path[1024], err[512] = "";
+        routes_t *r = NULL;
+        (void)state;
+
+        if (!src)
+                skip();
+        snprintf(path, sizeof(path), "%s/samples/routes.json", src);
+        if (routes_load(path, &r, err, sizeof(err)))
+                fail_msg("%s", err);
+        assert_true(r->n_routes > 0);
+        routes_free(r);
+}
+
 static void test_routes_load_reports_line_and_file(void **state) {
         char path[] = "/tmp/routes-test-XXXXXX";
         int fd = mkstemp(path);
@@ -218,6 +329,8 @@ int main(void) {
                 cmocka_unit_test(test_routes_parse_policy_and_defaults_block),
                 cmocka_unit_test(test_routes_parse_every_handler_kind),
                 cmocka_unit_test(test_routes_parse_errors_name_the_place),
+                cmocka_unit_test(test_routes_parse_schema_errors_in_file_terms),
+                cmocka_unit_test(test_routes_load_sample_file),
                 cmocka_unit_test(test_routes_load_reports_line_and_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(find "$prefix" -name 'libevents.so.0' -printf '%h\n' | head -1)
 [ -n "$libdir" ] || { echo "install: libevents.so.0 not installed" >&2; exit 1; }
 [ -f "$prefix/include/events/events.h" ] || { echo "install: headers missing" >&2; exit 1; }
+[ -f "$prefix/include/events/version.h" ] || { echo "install: the generated events/version.h is missing" >&2; exit 1; }
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 flags=$(pkg-config --cflags --libs events)

@@ -25,8 +25,13 @@ common=(-t "$topic" --schemas "$SRC/schemas")
 status 0 "all delivered" "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 grep -q "2 read, 2 delivered" "$T/err" || fail "summary: $(cat "$T/err")"
 status 0 "brokers from EVENTS_BROKERS" env EVENTS_BROKERS="$BROKERS" "$P" "${common[@]}" "$T/good"
+# The one precedence rule (events/kafka.h): -F/-X in order, then -b over
+# them, then EVENTS_BROKERS only when nothing else named brokers.
 echo "bootstrap.servers=$BROKERS" >"$T/props"
-status 0 "brokers from -F" "$P" -b 127.0.0.1:1 "${common[@]}" -F "$T/props" "$T/good"
+echo "bootstrap.servers=127.0.0.1:1" >"$T/props-nobody"
+status 0 "brokers from -F, no -b" env -u EVENTS_BROKERS "$P" "${common[@]}" -F "$T/props" "$T/good"
+status 0 "-F over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" "${common[@]}" -F "$T/props" "$T/good"
+status 0 "-b over -F" "$P" -b "$BROKERS" "${common[@]}" -F "$T/props-nobody" "$T/good"
 status 0 "stdin as -" "$P" -b "$BROKERS" "${common[@]}" - <"$T/good"
 
 status 65 "some rejected" "$P" -b "$BROKERS" "${common[@]}" "$T/mixed"
@@ -58,9 +63,9 @@ status 78 "bad schemas dir" "$P" -b "$BROKERS" -t "$topic" --schemas "$T/none" "
 status 0 "--help" "$P" --help
 grep -q -- "--reject-file" "$T/out" || fail "--help does not document --reject-file"
 
-# Only the good lines arrived: 4 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
+# Only the good lines arrived: 6 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
 command -v kcat >/dev/null || fail "kcat is not installed"
 timeout 60 kcat -b "$BROKERS" -C -t "$topic" -o beginning -e -q -f '%s\n' >"$T/read"
-[ "$(wc -l <"$T/read")" -eq 11 ] || fail "the topic has $(wc -l <"$T/read") events, expected 11"
+[ "$(wc -l <"$T/read")" -eq 15 ] || fail "the topic has $(wc -l <"$T/read") events, expected 15"
 
 echo "ok: exit statuses 0, 64, 65, 66, 75, 78 on $EVENTS_TEST_BROKER_KIND"

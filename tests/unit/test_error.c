@@ -1,11 +1,15 @@
 /*
- * test_error.c - error codes, names, texts and the error record.
+ * test_error.c - error codes, names, texts and the error record; the
+ * version, against its one source (the top CMakeLists.txt).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -75,8 +79,66 @@ static void test_events_error_format_places(void **state) {
         assert_string_equal(events_error_format(NULL, buf, sizeof(buf)), "");
 }
 
+/* The numbers and the string of events/version.h tell one version. */
 static void test_events_version_matches_macros(void **state) {
-        assert_string_equal(events_version(), EVENTS_VERSION_STR);
+        char want[32];
+
+        snprintf(want, sizeof(want), "%d.%d.%d", EVENTS_VERSION_MAJOR,
+                 EVENTS_VERSION_MINOR, EVENTS_VERSION_PATCH);
+        assert_string_equal(EVENTS_VERSION_STR, want);
+        assert_string_equal(events_version(), want);
+}
+
+/* The first line of @p path that starts with @p prefix, without it and
+ * without the line end, into @p out; 0 when found. */
+static int read_field(const char *path, const char *prefix, char *out,
+                      size_t size) {
+        FILE *fp = fopen(path, "r");
+        char line[512];
+        int found = -1;
+
+        if (!fp)
+                return -1;
+        while (found && fgets(line, sizeof(line), fp)) {
+                if (strncmp(line, prefix, strlen(prefix)))
+                        continue;
+                line[strcspn(line, "\r\n")] = '\0';
+                snprintf(out, size, "%s", line + strlen(prefix));
+                found = 0;
+        }
+        fclose(fp);
+        return found;
+}
+
+/* The library's version is the project's: the one in project(events
+ * VERSION ...) (read from the source, not from a generated header), the
+ * pkg-config file's and the shared library's SONAME major. */
+static void test_events_version_is_the_project_version(void **state) {
+        const char *src = getenv("EVENTS_SOURCE_DIR"),
+                   *build = getenv("EVENTS_BUILD_DIR");
+        char path[1024], project[64], pc[64];
+        size_t n;
+
+        if (!src || !build)
+                skip(); /* run outside ctest: nothing to compare with */
+        snprintf(path, sizeof(path), "%s/CMakeLists.txt", src);
+        assert_int_equal(read_field(path, "project(events VERSION ", project,
+                                    sizeof(project)),
+                         0);
+        n = strcspn(project, " )");
+        project[n] = '\0';
+        assert_string_equal(events_version(), project);
+
+        snprintf(path, sizeof(path), "%s/libevents/events.pc", build);
+        assert_int_equal(read_field(path, "Version: ", pc, sizeof(pc)), 0);
+        assert_string_equal(pc, project);
+
+        snprintf(path, sizeof(path), "%s/libevents/libevents.so.%d", build,
+                 EVENTS_VERSION_MAJOR);
+        assert_int_equal(access(path, F_OK), 0);
+        snprintf(path, sizeof(path), "%s/libevents/libevents.so.%s", build,
+                 events_version());
+        assert_int_equal(access(path, F_OK), 0);
 }
 
 int main(void) {
@@ -87,6 +149,7 @@ int main(void) {
                 cmocka_unit_test(test_events_error_set_fills_text),
                 cmocka_unit_test(test_events_error_format_places),
                 cmocka_unit_test(test_events_version_matches_macros),
+                cmocka_unit_test(test_events_version_is_the_project_version),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

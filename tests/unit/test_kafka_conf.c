@@ -1,5 +1,6 @@
 /*
- * test_kafka_conf.c - "key=value" properties and property files (-X, -F).
+ * test_kafka_conf.c - "key=value" properties and property files (-X, -F),
+ * and the one precedence rule of -F, -X, -b and EVENTS_BROKERS.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +108,150 @@ static void test_events_kafka_conf_set_file_missing(void **state) {
         rd_kafka_conf_destroy(conf);
 }
 
+static void
+test_events_kafka_conf_set_file_unknown_key_names_line(void **state) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char *path = write_file("linger.ms=1\n\nno.such.property=1\n");
+        char want[128];
+        events_error_t err;
+
+        assert_int_equal(events_kafka_conf_set_file(conf, path, &err),
+                         EVENTS_ERR_CONF);
+        assert_int_equal(err.line, 3);
+        snprintf(want, sizeof(want), "%s:3: no.such.property", path);
+        assert_memory_equal(err.text, want, strlen(want));
+        unlink(path);
+        free(path);
+        rd_kafka_conf_destroy(conf);
+}
+
+/* Run events_kafka_conf_apply() with EVENTS_BROKERS set to @p env (NULL:
+ * unset) on a fresh configuration; the caller destroys *confp. */
+static events_err_t apply(rd_kafka_conf_t **confp,
+                          const events_kafka_arg_t *args, size_t n,
+                          const char *brokers, const char *env,
+                          events_error_t *err) {
+        if (env)
+                setenv("EVENTS_BROKERS", env, 1);
+        else
+                unsetenv("EVENTS_BROKERS");
+        *confp = rd_kafka_conf_new();
+        return events_kafka_conf_apply(*confp, args, n, brokers, err);
+}
+
+static void test_events_kafka_conf_apply_command_line_order(void **state) {
+        char *path = write_file("linger.ms=5\nclient.id=from-file\n");
+        events_kafka_arg_t file_then_x[] = {{'F', path}, {'X', "linger.ms=7"}};
+        events_kafka_arg_t x_then_file[] = {
+                {'X', "linger.ms=7"}, {'X', "client.id=from-x"}, {'F', path}};
+        rd_kafka_conf_t *conf;
+        events_error_t err;
+
+        /* A later -X overrides an earlier file... */
+        assert_int_equal(apply(&conf, file_then_x, 2, "b:1", NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "linger.ms"), "7");
+        assert_string_equal(conf_get(conf, "client.id"), "from-file");
+        rd_kafka_conf_destroy(conf);
+        /* ...and a later file overrides an earlier -X: order, not kind. */
+        assert_int_equal(apply(&conf, x_then_file, 3, "b:1", NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "linger.ms"), "5");
+        assert_string_equal(conf_get(conf, "client.id"), "from-file");
+        rd_kafka_conf_destroy(conf);
+        unlink(path);
+        free(path);
+}
+
+static void test_events_kafka_conf_apply_brokers_override_files(void **state) {
+        char *path = write_file("bootstrap.servers=file:9092\n");
+        events_kafka_arg_t args[] = {{'F', path},
+                                     {'X', "bootstrap.servers=x:9092"}};
+        rd_kafka_conf_t *conf;
+        events_error_t err;
+
+        assert_int_equal(apply(&conf, args, 2, "cli:9092", "env:9092", &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "cli:9092");
+        rd_kafka_conf_destroy(conf);
+        /* Without -b the last file or property holds. */
+        assert_int_equal(apply(&conf, args, 1, NULL, "env:9092", &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "file:9092");
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, args, 2, "", "env:9092", &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "x:9092");
+        rd_kafka_conf_destroy(conf);
+        unlink(path);
+        free(path);
+        unsetenv("EVENTS_BROKERS");
+}
+
+static void test_events_kafka_conf_apply_env_only_as_fallback(void **state) {
+        events_kafka_arg_t args[] = {{'X', "linger.ms=3"}};
+        rd_kafka_conf_t *conf;
+        events_error_t err;
+
+        assert_int_equal(apply(&conf, args, 1, NULL, "env:9092", &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "env:9092");
+        rd_kafka_conf_destroy(conf);
+        /* A broker list from the program's defaults counts as set too. */
+        conf = rd_kafka_conf_new();
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "metadata.broker.list=dflt:1", &err),
+                         EVENTS_OK);
+        setenv("EVENTS_BROKERS", "env:9092", 1);
+        assert_int_equal(events_kafka_conf_apply(conf, NULL, 0, NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "dflt:1");
+        rd_kafka_conf_destroy(conf);
+        /* Nowhere: -b, files, properties and the environment all empty. */
+        assert_int_equal(apply(&conf, args, 1, NULL, "", &err),
+                         EVENTS_ERR_NOT_FOUND);
+        assert_non_null(strstr(err.text, "no brokers"));
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, NULL, 0, NULL, NULL, &err),
+                         EVENTS_ERR_NOT_FOUND);
+        rd_kafka_conf_destroy(conf);
+}
+
+static void test_events_kafka_conf_apply_errors_name_the_place(void **state) {
+        char *path = write_file("# ok\nlinger.ms=soon\n");
+        events_kafka_arg_t bad_x[] = {{'X', "linger.ms=1"},
+                                      {'X', "no.such.property=1"}};
+        events_kafka_arg_t bad_f[] = {{'X', "linger.ms=1"}, {'F', path}};
+        events_kafka_arg_t missing[] = {{'F', "/nonexistent/c.properties"}};
+        events_kafka_arg_t bad_kind[] = {{'b', "linger.ms=1"}};
+        rd_kafka_conf_t *conf;
+        events_error_t err;
+        char want[128];
+
+        assert_int_equal(apply(&conf, bad_x, 2, "b:1", NULL, &err),
+                         EVENTS_ERR_CONF);
+        assert_memory_equal(err.text, "-X no.such.property=1: ",
+                            strlen("-X no.such.property=1: "));
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, bad_f, 2, "b:1", NULL, &err),
+                         EVENTS_ERR_CONF);
+        assert_int_equal(err.line, 2);
+        snprintf(want, sizeof(want), "%s:2: linger.ms", path);
+        assert_memory_equal(err.text, want, strlen(want));
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, missing, 1, "b:1", NULL, &err),
+                         EVENTS_ERR_IO);
+        assert_non_null(strstr(err.text, "/nonexistent/c.properties"));
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, bad_kind, 1, "b:1", NULL, &err),
+                         EVENTS_ERR_INVALID_ARG);
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(events_kafka_conf_apply(NULL, NULL, 0, "b:1", &err),
+                         EVENTS_ERR_INVALID_ARG);
+        unlink(path);
+        free(path);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_kafka_conf_set_valid),
@@ -116,6 +261,16 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_kafka_conf_set_file_names_bad_line),
                 cmocka_unit_test(test_events_kafka_conf_set_file_missing),
+                cmocka_unit_test(
+                        test_events_kafka_conf_set_file_unknown_key_names_line),
+                cmocka_unit_test(
+                        test_events_kafka_conf_apply_command_line_order),
+                cmocka_unit_test(
+                        test_events_kafka_conf_apply_brokers_override_files),
+                cmocka_unit_test(
+                        test_events_kafka_conf_apply_env_only_as_fallback),
+                cmocka_unit_test(
+                        test_events_kafka_conf_apply_errors_name_the_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

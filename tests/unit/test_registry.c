@@ -361,6 +361,23 @@ static void test_events_schemas_default_dir(void **state) {
                             "/events/schemas");
 }
 
+static void test_events_schemas_dir_env_then_default(void **state) {
+        char *saved = getenv("EVENTS_SCHEMAS_DIR")
+                              ? strdup(getenv("EVENTS_SCHEMAS_DIR"))
+                              : NULL;
+
+        setenv("EVENTS_SCHEMAS_DIR", "/opt/my/schemas", 1);
+        assert_string_equal(events_schemas_dir(), "/opt/my/schemas");
+        /* Empty counts as unset: the compiled-in folder. */
+        setenv("EVENTS_SCHEMAS_DIR", "", 1);
+        assert_string_equal(events_schemas_dir(), events_schemas_default_dir());
+        unsetenv("EVENTS_SCHEMAS_DIR");
+        assert_string_equal(events_schemas_dir(), events_schemas_default_dir());
+        if (saved)
+                setenv("EVENTS_SCHEMAS_DIR", saved, 1);
+        free(saved);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_registry_load_dir_project_schemas),
@@ -375,6 +392,7 @@ int main(void) {
                 cmocka_unit_test(test_events_registry_add_keeps_old_schemas),
                 cmocka_unit_test(test_events_registry_report_limit),
                 cmocka_unit_test(test_events_schemas_default_dir),
+                cmocka_unit_test(test_events_schemas_dir_env_then_default),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

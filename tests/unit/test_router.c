@@ -116,6 +116,63 @@ static void test_events_router_add_rejects_bad_input(void **state) {
         events_router_destroy(NULL);
 }
 
+static void test_events_route_policy_check_limits(void **state) {
+        events_error_t err;
+
+        assert_int_equal(events_route_policy_check(
+                                 EVENTS_ROUTE_DEFAULT_RETRIES,
+                                 EVENTS_ROUTE_DEFAULT_BACKOFF_MS,
+                                 EVENTS_ROUTE_DEFAULT_BACKOFF_MAX_MS, &err),
+                         EVENTS_OK);
+        assert_int_equal(events_route_policy_check(0, 0, 0, NULL), EVENTS_OK);
+        assert_int_equal(events_route_policy_check(EVENTS_ROUTE_MAX_RETRIES + 1,
+                                                   1, 1, &err),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_string_equal(err.pointer, "/retries");
+        assert_string_equal(err.text, "must be between 0 and 1000");
+        assert_int_equal(events_route_policy_check(1, -1, 1, &err),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_string_equal(err.pointer, "/backoff_ms");
+        assert_int_equal(events_route_policy_check(
+                                 1, 1, EVENTS_ROUTE_MAX_BACKOFF_MS + 1, &err),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_string_equal(err.pointer, "/backoff_max_ms");
+}
+
+/* The longest backoff below the first is refused, never clamped: by the
+ * router and by the routes file alike. */
+static void
+test_events_route_policy_check_rejects_max_below_first(void **state) {
+        events_router_t *r;
+        events_error_t err;
+
+        assert_int_equal(events_route_policy_check(3, 500, 100, &err),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_string_equal(err.pointer, "");
+        assert_string_equal(err.text,
+                            "backoff_max_ms (100) is less than backoff_ms "
+                            "(500)");
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_set_policy(r, "a", 3, 500, 100, 1),
+                         EVENTS_ERR_INVALID_ARG);
+        assert_int_equal(events_router_set_policy(r, "a", 3, 500, 500, 1),
+                         EVENTS_OK);
+        events_router_destroy(r);
+}
+
+static void test_events_route_backoff_ms_doubles_up_to_max(void **state) {
+        assert_int_equal(events_route_backoff_ms(100, 10000, 1), 100);
+        assert_int_equal(events_route_backoff_ms(100, 10000, 2), 200);
+        assert_int_equal(events_route_backoff_ms(100, 10000, 8), 10000);
+        assert_int_equal(events_route_backoff_ms(100, 10000, 1000000), 10000);
+        assert_int_equal(events_route_backoff_ms(0, 10000, 5), 0);
+        assert_int_equal(events_route_backoff_ms(100, 10000, 0), 0);
+        assert_int_equal(events_route_backoff_ms(EVENTS_ROUTE_MAX_BACKOFF_MS,
+                                                 EVENTS_ROUTE_MAX_BACKOFF_MS,
+                                                 40),
+                         EVENTS_ROUTE_MAX_BACKOFF_MS);
+}
+
 static void test_events_router_set_policy_alone_does_not_match(void **state) {
         events_router_t *r;
         const events_route_t *rt;
@@ -377,6 +434,11 @@ int main(void) {
                 cmocka_unit_test(test_events_router_match_default_catches_rest),
                 cmocka_unit_test(test_events_router_match_glob_forms),
                 cmocka_unit_test(test_events_router_add_rejects_bad_input),
+                cmocka_unit_test(test_events_route_policy_check_limits),
+                cmocka_unit_test(
+                        test_events_route_policy_check_rejects_max_below_first),
+                cmocka_unit_test(
+                        test_events_route_backoff_ms_doubles_up_to_max),
                 cmocka_unit_test(
                         test_events_router_set_policy_alone_does_not_match),
                 cmocka_unit_test(

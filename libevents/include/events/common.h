@@ -25,10 +25,10 @@ extern "C" {
 #define EVENTS_API
 #endif
 
-#define EVENTS_VERSION_MAJOR 0
-#define EVENTS_VERSION_MINOR 1
-#define EVENTS_VERSION_PATCH 0
-#define EVENTS_VERSION_STR "0.1.0"
+/* EVENTS_VERSION_MAJOR, _MINOR, _PATCH and _STR, generated from the
+ * project's version (CMakeLists.txt) into the build tree and installed
+ * next to this header. */
+#include "events/version.h"
 
 /**
  * @brief The library's version string, e.g. "0.1.0".

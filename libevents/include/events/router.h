@@ -70,13 +70,15 @@ EVENTS_API events_err_t events_router_add(events_router_t *r,
 
 /**
  * @brief Set a route's policy; the route is created if it has no handler
- *        yet. Defaults: 3 retries, 100 ms initial backoff doubling up to
- *        10 s, validation on.
+ *        yet. Defaults (EVENTS_ROUTE_DEFAULT_*): 3 retries, 100 ms initial
+ *        backoff doubling up to 10 s, validation on. The policy must pass
+ *        events_route_policy_check().
  * @param max_retries tries after the first; 0 means none.
  * @param backoff_ms  the first wait; each next wait doubles.
  * @param backoff_max_ms the longest wait.
  * @param validate    1 to validate before the handlers run, 0 not to.
- * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
+ * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (a bad pattern, or a policy
+ *          events_route_policy_check() refuses), EVENTS_ERR_NOMEM.
  */
 EVENTS_API events_err_t events_router_set_policy(
         events_router_t *r, const char *pattern, int max_retries,
@@ -133,6 +135,52 @@ EVENTS_API events_err_t events_router_dispatch(const events_router_t *r,
                                                const events_event_t *ev,
                                                const volatile int *stop,
                                                events_dispatch_t *out);
+
+/*
+ * Route policy: its defaults, its limits and its backoff rule, defined
+ * once here for the router and for every reader of policies (the
+ * consumer's routes file). A policy is retries after the first try, a
+ * first backoff that doubles on each retry, and a longest backoff.
+ */
+
+/** Tries after the first, when a route sets none. */
+#define EVENTS_ROUTE_DEFAULT_RETRIES 3
+/** The first backoff in ms, when a route sets none. */
+#define EVENTS_ROUTE_DEFAULT_BACKOFF_MS 100
+/** The longest backoff in ms, when a route sets none. */
+#define EVENTS_ROUTE_DEFAULT_BACKOFF_MAX_MS 10000
+/** The most retries a policy may ask for. */
+#define EVENTS_ROUTE_MAX_RETRIES 1000
+/** The longest backoff (either kind) a policy may ask for, in ms: 1 h. */
+#define EVENTS_ROUTE_MAX_BACKOFF_MS 3600000
+
+/**
+ * @brief Check a retry policy: retries in [0, EVENTS_ROUTE_MAX_RETRIES],
+ *        both backoffs in [0, EVENTS_ROUTE_MAX_BACKOFF_MS], and
+ *        @p backoff_max_ms not less than @p backoff_ms. A longest backoff
+ *        below the first is refused, not clamped: it is a mistake in the
+ *        policy, better reported when it is loaded than guessed at.
+ * @param err may be NULL; err->pointer names the bad field relative to the
+ *            policy ("/retries", "/backoff_ms", "/backoff_max_ms"; "" when
+ *            two fields disagree) and err->text says why ("must be between
+ *            0 and 1000", "backoff_max_ms (100) is less than backoff_ms
+ *            (500)").
+ * @returns EVENTS_OK or EVENTS_ERR_INVALID_ARG.
+ * @remark pure; safe from any thread.
+ */
+EVENTS_API events_err_t events_route_policy_check(int max_retries,
+                                                  int backoff_ms,
+                                                  int backoff_max_ms,
+                                                  events_error_t *err);
+
+/**
+ * @brief How long the @p attempt-th retry (1-based) waits: @p backoff_ms
+ *        doubled (attempt - 1) times, at most @p backoff_max_ms.
+ * @returns milliseconds; 0 when @p attempt < 1 or a backoff is negative.
+ * @remark pure; safe from any thread.
+ */
+EVENTS_API int64_t events_route_backoff_ms(int backoff_ms, int backoff_max_ms,
+                                           int attempt);
 
 #ifdef __cplusplus
 }

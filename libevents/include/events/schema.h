@@ -198,6 +198,17 @@ EVENTS_API events_err_t events_registry_validate(const events_registry_t *r,
  */
 EVENTS_API const char *events_schemas_default_dir(void);
 
+/**
+ * @brief The schemas directory a program uses when it is given none: the
+ *        rule both programs follow. $EVENTS_SCHEMAS_DIR when it is set and
+ *        not empty, else events_schemas_default_dir().
+ * @returns a string that lives until the environment changes (the
+ *          variable's value) or for the whole process (the default).
+ * @remark reads the environment (getenv): do not call it while another
+ *         thread changes the environment.
+ */
+EVENTS_API const char *events_schemas_dir(void);
+
 #ifdef __cplusplus
 }
 #endif
