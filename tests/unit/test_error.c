@@ -119,8 +119,11 @@ static void test_events_version_is_the_project_version(void **state) {
         char path[1024], project[64], pc[64];
         size_t n;
 
+        /* ctest sets both (tests/CMakeLists.txt); run by hand, say what is
+         * missing rather than pass without comparing anything. */
         if (!src || !build)
-                skip(); /* run outside ctest: nothing to compare with */
+                fail_msg("EVENTS_SOURCE_DIR and EVENTS_BUILD_DIR must be set "
+                         "(run it through ctest)");
         snprintf(path, sizeof(path), "%s/CMakeLists.txt", src);
         assert_int_equal(read_field(path, "project(events VERSION ", project,
                                     sizeof(project)),
