@@ -765,7 +765,11 @@ int main(int argc, char **argv) {
                 goto out;
         if (events_producer_new(&a.p, conf, o.topic, &err)) {
                 fprintf(stderr, PROG ": %s\n", err.text);
-                rc = err.code == EVENTS_ERR_CONF ? EX_CONFIG : EX_SOFTWARE;
+                /* EVENTS_ERR_KAFKA: librdkafka refused -t's topic. conf
+                 * is still ours: freed below. */
+                rc = err.code == EVENTS_ERR_CONF    ? EX_CONFIG
+                     : err.code == EVENTS_ERR_KAFKA ? EX_USAGE
+                                                    : EX_SOFTWARE;
                 goto out;
         }
         conf = NULL; /* the producer's now */

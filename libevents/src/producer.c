@@ -428,6 +428,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                                  const char *topic, events_error_t *err) {
         events_producer_t *p;
         rd_kafka_topic_conf_t *tconf;
+        rd_kafka_conf_t *dup;
         char errstr[512], val[64];
         size_t vlen = sizeof(val);
 
@@ -466,18 +467,28 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                             RD_KAFKA_CONF_OK &&
                     vlen > 1)
                         p->runs.exact = NULL;
-                rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-                rd_kafka_conf_set_error_cb(conf, error_cb);
-                rd_kafka_conf_set_opaque(conf, p);
-                p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr,
+                /* Work on a copy, as events_consumer_new() does: the
+                 * caller's conf stays untouched until everything below has
+                 * worked, and is the caller's still on any failure, also
+                 * once librdkafka has taken the copy and then refused the
+                 * topic. */
+                if (!(dup = rd_kafka_conf_dup(conf))) {
+                        events_producer_destroy(p);
+                        return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+                }
+                rd_kafka_conf_set_dr_msg_cb(dup, dr_cb);
+                rd_kafka_conf_set_error_cb(dup, error_cb);
+                rd_kafka_conf_set_opaque(dup, p);
+                p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, dup, errstr,
                                      sizeof(errstr));
                 if (!p->rk) {
-                        /* conf stays the caller's, as with rd_kafka_new() */
-                        rd_kafka_conf_set_opaque(conf, NULL);
+                        /* rd_kafka_new() takes its conf on success only. */
+                        rd_kafka_conf_destroy(dup);
                         events_producer_destroy(p);
                         return events__error_set(err, EVENTS_ERR_CONF, "%s",
                                                  errstr);
                 }
+                /* dup is the handle's now. */
                 /* Without memory for it, the topic keeps librdkafka's
                  * partitioner: nothing but the hint is lost. */
                 tconf = p->runs.exact ? rd_kafka_default_topic_conf_dup(p->rk)
@@ -490,13 +501,21 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                 /* tconf is librdkafka's now, even when this fails. */
                 p->rkt = rd_kafka_topic_new(p->rk, topic, tconf);
                 if (!p->rkt) {
+                        /* A refused name is most likely a long one: a part
+                         * of it, so that the reason fits in err. */
                         events__error_set(
-                                err, EVENTS_ERR_KAFKA, "topic \"%s\": %s",
-                                topic, rd_kafka_err2str(rd_kafka_last_error()));
+                                err, EVENTS_ERR_KAFKA,
+                                "topic \"%.64s%s\" refused (%zu bytes): %s",
+                                topic, strlen(topic) > 64 ? "..." : "",
+                                strlen(topic),
+                                rd_kafka_err2str(rd_kafka_last_error()));
                         events_producer_destroy(p);
                         return EVENTS_ERR_KAFKA;
                 }
                 vu_init(p);
+                /* Success: conf is ours to free, as rd_kafka_new() would
+                 * have taken it. */
+                rd_kafka_conf_destroy(conf);
         }
         *pp = p;
         return EVENTS_OK;
