@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "events_int.h"
+#include "producer_int.h"
 
 #define MAXLINES 4096
 
