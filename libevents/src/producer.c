@@ -301,8 +301,12 @@ events_outcome_t events_producer_submit(events_producer_t *p, const char *buf,
                         e, p->fatal ? EVENTS_ERR_KAFKA : EVENTS_ERR_STATE, "%s",
                         p->fatal ? p->fatal_reason : "interrupted");
                 return events__producer_finish_sync(
-                        p, line, EVENTS_OUTCOME_FAILED, buf, n, NULL, 0, 0,
-                        !p->fatal, e, 0);
+                        p, &(events__finish_t){.line = line,
+                                               .outcome = EVENTS_OUTCOME_FAILED,
+                                               .in = buf,
+                                               .n = n,
+                                               .retriable = !p->fatal,
+                                               .e = e});
         }
         if (p->ring && p->nworkers)
                 return events__producer_pipeline_submit(p, buf, n, line);

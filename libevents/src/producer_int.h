@@ -169,16 +169,32 @@ void events__producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                void *opaque);
 
 /**
- * A line's final outcome, known without Kafka's word: counted, and handed
- * to the receipt callback. @p pending: the line was counted in flight when
- * it entered the pipeline. @returns @p outcome.
+ * A line's final outcome, known without Kafka's word: what
+ * events__producer_finish_sync() counts and puts in the line's receipt.
+ * Write it with designated initializers; a field left out is 0 or NULL.
  */
-events_outcome_t
-events__producer_finish_sync(events_producer_t *p, uint64_t line,
-                             events_outcome_t outcome, const char *in, size_t n,
-                             const char *msg, size_t mlen,
-                             rd_kafka_resp_err_t kerr, int retriable,
-                             const events_error_t *e, int pending);
+typedef struct events__finish_s {
+        uint64_t line;            /**< the line's number (its receipt's) */
+        events_outcome_t outcome; /**< SKIPPED, REJECTED, DELIVERED, FAILED */
+        const char *in;           /**< the input line, without its ending */
+        size_t n;                 /**< its length */
+        const char *msg;          /**< the message (DELIVERED, FAILED) */
+        size_t mlen;              /**< its length */
+        rd_kafka_resp_err_t kerr; /**< librdkafka's error (FAILED) */
+        int retriable;            /**< FAILED: a retry later may work */
+        const events_error_t *e;  /**< the reason; NULL: none */
+        int pending; /**< counted in flight when it entered the pipeline */
+} events__finish_t;
+
+/**
+ * @brief Count line @p f's final outcome and hand its receipt to the
+ *        receipt callback.
+ * @param f borrowed for the call; its pointers too.
+ * @returns f->outcome.
+ * @remark The driving thread's.
+ */
+events_outcome_t events__producer_finish_sync(events_producer_t *p,
+                                              const events__finish_t *f);
 
 /* ---- Partition prediction (producer_runs.c) ---- */
 

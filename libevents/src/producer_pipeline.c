@@ -52,18 +52,37 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
         o->part1 = 0;
         if (o->oc != EVENTS_OUTCOME_QUEUED)
                 return events__producer_finish_sync(
-                        p, line, o->oc, in, n, NULL, 0, 0, 0,
-                        o->oc == EVENTS_OUTCOME_REJECTED ? e : NULL, pending);
+                        p, &(events__finish_t){
+                                   .line = line,
+                                   .outcome = o->oc,
+                                   .in = in,
+                                   .n = n,
+                                   .e = o->oc == EVENTS_OUTCOME_REJECTED ? e
+                                                                         : NULL,
+                                   .pending = pending});
         if (!p->rk)
                 return events__producer_finish_sync(
-                        p, line, EVENTS_OUTCOME_DELIVERED, in, n, o->msg,
-                        o->mlen, 0, 0, NULL, pending);
+                        p,
+                        &(events__finish_t){.line = line,
+                                            .outcome = EVENTS_OUTCOME_DELIVERED,
+                                            .in = in,
+                                            .n = n,
+                                            .msg = o->msg,
+                                            .mlen = o->mlen,
+                                            .pending = pending});
         if (p->rate_on && wait_token(p)) {
                 events__error_set(e, EVENTS_ERR_STATE,
                                   "interrupted before it was sent");
                 return events__producer_finish_sync(
-                        p, line, EVENTS_OUTCOME_FAILED, in, n, o->msg, o->mlen,
-                        0, 1, e, pending);
+                        p, &(events__finish_t){.line = line,
+                                               .outcome = EVENTS_OUTCOME_FAILED,
+                                               .in = in,
+                                               .n = n,
+                                               .msg = o->msg,
+                                               .mlen = o->mlen,
+                                               .retriable = 1,
+                                               .e = e,
+                                               .pending = pending});
         }
         for (;;) {
                 /* The array form of rd_kafka_producev(): librdkafka reads
@@ -111,8 +130,13 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                                   "producer (message.max.bytes)",
                                   o->mlen);
                 return events__producer_finish_sync(
-                        p, line, EVENTS_OUTCOME_REJECTED, in, n, NULL, 0, 0, 0,
-                        e, pending);
+                        p,
+                        &(events__finish_t){.line = line,
+                                            .outcome = EVENTS_OUTCOME_REJECTED,
+                                            .in = in,
+                                            .n = n,
+                                            .e = e,
+                                            .pending = pending});
         }
         if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 events__error_set(e, EVENTS_ERR_STATE,
@@ -121,8 +145,17 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                 events__error_set(e, EVENTS_ERR_KAFKA, "%s",
                                   rd_kafka_err2str(kerr));
         return events__producer_finish_sync(
-                p, line, EVENTS_OUTCOME_FAILED, in, n, o->msg, o->mlen, kerr,
-                events__kafka_err_retriable(kerr), e, pending);
+                p, &(events__finish_t){
+                           .line = line,
+                           .outcome = EVENTS_OUTCOME_FAILED,
+                           .in = in,
+                           .n = n,
+                           .msg = o->msg,
+                           .mlen = o->mlen,
+                           .kerr = kerr,
+                           .retriable = events__kafka_err_retriable(kerr),
+                           .e = e,
+                           .pending = pending});
 }
 
 /* ---- The pipeline: worker threads shape, the driving thread sends ---- */
@@ -377,8 +410,12 @@ static events_outcome_t nomem(events_producer_t *p, const char *in, size_t n,
         events_error_t e;
 
         events__error_set(&e, EVENTS_ERR_NOMEM, NULL);
-        return events__producer_finish_sync(p, line, EVENTS_OUTCOME_FAILED, in,
-                                            n, NULL, 0, 0, 0, &e, 0);
+        return events__producer_finish_sync(
+                p, &(events__finish_t){.line = line,
+                                       .outcome = EVENTS_OUTCOME_FAILED,
+                                       .in = in,
+                                       .n = n,
+                                       .e = &e});
 }
 
 events_outcome_t events__producer_pipeline_submit(events_producer_t *p,

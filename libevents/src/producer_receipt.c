@@ -147,30 +147,24 @@ void events__producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                 p->error_cb(EVENTS_ERR_KAFKA, reason, fatal, p->error_opaque);
 }
 
-/*
- * A line's final outcome, known without Kafka's word. @p pending: the line
- * was counted in flight when it entered the pipeline.
- */
-events_outcome_t
-events__producer_finish_sync(events_producer_t *p, uint64_t line,
-                             events_outcome_t outcome, const char *in, size_t n,
-                             const char *msg, size_t mlen,
-                             rd_kafka_resp_err_t kerr, int retriable,
-                             const events_error_t *e, int pending) {
+/* A line's final outcome, known without Kafka's word (see
+ * events__finish_t). */
+events_outcome_t events__producer_finish_sync(events_producer_t *p,
+                                              const events__finish_t *f) {
         events_receipt_t r;
 
-        receipt_init(p, &r, line, outcome);
-        r.input = in;
-        r.input_len = n;
-        r.msg = msg;
-        r.msg_len = mlen;
-        r.kerr = kerr;
-        r.retriable = retriable;
-        if (e)
-                r.err = e;
-        if (pending)
+        receipt_init(p, &r, f->line, f->outcome);
+        r.input = f->in;
+        r.input_len = f->n;
+        r.msg = f->msg;
+        r.msg_len = f->mlen;
+        r.kerr = f->kerr;
+        r.retriable = f->retriable;
+        if (f->e)
+                r.err = f->e;
+        if (f->pending)
                 p->c.in_flight--;
-        switch (outcome) {
+        switch (f->outcome) {
         case EVENTS_OUTCOME_SKIPPED:
                 p->c.skipped++;
                 break;
@@ -179,18 +173,18 @@ events__producer_finish_sync(events_producer_t *p, uint64_t line,
                 break;
         case EVENTS_OUTCOME_DELIVERED:
                 p->c.delivered++;
-                p->c.bytes += mlen;
+                p->c.bytes += f->mlen;
                 break;
         case EVENTS_OUTCOME_FAILED:
                 p->c.failed++;
-                if (!retriable)
+                if (!f->retriable)
                         p->c.failed_permanent++;
                 break;
         default:
                 break;
         }
         emit(p, &r);
-        return outcome;
+        return f->outcome;
 }
 
 /* ---- Receipts: what the callback may read ---- */
