@@ -28,7 +28,4 @@ void events__error_set_pointer(events_error_t *err, const char *pointer);
 /** CLOCK_MONOTONIC in microseconds, for durations, deadlines and rates. */
 int64_t events__mono_us(void);
 
-/** Whether producer @p p sends its lines in partition runs now (producer.c). */
-int events__producer_runs_on(const events_producer_t *p);
-
 #endif /* EVENTS_INT_H */

@@ -224,37 +224,4 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                                           const events__lite_t *L,
                                           uint32_t data, events__ltpl_t *t);
 
-/** What events__producer_probe() found for one line. */
-typedef struct events__probe_s {
-        int lite_taken;           /**< the lite path shaped it */
-        events_outcome_t outcome; /**< QUEUED, SKIPPED or REJECTED */
-        events_err_t code;        /**< REJECTED: why */
-        char *msg;                /**< QUEUED: the message (malloc'd) */
-        size_t mlen;
-        int has_key;
-        char key[EVENTS_KEY_MAX + 1];
-        size_t klen;
-        char type[EVENTS_EVENT_TYPE_MAX + 1];
-        int64_t ts_ms;
-} events__probe_t;
-
-/**
- * For tests: shape one line as events_producer_submit() would, with
- * @p now_us as the clock, on the lite path (@p lite: only when it takes
- * the line; out->lite_taken says whether it did) or on the full path.
- * Free out->msg.
- */
-events_err_t events__producer_probe(const events_producer_t *p, const char *in,
-                                    size_t n, int64_t now_us, int lite,
-                                    events__probe_t *out);
-
-/**
- * events__producer_probe() on the lite path with the tree @p L, which
- * keeps its layouts from call to call as a shaping thread's tree does.
- */
-events_err_t events__producer_probe_tree(const events_producer_t *p,
-                                         events__lite_t *L, const char *in,
-                                         size_t n, int64_t now_us,
-                                         events__probe_t *out);
-
 #endif /* EVENTS_LITE_INT_H */

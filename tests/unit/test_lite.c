@@ -19,6 +19,7 @@
 #include "events_int.h"
 #include "event_int.h"
 #include "lite_int.h"
+#include "producer_int.h"
 
 /* A fixed clock: 2026-11-27T18:05:00.123456Z. */
 #define NOW_US 1795802700123456LL

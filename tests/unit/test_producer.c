@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "events_int.h"
+#include "producer_int.h"
 
 #define MAXLINES 4096
 
@@ -1106,10 +1107,13 @@ static void test_events_producer_new_bad_conf(void **state) {
                          EVENTS_ERR_CONF);
         assert_null(p);
         rd_kafka_conf_destroy(conf);
-        /* A topic librdkafka refuses (a name over 512 bytes): the topic
-         * configuration made for it is freed once (valgrind, ASan). */
+        /* A topic librdkafka refuses (a name over 512 bytes), after
+         * librdkafka made a handle: the topic configuration made for it is
+         * freed once, and conf is still ours, usable again (valgrind,
+         * ASan: events-producer freed it a second time). */
         {
-                char topic[600];
+                char topic[600], val[16];
+                size_t vlen = sizeof(val);
 
                 memset(topic, 't', sizeof(topic) - 1);
                 topic[sizeof(topic) - 1] = '\0';
@@ -1118,6 +1122,15 @@ static void test_events_producer_new_bad_conf(void **state) {
                 assert_int_equal(events_producer_new(&p, conf, topic, &e),
                                  EVENTS_ERR_KAFKA);
                 assert_null(p);
+                assert_non_null(strstr(e.text, "refused (599 bytes)"));
+                assert_int_equal(
+                        rd_kafka_conf_get(conf, "log_level", val, &vlen),
+                        RD_KAFKA_CONF_OK);
+                assert_string_equal(val, "0");
+                /* Taken on success: nothing for us to free afterwards. */
+                assert_int_equal(events_producer_new(&p, conf, "t", &e),
+                                 EVENTS_OK);
+                events_producer_destroy(p);
         }
 }
 

@@ -53,7 +53,9 @@
  *   rd_kafka_conf_t *conf = events_producer_conf_new();
  *   events_kafka_conf_set(conf, "bootstrap.servers=localhost:9092", NULL);
  *   events_producer_t *p;
- *   if (events_producer_new(&p, conf, "events", &err)) ...;  // owns conf
+ *   if (events_producer_new(&p, conf, "events", &err)) ...;  // conf: still
+ * ours
+ *   // from here on the producer owns conf
  *   events_producer_set_receipt_cb(p, on_receipt, NULL);
  *   while ((n = getline(&line, &cap, stdin)) != -1)
  *           events_producer_submit(p, line, (size_t)n, ++lineno, NULL);
@@ -150,17 +152,19 @@ EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
  * @param pp    on success, the producer; free with events_producer_destroy().
  * @param conf  the librdkafka configuration (start from
  *              events_producer_conf_new() for the defaults). Taken over
- *              once librdkafka accepts it, like rd_kafka_new(): on
- *              success, and on EVENTS_ERR_KAFKA (the topic was refused).
- *              Left to the caller on any other error.
- *              Its delivery-report, error and opaque callbacks are replaced
- *              by the producer's own. NULL makes a dry run: nothing is sent,
+ *              on success only, like rd_kafka_new(): on any error it is
+ *              left to the caller, unchanged, to free or use again.
+ *              The producer's copy has its delivery-report, error and
+ *              opaque callbacks replaced by the producer's own.
+ *              NULL makes a dry run: nothing is sent,
  *              every good line is reported delivered at once with partition
  *              and offset -1, and its message is in the receipt.
  * @param topic the topic; copied. May be NULL for a dry run.
  * @param err   may be NULL; librdkafka's reason on failure.
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_CONF (librdkafka
- *          refused the configuration), EVENTS_ERR_KAFKA, EVENTS_ERR_NOMEM.
+ *          refused the configuration), EVENTS_ERR_KAFKA (librdkafka refused
+ *          the topic, e.g. a name over 512 bytes), EVENTS_ERR_NOMEM.
+ * @remark On every error @p conf is still the caller's, as it was.
  */
 EVENTS_API events_err_t events_producer_new(events_producer_t **pp,
                                             rd_kafka_conf_t *conf,

@@ -1,0 +1,279 @@
+/*
+ * options.c - the command line of events-producer, parsed with
+ * getopt_long(), and its --help. Everything here is checked before
+ * anything is read or sent, so that a typo fails at once with EX_USAGE.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include <events/events.h>
+#include <events/producer.h>
+
+#include "app.h"
+
+enum {
+        OPT_TYPE = 256,
+        OPT_SCHEMAS,
+        OPT_NO_VALIDATE,
+        OPT_ALLOW_UNKNOWN,
+        OPT_RESTAMP,
+        OPT_REJECT_FILE,
+        OPT_RECEIPTS,
+        OPT_MAX_ERRORS,
+        OPT_RATE,
+        OPT_DRY_RUN,
+        OPT_PROGRESS,
+        OPT_FLUSH_TIMEOUT,
+        OPT_WORKERS,
+};
+
+static const struct option long_opts[] = {
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"property", required_argument, NULL, 'X'},
+        {"config-file", required_argument, NULL, 'F'},
+        {"compression", required_argument, NULL, 'z'},
+        {"key", required_argument, NULL, 'k'},
+        {"type", required_argument, NULL, OPT_TYPE},
+        {"schemas", required_argument, NULL, OPT_SCHEMAS},
+        {"no-validate", no_argument, NULL, OPT_NO_VALIDATE},
+        {"allow-unknown-types", no_argument, NULL, OPT_ALLOW_UNKNOWN},
+        {"restamp", no_argument, NULL, OPT_RESTAMP},
+        {"reject-file", required_argument, NULL, OPT_REJECT_FILE},
+        {"receipts", required_argument, NULL, OPT_RECEIPTS},
+        {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: " PROG " -b BROKERS -t TOPIC [options] [FILE...]\n"
+                "Publish NDJSON events to a Kafka topic, one event per line, "
+                "from\n"
+                "the FILEs or from stdin ('-' is stdin).\n"
+                "\n"
+                "Kafka:\n"
+                "  -b, --brokers LIST       bootstrap brokers (default: "
+                "bootstrap.servers\n"
+                "                           from -F/-X, else "
+                "$EVENTS_BROKERS)\n"
+                "  -t, --topic TOPIC        the topic to produce to\n"
+                "  -X, --property KEY=VAL   set a librdkafka property "
+                "(repeatable)\n"
+                "  -F, --config-file FILE   read librdkafka properties from "
+                "FILE\n"
+                "                           (-F and -X apply in order, later "
+                "wins; -b wins\n"
+                "                           over both; see README)\n"
+                "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
+                "      --rate N             at most N events per second\n"
+                "      --workers N          threads that parse and validate "
+                "(default:\n"
+                "                           one per CPU beyond two, at most "
+                "4)\n"
+                "      --flush-timeout MS   on SIGINT/SIGTERM, how long to "
+                "wait "
+                "for\n"
+                "                           deliveries before giving up "
+                "(default "
+                "10000)\n"
+                "\n"
+                "Events:\n"
+                "      --type TYPE          lines are bare data objects; wrap "
+                "each "
+                "in an\n"
+                "                           envelope of type TYPE\n"
+                "  -k, --key PATH           partition key path (default "
+                "data.user_id;\n"
+                "                           '' for no key)\n"
+                "      --restamp            replace timestamps already in the "
+                "input\n"
+                "      --schemas DIR        JSON Schemas to validate against\n"
+                "                           (default $EVENTS_SCHEMAS_DIR, "
+                "else %s)\n"
+                "      --no-validate        check the envelope only, no "
+                "schemas\n"
+                "      --allow-unknown-types  accept types that have no "
+                "schema\n"
+                "\n"
+                "Outcomes:\n"
+                "      --reject-file F      write rejected lines verbatim to "
+                "F, "
+                "and why\n"
+                "                           to F.reasons (one JSON line each)\n"
+                "      --receipts F         write one JSON line per input line "
+                "to F\n"
+                "      --max-errors N       give up after N rejected lines "
+                "(default 0:\n"
+                "                           never)\n"
+                "      --progress           show a live count (on a terminal)\n"
+                "      --dry-run            validate and print the envelopes; "
+                "no "
+                "Kafka\n"
+                "  -h, --help               show this help and exit\n"
+                "  -V, --version            show the version and exit\n"
+                "\n"
+                "Exit status: 0 every line delivered; 64 bad usage; 65 some "
+                "lines\n"
+                "rejected, the rest delivered; 66 an input file is missing; 69 "
+                "a\n"
+                "delivery failed for good; 74 an output could not be written; "
+                "75 a\n"
+                "delivery failed for now (broker unreachable, timed out, "
+                "interrupted);\n"
+                "78 bad configuration; 70 internal error.\n",
+                events_schemas_default_dir());
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        if (!*s || *s == '-')
+                return -1;
+        v = strtoull(s, &end, 10);
+        if (errno || *end)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+int options_parse(int argc, char **argv, struct opts *o) {
+        int c;
+        uint64_t u;
+        char *end;
+
+        o->key = EVENTS_DEFAULT_KEY_PATH;
+        o->flush_timeout = 10000;
+        o->workers = -1;
+        o->confs = calloc((size_t)argc, sizeof(*o->confs));
+        if (!o->confs)
+                return EX_OSERR;
+        while ((c = getopt_long(argc, argv, "b:t:X:F:z:k:hV", long_opts,
+                                NULL)) != -1) {
+                switch (c) {
+                case 'b':
+                        o->brokers = optarg;
+                        break;
+                case 't':
+                        o->topic = optarg;
+                        break;
+                case 'X':
+                case 'F':
+                        o->confs[o->nconfs].kind = (char)c;
+                        o->confs[o->nconfs++].arg = optarg;
+                        break;
+                case 'z':
+                        o->compression = optarg;
+                        break;
+                case 'k':
+                        o->key = optarg;
+                        break;
+                case OPT_TYPE:
+                        if (!events_type_valid(optarg)) {
+                                fprintf(stderr,
+                                        PROG ": --type: \"%s\" is not a valid "
+                                             "event type ([A-Za-z0-9._-], 1 "
+                                             "to 255 bytes)\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        o->type = optarg;
+                        break;
+                case OPT_SCHEMAS:
+                        o->schemas = optarg;
+                        break;
+                case OPT_NO_VALIDATE:
+                        o->no_validate = 1;
+                        break;
+                case OPT_ALLOW_UNKNOWN:
+                        o->allow_unknown = 1;
+                        break;
+                case OPT_RESTAMP:
+                        o->restamp = 1;
+                        break;
+                case OPT_REJECT_FILE:
+                        o->reject_file = optarg;
+                        break;
+                case OPT_RECEIPTS:
+                        o->receipts = optarg;
+                        break;
+                case OPT_MAX_ERRORS:
+                        if (parse_u64(optarg, &o->max_errors)) {
+                                fprintf(stderr,
+                                        PROG ": --max-errors: not a count: "
+                                             "%s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        break;
+                case OPT_FLUSH_TIMEOUT:
+                        if (parse_u64(optarg, &u) || u > INT32_MAX) {
+                                fprintf(stderr,
+                                        PROG ": --flush-timeout: not a time "
+                                             "in ms: %s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        o->flush_timeout = u;
+                        break;
+                case OPT_WORKERS:
+                        if (parse_u64(optarg, &u) ||
+                            u > EVENTS_PRODUCER_MAX_WORKERS) {
+                                fprintf(stderr,
+                                        PROG ": --workers: not a count from 0 "
+                                             "to %d: %s\n",
+                                        EVENTS_PRODUCER_MAX_WORKERS, optarg);
+                                return EX_USAGE;
+                        }
+                        o->workers = (long)u;
+                        break;
+                case OPT_RATE:
+                        errno = 0;
+                        o->rate = strtod(optarg, &end);
+                        if (errno || *end || end == optarg || !(o->rate > 0)) {
+                                fprintf(stderr,
+                                        PROG ": --rate: not a positive "
+                                             "number: %s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        break;
+                case OPT_DRY_RUN:
+                        o->dry_run = 1;
+                        break;
+                case OPT_PROGRESS:
+                        o->progress = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(EX_OK);
+                case 'V':
+                        printf(PROG " %s\n", events_version());
+                        exit(EX_OK);
+                default:
+                        fprintf(stderr, "Try '" PROG " --help'.\n");
+                        return EX_USAGE;
+                }
+        }
+        /* No brokers is found out by build_conf(): -F or -X may set
+         * bootstrap.servers. */
+        if (!o->dry_run && (!o->topic || !*o->topic)) {
+                fprintf(stderr, PROG ": no topic: give -t TOPIC\n");
+                return EX_USAGE;
+        }
+        return EX_OK;
+}

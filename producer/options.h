@@ -1,0 +1,33 @@
+/*
+ * options.h - events-producer's command line.
+ */
+#ifndef PRODUCER_OPTIONS_H
+#define PRODUCER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <events/kafka.h>
+
+struct opts {
+        const char *brokers, *topic, *type, *schemas, *compression;
+        const char *key;
+        const char *reject_file, *receipts;
+        int no_validate, allow_unknown, restamp, dry_run, progress;
+        uint64_t max_errors, flush_timeout;
+        long workers; /* -1: one per spare CPU */
+        double rate;
+        events_kafka_arg_t *confs; /* -F and -X, in the order given */
+        size_t nconfs;
+};
+
+/**
+ * @brief Parse argv into @p o with getopt_long(); optind is left at the
+ *        first FILE. Defaults are set first.
+ * @returns EX_OK to run, EX_USAGE (already told on stderr) or EX_OSERR.
+ * @remark --help and --version are answered here, and exit 0. Free
+ *         o->confs afterwards; the strings are argv's.
+ */
+int options_parse(int argc, char **argv, struct opts *o);
+
+#endif /* PRODUCER_OPTIONS_H */

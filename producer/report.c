@@ -1,0 +1,263 @@
+/*
+ * report.c - what events-producer tells about the lines it read.
+ * Everything a line can become comes back through one receipt callback,
+ * on_receipt(), which writes the stderr report, the reject file and its
+ * reasons, the receipts file and the dry run's output; line ids become
+ * FILE:LINE through the sources input.c recorded. At the end
+ * report_finish() writes the summary and chooses the exit status from
+ * the producer's counts (see usage() and the README).
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <events/events.h>
+
+/* Failed deliveries shown one by one on stderr; the rest are counted. */
+#define MAX_FAILURES_SHOWN 10
+
+/* Write @p s as a JSON string. Input bytes pass through; the library's
+ * texts are UTF-8. */
+static void json_str(FILE *fp, const char *s) {
+        fputc('"', fp);
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+
+                if (ch == '"' || ch == '\\')
+                        fprintf(fp, "\\%c", ch);
+                else if (ch == '\n')
+                        fputs("\\n", fp);
+                else if (ch == '\t')
+                        fputs("\\t", fp);
+                else if (ch < 0x20 || ch == 0x7f)
+                        fprintf(fp, "\\u%04x", ch);
+                else
+                        fputc(ch, fp);
+        }
+        fputc('"', fp);
+}
+
+/* The source and in-file line number of a global line id. */
+static const struct source *source_of(const struct app *a, uint64_t id,
+                                      uint64_t *line) {
+        size_t lo = 0, hi = a->nsrcs;
+
+        while (hi - lo > 1) {
+                size_t mid = (lo + hi) / 2;
+
+                if (a->srcs[mid].first <= id)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        *line = id - a->srcs[lo].first + 1;
+        return &a->srcs[lo];
+}
+
+/* "FILE:LINE" or "line LINE" (stdin). */
+void where(const struct app *a, uint64_t id, char *buf, size_t size) {
+        uint64_t line;
+        const struct source *src = source_of(a, id, &line);
+
+        if (src->name)
+                snprintf(buf, size, "%s:%" PRIu64, src->name, line);
+        else
+                snprintf(buf, size, "line %" PRIu64, line);
+}
+
+/* A reason on one line: where in the event, then why. */
+static void reason(const events_error_t *e, char *buf, size_t size) {
+        if (e->pointer[0])
+                snprintf(buf, size, "%s: %s", e->pointer, e->text);
+        else if (e->column > 0)
+                snprintf(buf, size, "column %d: %s", e->column, e->text);
+        else
+                snprintf(buf, size, "%s", e->text);
+}
+
+static void json_where(FILE *fp, const struct app *a, uint64_t id) {
+        uint64_t line;
+        const struct source *src = source_of(a, id, &line);
+
+        fputc('{', fp);
+        if (src->name) {
+                fputs("\"file\":", fp);
+                json_str(fp, src->name);
+                fputc(',', fp);
+        }
+        fprintf(fp, "\"line\":%" PRIu64, line);
+}
+
+void on_receipt(const events_receipt_t *r, void *opaque) {
+        struct app *a = opaque;
+        uint64_t id = events_receipt_line(r);
+        events_outcome_t oc = events_receipt_outcome(r);
+        const events_error_t *e = events_receipt_error(r);
+        char at[512], why[EVENTS_ERROR_TEXT_LENGTH +
+                          EVENTS_ERROR_POINTER_LENGTH + 16];
+        const char *bytes;
+        size_t len;
+
+        if (oc == EVENTS_OUTCOME_REJECTED || oc == EVENTS_OUTCOME_FAILED) {
+                where(a, id, at, sizeof(at));
+                reason(e, why, sizeof(why));
+        }
+        if (oc == EVENTS_OUTCOME_REJECTED) {
+                a->rejected++;
+                fprintf(stderr, PROG ": %s: rejected: %s\n", at, why);
+                if (a->reject) {
+                        bytes = events_receipt_input(r, &len);
+                        if (fwrite(bytes, 1, len, a->reject) != len ||
+                            fputc('\n', a->reject) == EOF)
+                                a->write_error = 1;
+                        a->reject_lines++;
+                        json_where(a->reasons, a, id);
+                        fprintf(a->reasons,
+                                ",\"reject_line\":%" PRIu64
+                                ",\"error\":\"%s\",\"reason\":",
+                                a->reject_lines, events_err2name(e->code));
+                        json_str(a->reasons, why);
+                        fputs("}\n", a->reasons);
+                }
+        } else if (oc == EVENTS_OUTCOME_FAILED) {
+                if (a->failed_shown++ < MAX_FAILURES_SHOWN)
+                        fprintf(stderr, PROG ": %s: not delivered: %s\n", at,
+                                why);
+                else if (a->failed_shown == MAX_FAILURES_SHOWN + 1)
+                        fprintf(stderr, PROG ": (further undelivered lines "
+                                             "are counted, not shown)\n");
+        } else if (oc == EVENTS_OUTCOME_DELIVERED && a->dry_run) {
+                bytes = events_receipt_message(r, &len);
+                fwrite(bytes, 1, len, stdout);
+                putchar('\n');
+        }
+        if (a->receipts) {
+                FILE *fp = a->receipts;
+
+                json_where(fp, a, id);
+                fprintf(fp, ",\"status\":\"%s\"", events_outcome_name(oc));
+                if (oc == EVENTS_OUTCOME_DELIVERED) {
+                        fprintf(fp,
+                                ",\"partition\":%" PRId32
+                                ",\"offset\":%" PRId64,
+                                events_receipt_partition(r),
+                                events_receipt_offset(r));
+                } else if (oc == EVENTS_OUTCOME_REJECTED ||
+                           oc == EVENTS_OUTCOME_FAILED) {
+                        fprintf(fp, ",\"error\":\"%s\",\"reason\":",
+                                events_err2name(e->code));
+                        json_str(fp, why);
+                        if (oc == EVENTS_OUTCOME_FAILED)
+                                fprintf(fp, ",\"retriable\":%s",
+                                        events_receipt_retriable(r) ? "true"
+                                                                    : "false");
+                }
+                fputs("}\n", fp);
+        }
+}
+
+void on_error(events_err_t err, const char *why, int fatal, void *opaque) {
+        (void)err, (void)opaque;
+        fprintf(stderr, PROG ": kafka%s: %s\n", fatal ? " (fatal)" : "", why);
+}
+
+void show_progress(struct app *a, int force) {
+        events_producer_counts_t c;
+        int64_t now = mono_us();
+        double secs;
+
+        if (!a->progress || (!force && now - a->last_progress_us < 250000))
+                return;
+        a->last_progress_us = now;
+        events_producer_counts(a->p, &c);
+        secs = (double)(now - a->start_us) / 1e6;
+        fprintf(stderr,
+                "\r\033[K%" PRIu64 " read, %" PRIu64 " delivered, %" PRIu64
+                " rejected, %" PRIu64 " failed, %" PRIu64
+                " in flight (%.0f events/s)",
+                c.read, c.delivered, c.rejected, c.failed, c.in_flight,
+                secs > 0 ? (double)c.delivered / secs : 0.0);
+}
+
+static FILE *open_out(const char *path) {
+        FILE *fp = fopen(path, "w");
+
+        if (!fp)
+                fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+        return fp;
+}
+
+static int close_out(FILE *fp, const char *path) {
+        if (fp && (ferror(fp) | fclose(fp))) {
+                fprintf(stderr, PROG ": %s: write error\n", path);
+                return -1;
+        }
+        return 0;
+}
+
+int report_open(struct app *a, const char *reject_file, const char *receipts) {
+        if (reject_file) {
+                char *rp = malloc(strlen(reject_file) + sizeof(".reasons"));
+
+                if (!rp)
+                        return EX_OSERR;
+                strcpy(rp, reject_file);
+                strcat(rp, ".reasons");
+                a->reject_path = reject_file;
+                a->reject = open_out(reject_file);
+                a->reasons = a->reject ? open_out(rp) : NULL;
+                free(rp);
+                if (!a->reasons)
+                        return EX_CANTCREAT;
+        }
+        a->receipts_path = receipts;
+        if (receipts && !(a->receipts = open_out(receipts)))
+                return EX_CANTCREAT;
+        return EX_OK;
+}
+
+int report_finish(struct app *a, int stopped, int last_signal) {
+        events_producer_counts_t c;
+        double secs;
+
+        events_producer_counts(a->p, &c);
+        secs = (double)(mono_us() - a->start_us) / 1e6;
+        if (a->progress)
+                fputs("\r\033[K", stderr);
+        if (signals_seen)
+                fprintf(stderr,
+                        PROG ": %s: stopped reading after %" PRIu64
+                             " lines; %" PRIu64 " not delivered\n",
+                        strsignal(last_signal), c.read, c.failed);
+        fprintf(stderr,
+                PROG ": %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64
+                     " rejected, %" PRIu64 " failed, %" PRIu64
+                     " skipped (blank) in %.3f s, %.0f events/s\n",
+                c.read, c.delivered,
+                a->dry_run ? "valid (dry run)" : "delivered", c.rejected,
+                c.failed, c.skipped, secs,
+                secs > 0 ? (double)c.delivered / secs : 0.0);
+
+        if (close_out(a->reject, a->reject_path) ||
+            close_out(a->reasons, "reject reasons") ||
+            close_out(a->receipts, a->receipts_path) || a->write_error)
+                a->write_error = 1;
+        a->reject = a->reasons = a->receipts = NULL;
+        if (a->dry_run && fflush(stdout))
+                a->write_error = 1;
+
+        if (c.failed_permanent)
+                return EX_UNAVAILABLE;
+        if (c.failed || signals_seen)
+                return EX_TEMPFAIL;
+        if (stopped < 0 || a->write_error)
+                return EX_IOERR;
+        if (c.rejected)
+                return EX_DATAERR;
+        return EX_OK;
+}
