@@ -186,7 +186,7 @@ events_err_t events__consumer_handle(events_consumer_t *c,
         }
 
         c->current = m;
-        rc = events__router_dispatch_route(c->router, d.route, ev, c->stop,
+        rc = events__router_dispatch_route(c->router, d.route, ev, m, c->stop,
                                            &dr);
         c->current = NULL;
         if (rc == EVENTS_OK) {
@@ -215,8 +215,15 @@ events_err_t events__consumer_handle(events_consumer_t *c,
                                          "stopped during handler retries");
         }
         d.reason = EVENTS_ERR_HANDLER;
-        snprintf(text, sizeof(text), "handler \"%s\" failed %d time%s (rc %d)",
-                 d.handler, d.attempts, d.attempts == 1 ? "" : "s", dr.rc);
+        /* The handler's own words when it gave any, else its rc. */
+        if (dr.error[0])
+                snprintf(text, sizeof(text),
+                         "handler \"%s\" failed %d time%s: %s", d.handler,
+                         d.attempts, d.attempts == 1 ? "" : "s", dr.error);
+        else
+                snprintf(text, sizeof(text),
+                         "handler \"%s\" failed %d time%s (rc %d)", d.handler,
+                         d.attempts, d.attempts == 1 ? "" : "s", dr.rc);
         d.error = text;
 
 dlq:

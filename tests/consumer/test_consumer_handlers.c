@@ -15,18 +15,10 @@
 #include <cmocka.h>
 
 #include "handlers.h"
+#include "plugin_loader.h"
 #include "routes.h"
 
 static char dir[] = "/tmp/handlers-test-XXXXXX";
-
-static void meta(void *opaque, msg_meta_t *m) {
-        (void)opaque;
-        m->topic = "orders";
-        m->partition = 2;
-        m->offset = 41;
-        m->key = "42";
-        m->key_len = 2;
-}
 
 /* Build a handler set from routes text with "@DIR@" standing for the
  * temporary directory and "@PLUGIN@" for the example plugin. */
@@ -59,7 +51,6 @@ static handler_set_t *build(handler_env_t *env, const char *tmpl, char *err,
         }
         json_decref(doc);
         memset(env, 0, sizeof(*env));
-        env->meta = meta;
         if (handler_set_new(r, env, &s, err, errsize)) {
                 routes_free(r);
                 return NULL;
@@ -126,6 +117,10 @@ static void test_handler_file_appends_ndjson(void **state) {
         free(text);
 }
 
+/* Outside a consumer the handlers' context has no message: the exec
+ * handler's EVENT_TOPIC and EVENT_KEY are then empty and its
+ * EVENT_PARTITION and EVENT_OFFSET -1 (test_consumer checks the context of
+ * a consumed message). */
 static void test_handler_exec_gets_stdin_and_env(void **state) {
         handler_env_t env;
         char err[512];
@@ -144,7 +139,7 @@ static void test_handler_exec_gets_stdin_and_env(void **state) {
         assert_int_equal(dispatch(s, &env, "user.login", 7, NULL), EVENTS_OK);
         handler_set_destroy(s);
         text = slurp("exec.txt");
-        assert_string_equal(text, "user.login orders 2 41 42 sh\n"
+        assert_string_equal(text, "user.login  -1 -1  sh\n"
                                   "{\"event_type\":\"user.login\",\"data\":"
                                   "{\"user_id\":7}}\n");
         free(text);
@@ -166,7 +161,8 @@ static void test_handler_exec_failure_is_retried_then_reported(void **state) {
         assert_int_equal(dispatch(s, &env, "a", 1, &out), EVENTS_ERR_HANDLER);
         assert_string_equal(out.failed_handler, "exec:false");
         assert_int_equal(out.attempts, 3);
-        assert_string_equal(env.last_error, "exit status 1");
+        /* the reason, through the handler's context */
+        assert_string_equal(out.error, "exit status 1");
         handler_set_destroy(s);
 }
 
@@ -249,6 +245,97 @@ static void test_handler_forward_without_publisher_fails(void **state) {
         handler_set_destroy(s);
 }
 
+static void test_handler_forward_failure_reason_in_context(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"default\":true,\"retries\":0,\"handlers\":["
+                "{\"type\":\"forward\",\"topic\":\"copy\"}]}]}",
+                err, sizeof(err));
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "x", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.error, "forwarding is not available");
+        handler_set_destroy(s);
+}
+
+/* A plugin's own reason reaches the dispatch result; without one, the
+ * daemon says which function returned what. */
+static void test_handler_plugin_error_text(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"pattern\":\"x\",\"retries\":0,\"handlers\":["
+                "{\"type\":\"plugin\",\"path\":\"@PLUGIN@\",\"function\":"
+                "\"example_fail\"}]}]}",
+                err, sizeof(err));
+        (void)state;
+
+        if (!s)
+                fail_msg("%s", err);
+        assert_int_equal(dispatch(s, &env, "x", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.error,
+                            "example_fail always fails (x at -/-1/-1)");
+        handler_set_destroy(s);
+}
+
+/* Plugins of the current ABI load (the tests above); version 1, whose
+ * functions take no context, is adapted; an unknown version is refused
+ * with the version it declares and the ones the daemon speaks. */
+static void test_plugin_handler_load_checks_abi_version(void **state) {
+        plugin_handler_t p;
+        handler_env_t env;
+        events_dispatch_t out;
+        handler_set_t *s;
+        char err[512], routes[1024];
+        (void)state;
+
+        assert_int_equal(plugin_handler_load(&p, TEST_ABI99_PLUGIN,
+                                             "v1_handler", NULL, err,
+                                             sizeof(err)),
+                         -1);
+        assert_non_null(strstr(err, "built for plugin ABI version 99"));
+        assert_non_null(strstr(err, "speaks versions 1 to 2"));
+        assert_null(p.dl);
+
+        assert_int_equal(plugin_handler_load(&p, TEST_ABI1_PLUGIN, "v1_handler",
+                                             NULL, err, sizeof(err)),
+                         0);
+        assert_null(p.fn);
+        assert_non_null(p.fn_v1);
+        plugin_handler_unload(&p);
+
+        assert_int_equal(plugin_handler_load(&p, getenv("EXAMPLE_PLUGIN"),
+                                             "example_fail", NULL, err,
+                                             sizeof(err)),
+                         0);
+        assert_int_equal(p.desc->abi_version, EVENTS_PLUGIN_ABI_VERSION);
+        assert_non_null(p.fn);
+        assert_null(p.fn_v1);
+        plugin_handler_unload(&p);
+
+        /* A version 1 function runs through the router, without context */
+        snprintf(routes, sizeof(routes),
+                 "{\"routes\":[{\"pattern\":\"v1.*\",\"retries\":0,"
+                 "\"handlers\":[{\"type\":\"plugin\",\"path\":\"%s\","
+                 "\"function\":\"v1_handler\"}]}]}",
+                 TEST_ABI1_PLUGIN);
+        s = build(&env, routes, err, sizeof(err));
+        if (!s)
+                fail_msg("%s", err);
+        assert_int_equal(dispatch(s, &env, "v1.ok", 1, &out), EVENTS_OK);
+        assert_int_equal(dispatch(s, &env, "v1.fail", 1, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_int_equal(out.rc, 3);
+        assert_string_equal(out.error, "plugin function v1_handler returned 3");
+        handler_set_destroy(s);
+}
+
 static int setup(void **state) {
         (void)state;
         return mkdtemp(dir) ? 0 : -1;
@@ -270,6 +357,10 @@ int main(void) {
                 cmocka_unit_test(test_handler_plugin_runs_in_order_with_others),
                 cmocka_unit_test(test_handler_plugin_load_errors),
                 cmocka_unit_test(test_handler_forward_without_publisher_fails),
+                cmocka_unit_test(
+                        test_handler_forward_failure_reason_in_context),
+                cmocka_unit_test(test_handler_plugin_error_text),
+                cmocka_unit_test(test_plugin_handler_load_checks_abi_version),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
