@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "handlers.h"
 #include "plugin_loader.h"
@@ -142,6 +144,83 @@ static void test_handler_exec_gets_stdin_and_env(void **state) {
         assert_string_equal(text, "user.login  -1 -1  sh\n"
                                   "{\"event_type\":\"user.login\",\"data\":"
                                   "{\"user_id\":7}}\n");
+        free(text);
+}
+
+static void count_delivery(const events_delivery_t *d, void *opaque) {
+        int *n = opaque;
+
+        (void)d;
+        (*n)++;
+}
+
+/* Under a consumer, the exec handler's environment comes from the
+ * context of the consumed message (librdkafka's mock cluster). */
+static void test_handler_exec_gets_metadata_of_consumed_message(void **state) {
+        const char *v = "{\"event_type\":\"user.login\",\"data\":{}}";
+        char errstr[256], err[512], topic[64];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_mock_cluster_t *mock;
+        events_consumer_t *c = NULL;
+        const char *topics[1] = {topic};
+        handler_env_t env;
+        handler_set_t *s;
+        rd_kafka_t *p;
+        int delivered = 0;
+        char *text;
+        (void)state;
+
+        snprintf(topic, sizeof(topic), "orders-%d", (int)getpid());
+        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errstr,
+                          sizeof(errstr));
+        p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        assert_non_null(p);
+        mock = rd_kafka_handle_mock_cluster(p);
+        assert_int_equal(rd_kafka_mock_topic_create(mock, topic, 3, 1), 0);
+        for (int i = 0; i < 2; i++)
+                assert_int_equal(
+                        rd_kafka_producev(
+                                p, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_PARTITION(2),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY("42", 2),
+                                RD_KAFKA_V_VALUE((void *)v, strlen(v)),
+                                RD_KAFKA_V_END),
+                        0);
+        assert_int_equal(rd_kafka_flush(p, 5000), 0);
+
+        s = build(&env,
+                  "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                  "{\"type\":\"exec\",\"command\":[\"/bin/sh\",\"-c\","
+                  "\"echo \\\"$EVENT_TOPIC $EVENT_PARTITION $EVENT_OFFSET "
+                  "$EVENT_KEY\\\" >> @DIR@/meta.txt\"]}]}]}",
+                  err, sizeof(err));
+        if (!s)
+                fail_msg("%s", err);
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers",
+                          rd_kafka_mock_cluster_bootstraps(mock), errstr,
+                          sizeof(errstr));
+        assert_int_equal(events_consumer_new(&c, conf, "meta-group", topics, 1,
+                                             handler_set_router(s), NULL),
+                         EVENTS_OK);
+        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        events_consumer_set_delivery_cb(c, count_delivery, &delivered);
+        for (int i = 0; i < 100 && delivered < 2; i++)
+                assert_int_equal(events_consumer_poll(c, 100, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        handler_set_destroy(s);
+        handler_env_reset(&env);
+        rd_kafka_destroy(p);
+
+        assert_int_equal(delivered, 2);
+        text = slurp("meta.txt");
+        {
+                char want[256];
+                snprintf(want, sizeof(want), "%s 2 0 42\n%s 2 1 42\n", topic,
+                         topic);
+                assert_string_equal(text, want);
+        }
         free(text);
 }
 
@@ -352,6 +431,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_handler_file_appends_ndjson),
                 cmocka_unit_test(test_handler_exec_gets_stdin_and_env),
+                cmocka_unit_test(
+                        test_handler_exec_gets_metadata_of_consumed_message),
                 cmocka_unit_test(
                         test_handler_exec_failure_is_retried_then_reported),
                 cmocka_unit_test(test_handler_plugin_runs_in_order_with_others),
