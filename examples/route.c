@@ -45,10 +45,11 @@ static int on_order_placed(const events_event_t *ev, events_handler_ctx_t *ctx,
                            void *opaque) {
         size_t keylen;
         const char *key = events_handler_ctx_key(ctx, &keylen);
+        const char *ts = events_event_timestamp(ev);
 
         (void)opaque;
         printf("order for user %.*s at %s\n", key ? (int)keylen : 1,
-               key ? key : "-", events_event_timestamp(ev));
+               key ? key : "-", ts ? ts : "-");
         return 0;
 }
 
@@ -82,6 +83,9 @@ int main(int argc, char **argv) {
         }
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        /* A new group starts with the oldest events; later runs resume. */
+        events_consumer_set_start(consumer, EVENTS_START_BEGINNING, 0);
         events_consumer_set_stop_flag(consumer, &stop);
         if (events_consumer_run(consumer, &stop, &err))
                 fprintf(stderr, "route: %s\n", err.text);
