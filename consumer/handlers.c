@@ -4,8 +4,11 @@
  *
  * Each handler is one struct handler, handed to the router as the opaque
  * of a small callback per kind. Handlers return 0 for success and -1 for
- * failure, and leave the reason in env->last_error; the router retries
- * failures by the route's policy, so no handler retries by itself.
+ * failure, with the reason in their context
+ * (events_handler_ctx_set_error()), whence it reaches the daemon's log
+ * line and the DLQ header; the router retries failures by the route's
+ * policy, so no handler retries by itself. Where the event came from
+ * (topic, partition, offset, key) is read from the context too.
  *
  * - log:     one logfmt line per event on stderr.
  * - exec:    the program gets the event's JSON on stdin and EVENT_TYPE,
@@ -66,13 +69,14 @@ void handler_env_reset(handler_env_t *env) {
 /* The event's JSON, serialized once per event whatever the number of
  * handlers that need it. */
 static const char *serialized(handler_env_t *env, const events_event_t *ev,
-                              size_t *len) {
+                              events_handler_ctx_t *ctx, size_t *len) {
         if (env->ser_ev != ev || !env->ser) {
                 handler_env_reset(env);
                 if (events_event_serialize(ev, &env->ser, &env->ser_len) !=
                     EVENTS_OK) {
-                        snprintf(env->last_error, sizeof(env->last_error),
-                                 "cannot serialize the event: out of memory");
+                        events_handler_ctx_set_error(
+                                ctx,
+                                "cannot serialize the event: out of memory");
                         return NULL;
                 }
                 env->ser_ev = ev;
@@ -81,15 +85,16 @@ static const char *serialized(handler_env_t *env, const events_event_t *ev,
         return env->ser;
 }
 
-static void get_meta(const handler_env_t *env, msg_meta_t *m) {
-        memset(m, 0, sizeof(*m));
-        m->partition = -1;
-        m->offset = -1;
-        if (env->meta)
-                env->meta(env->meta_opaque, m);
+/* Where the event came from, from the handler's context. */
+static void get_meta(const events_handler_ctx_t *ctx, msg_meta_t *m) {
+        m->topic = events_handler_ctx_topic(ctx);
+        m->partition = events_handler_ctx_partition(ctx);
+        m->offset = events_handler_ctx_offset(ctx);
+        m->key = events_handler_ctx_key(ctx, &m->key_len);
 }
 
-static int handle_log(const events_event_t *ev, void *opaque) {
+static int handle_log(const events_event_t *ev, events_handler_ctx_t *ctx,
+                      void *opaque) {
         struct handler *h = opaque;
         msg_meta_t meta, *m = &meta;
         char qname[256], qkey[256], qtopic[256], qev[3072];
@@ -97,8 +102,8 @@ static int handle_log(const events_event_t *ev, void *opaque) {
         const char *json = NULL;
         char keybuf[200];
 
-        get_meta(h->env, m);
-        if (h->spec->log_data && !(json = serialized(h->env, ev, &len)))
+        get_meta(ctx, m);
+        if (h->spec->log_data && !(json = serialized(h->env, ev, ctx, &len)))
                 return -1;
         snprintf(keybuf, sizeof(keybuf), "%.*s",
                  (int)(m->key_len < sizeof(keybuf) - 1 ? m->key_len
@@ -116,26 +121,26 @@ static int handle_log(const events_event_t *ev, void *opaque) {
         return 0;
 }
 
-static int handle_exec(const events_event_t *ev, void *opaque) {
+static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
+                       void *opaque) {
         struct handler *h = opaque;
         handler_env_t *env = h->env;
         msg_meta_t meta, *m = &meta;
         struct handler_set *set;
         size_t len, nb;
-        const char *json = serialized(env, ev, &len);
+        const char *json = serialized(env, ev, ctx, &len);
         const char *ts = events_event_timestamp(ev);
-        char **envp, vars[7][320];
+        char **envp, vars[7][320], why[EVENTS_HANDLER_ERROR_MAX];
         int rc;
 
         if (!json)
                 return -1;
-        get_meta(env, m);
+        get_meta(ctx, m);
         set = h->set;
         nb = set->n_base_env;
         envp = malloc((nb + 8) * sizeof(char *));
         if (!envp) {
-                snprintf(env->last_error, sizeof(env->last_error),
-                         "out of memory");
+                events_handler_ctx_set_error(ctx, "out of memory");
                 return -1;
         }
         memcpy(envp, set->base_env, nb * sizeof(char *));
@@ -155,16 +160,19 @@ static int handle_exec(const events_event_t *ev, void *opaque) {
         for (int i = 0; i < 7; i++)
                 envp[nb + (size_t)i] = vars[i];
         envp[nb + 7] = NULL;
-        rc = exec_run(h->spec->argv, envp, json, len, h->spec->timeout_ms,
-                      env->last_error, sizeof(env->last_error));
+        rc = exec_run(h->spec->argv, envp, json, len, h->spec->timeout_ms, why,
+                      sizeof(why));
         free(envp);
+        if (rc != 0)
+                events_handler_ctx_set_error(ctx, "%s", why);
         return rc;
 }
 
-static int file_sync(struct handler *h) {
+/* On failure, the reason goes to @p ctx (may be NULL). */
+static int file_sync(struct handler *h, events_handler_ctx_t *ctx) {
         if (fdatasync(h->fd) < 0) {
-                snprintf(h->env->last_error, sizeof(h->env->last_error),
-                         "fdatasync %s: %s", h->spec->path, strerror(errno));
+                events_handler_ctx_set_error(ctx, "fdatasync %s: %s",
+                                             h->spec->path, strerror(errno));
                 return -1;
         }
         h->dirty = 0;
@@ -172,11 +180,12 @@ static int file_sync(struct handler *h) {
         return 0;
 }
 
-static int handle_file(const events_event_t *ev, void *opaque) {
+static int handle_file(const events_event_t *ev, events_handler_ctx_t *ctx,
+                       void *opaque) {
         struct handler *h = opaque;
         handler_env_t *env = h->env;
         size_t len, off = 0;
-        const char *json = serialized(env, ev, &len);
+        const char *json = serialized(env, ev, ctx, &len);
         char *line;
 
         if (!json)
@@ -184,8 +193,7 @@ static int handle_file(const events_event_t *ev, void *opaque) {
         /* One write(2) per line: the JSON and its newline together. */
         line = malloc(len + 1);
         if (!line) {
-                snprintf(env->last_error, sizeof(env->last_error),
-                         "out of memory");
+                events_handler_ctx_set_error(ctx, "out of memory");
                 return -1;
         }
         memcpy(line, json, len);
@@ -195,9 +203,9 @@ static int handle_file(const events_event_t *ev, void *opaque) {
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        snprintf(env->last_error, sizeof(env->last_error),
-                                 "write %s: %s", h->spec->path,
-                                 strerror(errno));
+                        events_handler_ctx_set_error(ctx, "write %s: %s",
+                                                     h->spec->path,
+                                                     strerror(errno));
                         free(line);
                         return -1;
                 }
@@ -209,38 +217,46 @@ static int handle_file(const events_event_t *ev, void *opaque) {
             (h->spec->fsync == FSYNC_INTERVAL &&
              consumer_mono_ms() - h->last_sync_ms >=
                      h->spec->fsync_interval_ms))
-                return file_sync(h);
+                return file_sync(h, ctx);
         return 0;
 }
 
-static int handle_forward(const events_event_t *ev, void *opaque) {
+static int handle_forward(const events_event_t *ev, events_handler_ctx_t *ctx,
+                          void *opaque) {
         struct handler *h = opaque;
         handler_env_t *env = h->env;
         msg_meta_t meta;
         size_t len;
         const char *json;
+        char why[EVENTS_HANDLER_ERROR_MAX];
+        int rc;
 
-        get_meta(env, &meta);
+        get_meta(ctx, &meta);
         if (!env->publish) {
-                snprintf(env->last_error, sizeof(env->last_error),
-                         "forwarding is not available");
+                events_handler_ctx_set_error(ctx,
+                                             "forwarding is not available");
                 return -1;
         }
-        if (!(json = serialized(env, ev, &len)))
+        if (!(json = serialized(env, ev, ctx, &len)))
                 return -1;
-        return env->publish(env->publish_opaque, h->spec->topic, &meta, ev,
-                            json, len, env->last_error,
-                            sizeof(env->last_error));
+        why[0] = '\0';
+        rc = env->publish(env->publish_opaque, h->spec->topic, &meta, ev, json,
+                          len, why, sizeof(why));
+        if (rc != 0)
+                events_handler_ctx_set_error(ctx, "%s", why);
+        return rc;
 }
 
-static int handle_plugin(const events_event_t *ev, void *opaque) {
+static int handle_plugin(const events_event_t *ev, events_handler_ctx_t *ctx,
+                         void *opaque) {
         struct handler *h = opaque;
-        int rc = h->plugin.fn(ev, h->plugin.state);
+        int rc = plugin_handler_call(&h->plugin, ev, ctx);
 
-        if (rc != 0)
-                snprintf(h->env->last_error, sizeof(h->env->last_error),
-                         "plugin function %s returned %d", h->spec->function,
-                         rc);
+        /* The plugin's own reason stands; without one, say what we know. */
+        if (rc != 0 && !*events_handler_ctx_error(ctx))
+                events_handler_ctx_set_error(ctx,
+                                             "plugin function %s returned %d",
+                                             h->spec->function, rc);
         return rc;
 }
 
@@ -305,7 +321,7 @@ static int handler_init(struct handler_set *s, struct handler *h,
 static void handler_fini(struct handler *h) {
         if (h->spec && h->spec->kind == HANDLER_FILE && h->fd >= 0) {
                 if (h->dirty)
-                        (void)file_sync(h);
+                        (void)file_sync(h, NULL);
                 close(h->fd);
         } else if (h->spec && h->spec->kind == HANDLER_PLUGIN) {
                 plugin_handler_unload(&h->plugin);
@@ -391,7 +407,7 @@ void handler_set_tick(handler_set_t *s) {
                 if (h->spec->kind == HANDLER_FILE && h->dirty &&
                     h->spec->fsync == FSYNC_INTERVAL &&
                     now - h->last_sync_ms >= h->spec->fsync_interval_ms &&
-                    file_sync(h))
+                    file_sync(h, NULL))
                         log_msg(LOG_WARN, "fsync failed", "handler=%s",
                                 h->spec->name);
         }

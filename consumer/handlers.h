@@ -9,9 +9,9 @@
  * a bad file never leaves the daemon half-configured.
  *
  * Handlers learn where the event came from (topic, partition, offset, key)
- * through the handler_env_t's meta function, which the main loop points at
- * the consumer's current message: the router's callback carries only the
- * event and an opaque pointer.
+ * from their events_handler_ctx_t, and leave the reason of a failure there
+ * (events_handler_ctx_set_error()): the router's observer and the DLQ
+ * header read it from the same place.
  */
 #ifndef CONSUMER_HANDLERS_H
 #define CONSUMER_HANDLERS_H
@@ -24,7 +24,7 @@
 
 #include "routes.h"
 
-/** Where the event being handled came from. */
+/** Where the event being handled came from (from its context). */
 typedef struct msg_meta {
         const char *topic;
         int32_t partition;
@@ -42,21 +42,14 @@ typedef int (*handler_publish_fn)(void *opaque, const char *topic,
                                   const events_event_t *ev, const char *json,
                                   size_t len, char *err, size_t errsize);
 
-/** Fill @p out with the message being dispatched now. */
-typedef void (*handler_meta_fn)(void *opaque, msg_meta_t *out);
-
 /** What handlers share with the main loop; owned by the main loop. */
 typedef struct handler_env {
-        handler_meta_fn meta; /* NULL: handlers see no metadata */
-        void *meta_opaque;
         handler_publish_fn publish; /* NULL: forward handlers fail */
         void *publish_opaque;
         /* The serialized event, made once per event for every handler. */
         const events_event_t *ser_ev;
         char *ser;
         size_t ser_len;
-        /* The last handler failure's reason, for logs and DLQ headers. */
-        char last_error[256];
 } handler_env_t;
 
 /** Forget the cached serialization; call after each event (the consumer's

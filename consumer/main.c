@@ -106,10 +106,12 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
         handler_env_reset(&dm->env);
 }
 
-static void on_handler_call(const events_event_t *ev, const char *pattern,
-                            const char *handler, int rc, int attempt,
+static void on_handler_call(const events_event_t *ev,
+                            const events_handler_ctx_t *ctx,
+                            const char *pattern, const char *handler, int rc,
                             int64_t duration_us, void *opaque) {
         daemon_t *dm = opaque;
+        const char *why = events_handler_ctx_error(ctx);
         char q[300], qe[300];
 
         metrics_handler_call(dm->metrics, events_event_type(ev), handler, rc,
@@ -119,25 +121,9 @@ static void on_handler_call(const events_event_t *ev, const char *pattern,
                         "handler=%s type=%s pattern=%s attempt=%d rc=%d "
                         "error=%s",
                         log_quote(handler, q, sizeof(q)), events_event_type(ev),
-                        pattern ? pattern : "default", attempt, rc,
-                        log_quote(dm->env.last_error[0] ? dm->env.last_error
-                                                        : "-",
-                                  qe, sizeof(qe)));
-        dm->env.last_error[0] = '\0';
-}
-
-static void current_meta(void *opaque, msg_meta_t *out) {
-        daemon_t *dm = opaque;
-        const rd_kafka_message_t *m =
-                dm->consumer ? events_consumer_message(dm->consumer) : NULL;
-
-        if (!m)
-                return;
-        out->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
-        out->partition = m->partition;
-        out->offset = m->offset;
-        out->key = m->key;
-        out->key_len = m->key_len;
+                        pattern ? pattern : "default",
+                        events_handler_ctx_attempt(ctx), rc,
+                        log_quote(*why ? why : "-", qe, sizeof(qe)));
 }
 
 static int publish(void *opaque, const char *topic, const msg_meta_t *meta,
@@ -465,8 +451,6 @@ int main(int argc, char **argv) {
         }
         log_set_level((log_level_t)dm.opt.log_level);
         install_signals();
-        dm.env.meta = current_meta;
-        dm.env.meta_opaque = &dm;
         dm.env.publish = publish;
         dm.env.publish_opaque = &dm;
         if (!(dm.metrics = metrics_new())) {

@@ -6,6 +6,11 @@
  * RTLD_LOCAL keeps two plugins' symbols (each has an events_plugin_abi)
  * apart. dlopen() counts references, so one .so named by several handler
  * entries is mapped once, and each entry gets its own init() state.
+ *
+ * ABI versions (events/plugin.h): the current one is called as
+ * events_handler_cb; version 1, whose descriptor is the same and whose
+ * functions only lack the context, is adapted by calling them with their
+ * own signature (plugin_handler_call()); any other is refused.
  */
 #include "plugin_loader.h"
 
@@ -16,6 +21,7 @@
 int plugin_handler_load(plugin_handler_t *out, const char *path,
                         const char *function, const json_t *config, char *err,
                         size_t errsize) {
+        uint32_t abi;
         void *sym;
 
         memset(out, 0, sizeof(*out));
@@ -32,11 +38,14 @@ int plugin_handler_load(plugin_handler_t *out, const char *path,
                          path, EVENTS_PLUGIN_SYMBOL);
                 goto bad;
         }
-        if (out->desc->abi_version != EVENTS_PLUGIN_ABI_VERSION) {
+        abi = out->desc->abi_version;
+        if (abi < EVENTS_PLUGIN_ABI_VERSION_MIN ||
+            abi > EVENTS_PLUGIN_ABI_VERSION) {
                 snprintf(err, errsize,
                          "%s was built for plugin ABI version %u; this "
-                         "daemon speaks version %d",
-                         path, (unsigned)out->desc->abi_version,
+                         "daemon speaks versions %d to %d (rebuild the "
+                         "plugin against this events/plugin.h)",
+                         path, (unsigned)abi, EVENTS_PLUGIN_ABI_VERSION_MIN,
                          EVENTS_PLUGIN_ABI_VERSION);
                 goto bad;
         }
@@ -52,8 +61,12 @@ int plugin_handler_load(plugin_handler_t *out, const char *path,
                 union {
                         void *obj;
                         events_handler_cb fn;
+                        events_plugin_handler_v1_cb fn_v1;
                 } u = {.obj = sym};
-                out->fn = u.fn;
+                if (abi == 1)
+                        out->fn_v1 = u.fn_v1;
+                else
+                        out->fn = u.fn;
         }
         if (out->desc->init) {
                 char why[256] = "";
@@ -70,6 +83,11 @@ bad:
         dlclose(out->dl);
         memset(out, 0, sizeof(*out));
         return -1;
+}
+
+int plugin_handler_call(const plugin_handler_t *p, const events_event_t *ev,
+                        events_handler_ctx_t *ctx) {
+        return p->fn ? p->fn(ev, ctx, p->state) : p->fn_v1(ev, p->state);
 }
 
 void plugin_handler_unload(plugin_handler_t *p) {

@@ -60,11 +60,13 @@ typedef struct state_s {
         long nlat, caplat;
 } state_t;
 
-static int noop(const events_event_t *ev, void *opaque) {
+static int noop(const events_event_t *ev, events_handler_ctx_t *ctx,
+                void *opaque) {
         return 0;
 }
 
-static int record_latency(const events_event_t *ev, void *opaque) {
+static int record_latency(const events_event_t *ev, events_handler_ctx_t *ctx,
+                          void *opaque) {
         state_t *s = opaque;
         json_t *sent = json_object_get(events_event_data(ev), "sent_us");
 

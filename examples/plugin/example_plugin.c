@@ -13,6 +13,10 @@
  * Each handler entry of the routes file gets its own state from
  * example_init(), built from that entry's "config"; the daemon passes the
  * state back to every call of the handler function and to example_fini().
+ * Each call also gets a context (events_handler_ctx_t): the Kafka message's
+ * topic, partition, offset, key, headers and timestamp, and a place to say
+ * why the call failed, which the daemon logs and writes to the dead-letter
+ * header events.error.
  *
  * The handlers:
  *  - example_append: append "EVENT_TYPE VALUE" to config.path, where VALUE
@@ -76,11 +80,16 @@ static void example_fini(void *state) {
  * fini. Exactly one per plugin. */
 EVENTS_PLUGIN_DEFINE("example", "1.0.0", example_init, example_fini);
 
-EVENTS_PLUGIN_HANDLER int example_append(const events_event_t *ev, void *state);
-EVENTS_PLUGIN_HANDLER int example_flaky(const events_event_t *ev, void *state);
-EVENTS_PLUGIN_HANDLER int example_fail(const events_event_t *ev, void *state);
+EVENTS_PLUGIN_HANDLER int example_append(const events_event_t *ev,
+                                         events_handler_ctx_t *ctx,
+                                         void *state);
+EVENTS_PLUGIN_HANDLER int example_flaky(const events_event_t *ev,
+                                        events_handler_ctx_t *ctx, void *state);
+EVENTS_PLUGIN_HANDLER int example_fail(const events_event_t *ev,
+                                       events_handler_ctx_t *ctx, void *state);
 
 EVENTS_PLUGIN_HANDLER int example_append(const events_event_t *ev,
+                                         events_handler_ctx_t *ctx,
                                          void *state) {
         struct example_state *st = state;
         json_t *v = json_object_get(events_event_data(ev), st->field);
@@ -88,16 +97,22 @@ EVENTS_PLUGIN_HANDLER int example_append(const events_event_t *ev,
         FILE *fp;
         int rc = 0;
 
-        if (!st->path)
-                return 1; /* nowhere to write: a failure, retried */
+        if (!st->path) {
+                /* nowhere to write: a failure, retried */
+                events_handler_ctx_set_error(ctx, "no \"path\" in config");
+                return 1;
+        }
         /* Strings as they are; numbers and the rest as compact JSON. */
         text = json_is_string(v) ? strdup(json_string_value(v))
                : v               ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)
                                  : strdup("-");
-        if (!text)
+        if (!text) {
+                events_handler_ctx_set_error(ctx, "out of memory");
                 return 1;
+        }
         fp = fopen(st->path, "a");
         if (!fp) {
+                events_handler_ctx_set_error(ctx, "cannot open %s", st->path);
                 free(text);
                 return 1;
         }
@@ -105,23 +120,37 @@ EVENTS_PLUGIN_HANDLER int example_append(const events_event_t *ev,
                 rc = 1;
         if (fclose(fp) != 0)
                 rc = 1;
+        if (rc)
+                events_handler_ctx_set_error(ctx, "cannot write %s", st->path);
         free(text);
         return rc;
 }
 
-EVENTS_PLUGIN_HANDLER int example_flaky(const events_event_t *ev, void *state) {
+EVENTS_PLUGIN_HANDLER int example_flaky(const events_event_t *ev,
+                                        events_handler_ctx_t *ctx,
+                                        void *state) {
         struct example_state *st = state;
 
         (void)ev;
         if (st->fail_times > 0) {
                 st->fail_times--;
+                events_handler_ctx_set_error(ctx, "flaky: try %d fails",
+                                             events_handler_ctx_attempt(ctx));
                 return 1;
         }
         return 0;
 }
 
-EVENTS_PLUGIN_HANDLER int example_fail(const events_event_t *ev, void *state) {
-        (void)ev;
+EVENTS_PLUGIN_HANDLER int example_fail(const events_event_t *ev,
+                                       events_handler_ctx_t *ctx, void *state) {
         (void)state;
+        /* Where the event came from, in the reason (the DLQ keeps it). */
+        events_handler_ctx_set_error(
+                ctx, "example_fail always fails (%s at %s/%d/%lld)",
+                events_event_type(ev),
+                events_handler_ctx_topic(ctx) ? events_handler_ctx_topic(ctx)
+                                              : "-",
+                (int)events_handler_ctx_partition(ctx),
+                (long long)events_handler_ctx_offset(ctx));
         return 1;
 }

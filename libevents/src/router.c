@@ -12,9 +12,11 @@
  * Dispatch runs the handlers on the calling thread, in order. A failing
  * handler is retried in place with exponential backoff; the handlers that
  * succeeded before it are not run again, and the ones after it do not run
- * when it finally fails. The consumer (consumer.c) then dead-letters the
- * event. Backoff sleeps in short slices so that a stop flag set by a
- * signal handler ends it quickly.
+ * when it finally fails. The consumer (consumer_message.c) then
+ * dead-letters the event. Each call gets a context (handler_ctx.c) on
+ * this function's stack, with the Kafka message when there is one. Backoff
+ * sleeps in short slices so that a stop flag set by a signal handler ends it
+ * quickly.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -336,9 +338,11 @@ int64_t events__route_backoff_ms(const events_route_t *rt, int attempt) {
 events_err_t events__router_dispatch_route(const events_router_t *r,
                                            const events_route_t *rt,
                                            const events_event_t *ev,
+                                           const rd_kafka_message_t *m,
                                            const volatile int *stop,
                                            events_dispatch_t *out) {
         events_dispatch_t local;
+        events_handler_ctx_t ctx;
 
         if (!out)
                 out = &local;
@@ -346,6 +350,8 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
         out->route = rt;
         if (!rt)
                 return EVENTS_ERR_NO_ROUTE;
+        ctx.msg = m;
+        ctx.stop = stop;
         for (size_t i = 0; i < rt->nhandlers; i++) {
                 const handler_t *h = &rt->handlers[i];
                 int attempt = 0, rc;
@@ -357,16 +363,19 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
                         int64_t t0 = r->observer ? events__mono_us() : 0;
 
                         attempt++;
-                        rc = h->cb(ev, h->opaque);
+                        ctx.attempt = attempt;
+                        ctx.error[0] = '\0';
+                        rc = h->cb(ev, &ctx, h->opaque);
                         if (r->observer)
-                                r->observer(ev, rt->pattern, h->name, rc,
-                                            attempt, events__mono_us() - t0,
+                                r->observer(ev, &ctx, rt->pattern, h->name, rc,
+                                            events__mono_us() - t0,
                                             r->observer_opaque);
                         if (rc == 0)
                                 break;
                         out->failed_handler = h->name;
                         out->attempts = attempt;
                         out->rc = rc;
+                        memcpy(out->error, ctx.error, sizeof(out->error));
                         if (attempt > rt->max_retries)
                                 return EVENTS_ERR_HANDLER;
                         if ((stop && *stop) ||
@@ -378,6 +387,7 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
                 out->failed_handler = NULL;
                 out->attempts = 0;
                 out->rc = 0;
+                out->error[0] = '\0';
                 out->handlers_ok++;
         }
         return EVENTS_OK;
@@ -393,6 +403,6 @@ events_err_t events_router_dispatch(const events_router_t *r,
                 return EVENTS_ERR_INVALID_ARG;
         }
         return events__router_dispatch_route(
-                r, events_router_match(r, events_event_type(ev)), ev, stop,
-                out);
+                r, events_router_match(r, events_event_type(ev)), ev, NULL,
+                stop, out);
 }

@@ -1,21 +1,35 @@
 /*
  * router_int.h - what the consumer needs from the router beyond its public
  * API: dispatching on a route it already matched, so that an event is
- * matched once even when it is validated between match and dispatch.
+ * matched once even when it is validated between match and dispatch, and
+ * with the Kafka message the handlers' context describes.
  */
 #ifndef EVENTS_ROUTER_INT_H
 #define EVENTS_ROUTER_INT_H
 
+#include <librdkafka/rdkafka.h>
+
 #include "events_int.h"
+
+/* A handler's context (events/router.h): one per dispatch, on its stack. */
+struct events_handler_ctx_s {
+        const rd_kafka_message_t *msg; /* NULL outside Kafka */
+        const volatile int *stop;      /* may be NULL */
+        int attempt;
+        char error[EVENTS_HANDLER_ERROR_MAX];
+};
 
 /**
  * Run the handlers of @p rt (matched by events_router_match() on @p r) for
  * @p ev, with the same retry, backoff, stop and observer rules as
- * events_router_dispatch(). @p rt NULL gives EVENTS_ERR_NO_ROUTE.
+ * events_router_dispatch(). @p rt NULL gives EVENTS_ERR_NO_ROUTE. @p m
+ * (may be NULL) is the message the handlers' context describes; it must
+ * outlive the call.
  */
 events_err_t events__router_dispatch_route(const events_router_t *r,
                                            const events_route_t *rt,
                                            const events_event_t *ev,
+                                           const rd_kafka_message_t *m,
                                            const volatile int *stop,
                                            events_dispatch_t *out);
 

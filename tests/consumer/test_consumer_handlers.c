@@ -13,20 +13,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "handlers.h"
+#include "plugin_loader.h"
 #include "routes.h"
 
 static char dir[] = "/tmp/handlers-test-XXXXXX";
-
-static void meta(void *opaque, msg_meta_t *m) {
-        (void)opaque;
-        m->topic = "orders";
-        m->partition = 2;
-        m->offset = 41;
-        m->key = "42";
-        m->key_len = 2;
-}
 
 /* Build a handler set from routes text with "@DIR@" standing for the
  * temporary directory and "@PLUGIN@" for the example plugin. */
@@ -59,7 +53,6 @@ static handler_set_t *build(handler_env_t *env, const char *tmpl, char *err,
         }
         json_decref(doc);
         memset(env, 0, sizeof(*env));
-        env->meta = meta;
         if (handler_set_new(r, env, &s, err, errsize)) {
                 routes_free(r);
                 return NULL;
@@ -126,6 +119,10 @@ static void test_handler_file_appends_ndjson(void **state) {
         free(text);
 }
 
+/* Outside a consumer the handlers' context has no message: the exec
+ * handler's EVENT_TOPIC and EVENT_KEY are then empty and its
+ * EVENT_PARTITION and EVENT_OFFSET -1 (test_consumer checks the context of
+ * a consumed message). */
 static void test_handler_exec_gets_stdin_and_env(void **state) {
         handler_env_t env;
         char err[512];
@@ -144,9 +141,86 @@ static void test_handler_exec_gets_stdin_and_env(void **state) {
         assert_int_equal(dispatch(s, &env, "user.login", 7, NULL), EVENTS_OK);
         handler_set_destroy(s);
         text = slurp("exec.txt");
-        assert_string_equal(text, "user.login orders 2 41 42 sh\n"
+        assert_string_equal(text, "user.login  -1 -1  sh\n"
                                   "{\"event_type\":\"user.login\",\"data\":"
                                   "{\"user_id\":7}}\n");
+        free(text);
+}
+
+static void count_delivery(const events_delivery_t *d, void *opaque) {
+        int *n = opaque;
+
+        (void)d;
+        (*n)++;
+}
+
+/* Under a consumer, the exec handler's environment comes from the
+ * context of the consumed message (librdkafka's mock cluster). */
+static void test_handler_exec_gets_metadata_of_consumed_message(void **state) {
+        const char *v = "{\"event_type\":\"user.login\",\"data\":{}}";
+        char errstr[256], err[512], topic[64];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_mock_cluster_t *mock;
+        events_consumer_t *c = NULL;
+        const char *topics[1] = {topic};
+        handler_env_t env;
+        handler_set_t *s;
+        rd_kafka_t *p;
+        int delivered = 0;
+        char *text;
+        (void)state;
+
+        snprintf(topic, sizeof(topic), "orders-%d", (int)getpid());
+        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errstr,
+                          sizeof(errstr));
+        p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        assert_non_null(p);
+        mock = rd_kafka_handle_mock_cluster(p);
+        assert_int_equal(rd_kafka_mock_topic_create(mock, topic, 3, 1), 0);
+        for (int i = 0; i < 2; i++)
+                assert_int_equal(
+                        rd_kafka_producev(
+                                p, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_PARTITION(2),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY("42", 2),
+                                RD_KAFKA_V_VALUE((void *)v, strlen(v)),
+                                RD_KAFKA_V_END),
+                        0);
+        assert_int_equal(rd_kafka_flush(p, 5000), 0);
+
+        s = build(&env,
+                  "{\"routes\":[{\"pattern\":\"*\",\"handlers\":["
+                  "{\"type\":\"exec\",\"command\":[\"/bin/sh\",\"-c\","
+                  "\"echo \\\"$EVENT_TOPIC $EVENT_PARTITION $EVENT_OFFSET "
+                  "$EVENT_KEY\\\" >> @DIR@/meta.txt\"]}]}]}",
+                  err, sizeof(err));
+        if (!s)
+                fail_msg("%s", err);
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers",
+                          rd_kafka_mock_cluster_bootstraps(mock), errstr,
+                          sizeof(errstr));
+        assert_int_equal(events_consumer_new(&c, conf, "meta-group", topics, 1,
+                                             handler_set_router(s), NULL),
+                         EVENTS_OK);
+        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        events_consumer_set_delivery_cb(c, count_delivery, &delivered);
+        for (int i = 0; i < 100 && delivered < 2; i++)
+                assert_int_equal(events_consumer_poll(c, 100, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        handler_set_destroy(s);
+        handler_env_reset(&env);
+        rd_kafka_destroy(p);
+
+        assert_int_equal(delivered, 2);
+        text = slurp("meta.txt");
+        {
+                char want[256];
+                snprintf(want, sizeof(want), "%s 2 0 42\n%s 2 1 42\n", topic,
+                         topic);
+                assert_string_equal(text, want);
+        }
         free(text);
 }
 
@@ -166,7 +240,8 @@ static void test_handler_exec_failure_is_retried_then_reported(void **state) {
         assert_int_equal(dispatch(s, &env, "a", 1, &out), EVENTS_ERR_HANDLER);
         assert_string_equal(out.failed_handler, "exec:false");
         assert_int_equal(out.attempts, 3);
-        assert_string_equal(env.last_error, "exit status 1");
+        /* the reason, through the handler's context */
+        assert_string_equal(out.error, "exit status 1");
         handler_set_destroy(s);
 }
 
@@ -249,6 +324,97 @@ static void test_handler_forward_without_publisher_fails(void **state) {
         handler_set_destroy(s);
 }
 
+static void test_handler_forward_failure_reason_in_context(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"default\":true,\"retries\":0,\"handlers\":["
+                "{\"type\":\"forward\",\"topic\":\"copy\"}]}]}",
+                err, sizeof(err));
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "x", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.error, "forwarding is not available");
+        handler_set_destroy(s);
+}
+
+/* A plugin's own reason reaches the dispatch result; without one, the
+ * daemon says which function returned what. */
+static void test_handler_plugin_error_text(void **state) {
+        handler_env_t env;
+        char err[512];
+        events_dispatch_t out;
+        handler_set_t *s = build(
+                &env,
+                "{\"routes\":[{\"pattern\":\"x\",\"retries\":0,\"handlers\":["
+                "{\"type\":\"plugin\",\"path\":\"@PLUGIN@\",\"function\":"
+                "\"example_fail\"}]}]}",
+                err, sizeof(err));
+        (void)state;
+
+        if (!s)
+                fail_msg("%s", err);
+        assert_int_equal(dispatch(s, &env, "x", 1, &out), EVENTS_ERR_HANDLER);
+        assert_string_equal(out.error,
+                            "example_fail always fails (x at -/-1/-1)");
+        handler_set_destroy(s);
+}
+
+/* Plugins of the current ABI load (the tests above); version 1, whose
+ * functions take no context, is adapted; an unknown version is refused
+ * with the version it declares and the ones the daemon speaks. */
+static void test_plugin_handler_load_checks_abi_version(void **state) {
+        plugin_handler_t p;
+        handler_env_t env;
+        events_dispatch_t out;
+        handler_set_t *s;
+        char err[512], routes[1024];
+        (void)state;
+
+        assert_int_equal(plugin_handler_load(&p, TEST_ABI99_PLUGIN,
+                                             "v1_handler", NULL, err,
+                                             sizeof(err)),
+                         -1);
+        assert_non_null(strstr(err, "built for plugin ABI version 99"));
+        assert_non_null(strstr(err, "speaks versions 1 to 2"));
+        assert_null(p.dl);
+
+        assert_int_equal(plugin_handler_load(&p, TEST_ABI1_PLUGIN, "v1_handler",
+                                             NULL, err, sizeof(err)),
+                         0);
+        assert_null(p.fn);
+        assert_non_null(p.fn_v1);
+        plugin_handler_unload(&p);
+
+        assert_int_equal(plugin_handler_load(&p, getenv("EXAMPLE_PLUGIN"),
+                                             "example_fail", NULL, err,
+                                             sizeof(err)),
+                         0);
+        assert_int_equal(p.desc->abi_version, EVENTS_PLUGIN_ABI_VERSION);
+        assert_non_null(p.fn);
+        assert_null(p.fn_v1);
+        plugin_handler_unload(&p);
+
+        /* A version 1 function runs through the router, without context */
+        snprintf(routes, sizeof(routes),
+                 "{\"routes\":[{\"pattern\":\"v1.*\",\"retries\":0,"
+                 "\"handlers\":[{\"type\":\"plugin\",\"path\":\"%s\","
+                 "\"function\":\"v1_handler\"}]}]}",
+                 TEST_ABI1_PLUGIN);
+        s = build(&env, routes, err, sizeof(err));
+        if (!s)
+                fail_msg("%s", err);
+        assert_int_equal(dispatch(s, &env, "v1.ok", 1, &out), EVENTS_OK);
+        assert_int_equal(dispatch(s, &env, "v1.fail", 1, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_int_equal(out.rc, 3);
+        assert_string_equal(out.error, "plugin function v1_handler returned 3");
+        handler_set_destroy(s);
+}
+
 static int setup(void **state) {
         (void)state;
         return mkdtemp(dir) ? 0 : -1;
@@ -266,10 +432,16 @@ int main(void) {
                 cmocka_unit_test(test_handler_file_appends_ndjson),
                 cmocka_unit_test(test_handler_exec_gets_stdin_and_env),
                 cmocka_unit_test(
+                        test_handler_exec_gets_metadata_of_consumed_message),
+                cmocka_unit_test(
                         test_handler_exec_failure_is_retried_then_reported),
                 cmocka_unit_test(test_handler_plugin_runs_in_order_with_others),
                 cmocka_unit_test(test_handler_plugin_load_errors),
                 cmocka_unit_test(test_handler_forward_without_publisher_fails),
+                cmocka_unit_test(
+                        test_handler_forward_failure_reason_in_context),
+                cmocka_unit_test(test_handler_plugin_error_text),
+                cmocka_unit_test(test_plugin_handler_load_checks_abi_version),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -82,6 +82,8 @@ h, payload, _ = got[0]
 assert h["events.error.code"] == "ERR_HANDLER", h
 assert h["events.handler"] == "always-fails", h
 assert h["events.attempts"] == "3", h
+# the plugin's own reason, set through its handler context
+assert "example_fail always fails (test.fail at %s/0/0)" % topic in h["events.error"], h
 assert json.loads(payload)["data"]["id"] == "a-0"
 h, payload, _ = got[1]
 assert h["events.error.code"] == "ERR_JSON", h

@@ -145,7 +145,8 @@ static void on_log(events_log_level_t level, const char *msg, void *opaque) {
                         msg);
 }
 
-static int count_handler(const events_event_t *ev, void *opaque) {
+static int count_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                         void *opaque) {
         seen_t *s = opaque;
 
         if (s->c) {
@@ -158,14 +159,16 @@ static int count_handler(const events_event_t *ev, void *opaque) {
 }
 
 /* Counts, after 100 us: slower than the mock cluster's fetches. */
-static int slow_handler(const events_event_t *ev, void *opaque) {
+static int slow_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                        void *opaque) {
         struct timespec ts = {0, 100000};
 
         nanosleep(&ts, NULL);
-        return count_handler(ev, opaque);
+        return count_handler(ev, ctx, opaque);
 }
 
-static int fail_handler(const events_event_t *ev, void *opaque) {
+static int fail_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                        void *opaque) {
         seen_t *s = opaque;
 
         s->fail_calls++;
@@ -682,7 +685,8 @@ static void test_events_consumer_poll_dlq_failure_stops(void **state) {
 
 static volatile int stop_flag;
 
-static int stopping_fail_handler(const events_event_t *ev, void *opaque) {
+static int stopping_fail_handler(const events_event_t *ev,
+                                 events_handler_ctx_t *ctx, void *opaque) {
         stop_flag = 1; /* as a signal would, during the handler */
         return 1;
 }
@@ -787,6 +791,160 @@ static void test_events_consumer_publish_acknowledged(void **state) {
         events_router_destroy(r);
 }
 
+/* What a handler saw in its context, copied out during the call. */
+typedef struct ctx_copy_s {
+        int calls;
+        char topic[64];
+        int32_t partition;
+        int64_t offset;
+        char key[16];
+        size_t key_len;
+        char hdr[32];
+        char first_hdr[32];
+        int64_t ts_ms;
+        events_tstype_t tstype;
+        int attempt;
+        int cancelled;
+} ctx_copy_t;
+
+static int ctx_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                       void *opaque) {
+        ctx_copy_t *cc = opaque;
+        const void *v;
+        const char *hname;
+        size_t len;
+
+        cc->calls++;
+        snprintf(cc->topic, sizeof(cc->topic), "%s",
+                 events_handler_ctx_topic(ctx));
+        cc->partition = events_handler_ctx_partition(ctx);
+        cc->offset = events_handler_ctx_offset(ctx);
+        v = events_handler_ctx_key(ctx, &cc->key_len);
+        if (v && cc->key_len < sizeof(cc->key))
+                memcpy(cc->key, v, cc->key_len);
+        if (!events_handler_ctx_header(ctx, "trace", &v, &len) &&
+            len < sizeof(cc->hdr))
+                memcpy(cc->hdr, v, len);
+        if (!events_handler_ctx_header_at(ctx, 0, &hname, NULL, NULL))
+                snprintf(cc->first_hdr, sizeof(cc->first_hdr), "%s", hname);
+        cc->ts_ms = events_handler_ctx_timestamp_ms(ctx, &cc->tstype);
+        cc->attempt = events_handler_ctx_attempt(ctx);
+        cc->cancelled = events_handler_ctx_cancelled(ctx);
+        return 0;
+}
+
+/* A handler's context describes the consumed message: topic, partition,
+ * offset, key, headers and the Kafka timestamp. */
+static void test_events_handler_ctx_fields_of_consumed_message(void **state) {
+        char topic[64], group[64];
+        events_router_t *r;
+        events_consumer_t *c;
+        const char *v = "{\"event_type\":\"user.created\",\"data\":{}}";
+        seen_t s = {0};
+        ctx_copy_t cc;
+        volatile int stop = 0;
+
+        memset(&cc, 0, sizeof(cc));
+        name(topic, sizeof(topic), "t-ctx");
+        name(group, sizeof(group), "group");
+        create_topic(topic, 2);
+        /* two messages to partition 1: the second is at offset 1 */
+        for (int i = 0; i < 2; i++) {
+                rd_kafka_headers_t *h = rd_kafka_headers_new(2);
+
+                rd_kafka_header_add(h, EVENTS_HEADER_EVENT_TYPE, -1,
+                                    "user.created", -1);
+                rd_kafka_header_add(h, "trace", -1, i ? "abc-123" : "x", -1);
+                assert_int_equal(
+                        rd_kafka_producev(
+                                seeder, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_PARTITION(1),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY("user-42", 7),
+                                RD_KAFKA_V_VALUE((void *)v, strlen(v)),
+                                RD_KAFKA_V_TIMESTAMP(1764633600123 + i),
+                                RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END),
+                        RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        assert_int_equal(rd_kafka_flush(seeder, 5000),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "*", "ctx", ctx_handler, &cc);
+        c = consumer(topic, group, r, &s);
+        events_consumer_set_stop_flag(c, &stop);
+        assert_int_equal(poll_until(c, &s, 2, 8000), EVENTS_OK);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 2);
+        events_consumer_destroy(c);
+        events_router_destroy(r);
+
+        /* the second call's view */
+        assert_int_equal(cc.calls, 2);
+        assert_string_equal(cc.topic, topic);
+        assert_int_equal(cc.partition, 1);
+        assert_int_equal(cc.offset, 1);
+        assert_int_equal(cc.key_len, 7);
+        assert_memory_equal(cc.key, "user-42", 7);
+        assert_string_equal(cc.hdr, "abc-123");
+        assert_string_equal(cc.first_hdr, EVENTS_HEADER_EVENT_TYPE);
+        assert_int_equal(cc.ts_ms, 1764633600124);
+        assert_int_equal(cc.tstype, EVENTS_TSTYPE_CREATE_TIME);
+        assert_int_equal(cc.attempt, 1);
+        assert_int_equal(cc.cancelled, 0);
+}
+
+static int reasoned_fail_handler(const events_event_t *ev,
+                                 events_handler_ctx_t *ctx, void *opaque) {
+        seen_t *s = opaque;
+
+        s->fail_calls++;
+        events_handler_ctx_set_error(ctx, "smtp refused user %s (try %d)",
+                                     json_string_value(json_object_get(
+                                             events_event_data(ev), "who")),
+                                     events_handler_ctx_attempt(ctx));
+        return 2;
+}
+
+/* The text a failing handler sets is the DLQ message's events.error; a
+ * handler that sets none still gets its rc there. */
+static void test_events_consumer_poll_handler_error_text_to_dlq(void **state) {
+        char topic[64], group[64], dlq[80];
+        events_router_t *r;
+        events_consumer_t *c;
+        copy_t msgs[3];
+        seen_t s = {0};
+        int n;
+
+        name(topic, sizeof(topic), "t-reason");
+        name(group, sizeof(group), "group");
+        snprintf(dlq, sizeof(dlq), "%s.dlq", topic);
+        create_topic(topic, 1);
+        create_topic(dlq, 1);
+        seed(topic, "1",
+             "{\"event_type\":\"mail.send\",\"data\":{\"who\":\"ann\"}}", NULL);
+        seed_event(topic, "user.deleted", 2);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "mail.send", "smtp", reasoned_fail_handler, &s);
+        events_router_add(r, "user.deleted", "mailer", fail_handler, &s);
+        events_router_set_policy(r, "mail.send", 1, 1, 1, 0);
+        events_router_set_policy(r, "user.deleted", 0, 1, 1, 0);
+        c = consumer(topic, group, r, &s);
+        assert_int_equal(poll_until(c, &s, 2, 8000), EVENTS_OK);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 2);
+        events_consumer_destroy(c);
+
+        n = read_topic(dlq, msgs, 3, 5000);
+        assert_int_equal(n, 2);
+        assert_string_equal(header(&msgs[0], EVENTS_DLQ_HDR_ERROR),
+                            "handler \"smtp\" failed 2 times: smtp refused "
+                            "user ann (try 2)");
+        assert_string_equal(header(&msgs[0], EVENTS_DLQ_HDR_HANDLER), "smtp");
+        assert_string_equal(header(&msgs[1], EVENTS_DLQ_HDR_ERROR),
+                            "handler \"mailer\" failed 1 time (rc 5)");
+        for (int i = 0; i < n; i++)
+                copy_free(&msgs[i]);
+        events_router_destroy(r);
+}
+
 static void lag_visit(const char *topic, int32_t partition, int64_t lag,
                       void *opaque) {
         int64_t *sum = opaque;
@@ -877,6 +1035,10 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_consumer_cooperative_assign_and_close),
                 cmocka_unit_test(test_events_consumer_health_accessors),
+                cmocka_unit_test(
+                        test_events_handler_ctx_fields_of_consumed_message),
+                cmocka_unit_test(
+                        test_events_consumer_poll_handler_error_text_to_dlq),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

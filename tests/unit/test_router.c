@@ -14,7 +14,8 @@
 
 #include "router_int.h"
 
-static int noop(const events_event_t *ev, void *opaque) {
+static int noop(const events_event_t *ev, events_handler_ctx_t *ctx,
+                void *opaque) {
         return 0;
 }
 
@@ -229,9 +230,16 @@ typedef struct tagged_s {
         int fail;
 } tagged_t;
 
-static int tagged_handler(const events_event_t *ev, void *opaque) {
+static int tagged_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                          void *opaque) {
         tagged_t *t = opaque;
         size_t n = strlen(t->rec->log);
+
+        /* each try starts with an empty error buffer */
+        assert_string_equal(events_handler_ctx_error(ctx), "");
+        if (t->calls < t->fail)
+                events_handler_ctx_set_error(ctx, "%c failed, try %d", t->tag,
+                                             events_handler_ctx_attempt(ctx));
 
         assert_string_equal(events_event_type(ev), "user.created");
         if (n + 1 < sizeof(t->rec->log)) {
@@ -247,18 +255,21 @@ typedef struct obs_s {
         int attempts[16];
         int rcs[16];
         char handlers[16][8];
+        char errors[16][32];
 } obs_t;
 
-static void observer(const events_event_t *ev, const char *pattern,
-                     const char *handler, int rc, int attempt,
+static void observer(const events_event_t *ev, const events_handler_ctx_t *ctx,
+                     const char *pattern, const char *handler, int rc,
                      int64_t duration_us, void *opaque) {
         obs_t *o = opaque;
 
         assert_true(duration_us >= 0);
         if (o->calls < 16) {
-                o->attempts[o->calls] = attempt;
+                o->attempts[o->calls] = events_handler_ctx_attempt(ctx);
                 o->rcs[o->calls] = rc;
                 snprintf(o->handlers[o->calls], 8, "%s", handler);
+                snprintf(o->errors[o->calls], 32, "%s",
+                         events_handler_ctx_error(ctx));
         }
         o->calls++;
 }
@@ -325,6 +336,11 @@ static void test_events_router_dispatch_retries_with_backoff(void **state) {
         assert_int_equal(obs.attempts[3], 3);
         assert_int_equal(obs.rcs[3], 0);
         assert_int_equal(obs.attempts[4], 1);
+        /* the observer sees each try's own error text */
+        assert_string_equal(obs.errors[1], "b failed, try 1");
+        assert_string_equal(obs.errors[2], "b failed, try 2");
+        assert_string_equal(obs.errors[3], "");
+        assert_string_equal(out.error, "");
         events_event_destroy(ev);
         events_router_destroy(r);
 }
@@ -350,6 +366,7 @@ static void test_events_router_dispatch_gives_up_after_retries(void **state) {
         assert_string_equal(out.failed_handler, "b");
         assert_int_equal(out.attempts, 3);
         assert_int_equal(out.rc, 7);
+        assert_string_equal(out.error, "b failed, try 3");
         assert_int_equal(c.calls, 0);
 
         /* no retries at all */
@@ -377,6 +394,79 @@ static void test_events_router_dispatch_no_route(void **state) {
         assert_null(out.route);
         assert_int_equal(events_router_dispatch(r, NULL, NULL, &out),
                          EVENTS_ERR_INVALID_ARG);
+        events_event_destroy(ev);
+        events_router_destroy(r);
+}
+
+typedef struct ctx_seen_s {
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+        const void *key;
+        size_t key_len;
+        int header_rc, header_at_rc;
+        int64_t ts;
+        events_tstype_t tstype;
+        int cancelled;
+} ctx_seen_t;
+
+static int ctx_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                       void *opaque) {
+        ctx_seen_t *s = opaque;
+
+        s->topic = events_handler_ctx_topic(ctx);
+        s->partition = events_handler_ctx_partition(ctx);
+        s->offset = events_handler_ctx_offset(ctx);
+        s->key = events_handler_ctx_key(ctx, &s->key_len);
+        s->header_rc = events_handler_ctx_header(ctx, EVENTS_HEADER_EVENT_TYPE,
+                                                 NULL, NULL);
+        s->header_at_rc =
+                events_handler_ctx_header_at(ctx, 0, NULL, NULL, NULL);
+        s->ts = events_handler_ctx_timestamp_ms(ctx, &s->tstype);
+        s->cancelled = events_handler_ctx_cancelled(ctx);
+        events_handler_ctx_set_error(ctx, "%s: %d", "no kafka", 42);
+        return 1;
+}
+
+/* Outside Kafka the context has no message: NULL and -1 throughout, while
+ * the error buffer and the cancel flag work. */
+static void test_events_router_dispatch_ctx_without_message(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        ctx_seen_t s;
+        events_dispatch_t out;
+        volatile int stop = 0;
+
+        memset(&s, 0xff, sizeof(s));
+        s.key_len = 99;
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        events_router_add(r, "*", "ctx", ctx_handler, &s);
+        assert_int_equal(events_router_set_policy(r, "*", 0, 1, 1, 0),
+                         EVENTS_OK);
+        assert_int_equal(events_router_dispatch(r, ev, &stop, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_null(s.topic);
+        assert_int_equal(s.partition, -1);
+        assert_int_equal(s.offset, -1);
+        assert_null(s.key);
+        assert_int_equal(s.key_len, 0);
+        assert_int_equal(s.header_rc, -1);
+        assert_int_equal(s.header_at_rc, -1);
+        assert_int_equal(s.ts, -1);
+        assert_int_equal(s.tstype, EVENTS_TSTYPE_NONE);
+        assert_int_equal(s.cancelled, 0);
+        assert_string_equal(out.error, "no kafka: 42");
+
+        /* the stop flag is the cancel flag */
+        stop = 1;
+        assert_int_equal(events_router_dispatch(r, ev, &stop, &out),
+                         EVENTS_ERR_HANDLER);
+        assert_int_equal(s.cancelled, 1);
+        /* NULL contexts are tolerated by every accessor */
+        assert_null(events_handler_ctx_topic(NULL));
+        assert_int_equal(events_handler_ctx_offset(NULL), -1);
+        assert_string_equal(events_handler_ctx_error(NULL), "");
+        events_handler_ctx_set_error(NULL, "ignored");
         events_event_destroy(ev);
         events_router_destroy(r);
 }
@@ -451,6 +541,8 @@ int main(void) {
                         test_events_router_dispatch_gives_up_after_retries),
                 cmocka_unit_test(test_events_router_dispatch_no_route),
                 cmocka_unit_test(test_events_router_dispatch_stop_ends_backoff),
+                cmocka_unit_test(
+                        test_events_router_dispatch_ctx_without_message),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

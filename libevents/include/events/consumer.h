@@ -59,7 +59,9 @@ extern "C" {
 
 /** @name Dead-letter headers, added to every DLQ message.
  * @{ */
-/** Why, readable: "handler \"mail\" failed 4 times (rc 1)". */
+/** Why, readable: "handler \"mail\" failed 4 times: smtp refused" with
+ *  the text the handler set (events_handler_ctx_set_error()) in its last
+ *  try, else "handler \"mail\" failed 4 times (rc 1)". */
 #define EVENTS_DLQ_HDR_ERROR "events.error"
 /** Why, stable: events_err2name() of the reason ("ERR_HANDLER",
  *  "ERR_JSON", "ERR_ENVELOPE", "ERR_VALIDATION", "ERR_NO_SCHEMA",
@@ -347,7 +349,9 @@ EVENTS_API events_err_t events_consumer_publish(
 
 /**
  * @brief The Kafka message being handled, for handlers that need its key,
- *        headers, topic, partition or offset.
+ *        headers, topic, partition or offset. A handler has these through
+ *        its context (events_handler_ctx_topic() and the rest, in
+ *        events/router.h), which also works outside a consumer: prefer it.
  * @returns a borrowed message, valid during the handler call; NULL outside
  *          one.
  */

@@ -11,10 +11,16 @@
  * EVENTS_PLUGIN_DEFINE(), and any number of handler functions with the
  * signature of events_handler_cb (see events/router.h):
  *
- *   int on_signup(const events_event_t *ev, void *state);
+ *   int on_signup(const events_event_t *ev, events_handler_ctx_t *ctx,
+ *                 void *state);
  *
- * The daemon checks the descriptor's abi_version against its own
- * EVENTS_PLUGIN_ABI_VERSION and refuses a plugin built for another version;
+ * The context gives the Kafka message's topic, partition, offset, key,
+ * headers and timestamp, takes the reason of a failure
+ * (events_handler_ctx_set_error(), which reaches the dead-letter header
+ * events.error), and says when the daemon is shutting down
+ * (events_handler_ctx_cancelled()).
+ *
+ * The daemon checks the descriptor's abi_version (see Versioning below);
  * then, for every handler entry of the routes file that names the plugin,
  * it calls init() with that entry's "config" and looks the function up by
  * name with dlsym(). The state that init() returns is handed to the
@@ -23,11 +29,12 @@
  *
  * A handler returns 0 when it handled the event; anything else is a
  * failure, retried with backoff per the route's policy and then sent to
- * the dead-letter topic. The event is borrowed for the call only; read it
- * with the functions of events/event.h. Handlers run on the daemon's main
- * thread, one event at a time, so a plugin needs no locking of its own
- * state; it must not block for long (the daemon's shutdown waits for it),
- * and it must not call exit() or change signal dispositions.
+ * the dead-letter topic. The event and the context are borrowed for the
+ * call only; read the event with the functions of events/event.h. Handlers
+ * run on the daemon's main thread, one event at a time, so a plugin needs
+ * no locking of its own state; it must not block for long (the daemon's
+ * shutdown waits for it: check events_handler_ctx_cancelled() in long
+ * work), and it must not call exit() or change signal dispositions.
  *
  * Build a plugin as a shared object (CMake: add_library(x MODULE ...),
  * linked to events::events; or cc -shared -fPIC x.c $(pkg-config --cflags
@@ -35,6 +42,17 @@
  *
  * Versioning: EVENTS_PLUGIN_ABI_VERSION changes whenever the descriptor or
  * the handler signature changes incompatibly. Fields are only appended.
+ *
+ * - 2 (now): handlers take a context, events_handler_cb.
+ * - 1: handlers took (const events_event_t *ev, void *state), the type
+ *   events_plugin_handler_v1_cb. The daemon still loads such plugins and
+ *   calls their functions with that signature (the descriptor did not
+ *   change); they get no context, and their failures read "plugin
+ *   function F returned N". Rebuild against this header to use the
+ *   context.
+ * - Anything else (0, or a version newer than the daemon's) is refused
+ *   when the routes file is loaded, with the version the plugin declares
+ *   and the ones the daemon speaks.
  */
 #ifndef EVENTS_PLUGIN_H
 #define EVENTS_PLUGIN_H
@@ -52,7 +70,14 @@ extern "C" {
 #endif
 
 /** The plugin ABI version that this header describes. */
-#define EVENTS_PLUGIN_ABI_VERSION 1
+#define EVENTS_PLUGIN_ABI_VERSION 2
+
+/** The oldest plugin ABI version the daemon still loads (adapted). */
+#define EVENTS_PLUGIN_ABI_VERSION_MIN 1
+
+/** A handler function of plugin ABI version 1, without a context. */
+typedef int (*events_plugin_handler_v1_cb)(const events_event_t *ev,
+                                           void *state);
 
 /** The name of the descriptor symbol the daemon looks up. */
 #define EVENTS_PLUGIN_SYMBOL "events_plugin_abi"

@@ -30,23 +30,164 @@ typedef struct events_router_s events_router_t;
 typedef struct events_route_s events_route_t;
 
 /**
- * A handler function.
+ * A handler's context (opaque): where the event came from (the Kafka
+ * message's topic, partition, offset, key, headers and timestamp), which
+ * try this is, a buffer for the reason of a failure, and a cancel flag.
+ *
+ * Lifetime: valid during the handler call only, on the thread that runs
+ * the handler (the consumer's polling thread, or the thread that calls
+ * events_router_dispatch()); do not keep it or any pointer it returns.
+ *
+ * Outside Kafka (events_router_dispatch(), e.g. tests or a program that
+ * routes events it got elsewhere) there is no message: the message
+ * accessors then return NULL, -1 or EVENTS_TSTYPE_NONE, while the error
+ * buffer, the attempt and the cancel flag work as they do under the
+ * consumer.
+ */
+typedef struct events_handler_ctx_s events_handler_ctx_t;
+
+/** The longest error text a handler can set, NUL included. */
+#define EVENTS_HANDLER_ERROR_MAX 256
+
+/**
+ * A handler function. Plugins export functions of this type (see
+ * events/plugin.h).
  * @param ev     the event; borrowed for the duration of the call.
+ * @param ctx    the call's context (never NULL); borrowed for the call.
  * @param opaque as given to events_router_add().
  * @returns 0 on success; anything else is a failure, retried by policy.
+ *          Say why with events_handler_ctx_set_error(): the text reaches
+ *          logs and the dead-letter header events.error.
  */
-typedef int (*events_handler_cb)(const events_event_t *ev, void *opaque);
+typedef int (*events_handler_cb)(const events_event_t *ev,
+                                 events_handler_ctx_t *ctx, void *opaque);
 
 /**
  * Called after every handler call, for metrics and logs.
+ * @param ctx     the call's context: events_handler_ctx_attempt() is 1 for
+ *                the first try, events_handler_ctx_error() the reason the
+ *                handler gave ("" if none). Borrowed for the call.
+ * @param pattern the route's pattern, NULL for the default route.
  * @param handler the handler's name; @param rc what it returned;
- * @param attempt 1 for the first try; @param duration_us its run time.
+ * @param duration_us its run time.
  */
 typedef void (*events_router_observer_cb)(const events_event_t *ev,
+                                          const events_handler_ctx_t *ctx,
                                           const char *pattern,
                                           const char *handler, int rc,
-                                          int attempt, int64_t duration_us,
-                                          void *opaque);
+                                          int64_t duration_us, void *opaque);
+
+#if defined(__GNUC__)
+#define EVENTS_ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define EVENTS_ATTR_PRINTF(f, a)
+#endif
+
+/**
+ * @brief The topic of the message being handled.
+ * @returns a borrowed name, valid during the handler call; NULL outside
+ *          Kafka or when @p ctx is NULL.
+ * @remark the handler's thread only, as are all events_handler_ctx_*().
+ */
+EVENTS_API const char *
+events_handler_ctx_topic(const events_handler_ctx_t *ctx);
+
+/** @returns the message's partition; -1 outside Kafka. */
+EVENTS_API int32_t
+events_handler_ctx_partition(const events_handler_ctx_t *ctx);
+
+/** @returns the message's offset; -1 outside Kafka. */
+EVENTS_API int64_t events_handler_ctx_offset(const events_handler_ctx_t *ctx);
+
+/**
+ * @brief The message's key (the event's partition key), as raw bytes.
+ * @param lenp may be NULL; set to the key's length (0 without a key).
+ * @returns the borrowed key bytes, valid during the call and not
+ *          NUL-terminated; NULL when the message has no key, or outside
+ *          Kafka.
+ */
+EVENTS_API const void *events_handler_ctx_key(const events_handler_ctx_t *ctx,
+                                              size_t *lenp);
+
+/**
+ * @brief Look up a message header by name (the last one, when several
+ *        have that name).
+ * @param valuep may be NULL; set to the borrowed value (not
+ *               NUL-terminated; NULL for a header without a value).
+ * @param sizep  may be NULL; set to the value's size.
+ * @returns 0 when found, -1 when not (always outside Kafka).
+ */
+EVENTS_API int events_handler_ctx_header(const events_handler_ctx_t *ctx,
+                                         const char *name, const void **valuep,
+                                         size_t *sizep);
+
+/**
+ * @brief Visit the message's headers in order: the @p idx-th one
+ *        (0-based).
+ * @param namep, valuep, sizep may be NULL; set to borrowed pointers valid
+ *        during the call.
+ * @returns 0, or -1 past the last header (always outside Kafka).
+ */
+EVENTS_API int events_handler_ctx_header_at(const events_handler_ctx_t *ctx,
+                                            size_t idx, const char **namep,
+                                            const void **valuep, size_t *sizep);
+
+/** What a Kafka message timestamp means (librdkafka's types). */
+typedef enum events_tstype_e {
+        EVENTS_TSTYPE_NONE = 0,       /**< no timestamp (or outside Kafka) */
+        EVENTS_TSTYPE_CREATE_TIME,    /**< set by the producer */
+        EVENTS_TSTYPE_LOG_APPEND_TIME /**< set by the broker */
+} events_tstype_t;
+
+/**
+ * @brief The Kafka message's timestamp. For messages written by
+ *        events-producer it equals the envelope's timestamp (to the
+ *        millisecond).
+ * @param typep may be NULL; set to the timestamp's type.
+ * @returns milliseconds since the Unix epoch; -1 when the message has none
+ *          or outside Kafka.
+ */
+EVENTS_API int64_t events_handler_ctx_timestamp_ms(
+        const events_handler_ctx_t *ctx, events_tstype_t *typep);
+
+/**
+ * @returns which try this is: 1 for the first call, 2 for the first retry.
+ */
+EVENTS_API int events_handler_ctx_attempt(const events_handler_ctx_t *ctx);
+
+/**
+ * @brief Say why the handler fails, printf-style. The text (cut to
+ *        EVENTS_HANDLER_ERROR_MAX - 1 bytes) goes to the router's observer,
+ *        to events_dispatch_t.error and, when the event is dead-lettered,
+ *        to its events.error header. The buffer is cleared before each
+ *        try; a later call replaces an earlier one. Setting it does not by
+ *        itself make the call fail: the return value does.
+ * @param ctx may be NULL (then nothing happens).
+ */
+EVENTS_API void events_handler_ctx_set_error(events_handler_ctx_t *ctx,
+                                             const char *fmt, ...)
+        EVENTS_ATTR_PRINTF(2, 3);
+
+/**
+ * @returns the text set by events_handler_ctx_set_error() in this try, ""
+ *          when none (never NULL); borrowed for the call.
+ */
+EVENTS_API const char *
+events_handler_ctx_error(const events_handler_ctx_t *ctx);
+
+/**
+ * @brief Whether the handler should give up early: 1 once the stop flag
+ *        (events_consumer_set_stop_flag(), or the @p stop of
+ *        events_router_dispatch()) is set, i.e. the program is shutting
+ *        down. A long handler should check it and return non-zero; the
+ *        event is then not stored and will be consumed again. There is no
+ *        per-handler deadline in the library (an exec handler's timeout is
+ *        the daemon's own).
+ * @returns 1 or 0.
+ * @remark reads a flag that a signal handler may set: check it again
+ *         rather than caching it.
+ */
+EVENTS_API int events_handler_ctx_cancelled(const events_handler_ctx_t *ctx);
 
 /** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
  */
@@ -116,6 +257,8 @@ typedef struct events_dispatch_s {
         const char *failed_handler;  /**< borrowed name, or NULL */
         int attempts;                /**< tries of the failed handler */
         int rc;                      /**< the failed handler's last rc */
+        /** The failed handler's last error text, "" when it set none. */
+        char error[EVENTS_HANDLER_ERROR_MAX];
 } events_dispatch_t;
 
 /**
@@ -129,7 +272,10 @@ typedef struct events_dispatch_s {
  * @param out   may be NULL.
  * @returns EVENTS_OK, EVENTS_ERR_NO_ROUTE, EVENTS_ERR_HANDLER, or
  *          EVENTS_ERR_TIMED_OUT when stopped during retries.
- * @remark runs on the calling thread and sleeps there during backoff.
+ * @remark runs on the calling thread and sleeps there during backoff. The
+ *         handlers get a context without a Kafka message (see
+ *         events_handler_ctx_t): its message accessors return NULL or -1;
+ *         events_handler_ctx_cancelled() follows @p stop.
  */
 EVENTS_API events_err_t events_router_dispatch(const events_router_t *r,
                                                const events_event_t *ev,
