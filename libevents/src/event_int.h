@@ -134,7 +134,8 @@ typedef struct events__event_input_s {
         int ts_normalized;
         /** The "timestamp" value's opening quote, when ts_present. */
         size_t ts_offset;
-        /** Its length, both quotes included (29 when normalized). */
+        /** Its length, both quotes included (EVENTS_TIMESTAMP_LEN + 2
+         *  when normalized). */
         size_t ts_len;
         /** The '}' that closes the top-level object; where a timestamp
          *  member is inserted when there was none. */
@@ -151,8 +152,11 @@ typedef struct events__event_input_s {
 const events__event_input_t *events__event_input(const events_event_t *ev);
 
 /** The most bytes events__event_splice() adds to its input: a member
- *  ,"timestamp":"...Z" (41 bytes) in place of nothing. */
+ *  ,"timestamp":"...Z" (13 + EVENTS_TIMESTAMP_LEN + 2 = 42 bytes) in
+ *  place of nothing. */
 #define EVENTS__SPLICE_EXTRA 48
+_Static_assert(EVENTS__SPLICE_EXTRA >= 13 + EVENTS_TIMESTAMP_LEN + 2,
+               "a spliced timestamp member fits EVENTS__SPLICE_EXTRA");
 
 /**
  * Write @p in (the bytes @p ev was parsed from) to @p out with the event's
@@ -208,6 +212,10 @@ void events__civil_from_days(int64_t days, int *y, int *m, int *d);
 /** Write the last @p n decimal digits of @p v at @p p, zero-padded, without
  *  a terminating NUL (timestamp.c). */
 void events__put_digits(char *p, unsigned v, int n);
+
+/** The bytes of a normalized timestamp before its six fraction digits,
+ *  "2026-11-27T18:05:00.": what one second's timestamps share. */
+#define EVENTS__TS_HEAD_LEN 20
 
 /** The first and last microsecond events_timestamp_format() accepts:
  *  0001-01-01T00:00:00.000000Z and 9999-12-31T23:59:59.999999Z. */

@@ -374,17 +374,17 @@ size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf) {
                 size_t n = events_timestamp_format(us, buf,
                                                    EVENTS_TIMESTAMP_BUFSIZE);
 
-                if (n == 27 && us >= 0) {
-                        memcpy(L->ts_head, buf, 20);
+                if (n == EVENTS_TIMESTAMP_LEN && us >= 0) {
+                        memcpy(L->ts_head, buf, EVENTS__TS_HEAD_LEN);
                         L->ts_sec = sec;
                 }
                 return n;
         }
-        memcpy(buf, L->ts_head, 20);
-        events__put_digits(buf + 20, (unsigned)frac, 6);
-        buf[26] = 'Z';
-        buf[27] = '\0';
-        return 27;
+        memcpy(buf, L->ts_head, EVENTS__TS_HEAD_LEN);
+        events__put_digits(buf + EVENTS__TS_HEAD_LEN, (unsigned)frac, 6);
+        buf[EVENTS_TIMESTAMP_LEN - 1] = 'Z';
+        buf[EVENTS_TIMESTAMP_LEN] = '\0';
+        return EVENTS_TIMESTAMP_LEN;
 }
 
 static void tpl_destroy(events__ltpl_t *t) {

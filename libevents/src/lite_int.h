@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event_int.h"
 #include "schema_int.h"
 
 enum {
@@ -124,7 +125,7 @@ typedef struct events__lite_s {
         /* events__lite_timestamp()'s cache: the text up to the fraction
          * ("2026-11-27T18:05:00.") of the second ts_sec (-1: none). */
         int64_t ts_sec;
-        char ts_head[20];
+        char ts_head[EVENTS__TS_HEAD_LEN];
         events__ltpl_t *tpl[EVENTS__LITE_LAYOUTS];
         unsigned ntpl;
         /* Lines that matched no layout in a row, and lines for which no
@@ -146,7 +147,8 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
  * events_timestamp_format() for @p us, which repeats the date and time of
  * day of the last call's second instead of computing them again.
  * @param buf at least EVENTS_TIMESTAMP_BUFSIZE bytes.
- * @returns the length (27), or 0 when @p us is out of range.
+ * @returns the length (EVENTS_TIMESTAMP_LEN), or 0 when @p us is out of
+ *          range.
  */
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf);
 

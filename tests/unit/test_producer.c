@@ -141,8 +141,10 @@ static void test_events_producer_submit_splices_timestamp(void **state) {
                 size_t n = strlen(pre);
 
                 assert_int_equal(strncmp(s->msg[2], pre, n), 0);
-                assert_int_equal(strlen(s->msg[2]), n + 27 + 2);
-                assert_string_equal(s->msg[2] + n + 27, "\"}");
+                assert_int_equal(strlen(s->msg[2]),
+                                 n + EVENTS_TIMESTAMP_LEN + 2);
+                assert_string_equal(s->msg[2] + n + EVENTS_TIMESTAMP_LEN,
+                                    "\"}");
         }
         events_producer_destroy(p);
         seen_free(s);

@@ -39,7 +39,16 @@ typedef struct events_event_s events_event_t;
 /** The Kafka message header that carries the event type, so that a
  *  consumer can route before it parses the body. */
 #define EVENTS_HEADER_EVENT_TYPE "event_type"
-/** Room for a formatted timestamp, "2026-11-27T18:05:00.123456Z" and NUL. */
+/**
+ * The length of a timestamp as events_timestamp_format() writes it and as
+ * events carry it: RFC 3339 UTC with microseconds,
+ * "2026-11-27T18:05:00.123456Z", always exactly this many bytes (years
+ * 0001 to 9999). A buffer for one needs EVENTS_TIMESTAMP_LEN + 1 bytes
+ * with its NUL; EVENTS_TIMESTAMP_BUFSIZE is such a size.
+ */
+#define EVENTS_TIMESTAMP_LEN 27
+/** Room for a formatted timestamp and its NUL: at least
+ *  EVENTS_TIMESTAMP_LEN + 1 bytes (rounded up). */
 #define EVENTS_TIMESTAMP_BUFSIZE 32
 
 /**
@@ -261,9 +270,11 @@ EVENTS_API events_err_t events_timestamp_parse(const char *s, size_t len,
 /**
  * @brief Format microseconds since the Unix epoch as RFC 3339 UTC with six
  *        fractional digits, e.g. "2026-11-27T18:05:00.123456Z".
- * @param buf  at least EVENTS_TIMESTAMP_BUFSIZE bytes.
- * @returns the length written (27), or 0 if the time is out of range
- *          (years 0001 to 9999) or buf too small.
+ * @param buf  where to write the text and a NUL.
+ * @param size the size of buf: at least EVENTS_TIMESTAMP_LEN + 1 (use
+ *             EVENTS_TIMESTAMP_BUFSIZE).
+ * @returns the length written (EVENTS_TIMESTAMP_LEN), or 0 if the time is
+ *          out of range (years 0001 to 9999) or buf too small.
  */
 EVENTS_API size_t events_timestamp_format(int64_t us, char *buf, size_t size);
 
