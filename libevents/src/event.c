@@ -137,16 +137,16 @@ static void locate_timestamp_error(events_error_t *err, const char *buf,
 
         if (!err)
                 return;
-        if (top->ts_offset == EVENTS__NPOS) {
+        if (top->value_offset == EVENTS__NPOS) {
                 /* The key was escaped: the value's place is not known, and
                  * the offset within the string means nothing here. */
                 err->offset = EVENTS__NPOS;
                 err->line = err->column = 0;
                 return;
         }
-        raw = buf + top->ts_offset + 1;
-        rawlen = top->ts_len - 2;
-        off = top->ts_offset;
+        raw = buf + top->value_offset + 1;
+        rawlen = top->value_len - 2;
+        off = top->value_offset;
         if (!memchr(raw, '\\', rawlen) && err->offset != EVENTS__NPOS &&
             err->offset <= rawlen)
                 off += 1 + err->offset;
@@ -156,7 +156,9 @@ static void locate_timestamp_error(events_error_t *err, const char *buf,
 events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
                                        size_t len, size_t max_bytes,
                                        int max_depth, events_error_t *err) {
-        events__json_top_t top;
+        /* Where the timestamp is, for the error report and for
+         * events__event_splice(). */
+        events__json_top_t top = {.member = "timestamp", .member_len = 9};
         events_event_t *ev;
         json_t *root, *t, *d, *ts;
         events_err_t rc;
@@ -222,8 +224,10 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
         ev->input.known = !top.escaped_key && top.close != EVENTS__NPOS;
         ev->input.len = len;
         ev->input.close_offset = top.close;
-        ev->input.ts_offset = top.ts_offset;
-        ev->input.ts_len = top.ts_len;
+        /* A timestamp that is there is a string (checked above), so the
+         * located value is its quoted text. */
+        ev->input.ts_offset = top.value_offset;
+        ev->input.ts_len = top.value_len;
         if (ts) {
                 ev->input.ts_present = 1;
                 if ((rc = set_timestamp(ev, us))) {
@@ -231,9 +235,9 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
                         return events__error_set(err, rc, NULL);
                 }
                 ev->input.ts_normalized =
-                        top.ts_offset != EVENTS__NPOS &&
-                        top.ts_len == EVENTS_TIMESTAMP_LEN + 2 &&
-                        !memcmp(buf + top.ts_offset + 1, ev->ts,
+                        top.value_offset != EVENTS__NPOS &&
+                        top.value_len == EVENTS_TIMESTAMP_LEN + 2 &&
+                        !memcmp(buf + top.value_offset + 1, ev->ts,
                                 EVENTS_TIMESTAMP_LEN);
         }
         *evp = ev;
