@@ -1,6 +1,7 @@
 /*
  * lite_int.h - a light, read-only JSON tree for the producer's hot path
- * (lite.c), and a validator that can only say "certainly valid".
+ * (lite.c), and a validator that can only say "certainly valid"
+ * (lite_validate.c).
  *
  * Building jansson values (a hashtable per object, an allocation per
  * value and per key) and freeing them again was most of the producer's
@@ -76,10 +77,11 @@ typedef struct events__lslot_s {
 
 /* A plan's check: node against schema (past its "$ref"s). The common
  * schemas of scalars are decided without the general validator when the
- * value has the type the plan was made for (lite.c, lcheck_compile()). */
+ * value has the type the plan was made for (lite_validate.c,
+ * lcheck_compile()). */
 typedef struct events__lcheck_s {
         uint32_t node;
-        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite.c) */
+        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite_validate.c) */
         unsigned char str;  /**< LC_STR: the string keywords apply */
         const sch_node_t *schema;
         int64_t lo, hi; /**< LC_INT: the integers the bounds allow */
@@ -151,6 +153,13 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
  *          range.
  */
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf);
+
+/**
+ * Grow the array *@p pp of *@p cap items of @p size bytes to hold at
+ * least @p need (doubling); shared by the layouts (lite.c) and their plans
+ * (lite_validate.c). @returns 0, or -1 (no memory; *@p pp is unchanged).
+ */
+int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size);
 
 /** Free @p L's memory (not @p L), its layouts included. */
 void events__lite_free(events__lite_t *L);
