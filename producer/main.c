@@ -543,17 +543,23 @@ static int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
                 return EX_OSERR;
         /* The summary reports delivery problems; librdkafka need not log
          * every closed idle connection. */
-        events_kafka_conf_set(conf, "log.connection.close=false", NULL);
+        rc = events_kafka_conf_set(conf, "log.connection.close=false", &err);
         /* Bounded memory: a queued message costs its copy, its key and its
          * header, and when the broker falls behind librdkafka's queue fills
          * up. Measured against the real Kafka, 1,000,000 events: 50000
          * queued peaked at 40-58 MB RSS, 20000 at 23 MB, at the same rate
          * (two full batches of batch.num.messages are still queued). */
-        events_kafka_conf_set(conf, "queue.buffering.max.messages=20000", NULL);
+        if (!rc)
+                rc = events_kafka_conf_set(
+                        conf, "queue.buffering.max.messages=20000", &err);
         /* and large events: 32 MB of queued payload, not librdkafka's 1 GB */
-        events_kafka_conf_set(conf, "queue.buffering.max.kbytes=32768", NULL);
-        snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
-        rc = events_kafka_conf_set(conf, kv, &err);
+        if (!rc)
+                rc = events_kafka_conf_set(
+                        conf, "queue.buffering.max.kbytes=32768", &err);
+        if (!rc) {
+                snprintf(kv, sizeof(kv), "bootstrap.servers=%s", o->brokers);
+                rc = events_kafka_conf_set(conf, kv, &err);
+        }
         if (!rc && o->compression) {
                 snprintf(kv, sizeof(kv), "compression.codec=%s",
                          o->compression);
@@ -720,8 +726,9 @@ int main(int argc, char **argv) {
         events_error_t err;
         events_producer_counts_t c;
         struct sigaction sa;
-        int rc, stopped, nfiles;
+        int rc, stopped, nfiles, flushed;
         int64_t deadline = -1;
+        events_err_t closed;
         double secs;
 
         if ((rc = parse_opts(argc, argv, &o)) != EX_OK)
@@ -853,10 +860,14 @@ int main(int argc, char **argv) {
                 if (signals_seen > 1 ||
                     (deadline >= 0 && mono_us() >= deadline))
                         break;
-                events_producer_flush(a.p, 100);
+                flushed = events_producer_flush(a.p, 100) == EVENTS_OK;
                 show_progress(&a, 0);
+                if (flushed)
+                        break;
         }
-        events_producer_close(a.p, 0);
+        /* What close() has to purge gets failed receipts and is counted in
+         * c.failed; its result says the same, and both set the status. */
+        closed = events_producer_close(a.p, 0);
         events_producer_counts(a.p, &c);
         secs = (double)(mono_us() - a.start_us) / 1e6;
         if (a.progress)
@@ -885,7 +896,7 @@ int main(int argc, char **argv) {
 
         if (c.failed_permanent)
                 rc = EX_UNAVAILABLE;
-        else if (c.failed || signals_seen)
+        else if (c.failed || signals_seen || closed != EVENTS_OK)
                 rc = EX_TEMPFAIL;
         else if (stopped < 0 || a.write_error)
                 rc = EX_IOERR;

@@ -399,7 +399,8 @@ static void test_events_producer_submit_rejects_too_large(void **state) {
         assert_int_equal(events_kafka_conf_set(
                                  conf, "bootstrap.servers=127.0.0.1:1", NULL),
                          EVENTS_OK);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         assert_int_equal(events_producer_max_message_bytes(p), 2000);
         events_producer_set_receipt_cb(p, collect, s);
@@ -944,9 +945,14 @@ static void test_events_producer_flush_times_out_then_fails(void **state) {
         events_producer_counts_t c;
 
         /* nobody listens on port 1: messages expire after 300 ms */
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "message.timeout.ms=300", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_kafka_conf_set(conf, "message.timeout.ms=300", NULL),
+                EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 5; i++)
@@ -974,8 +980,11 @@ static void test_events_producer_close_purges_the_rest(void **state) {
         rd_kafka_conf_t *conf = events_producer_conf_new();
         events_producer_counts_t c;
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 50; i++)
@@ -1023,10 +1032,14 @@ static events_producer_t *stuck_producer(struct seen *s, const char *extra) {
         events_producer_t *p = NULL;
         rd_kafka_conf_t *conf = events_producer_conf_new();
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         if (extra)
-                events_kafka_conf_set(conf, extra, NULL);
+                assert_int_equal(events_kafka_conf_set(conf, extra, NULL),
+                                 EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         return p;
@@ -1083,8 +1096,11 @@ static void test_events_producer_destroy_reports_pending(void **state) {
         events_producer_t *p = NULL;
         rd_kafka_conf_t *conf = events_producer_conf_new();
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         submit(p, "{\"event_type\":\"a\",\"data\":{}}", 1);
@@ -1103,7 +1119,8 @@ static void test_events_producer_new_bad_conf(void **state) {
                          EVENTS_ERR_INVALID_ARG);
         assert_null(p);
         /* idempotence with acks=1 is refused by librdkafka; conf stays ours */
-        events_kafka_conf_set(conf, "acks=1", NULL);
+        assert_int_equal(events_kafka_conf_set(conf, "acks=1", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", &e),
                          EVENTS_ERR_CONF);
         assert_null(p);
@@ -1116,7 +1133,9 @@ static void test_events_producer_new_bad_conf(void **state) {
                 memset(topic, 't', sizeof(topic) - 1);
                 topic[sizeof(topic) - 1] = '\0';
                 conf = events_producer_conf_new();
-                events_kafka_conf_set(conf, "log_level=0", NULL);
+                assert_int_equal(
+                        events_kafka_conf_set(conf, "log_level=0", NULL),
+                        EVENTS_OK);
                 assert_int_equal(events_producer_new(&p, conf, topic, &e),
                                  EVENTS_ERR_KAFKA);
                 assert_null(p);

@@ -25,6 +25,19 @@ extern "C" {
 #define EVENTS_API
 #endif
 
+/**
+ * Marks a function whose result must not be dropped: an events_err_t, a
+ * status such as an outcome, or a new object the caller owns. The compiler
+ * then warns about a call that ignores it, as jansson's
+ * JANSSON_ATTRS((warn_unused_result)) does. Empty on compilers without the
+ * attribute. Where ignoring a result is right, say why next to the call.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define EVENTS_NODISCARD __attribute__((warn_unused_result))
+#else
+#define EVENTS_NODISCARD
+#endif
+
 #define EVENTS_VERSION_MAJOR 0
 #define EVENTS_VERSION_MINOR 1
 #define EVENTS_VERSION_PATCH 0

@@ -143,7 +143,7 @@ typedef void (*events_producer_error_cb)(events_err_t err, const char *reason,
  * @returns a new configuration for the caller to change further and then
  *          give to events_producer_new(); NULL when out of memory.
  */
-EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
+EVENTS_API EVENTS_NODISCARD rd_kafka_conf_t *events_producer_conf_new(void);
 
 /**
  * @brief Create a producer for one topic.
@@ -162,10 +162,9 @@ EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_CONF (librdkafka
  *          refused the configuration), EVENTS_ERR_KAFKA, EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_producer_new(events_producer_t **pp,
-                                            rd_kafka_conf_t *conf,
-                                            const char *topic,
-                                            events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
+                    const char *topic, events_error_t *err);
 
 /**
  * @brief Validate every line against @p reg. Default: NULL, no schema
@@ -183,8 +182,8 @@ EVENTS_API void events_producer_set_registry(events_producer_t *p,
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (not a valid event type),
  *          EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_producer_set_wrap_type(events_producer_t *p,
-                                                      const char *event_type);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_wrap_type(events_producer_t *p, const char *event_type);
 
 /**
  * @brief The dotted path of the partition key in the envelope (default
@@ -193,8 +192,8 @@ EVENTS_API events_err_t events_producer_set_wrap_type(events_producer_t *p,
  * @param path copied.
  * @returns EVENTS_OK or EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_producer_set_key_path(events_producer_t *p,
-                                                     const char *path);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_key_path(events_producer_t *p, const char *path);
 
 /**
  * @brief Whether to replace timestamps already in the input with the
@@ -209,8 +208,8 @@ EVENTS_API void events_producer_set_restamp(events_producer_t *p, int restamp);
  *        reports while it waits.
  * @returns EVENTS_OK or EVENTS_ERR_INVALID_ARG (negative).
  */
-EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
-                                                 double per_second);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_rate(events_producer_t *p, double per_second);
 
 /**
  * @brief Without workers, let shaped messages wait in the producer, a window
@@ -250,8 +249,8 @@ EVENTS_API void events_producer_set_partition_runs(events_producer_t *p,
  *         workers read them, and they must not change afterwards. Workers
  *         run with every signal blocked.
  */
-EVENTS_API events_err_t events_producer_set_workers(events_producer_t *p,
-                                                    int n);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_workers(events_producer_t *p, int n);
 
 /**
  * @brief Register the receipt callback (default: none).
@@ -351,8 +350,8 @@ EVENTS_API int events_producer_poll(events_producer_t *p, int timeout_ms);
  * @returns EVENTS_OK when nothing is in flight any more,
  *          EVENTS_ERR_TIMED_OUT otherwise.
  */
-EVENTS_API events_err_t events_producer_flush(events_producer_t *p,
-                                              int timeout_ms);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_flush(events_producer_t *p, int timeout_ms);
 
 /**
  * @brief Flush for up to @p timeout_ms, then purge what is still queued or
@@ -363,8 +362,8 @@ EVENTS_API events_err_t events_producer_flush(events_producer_t *p,
  * @remark A purged line that was in flight may in fact have reached the
  *         broker; it is counted as failed because no acknowledgement came.
  */
-EVENTS_API events_err_t events_producer_close(events_producer_t *p,
-                                              int timeout_ms);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_close(events_producer_t *p, int timeout_ms);
 
 /**
  * @brief Make blocking waits inside events_producer_submit() (for queue

@@ -50,7 +50,8 @@ typedef void (*events_router_observer_cb)(const events_event_t *ev,
 
 /** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
  */
-EVENTS_API events_err_t events_router_new(events_router_t **rp);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_router_new(events_router_t **rp);
 /** @brief Free a router; @p r may be NULL. Handlers' opaques are not freed. */
 EVENTS_API void events_router_destroy(events_router_t *r);
 
@@ -64,9 +65,11 @@ EVENTS_API void events_router_destroy(events_router_t *r);
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (bad pattern, NULL cb or
  *          name), EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_router_add(events_router_t *r,
-                                          const char *pattern, const char *name,
-                                          events_handler_cb cb, void *opaque);
+EVENTS_API EVENTS_NODISCARD events_err_t events_router_add(events_router_t *r,
+                                                           const char *pattern,
+                                                           const char *name,
+                                                           events_handler_cb cb,
+                                                           void *opaque);
 
 /**
  * @brief Set a route's policy; the route is created if it has no handler
@@ -78,7 +81,7 @@ EVENTS_API events_err_t events_router_add(events_router_t *r,
  * @param validate    1 to validate before the handlers run, 0 not to.
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_router_set_policy(
+EVENTS_API EVENTS_NODISCARD events_err_t events_router_set_policy(
         events_router_t *r, const char *pattern, int max_retries,
         int backoff_ms, int backoff_max_ms, int validate);
 
@@ -129,10 +132,9 @@ typedef struct events_dispatch_s {
  *          EVENTS_ERR_TIMED_OUT when stopped during retries.
  * @remark runs on the calling thread and sleeps there during backoff.
  */
-EVENTS_API events_err_t events_router_dispatch(const events_router_t *r,
-                                               const events_event_t *ev,
-                                               const volatile int *stop,
-                                               events_dispatch_t *out);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_router_dispatch(const events_router_t *r, const events_event_t *ev,
+                       const volatile int *stop, events_dispatch_t *out);
 
 #ifdef __cplusplus
 }
