@@ -287,6 +287,7 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         events_error_t e;
         events_err_t rc;
+        char buf[512];
         /* Defaults a user may override with -X / -F. The fetch queue is
          * kept small: librdkafka's default (64 MB per consumer) would be
          * the daemon's whole memory budget. */
@@ -298,8 +299,16 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
                 NULL,
         };
 
+        /* The defaults are ours: one that librdkafka refuses is a bug in
+         * this program (or a librdkafka it was not built for). */
         for (size_t i = 0; defaults[i]; i++)
-                events_kafka_conf_set(conf, defaults[i], NULL);
+                if (events_kafka_conf_set(conf, defaults[i], &e) != EVENTS_OK) {
+                        log_msg(LOG_ERROR, "bad built-in property",
+                                "error=\"%s\"",
+                                events_error_format(&e, buf, sizeof(buf)));
+                        rd_kafka_conf_destroy(conf);
+                        return EX_SOFTWARE;
+                }
         rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args,
                                      o->brokers, &e);
         if (rc == EVENTS_ERR_NOT_FOUND) {
@@ -372,12 +381,19 @@ static int run(daemon_t *dm) {
                         dm->opt.dlq_topic);
                 return EX_USAGE;
         }
-        if (dm->opt.from_beginning)
-                events_consumer_set_start(dm->consumer, EVENTS_START_BEGINNING,
-                                          0);
-        else if (dm->opt.from_time_ms >= 0)
-                events_consumer_set_start(dm->consumer, EVENTS_START_TIME,
-                                          dm->opt.from_time_ms);
+        if (dm->opt.from_beginning || dm->opt.from_time_ms >= 0) {
+                events_err_t sr = events_consumer_set_start(
+                        dm->consumer,
+                        dm->opt.from_beginning ? EVENTS_START_BEGINNING
+                                               : EVENTS_START_TIME,
+                        dm->opt.from_beginning ? 0 : dm->opt.from_time_ms);
+
+                if (sr != EVENTS_OK) {
+                        log_msg(LOG_ERROR, "bad start position", "error=\"%s\"",
+                                events_err2str(sr));
+                        return EX_USAGE;
+                }
+        }
 
         if (dm->opt.http_port >= 0) {
                 metrics_source_t src = {src_assigned, src_broker_up, src_lag,

@@ -18,6 +18,7 @@ int main(void) {
         while ((n = getline(&line, &cap, stdin)) != -1) {
                 events_event_t *ev = NULL;
                 events_error_t err;
+                events_err_t rc;
 
                 lineno++;
                 while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -31,8 +32,17 @@ int main(void) {
                         bad++;
                         continue;
                 }
-                if (!events_event_has_timestamp(ev))
-                        events_event_stamp(ev);
+                /* Stamping fails only on no memory or a clock outside the
+                 * years 0001 to 9999: nothing later lines could fix. */
+                if (!events_event_has_timestamp(ev) &&
+                    (rc = events_event_stamp(ev)) != EVENTS_OK) {
+                        fprintf(stderr,
+                                "roundtrip: line %zu: cannot stamp: %s\n",
+                                lineno, events_err2str(rc));
+                        events_event_destroy(ev);
+                        free(line);
+                        return EX_OSERR;
+                }
                 if (events_event_serialize(ev, &out, NULL) == EVENTS_OK)
                         printf("%s\n", out);
                 free(out);

@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
         events_consumer_t *consumer = NULL;
         events_error_t err = {0};
         char kv[512];
+        int rc = EX_OK;
 
         if (argc < 4) {
                 fprintf(stderr, "usage: %s BROKERS GROUP TOPIC...\n", argv[0]);
@@ -84,13 +85,20 @@ int main(int argc, char **argv) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         setvbuf(stdout, NULL, _IOLBF, 0);
-        /* A new group starts with the oldest events; later runs resume. */
-        events_consumer_set_start(consumer, EVENTS_START_BEGINNING, 0);
         events_consumer_set_stop_flag(consumer, &stop);
-        if (events_consumer_run(consumer, &stop, &err))
+        /* A new group starts with the oldest events; later runs resume. */
+        if (events_consumer_set_start(consumer, EVENTS_START_BEGINNING, 0) ||
+            events_consumer_run(consumer, &stop, &err)) {
                 fprintf(stderr, "route: %s\n", err.text);
-        events_consumer_close(consumer, 0, NULL);
+                rc = EX_SOFTWARE;
+        }
+        /* Commit what was handled and leave the group; a failed final
+         * commit means those events will be handled again. */
+        if (events_consumer_close(consumer, 0, &err) != EVENTS_OK) {
+                fprintf(stderr, "route: close: %s\n", err.text);
+                rc = EX_TEMPFAIL;
+        }
         events_consumer_destroy(consumer);
         events_router_destroy(router);
-        return stop ? EX_OK : EX_SOFTWARE;
+        return rc;
 }

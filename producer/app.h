@@ -36,6 +36,7 @@ struct app {
         const char *reject_path, *receipts_path;
         uint64_t reject_lines;
         int write_error;
+        int close_failed; /* events_producer_close() did not deliver all */
         /* input */
         struct source *srcs;
         size_t nsrcs;

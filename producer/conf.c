@@ -25,16 +25,20 @@ int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
                 return EX_OSERR;
         /* The summary reports delivery problems; librdkafka need not log
          * every closed idle connection. */
-        events_kafka_conf_set(conf, "log.connection.close=false", NULL);
+        rc = events_kafka_conf_set(conf, "log.connection.close=false", &err);
         /* Bounded memory: a queued message costs its copy, its key and its
          * header, and when the broker falls behind librdkafka's queue fills
          * up. Measured against the real Kafka, 1,000,000 events: 50000
          * queued peaked at 40-58 MB RSS, 20000 at 23 MB, at the same rate
          * (two full batches of batch.num.messages are still queued). */
-        events_kafka_conf_set(conf, "queue.buffering.max.messages=20000", NULL);
+        if (!rc)
+                rc = events_kafka_conf_set(
+                        conf, "queue.buffering.max.messages=20000", &err);
         /* and large events: 32 MB of queued payload, not librdkafka's 1 GB */
-        events_kafka_conf_set(conf, "queue.buffering.max.kbytes=32768", NULL);
-        if (o->compression) {
+        if (!rc)
+                rc = events_kafka_conf_set(
+                        conf, "queue.buffering.max.kbytes=32768", &err);
+        if (!rc && o->compression) {
                 snprintf(kv, sizeof(kv), "compression.codec=%s",
                          o->compression);
                 rc = events_kafka_conf_set(conf, kv, &err);

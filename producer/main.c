@@ -116,6 +116,7 @@ static void catch_signals(events_producer_t *p) {
 static void deliver_rest(struct app *a, uint64_t flush_timeout) {
         events_producer_counts_t c;
         int64_t deadline = -1;
+        int flushed;
 
         for (;;) {
                 events_producer_counts(a->p, &c);
@@ -126,10 +127,14 @@ static void deliver_rest(struct app *a, uint64_t flush_timeout) {
                 if (signals_seen > 1 ||
                     (deadline >= 0 && mono_us() >= deadline))
                         break;
-                events_producer_flush(a->p, 100);
+                flushed = events_producer_flush(a->p, 100) == EVENTS_OK;
                 show_progress(a, 0);
+                if (flushed)
+                        break;
         }
-        events_producer_close(a->p, 0);
+        /* What close() has to purge gets failed receipts and is counted in
+         * c.failed; its result says the same, and both set the status. */
+        a->close_failed = events_producer_close(a->p, 0) != EVENTS_OK;
 }
 
 int main(int argc, char **argv) {

@@ -253,7 +253,7 @@ int report_finish(struct app *a, int stopped, int last_signal) {
 
         if (c.failed_permanent)
                 return EX_UNAVAILABLE;
-        if (c.failed || signals_seen)
+        if (c.failed || signals_seen || a->close_failed)
                 return EX_TEMPFAIL;
         if (stopped < 0 || a->write_error)
                 return EX_IOERR;

@@ -117,7 +117,8 @@ static events_consumer_t *make_consumer(const char *brokers, const char *topic,
                 die("consumer", &err);
         events_consumer_set_log_cb(c, on_log, NULL);
         events_consumer_set_delivery_cb(c, on_delivery, s);
-        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        if (events_consumer_set_start(c, EVENTS_START_BEGINNING, 0))
+                die("start position", NULL);
         return c;
 }
 
@@ -262,14 +263,16 @@ static int latency(const char *brokers, const char *topic, long rate,
                 die("no partition assigned in 60 s", NULL);
         /* a few more polls so that fetching has started */
         for (int i = 0; i < 10; i++)
-                events_consumer_poll(c, 50, NULL);
+                if (events_consumer_poll(c, 50, &err))
+                        die("poll", &err);
         pthread_create(&th, NULL, produce_steadily, &a);
         deadline = mono_us() + (seconds + 60) * 1000000LL;
         while (s.handled + s.dead < total && mono_us() < deadline)
                 if (events_consumer_poll(c, 100, &err))
                         die("poll", &err);
         pthread_join(th, NULL);
-        events_consumer_close(c, 10000, NULL);
+        if (events_consumer_close(c, 10000, &err))
+                die("close", &err);
         events_consumer_destroy(c);
         events_router_destroy(r);
         if (s.nlat == 0)

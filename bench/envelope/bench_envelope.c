@@ -56,8 +56,14 @@ int main(int argc, char **argv) {
                         return EX_DATAERR;
                 }
                 if (strcmp(stage, "parse")) {
-                        if (!events_event_has_timestamp(ev))
-                                events_event_stamp(ev);
+                        events_err_t rc;
+
+                        if (!events_event_has_timestamp(ev) &&
+                            (rc = events_event_stamp(ev))) {
+                                fprintf(stderr, "line %zu: cannot stamp: %s\n",
+                                        lines, events_err2str(rc));
+                                return EX_OSERR;
+                        }
                         if (!events_event_key(ev, "data.user_id", key,
                                               sizeof(key), &klen))
                                 sink += klen;

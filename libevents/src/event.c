@@ -137,16 +137,16 @@ static void locate_timestamp_error(events_error_t *err, const char *buf,
 
         if (!err)
                 return;
-        if (top->ts_offset == EVENTS__NPOS) {
+        if (top->value_offset == EVENTS__NPOS) {
                 /* The key was escaped: the value's place is not known, and
                  * the offset within the string means nothing here. */
                 err->offset = EVENTS__NPOS;
                 err->line = err->column = 0;
                 return;
         }
-        raw = buf + top->ts_offset + 1;
-        rawlen = top->ts_len - 2;
-        off = top->ts_offset;
+        raw = buf + top->value_offset + 1;
+        rawlen = top->value_len - 2;
+        off = top->value_offset;
         if (!memchr(raw, '\\', rawlen) && err->offset != EVENTS__NPOS &&
             err->offset <= rawlen)
                 off += 1 + err->offset;
@@ -156,7 +156,9 @@ static void locate_timestamp_error(events_error_t *err, const char *buf,
 events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
                                        size_t len, size_t max_bytes,
                                        int max_depth, events_error_t *err) {
-        events__json_top_t top;
+        /* Where the timestamp is, for the error report and for
+         * events__event_splice(). */
+        events__json_top_t top = {.member = "timestamp", .member_len = 9};
         events_event_t *ev;
         json_t *root, *t, *d, *ts;
         events_err_t rc;
@@ -222,8 +224,10 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
         ev->input.known = !top.escaped_key && top.close != EVENTS__NPOS;
         ev->input.len = len;
         ev->input.close_offset = top.close;
-        ev->input.ts_offset = top.ts_offset;
-        ev->input.ts_len = top.ts_len;
+        /* A timestamp that is there is a string (checked above), so the
+         * located value is its quoted text. */
+        ev->input.ts_offset = top.value_offset;
+        ev->input.ts_len = top.value_len;
         if (ts) {
                 ev->input.ts_present = 1;
                 if ((rc = set_timestamp(ev, us))) {
@@ -231,8 +235,10 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
                         return events__error_set(err, rc, NULL);
                 }
                 ev->input.ts_normalized =
-                        top.ts_offset != EVENTS__NPOS && top.ts_len == 29 &&
-                        !memcmp(buf + top.ts_offset + 1, ev->ts, 27);
+                        top.value_offset != EVENTS__NPOS &&
+                        top.value_len == EVENTS_TIMESTAMP_LEN + 2 &&
+                        !memcmp(buf + top.value_offset + 1, ev->ts,
+                                EVENTS_TIMESTAMP_LEN);
         }
         *evp = ev;
         return EVENTS_OK;
@@ -254,9 +260,9 @@ events_err_t events_event_parse_limits(events_event_t **evp, const char *buf,
 static int ts_normalized_shape(const char *s, size_t n) {
         static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
 
-        if (n != 27)
+        if (n != EVENTS_TIMESTAMP_LEN)
                 return 0;
-        for (size_t i = 0; i < 27; i++) {
+        for (size_t i = 0; i < EVENTS_TIMESTAMP_LEN; i++) {
                 if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9')
                                     : s[i] != shape[i])
                         return 0;
@@ -272,10 +278,12 @@ static int ts_cached(const events__lite_t *L, const char *s, size_t n,
                      int64_t *us) {
         int64_t frac = 0;
 
-        if (n != 27 || !L->ts_head[0] || s[26] != 'Z' ||
-            memcmp(s, L->ts_head, 20))
+        if (n != EVENTS_TIMESTAMP_LEN || !L->ts_head[0] ||
+            s[EVENTS_TIMESTAMP_LEN - 1] != 'Z' ||
+            memcmp(s, L->ts_head, EVENTS__TS_HEAD_LEN))
                 return 0;
-        for (size_t i = 20; i < 26; i++) {
+        for (size_t i = EVENTS__TS_HEAD_LEN; i < EVENTS_TIMESTAMP_LEN - 1;
+             i++) {
                 if (s[i] < '0' || s[i] > '9')
                         return 0;
                 frac = frac * 10 + (s[i] - '0');
@@ -316,7 +324,7 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                                 goto full;
                         normalized = ts_normalized_shape(ts->s, ts->len);
                         if (normalized && us >= 0) {
-                                memcpy(L->ts_head, ts->s, 20);
+                                memcpy(L->ts_head, ts->s, EVENTS__TS_HEAD_LEN);
                                 L->ts_sec = us / 1000000;
                         }
                 }
@@ -343,8 +351,8 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                 ev->input.ts_offset = (size_t)(ts->s - buf) - 1;
                 ev->input.ts_len = ts->len + 2;
                 if (normalized) {
-                        memcpy(ev->ts, ts->s, 27);
-                        ev->ts[27] = '\0';
+                        memcpy(ev->ts, ts->s, EVENTS_TIMESTAMP_LEN);
+                        ev->ts[EVENTS_TIMESTAMP_LEN] = '\0';
                         ev->input.ts_normalized = 1;
                 } else if (!events_timestamp_format(us, ev->ts,
                                                     sizeof(ev->ts))) {
@@ -374,7 +382,7 @@ static json_t *materialize(const events_event_t *ev) {
          * timestamp text. */
         if (ev->has_ts && !ev->input.ts_normalized &&
             (!(tv = json_object_get(root, "timestamp")) ||
-             json_string_setn_nocheck(tv, ev->ts, 27))) {
+             json_string_setn_nocheck(tv, ev->ts, EVENTS_TIMESTAMP_LEN))) {
                 json_decref(root);
                 return NULL;
         }
@@ -497,9 +505,9 @@ events_err_t events_event_serialize(const events_event_t *ev, char **bufp,
         if ((rc = events__json_dump(&b, events_event_data(ev))))
                 goto fail;
         rc = EVENTS_ERR_NOMEM;
-        if (ev->has_ts &&
-            (events__buf_put(&b, ",\"timestamp\":\"", 14) ||
-             events__buf_put(&b, ev->ts, 27) || events__buf_put(&b, "\"", 1)))
+        if (ev->has_ts && (events__buf_put(&b, ",\"timestamp\":\"", 14) ||
+                           events__buf_put(&b, ev->ts, EVENTS_TIMESTAMP_LEN) ||
+                           events__buf_put(&b, "\"", 1)))
                 goto fail;
         for (it = json_object_iter(json); it;
              it = json_object_iter_next(json, it)) {
@@ -626,8 +634,8 @@ events_err_t events__event_splice(const events_event_t *ev, const char *in,
                 midlen = 13;
         }
         mid[midlen++] = '"';
-        memcpy(mid + midlen, ev->ts, 27);
-        midlen += 27;
+        memcpy(mid + midlen, ev->ts, EVENTS_TIMESTAMP_LEN);
+        midlen += EVENTS_TIMESTAMP_LEN;
         mid[midlen++] = '"';
         need = head + midlen + (in_len - tail);
         if (need > out_size)

@@ -1,8 +1,8 @@
 /*
  * event_int.h - private parts of the envelope module (json.c, json_write.c,
- * timestamp.c, event.c): the strict JSON parser's report on the top-level
- * object, the compact serializer, and what the producer needs to reuse the
- * bytes of an input envelope instead of serializing it again.
+ * timestamp.c, event.c): the strict JSON parser's report on where things
+ * are in its input, the compact serializer, and what the producer needs to
+ * reuse the bytes of an input envelope instead of serializing it again.
  */
 #ifndef EVENTS_EVENT_INT_H
 #define EVENTS_EVENT_INT_H
@@ -13,26 +13,39 @@
 #define EVENTS__NPOS ((size_t)-1)
 
 /**
- * What events__json_parse_top() learnt about the top-level value while it
- * scanned the raw bytes. Offsets are bytes from the start of the input.
+ * Where things are in the bytes events__json_parse_top() parsed, learnt
+ * while it scanned them: the top-level value, and when that is an object,
+ * its closing brace and the value of the one member the caller names.
+ * Offsets are bytes from the start of the input. The parser gives these
+ * facts for any caller and knows nothing of what they are used for.
  */
 typedef struct events__json_top_s {
-        size_t start;     /**< first non-whitespace byte (the value) */
-        size_t close;     /**< the '}' that closes a top-level object,
-                               or EVENTS__NPOS */
-        size_t ts_offset; /**< the top-level "timestamp" member's value
-                               when it is a string: its opening quote;
-                               EVENTS__NPOS when there is none */
-        size_t ts_len;    /**< that value's length, quotes included */
-        int escaped_key;  /**< a top-level key was written with a
-                               backslash escape, so the raw bytes cannot
-                               tell whether it is "timestamp" */
+        /* Set by the caller before the parse. */
+        const char *member; /**< a top-level member to locate, as its name
+                                 is written between the quotes when it
+                                 has no escapes; NULL: none */
+        size_t member_len;  /**< the name's length */
+        /* Filled by the parse. */
+        size_t start;        /**< first non-whitespace byte (the value) */
+        size_t close;        /**< the '}' that closes a top-level object,
+                                  or EVENTS__NPOS */
+        size_t value_offset; /**< the first byte of @c member's value (a
+                                  string's opening quote); EVENTS__NPOS
+                                  when the object has no such member
+                                  written without escapes */
+        size_t value_len;    /**< that value's length in bytes, without
+                                  the white space around it (a string's
+                                  quotes included) */
+        int escaped_key;     /**< a top-level key was written with a
+                                  backslash escape, so the raw bytes cannot
+                                  tell whether it is @c member */
 } events__json_top_t;
 
 /**
  * events_json_parse() that also reports, in @p top (may be NULL), where the
- * top-level object's "timestamp" value and closing brace are. @p top is
- * filled only on success.
+ * top-level value, an object's closing brace and the value of the member
+ * top->member are. @p top is filled (all but its member fields) only on
+ * success.
  */
 events_err_t events__json_parse_top(json_t **out, const char *buf, size_t len,
                                     size_t max_bytes, int max_depth,
@@ -42,9 +55,10 @@ events_err_t events__json_parse_top(json_t **out, const char *buf, size_t len,
 /**
  * The fast path of events__json_parse_top(): a one-pass parser that builds
  * jansson values directly. It accepts exactly what the slow path accepts
- * (within depth @p max_depth, at most jansson's own 2048) and builds equal
- * values, but reports nothing: NULL means "not accepted, ask the slow
- * path". Exposed for the differential test.
+ * (within depth @p max_depth, at most jansson's own 2048), builds equal
+ * values and fills @p top (may be NULL) alike, but reports no error: NULL
+ * means "not accepted, ask the slow path". Exposed for the differential
+ * test.
  */
 json_t *events__json_parse_fast(const char *buf, size_t len, int max_depth,
                                 events__json_top_t *top);
@@ -134,7 +148,8 @@ typedef struct events__event_input_s {
         int ts_normalized;
         /** The "timestamp" value's opening quote, when ts_present. */
         size_t ts_offset;
-        /** Its length, both quotes included (29 when normalized). */
+        /** Its length, both quotes included (EVENTS_TIMESTAMP_LEN + 2
+         *  when normalized). */
         size_t ts_len;
         /** The '}' that closes the top-level object; where a timestamp
          *  member is inserted when there was none. */
@@ -151,8 +166,11 @@ typedef struct events__event_input_s {
 const events__event_input_t *events__event_input(const events_event_t *ev);
 
 /** The most bytes events__event_splice() adds to its input: a member
- *  ,"timestamp":"...Z" (41 bytes) in place of nothing. */
+ *  ,"timestamp":"...Z" (13 + EVENTS_TIMESTAMP_LEN + 2 = 42 bytes) in
+ *  place of nothing. */
 #define EVENTS__SPLICE_EXTRA 48
+_Static_assert(EVENTS__SPLICE_EXTRA >= 13 + EVENTS_TIMESTAMP_LEN + 2,
+               "a spliced timestamp member fits EVENTS__SPLICE_EXTRA");
 
 /**
  * Write @p in (the bytes @p ev was parsed from) to @p out with the event's
@@ -208,6 +226,10 @@ void events__civil_from_days(int64_t days, int *y, int *m, int *d);
 /** Write the last @p n decimal digits of @p v at @p p, zero-padded, without
  *  a terminating NUL (timestamp.c). */
 void events__put_digits(char *p, unsigned v, int n);
+
+/** The bytes of a normalized timestamp before its six fraction digits,
+ *  "2026-11-27T18:05:00.": what one second's timestamps share. */
+#define EVENTS__TS_HEAD_LEN 20
 
 /** The first and last microsecond events_timestamp_format() accepts:
  *  0001-01-01T00:00:00.000000Z and 9999-12-31T23:59:59.999999Z. */

@@ -12,9 +12,10 @@
  * JSON_REJECT_DUPLICATES reports the rest (syntax, trailing data, duplicate
  * keys, number overflow). jansson's error position points just past the
  * token it had read, so it is mapped back to that token's first byte.
- * Both paths note where the top-level object's "timestamp" value and
- * closing brace are, so that the producer can splice a timestamp into the
- * input bytes.
+ * Both paths can also tell where things are in the input bytes: the
+ * top-level value, the brace that closes a top-level object, and the value
+ * of one top-level member whose name the caller gives (events__json_top_t).
+ * What a caller does with those offsets is its own business.
  *
  * Writing JSON back is json_write.c.
  */
@@ -255,11 +256,24 @@ static events_err_t scan_string(const unsigned char *b, size_t len, size_t i,
         }
 }
 
+static int is_ws(unsigned char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The named member's value, which started at top->value_offset, ends
+ * before the delimiter at b[i] and the white space in front of it. */
+static void prescan_value_end(const unsigned char *b, size_t i,
+                              events__json_top_t *top) {
+        while (i > top->value_offset && is_ws(b[i - 1]))
+                i--;
+        top->value_len = i - top->value_offset;
+}
+
 /*
  * The pre-scan: one pass over the bytes that checks what is listed at the
- * top of this file and fills @p top. It tracks strings and nesting only;
- * the grammar is jansson's job, so on input jansson will reject anyway the
- * offsets in @p top may mean nothing.
+ * top of this file and fills @p top (top->member is read). It tracks
+ * strings and nesting only; the grammar is jansson's job, so on input
+ * jansson will reject anyway the offsets in @p top may mean nothing.
  */
 static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
                             events__json_top_t *top, scan_fail_t *f) {
@@ -268,13 +282,14 @@ static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
         int in_top = 0;   /* directly inside the top-level object */
         int seen_top = 0; /* the top-level value has started */
         int key_next = 0; /* in_top: the next string is a key */
-        int ts_key = 0;   /* in_top: the last key was "timestamp" */
+        int named = 0;    /* in_top: the last key was top->member */
+        int in_value = 0; /* in_top: inside the named member's value */
         events_err_t rc;
 
         top->start = EVENTS__NPOS;
         top->close = EVENTS__NPOS;
-        top->ts_offset = EVENTS__NPOS;
-        top->ts_len = 0;
+        top->value_offset = EVENTS__NPOS;
+        top->value_len = 0;
         top->escaped_key = 0;
 
         while (i < len &&
@@ -294,16 +309,12 @@ static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
                 case B_QUOTE:
                         if ((rc = scan_string(b, len, i, &end, &esc, f)))
                                 return rc;
-                        if (in_top && depth == 1) {
-                                if (key_next) {
-                                        top->escaped_key |= esc;
-                                        ts_key = end - i == 11 &&
-                                                 !memcmp(b + i, "\"timestamp\"",
-                                                         11);
-                                } else if (ts_key) {
-                                        top->ts_offset = i;
-                                        top->ts_len = end - i;
-                                }
+                        if (in_top && depth == 1 && key_next) {
+                                top->escaped_key |= esc;
+                                named = top->member &&
+                                        end - i == top->member_len + 2 &&
+                                        !memcmp(b + i + 1, top->member,
+                                                top->member_len);
                         }
                         i = end;
                         break;
@@ -322,9 +333,11 @@ static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
                         break;
                 case B_CLOSE:
                         if (depth == 1 && in_top) {
+                                if (in_value)
+                                        prescan_value_end(b, i, top);
                                 if (c == '}')
                                         top->close = i;
-                                in_top = 0;
+                                in_top = in_value = 0;
                         }
                         if (depth > 0)
                                 depth--;
@@ -332,14 +345,25 @@ static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
                         break;
                 case B_COMMA:
                         if (depth == 1) {
+                                if (in_value)
+                                        prescan_value_end(b, i, top);
                                 key_next = 1;
-                                ts_key = 0;
+                                named = in_value = 0;
                         }
                         i++;
                         break;
                 case B_COLON:
-                        if (depth == 1)
+                        if (depth == 1) {
                                 key_next = 0;
+                                if (in_top && named) {
+                                        n = i + 1;
+                                        while (n < len && is_ws(b[n]))
+                                                n++;
+                                        top->value_offset = n;
+                                        in_value = 1;
+                                        named = 0;
+                                }
+                        }
                         i++;
                         break;
                 case B_NUL:
@@ -355,10 +379,6 @@ static events_err_t prescan(const unsigned char *b, size_t len, int max_depth,
                 }
         }
         return EVENTS_OK;
-}
-
-static int is_ws(unsigned char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 static int is_delim(unsigned char c) {
@@ -687,7 +707,7 @@ static json_t *fast_object(fast_t *p) {
         const char *k;
         char *kcopy = NULL;
         size_t klen, vstart, before;
-        int esc, is_ts;
+        int esc, named;
 
         if (!obj)
                 return NULL;
@@ -713,12 +733,14 @@ static json_t *fast_object(fast_t *p) {
                 p->i++;
                 fast_ws(p);
                 vstart = p->i;
-                is_ts = top && !esc && klen == 9 && !memcmp(k, "timestamp", 9);
+                /* As the pre-scan: only a key written without escapes. */
+                named = top && top->member && !esc && klen == top->member_len &&
+                        !memcmp(k, top->member, klen);
                 if (!(v = fast_value(p)))
                         goto fail;
-                if (is_ts && json_is_string(v)) {
-                        top->ts_offset = vstart;
-                        top->ts_len = p->i - vstart;
+                if (named) {
+                        top->value_offset = vstart;
+                        top->value_len = p->i - vstart;
                 }
                 before = json_object_size(obj);
                 if (json_object_setn_new_nocheck(obj, k, klen, v) ||
@@ -831,9 +853,11 @@ json_t *events__json_parse_fast(const char *buf, size_t len, int max_depth,
                     .top = &t};
         json_t *v;
 
+        t.member = top ? top->member : NULL;
+        t.member_len = top ? top->member_len : 0;
         t.close = EVENTS__NPOS;
-        t.ts_offset = EVENTS__NPOS;
-        t.ts_len = 0;
+        t.value_offset = EVENTS__NPOS;
+        t.value_len = 0;
         t.escaped_key = 0;
         fast_ws(&p);
         t.start = p.i;
@@ -864,6 +888,8 @@ events_err_t events__json_parse_slow(json_t **out, const char *buf, size_t len,
         events_err_t rc;
 
         *out = NULL;
+        t.member = top ? top->member : NULL;
+        t.member_len = top ? top->member_len : 0;
         rc = prescan(b, len, max_depth, &t, &f);
         if (rc) {
                 /* Report the first error in the document: jansson may find

@@ -1,6 +1,7 @@
 /*
  * lite_int.h - a light, read-only JSON tree for the producer's hot path
- * (lite.c), and a validator that can only say "certainly valid".
+ * (lite.c), and a validator that can only say "certainly valid"
+ * (lite_validate.c).
  *
  * Building jansson values (a hashtable per object, an allocation per
  * value and per key) and freeing them again was most of the producer's
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event_int.h"
 #include "schema_int.h"
 
 enum {
@@ -75,10 +77,11 @@ typedef struct events__lslot_s {
 
 /* A plan's check: node against schema (past its "$ref"s). The common
  * schemas of scalars are decided without the general validator when the
- * value has the type the plan was made for (lite.c, lcheck_compile()). */
+ * value has the type the plan was made for (lite_validate.c,
+ * lcheck_compile()). */
 typedef struct events__lcheck_s {
         uint32_t node;
-        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite.c) */
+        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite_validate.c) */
         unsigned char str;  /**< LC_STR: the string keywords apply */
         const sch_node_t *schema;
         int64_t lo, hi; /**< LC_INT: the integers the bounds allow */
@@ -124,7 +127,7 @@ typedef struct events__lite_s {
         /* events__lite_timestamp()'s cache: the text up to the fraction
          * ("2026-11-27T18:05:00.") of the second ts_sec (-1: none). */
         int64_t ts_sec;
-        char ts_head[20];
+        char ts_head[EVENTS__TS_HEAD_LEN];
         events__ltpl_t *tpl[EVENTS__LITE_LAYOUTS];
         unsigned ntpl;
         /* Lines that matched no layout in a row, and lines for which no
@@ -146,9 +149,17 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
  * events_timestamp_format() for @p us, which repeats the date and time of
  * day of the last call's second instead of computing them again.
  * @param buf at least EVENTS_TIMESTAMP_BUFSIZE bytes.
- * @returns the length (27), or 0 when @p us is out of range.
+ * @returns the length (EVENTS_TIMESTAMP_LEN), or 0 when @p us is out of
+ *          range.
  */
 size_t events__lite_timestamp(events__lite_t *L, int64_t us, char *buf);
+
+/**
+ * Grow the array *@p pp of *@p cap items of @p size bytes to hold at
+ * least @p need (doubling); shared by the layouts (lite.c) and their plans
+ * (lite_validate.c). @returns 0, or -1 (no memory; *@p pp is unchanged).
+ */
+int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size);
 
 /** Free @p L's memory (not @p L), its layouts included. */
 void events__lite_free(events__lite_t *L);

@@ -376,8 +376,12 @@ void events_producer_destroy(events_producer_t *p) {
         events__producer_workers_stop(
                 p); /* sends what is left in the pipeline first */
         if (p->rk) {
-                if (p->c.in_flight > 0)
-                        events_producer_close(p, 0);
+                if (p->c.in_flight > 0) {
+                        /* destroy() cannot report: what close() purges is
+                         * counted failed and gets its failed receipt. */
+                        events_err_t closed = events_producer_close(p, 0);
+                        (void)closed;
+                }
                 if (p->rkt)
                         rd_kafka_topic_destroy(p->rkt);
                 rd_kafka_destroy(p->rk);

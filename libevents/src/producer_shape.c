@@ -112,7 +112,9 @@ static void validation_reason(const events_producer_t *p,
                 return;
         }
         events_report_clear(report);
-        events_registry_validate(p->reg, ev, report);
+        /* The verdict is @p rc already; this run only fills the report. */
+        events_err_t again = events_registry_validate(p->reg, ev, report);
+        (void)again;
         events__error_set(e, rc, NULL);
         if (events_report_count(report) > 0)
                 events_report_format(report, e->text, sizeof(e->text));
@@ -290,7 +292,8 @@ envelope_ok:
                     events_timestamp_parse(v->s, v->len, &us, NULL) ||
                     !events__lite_timestamp(L, us, ts))
                         return 0;
-                normalized = v->len == 27 && !memcmp(v->s, ts, 27);
+                normalized = v->len == EVENTS_TIMESTAMP_LEN &&
+                             !memcmp(v->s, ts, EVENTS_TIMESTAMP_LEN);
         }
         if (tsi < 0 || p->restamp) {
                 us = now_us;
@@ -304,11 +307,11 @@ envelope_ok:
                 head = (size_t)(L->n[tsi].s - s) - 1; /* its opening quote */
                 tail = head + L->n[tsi].len + 2;
                 L->n[tsi].s = ts;
-                L->n[tsi].len = 27;
+                L->n[tsi].len = EVENTS_TIMESTAMP_LEN;
         } else {
                 head = tail = L->close;
-                if ((tsi = events__lite_append_string(L, "timestamp", ts, 27)) <
-                    0)
+                if ((tsi = events__lite_append_string(
+                             L, "timestamp", ts, EVENTS_TIMESTAMP_LEN)) < 0)
                         return 0;
                 tsi_added = 1;
         }
@@ -340,7 +343,7 @@ envelope_ok:
                 if (tsi_added)
                         PUT(sh, at, ",\"timestamp\":", 13);
                 sh->buf[at++] = '"';
-                PUT(sh, at, ts, 27);
+                PUT(sh, at, ts, EVENTS_TIMESTAMP_LEN);
                 sh->buf[at++] = '"';
                 PUT(sh, at, s + tail, sn - tail);
                 o->msg = sh->buf;

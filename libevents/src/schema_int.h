@@ -122,7 +122,7 @@ struct sch_node_s {
 
         unsigned types; /* 0: no "type" keyword */
         json_t *enum_values;
-        /* "enum" when every value is a string: their bytes (lite.c) */
+        /* "enum" when every value is a string: their bytes (lite_validate.c) */
         struct sch_enum_str_s {
                 const char *s;
                 size_t len;
@@ -166,11 +166,11 @@ struct sch_node_s {
         char *text[SCH_TX__COUNT];
 
         /* Which keyword groups the node has, for the producer's lite
-         * validator (lite.c); 0 until events__lite_prepare() ran. */
+         * validator (lite_validate.c); 0 until events__lite_prepare() ran. */
         unsigned lite;
 };
 
-/** Fill @p n->lite once @p n is compiled (lite.c). */
+/** Fill @p n->lite once @p n is compiled (lite_validate.c). */
 void events__lite_prepare(sch_node_t *n);
 
 /* Fetches a document that a "$ref" names but the set does not hold. */

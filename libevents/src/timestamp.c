@@ -215,7 +215,7 @@ size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
         int y, m, d;
         unsigned frac;
 
-        if (!buf || size < 28 || us < EVENTS__TS_MIN_US ||
+        if (!buf || size < EVENTS_TIMESTAMP_LEN + 1 || us < EVENTS__TS_MIN_US ||
             us > EVENTS__TS_MAX_US) {
                 if (buf && size)
                         buf[0] = '\0';
@@ -244,10 +244,10 @@ size_t events_timestamp_format(int64_t us, char *buf, size_t size) {
         buf[16] = ':';
         events__put_digits(buf + 17, (unsigned)(sod % 60), 2);
         buf[19] = '.';
-        events__put_digits(buf + 20, frac, 6);
-        buf[26] = 'Z';
-        buf[27] = '\0';
-        return 27;
+        events__put_digits(buf + EVENTS__TS_HEAD_LEN, frac, 6);
+        buf[EVENTS_TIMESTAMP_LEN - 1] = 'Z';
+        buf[EVENTS_TIMESTAMP_LEN] = '\0';
+        return EVENTS_TIMESTAMP_LEN;
 }
 
 int64_t events__mono_us(void) {

@@ -204,7 +204,9 @@ static void test_handler_exec_gets_metadata_of_consumed_message(void **state) {
         assert_int_equal(events_consumer_new(&c, conf, "meta-group", topics, 1,
                                              handler_set_router(s), NULL),
                          EVENTS_OK);
-        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        assert_int_equal(
+                events_consumer_set_start(c, EVENTS_START_BEGINNING, 0),
+                EVENTS_OK);
         events_consumer_set_delivery_cb(c, count_delivery, &delivered);
         for (int i = 0; i < 100 && delivered < 2; i++)
                 assert_int_equal(events_consumer_poll(c, 100, NULL), EVENTS_OK);

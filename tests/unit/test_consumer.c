@@ -315,7 +315,9 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
         for (int i = 0; i < 5; i++)
                 seed_event(topic, "user.created", i);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "count", count_handler, &s);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
 
         assert_int_equal(poll_until(c, &s, 5, 8000), EVENTS_OK);
@@ -363,7 +365,9 @@ static void test_events_consumer_cooperative_assign_and_close(void **state) {
                                   "cooperative-sticky", errstr, sizeof(errstr)),
                 RD_KAFKA_CONF_OK);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "count", count_handler, &s);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
         assert_int_equal(
                 events_consumer_new(&c, conf, group, topics, 1, r, NULL),
                 EVENTS_OK);
@@ -397,7 +401,9 @@ static void test_events_consumer_commit_stores_pending_offset(void **state) {
         for (int i = 0; i < 5; i++)
                 seed_event(topic, "user.created", i);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "count", count_handler, &s);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
 
         assert_int_equal(poll_until(c, &s, 3, 8000), EVENTS_OK);
@@ -459,7 +465,9 @@ static void test_events_consumer_poll_wakes_stalled_fetcher(void **state) {
         rd_kafka_destroy(p);
 
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "slow", slow_handler, &s);
+        assert_int_equal(
+                events_router_add(r, "user.*", "slow", slow_handler, &s),
+                EVENTS_OK);
         conf = consumer_conf();
         rd_kafka_conf_set(conf, "queued.min.messages", "200", errstr,
                           sizeof(errstr));
@@ -475,7 +483,9 @@ static void test_events_consumer_poll_wakes_stalled_fetcher(void **state) {
                 EVENTS_OK);
         events_consumer_set_delivery_cb(c, on_delivery, &s);
         events_consumer_set_log_cb(c, on_log, &s);
-        events_consumer_set_start(c, EVENTS_START_BEGINNING, 0);
+        assert_int_equal(
+                events_consumer_set_start(c, EVENTS_START_BEGINNING, 0),
+                EVENTS_OK);
         assert_int_equal(poll_until(c, &s, 1, 10000), EVENTS_OK);
         assert_int_equal(s.handled, 1);
         t0 = events__mono_us();
@@ -508,10 +518,18 @@ static void test_events_consumer_poll_handler_failure_to_dlq(void **state) {
         seed_event(topic, "user.deleted", 2);
         seed_event(topic, "user.created", 3);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.created", "count", count_handler, &s);
-        events_router_add(r, "user.deleted", "count", count_handler, &s);
-        events_router_add(r, "user.deleted", "mailer", fail_handler, &s);
-        events_router_set_policy(r, "user.deleted", 2, 1, 4, 0);
+        assert_int_equal(events_router_add(r, "user.created", "count",
+                                           count_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.deleted", "count",
+                                           count_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.deleted", "mailer",
+                                           fail_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_router_set_policy(r, "user.deleted", 2, 1, 4, 0),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
 
         assert_int_equal(poll_until(c, &s, 3, 8000), EVENTS_OK);
@@ -580,9 +598,14 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
                          EVENTS_OK);
         json_decref(schema);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "count", count_handler, &s);
-        events_router_add(r, "user.raw", "count", count_handler, &s);
-        events_router_set_policy(r, "user.raw", 0, 1, 1, 0);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.raw", "count", count_handler, &s),
+                EVENTS_OK);
+        assert_int_equal(events_router_set_policy(r, "user.raw", 0, 1, 1, 0),
+                         EVENTS_OK);
         c = consumer(topic, group, r, &s);
         events_consumer_set_registry(c, reg);
         assert_int_equal(events_consumer_set_dlq_topic(c, "dead-{topic}"),
@@ -645,9 +668,15 @@ static void test_events_consumer_poll_dlq_failure_stops(void **state) {
         seed_event(topic, "user.deleted", 1);
         seed_event(topic, "user.created", 2);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.created", "count", count_handler, &s);
-        events_router_add(r, "user.deleted", "mailer", fail_handler, &s);
-        events_router_set_policy(r, "user.deleted", 0, 1, 1, 0);
+        assert_int_equal(events_router_add(r, "user.created", "count",
+                                           count_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.deleted", "mailer",
+                                           fail_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_router_set_policy(r, "user.deleted", 0, 1, 1, 0),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
         /* every Produce from now on is refused, for good */
         rd_kafka_mock_push_request_errors(
@@ -705,10 +734,15 @@ static void test_events_consumer_poll_stop_interrupts_retries(void **state) {
         seed_event(topic, "user.created", 0);
         seed_event(topic, "user.deleted", 1);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.created", "count", count_handler, &s);
-        events_router_add(r, "user.deleted", "stopper", stopping_fail_handler,
-                          &s);
-        events_router_set_policy(r, "user.deleted", 5, 10000, 10000, 0);
+        assert_int_equal(events_router_add(r, "user.created", "count",
+                                           count_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.deleted", "stopper",
+                                           stopping_fail_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_router_set_policy(r, "user.deleted", 5, 10000, 10000, 0),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
         stop_flag = 0;
         events_consumer_set_stop_flag(c, &stop_flag);
@@ -740,8 +774,10 @@ static void test_events_consumer_set_router_swaps_between_polls(void **state) {
         seed_event(topic, "user.created", 1);
         assert_int_equal(events_router_new(&r1), EVENTS_OK);
         assert_int_equal(events_router_new(&r2), EVENTS_OK);
-        events_router_add(r1, "*", "one", count_handler, &s1);
-        events_router_add(r2, "*", "two", count_handler, &s2);
+        assert_int_equal(events_router_add(r1, "*", "one", count_handler, &s1),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r2, "*", "two", count_handler, &s2),
+                         EVENTS_OK);
         c = consumer(topic, group, r1, &s1);
         assert_int_equal(poll_until(c, &s1, 1, 8000), EVENTS_OK);
         assert_int_equal(s1.handled, 1);
@@ -771,7 +807,8 @@ static void test_events_consumer_publish_acknowledged(void **state) {
         create_topic(topic, 1);
         create_topic(out, 1);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "*", "count", count_handler, &s);
+        assert_int_equal(events_router_add(r, "*", "count", count_handler, &s),
+                         EVENTS_OK);
         c = consumer(topic, group, r, &s);
         rd_kafka_header_add(h, "x", -1, "y", -1);
         assert_int_equal(events_consumer_publish(c, out, "k", 1, "hello", 5, h,
@@ -869,7 +906,8 @@ static void test_events_handler_ctx_fields_of_consumed_message(void **state) {
         assert_int_equal(rd_kafka_flush(seeder, 5000),
                          RD_KAFKA_RESP_ERR_NO_ERROR);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "*", "ctx", ctx_handler, &cc);
+        assert_int_equal(events_router_add(r, "*", "ctx", ctx_handler, &cc),
+                         EVENTS_OK);
         c = consumer(topic, group, r, &s);
         events_consumer_set_stop_flag(c, &stop);
         assert_int_equal(poll_until(c, &s, 2, 8000), EVENTS_OK);
@@ -923,10 +961,17 @@ static void test_events_consumer_poll_handler_error_text_to_dlq(void **state) {
              "{\"event_type\":\"mail.send\",\"data\":{\"who\":\"ann\"}}", NULL);
         seed_event(topic, "user.deleted", 2);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "mail.send", "smtp", reasoned_fail_handler, &s);
-        events_router_add(r, "user.deleted", "mailer", fail_handler, &s);
-        events_router_set_policy(r, "mail.send", 1, 1, 1, 0);
-        events_router_set_policy(r, "user.deleted", 0, 1, 1, 0);
+        assert_int_equal(events_router_add(r, "mail.send", "smtp",
+                                           reasoned_fail_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "user.deleted", "mailer",
+                                           fail_handler, &s),
+                         EVENTS_OK);
+        assert_int_equal(events_router_set_policy(r, "mail.send", 1, 1, 1, 0),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_router_set_policy(r, "user.deleted", 0, 1, 1, 0),
+                EVENTS_OK);
         c = consumer(topic, group, r, &s);
         assert_int_equal(poll_until(c, &s, 2, 8000), EVENTS_OK);
         assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 2);
@@ -966,7 +1011,8 @@ static void test_events_consumer_health_accessors(void **state) {
         for (int i = 0; i < 3; i++)
                 seed_event(topic, "user.created", i);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "*", "count", count_handler, &s);
+        assert_int_equal(events_router_add(r, "*", "count", count_handler, &s),
+                         EVENTS_OK);
         c = consumer(topic, group, r, &s);
         assert_non_null(events_consumer_handle(c));
         assert_int_equal(poll_until(c, &s, 3, 8000), EVENTS_OK);
@@ -974,7 +1020,7 @@ static void test_events_consumer_health_accessors(void **state) {
         /* statistics come every 100 ms: wait for a lag of 0 */
         end = events__mono_us() + 5000000;
         while (events__mono_us() < end && sum != 0) {
-                events_consumer_poll(c, 100, NULL);
+                assert_int_equal(events_consumer_poll(c, 100, NULL), EVENTS_OK);
                 sum = 0;
                 n = events_consumer_lag_foreach(c, lag_visit, &sum);
                 if (!n)

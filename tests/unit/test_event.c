@@ -271,7 +271,8 @@ static void test_events_event_stamp_round_trip(void **state) {
         assert_true(events_event_has_timestamp(ev));
         assert_true(events_event_timestamp_us(ev) >= before &&
                     events_event_timestamp_us(ev) <= after);
-        assert_int_equal(strlen(events_event_timestamp(ev)), 27);
+        assert_int_equal(strlen(events_event_timestamp(ev)),
+                         EVENTS_TIMESTAMP_LEN);
         out = serialize(ev);
         back = parse_ok(out);
         assert_string_equal(events_event_type(back), "score.updated");

@@ -375,7 +375,9 @@ static void test_events_error_locate_columns(void **state) {
  * @p doc: they must agree on accepting it, build equal values and report
  * the same top-level facts. @returns 1 if accepted. */
 static int differential(const char *doc, size_t n) {
-        events__json_top_t tf, ts;
+        /* Any name will do; the envelope's is the one that matters. */
+        events__json_top_t tf = {.member = "timestamp", .member_len = 9},
+                           ts = tf;
         json_t *fast, *slow = NULL;
         events_err_t rc;
 
@@ -409,8 +411,8 @@ static int differential(const char *doc, size_t n) {
         assert_int_equal(tf.start, ts.start);
         if (json_is_object(fast)) {
                 assert_int_equal(tf.close, ts.close);
-                assert_int_equal(tf.ts_offset, ts.ts_offset);
-                assert_int_equal(tf.ts_len, ts.ts_len);
+                assert_int_equal(tf.value_offset, ts.value_offset);
+                assert_int_equal(tf.value_len, ts.value_len);
                 assert_int_equal(tf.escaped_key, ts.escaped_key);
         }
         json_decref(fast);
@@ -448,6 +450,60 @@ static int envelope_round_trip(const char *doc, size_t n) {
         events_event_destroy(back);
         events_event_destroy(ev);
         return 1;
+}
+
+/* Both paths locate the value of the member they are asked for, whatever
+ * its type, without the white space around it, and only at the top level
+ * and only under a key written without escapes. */
+static void test_events_json_parse_top_member_value(void **state) {
+        static const struct {
+                const char *doc, *member, *want; /* want NULL: not found */
+        } cases[] = {
+                {"{\"a\":1,\"b\":\"x\"}", "b", "\"x\""},
+                {"{ \"a\" :\t-12.5e3 , \"b\":2}", "a", "-12.5e3"},
+                {"{\"a\": {\"b\":[1,{}]} }", "a", "{\"b\":[1,{}]}"},
+                {"{\"a\":[1, 2]\n}", "a", "[1, 2]"},
+                {"{\"a\":null}", "a", "null"},
+                {"{\"a\":{\"b\":1}}", "b", NULL},       /* not top-level */
+                {"{\"\\u0061\":1}", "a", NULL},         /* escaped key */
+                {"[\"a\",1]", "a", NULL},               /* not an object */
+                {"{\"ab\":1,\"a\":\"\"}", "a", "\"\""}, /* not a prefix */
+                {"{\"a\":1}", NULL, NULL},              /* nothing asked */
+        };
+        (void)state;
+
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+                const char *doc = cases[k].doc;
+                size_t n = strlen(doc);
+                events__json_top_t tops[2];
+                json_t *fast, *slow;
+
+                for (int w = 0; w < 2; w++) {
+                        tops[w] = (events__json_top_t){0};
+                        tops[w].member = cases[k].member;
+                        tops[w].member_len =
+                                cases[k].member ? strlen(cases[k].member) : 0;
+                }
+                fast = events__json_parse_fast(doc, n, 64, &tops[0]);
+                assert_non_null(fast);
+                assert_int_equal(events__json_parse_slow(&slow, doc, n, 64,
+                                                         NULL, &tops[1]),
+                                 EVENTS_OK);
+                for (int w = 0; w < 2; w++) {
+                        const events__json_top_t *t = &tops[w];
+
+                        if (!cases[k].want) {
+                                assert_true(t->value_offset == EVENTS__NPOS);
+                                continue;
+                        }
+                        assert_true(t->value_offset < n);
+                        assert_int_equal(t->value_len, strlen(cases[k].want));
+                        assert_memory_equal(doc + t->value_offset,
+                                            cases[k].want, t->value_len);
+                }
+                json_decref(fast);
+                json_decref(slow);
+        }
 }
 
 static void test_events_json_parse_fast_matches_slow_cases(void **state) {
@@ -605,6 +661,7 @@ int main(void) {
                 cmocka_unit_test(test_events_int_format_extremes),
                 cmocka_unit_test(test_events_buf_grows),
                 cmocka_unit_test(test_events_error_locate_columns),
+                cmocka_unit_test(test_events_json_parse_top_member_value),
                 cmocka_unit_test(
                         test_events_json_parse_fast_matches_slow_cases),
                 cmocka_unit_test(

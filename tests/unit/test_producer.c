@@ -142,8 +142,10 @@ static void test_events_producer_submit_splices_timestamp(void **state) {
                 size_t n = strlen(pre);
 
                 assert_int_equal(strncmp(s->msg[2], pre, n), 0);
-                assert_int_equal(strlen(s->msg[2]), n + 27 + 2);
-                assert_string_equal(s->msg[2] + n + 27, "\"}");
+                assert_int_equal(strlen(s->msg[2]),
+                                 n + EVENTS_TIMESTAMP_LEN + 2);
+                assert_string_equal(s->msg[2] + n + EVENTS_TIMESTAMP_LEN,
+                                    "\"}");
         }
         events_producer_destroy(p);
         seen_free(s);
@@ -398,7 +400,8 @@ static void test_events_producer_submit_rejects_too_large(void **state) {
         assert_int_equal(events_kafka_conf_set(
                                  conf, "bootstrap.servers=127.0.0.1:1", NULL),
                          EVENTS_OK);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         assert_int_equal(events_producer_max_message_bytes(p), 2000);
         events_producer_set_receipt_cb(p, collect, s);
@@ -943,9 +946,14 @@ static void test_events_producer_flush_times_out_then_fails(void **state) {
         events_producer_counts_t c;
 
         /* nobody listens on port 1: messages expire after 300 ms */
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "message.timeout.ms=300", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_kafka_conf_set(conf, "message.timeout.ms=300", NULL),
+                EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 5; i++)
@@ -973,8 +981,11 @@ static void test_events_producer_close_purges_the_rest(void **state) {
         rd_kafka_conf_t *conf = events_producer_conf_new();
         events_producer_counts_t c;
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 50; i++)
@@ -1022,10 +1033,14 @@ static events_producer_t *stuck_producer(struct seen *s, const char *extra) {
         events_producer_t *p = NULL;
         rd_kafka_conf_t *conf = events_producer_conf_new();
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         if (extra)
-                events_kafka_conf_set(conf, extra, NULL);
+                assert_int_equal(events_kafka_conf_set(conf, extra, NULL),
+                                 EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         return p;
@@ -1082,8 +1097,11 @@ static void test_events_producer_destroy_reports_pending(void **state) {
         events_producer_t *p = NULL;
         rd_kafka_conf_t *conf = events_producer_conf_new();
 
-        events_kafka_conf_set(conf, "bootstrap.servers=127.0.0.1:1", NULL);
-        events_kafka_conf_set(conf, "log_level=0", NULL);
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         submit(p, "{\"event_type\":\"a\",\"data\":{}}", 1);
@@ -1102,7 +1120,8 @@ static void test_events_producer_new_bad_conf(void **state) {
                          EVENTS_ERR_INVALID_ARG);
         assert_null(p);
         /* idempotence with acks=1 is refused by librdkafka; conf stays ours */
-        events_kafka_conf_set(conf, "acks=1", NULL);
+        assert_int_equal(events_kafka_conf_set(conf, "acks=1", NULL),
+                         EVENTS_OK);
         assert_int_equal(events_producer_new(&p, conf, "t", &e),
                          EVENTS_ERR_CONF);
         assert_null(p);
@@ -1118,7 +1137,9 @@ static void test_events_producer_new_bad_conf(void **state) {
                 memset(topic, 't', sizeof(topic) - 1);
                 topic[sizeof(topic) - 1] = '\0';
                 conf = events_producer_conf_new();
-                events_kafka_conf_set(conf, "log_level=0", NULL);
+                assert_int_equal(
+                        events_kafka_conf_set(conf, "log_level=0", NULL),
+                        EVENTS_OK);
                 assert_int_equal(events_producer_new(&p, conf, topic, &e),
                                  EVENTS_ERR_KAFKA);
                 assert_null(p);

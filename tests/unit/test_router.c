@@ -315,9 +315,15 @@ static void test_events_router_dispatch_retries_with_backoff(void **state) {
         int64_t t0, elapsed;
 
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "user.*", "a", tagged_handler, &a);
-        events_router_add(r, "user.*", "b", tagged_handler, &b);
-        events_router_add(r, "user.*", "c", tagged_handler, &c);
+        assert_int_equal(
+                events_router_add(r, "user.*", "a", tagged_handler, &a),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "b", tagged_handler, &b),
+                EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "c", tagged_handler, &c),
+                EVENTS_OK);
         assert_int_equal(events_router_set_policy(r, "user.*", 3, 20, 1000, 1),
                          EVENTS_OK);
         events_router_set_observer(r, observer, &obs);
@@ -354,9 +360,12 @@ static void test_events_router_dispatch_gives_up_after_retries(void **state) {
         events_dispatch_t out;
 
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, NULL, "a", tagged_handler, &a);
-        events_router_add(r, NULL, "b", tagged_handler, &b);
-        events_router_add(r, NULL, "c", tagged_handler, &c);
+        assert_int_equal(events_router_add(r, NULL, "a", tagged_handler, &a),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, NULL, "b", tagged_handler, &b),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, NULL, "c", tagged_handler, &c),
+                         EVENTS_OK);
         assert_int_equal(events_router_set_policy(r, NULL, 2, 1, 1, 0),
                          EVENTS_OK);
         assert_int_equal(events_router_dispatch(r, ev, NULL, &out),
@@ -388,7 +397,8 @@ static void test_events_router_dispatch_no_route(void **state) {
         events_dispatch_t out;
 
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "order.*", "o", noop, NULL);
+        assert_int_equal(events_router_add(r, "order.*", "o", noop, NULL),
+                         EVENTS_OK);
         assert_int_equal(events_router_dispatch(r, ev, NULL, &out),
                          EVENTS_ERR_NO_ROUTE);
         assert_null(out.route);
@@ -440,7 +450,8 @@ static void test_events_router_dispatch_ctx_without_message(void **state) {
         memset(&s, 0xff, sizeof(s));
         s.key_len = 99;
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "*", "ctx", ctx_handler, &s);
+        assert_int_equal(events_router_add(r, "*", "ctx", ctx_handler, &s),
+                         EVENTS_OK);
         assert_int_equal(events_router_set_policy(r, "*", 0, 1, 1, 0),
                          EVENTS_OK);
         assert_int_equal(events_router_dispatch(r, ev, &stop, &out),
@@ -491,8 +502,10 @@ static void test_events_router_dispatch_stop_ends_backoff(void **state) {
         int64_t t0, elapsed;
 
         assert_int_equal(events_router_new(&r), EVENTS_OK);
-        events_router_add(r, "*", "a", tagged_handler, &a);
-        events_router_add(r, "*", "b", tagged_handler, &b);
+        assert_int_equal(events_router_add(r, "*", "a", tagged_handler, &a),
+                         EVENTS_OK);
+        assert_int_equal(events_router_add(r, "*", "b", tagged_handler, &b),
+                         EVENTS_OK);
         /* a 10 s backoff that the stop flag must cut short */
         assert_int_equal(events_router_set_policy(r, "*", 5, 10000, 10000, 0),
                          EVENTS_OK);

@@ -74,7 +74,7 @@ static void test_events_timestamp_parse_data_file(void **state) {
                                          err.text);
                         assert_int_equal(
                                 events_timestamp_format(us, text, sizeof(text)),
-                                27);
+                                EVENTS_TIMESTAMP_LEN);
                         if (strcmp(text, want))
                                 fail_msg("line %d: \"%s\" gave %s, expected "
                                          "%s",
@@ -162,26 +162,32 @@ static void test_events_timestamp_parse_error_text(void **state) {
 static void test_events_timestamp_format_values(void **state) {
         char buf[EVENTS_TIMESTAMP_BUFSIZE];
 
-        assert_int_equal(events_timestamp_format(0, buf, sizeof(buf)), 27);
+        /* The named length is the format's, and the buffer size holds it. */
+        assert_int_equal(EVENTS_TIMESTAMP_LEN,
+                         strlen("2026-11-27T18:05:00.123456Z"));
+        assert_true(EVENTS_TIMESTAMP_BUFSIZE >= EVENTS_TIMESTAMP_LEN + 1);
+        assert_int_equal(events_timestamp_format(0, buf, sizeof(buf)),
+                         EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
-        assert_int_equal(events_timestamp_format(-1, buf, sizeof(buf)), 27);
+        assert_int_equal(events_timestamp_format(-1, buf, sizeof(buf)),
+                         EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "1969-12-31T23:59:59.999999Z");
         assert_int_equal(
                 events_timestamp_format(1795802700123456LL, buf, sizeof(buf)),
-                27);
+                EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "2026-11-27T18:05:00.123456Z");
         assert_int_equal(
                 events_timestamp_format(EVENTS__TS_MIN_US, buf, sizeof(buf)),
-                27);
+                EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "0001-01-01T00:00:00.000000Z");
         assert_int_equal(
                 events_timestamp_format(EVENTS__TS_MAX_US, buf, sizeof(buf)),
-                27);
+                EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
         /* The 400-year cycle's extra day: 2000-12-31 is day 366. */
         assert_int_equal(
                 events_timestamp_format(978220800000000LL, buf, sizeof(buf)),
-                27);
+                EVENTS_TIMESTAMP_LEN);
         assert_string_equal(buf, "2000-12-31T00:00:00.000000Z");
 }
 
@@ -200,9 +206,12 @@ static void test_events_timestamp_format_out_of_range(void **state) {
                          0);
         assert_int_equal(events_timestamp_format(INT64_MAX, buf, sizeof(buf)),
                          0);
-        /* 27 characters need 28 bytes. */
-        assert_int_equal(events_timestamp_format(0, buf, 27), 0);
-        assert_int_equal(events_timestamp_format(0, buf, 28), 27);
+        /* EVENTS_TIMESTAMP_LEN characters need one more byte. */
+        assert_int_equal(events_timestamp_format(0, buf, EVENTS_TIMESTAMP_LEN),
+                         0);
+        assert_int_equal(
+                events_timestamp_format(0, buf, EVENTS_TIMESTAMP_LEN + 1),
+                EVENTS_TIMESTAMP_LEN);
         assert_int_equal(events_timestamp_format(0, NULL, 0), 0);
 }
 
@@ -254,7 +263,7 @@ static void test_events_timestamp_format_matches_gmtime(void **state) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
                 us = EVENTS__TS_MIN_US + (int64_t)(x % (uint64_t)span);
                 assert_int_equal(events_timestamp_format(us, buf, sizeof(buf)),
-                                 27);
+                                 EVENTS_TIMESTAMP_LEN);
                 t = (time_t)((us - (((us % 1000000) + 1000000) % 1000000)) /
                              1000000);
                 assert_non_null(gmtime_r(&t, &tm));
@@ -264,7 +273,9 @@ static void test_events_timestamp_format_matches_gmtime(void **state) {
                          tm.tm_hour, tm.tm_min, tm.tm_sec,
                          (int)(((us % 1000000) + 1000000) % 1000000));
                 assert_string_equal(buf, want);
-                assert_int_equal(events_timestamp_parse(buf, 27, &back, NULL),
+                assert_int_equal(events_timestamp_parse(buf,
+                                                        EVENTS_TIMESTAMP_LEN,
+                                                        &back, NULL),
                                  EVENTS_OK);
                 assert_true(back == us);
         }

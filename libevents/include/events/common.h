@@ -31,6 +31,19 @@ extern "C" {
 #include "events/version.h"
 
 /**
+ * Marks a function whose result must not be dropped: an events_err_t, a
+ * status such as an outcome, or a new object the caller owns. The compiler
+ * then warns about a call that ignores it, as jansson's
+ * JANSSON_ATTRS((warn_unused_result)) does. Empty on compilers without the
+ * attribute. Where ignoring a result is right, say why next to the call.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define EVENTS_NODISCARD __attribute__((warn_unused_result))
+#else
+#define EVENTS_NODISCARD
+#endif
+
+/**
  * @brief The library's version string, e.g. "0.1.0".
  * @returns a static string; it lives as long as the process.
  */

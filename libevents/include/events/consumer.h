@@ -202,7 +202,7 @@ typedef void (*events_delivery_cb)(const events_delivery_t *d, void *opaque);
  *         partitions are assigned, and the start position applied, during
  *         polls.
  */
-EVENTS_API events_err_t events_consumer_new(
+EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_new(
         events_consumer_t **cp, rd_kafka_conf_t *conf, const char *group,
         const char *const *topics, size_t ntopics, events_router_t *router,
         events_error_t *err);
@@ -240,8 +240,8 @@ EVENTS_API void events_consumer_set_registry(events_consumer_t *c,
  *             name without "{topic}" sends every DLQ message there.
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (empty), EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_consumer_set_dlq_topic(events_consumer_t *c,
-                                                      const char *tmpl);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_consumer_set_dlq_topic(events_consumer_t *c, const char *tmpl);
 
 /**
  * @brief Choose where partitions without a committed offset for the group
@@ -253,9 +253,8 @@ EVENTS_API events_err_t events_consumer_set_dlq_topic(events_consumer_t *c,
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG.
  * @remark applied when partitions are assigned; call before the first poll.
  */
-EVENTS_API events_err_t events_consumer_set_start(events_consumer_t *c,
-                                                  events_start_t where,
-                                                  int64_t time_ms);
+EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_set_start(
+        events_consumer_t *c, events_start_t where, int64_t time_ms);
 
 /**
  * @brief A run flag that ends handler retries early: when *stop becomes
@@ -293,9 +292,8 @@ EVENTS_API events_router_t *events_consumer_router(const events_consumer_t *c);
  *          consumer error or a failed DLQ write (the consumer is then
  *          stopped); EVENTS_ERR_STATE once stopped or closed.
  */
-EVENTS_API events_err_t events_consumer_poll(events_consumer_t *c,
-                                             int timeout_ms,
-                                             events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_consumer_poll(events_consumer_t *c, int timeout_ms, events_error_t *err);
 
 /**
  * @brief Poll until *stop becomes non-zero or an error stops the consumer.
@@ -305,17 +303,16 @@ EVENTS_API events_err_t events_consumer_poll(events_consumer_t *c,
  *          events_consumer_poll() (not EVENTS_ERR_TIMED_OUT, which ends the
  *          run with EVENTS_OK).
  */
-EVENTS_API events_err_t events_consumer_run(events_consumer_t *c,
-                                            const volatile int *stop,
-                                            events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_run(
+        events_consumer_t *c, const volatile int *stop, events_error_t *err);
 
 /**
  * @brief Commit the stored offsets now, synchronously.
  * @returns EVENTS_OK (also when there was nothing to commit),
  *          EVENTS_ERR_KAFKA, EVENTS_ERR_STATE when closed.
  */
-EVENTS_API events_err_t events_consumer_commit(events_consumer_t *c,
-                                               events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_consumer_commit(events_consumer_t *c, events_error_t *err);
 
 /**
  * @brief Commit the stored offsets, leave the group and stop fetching,
@@ -326,9 +323,8 @@ EVENTS_API events_err_t events_consumer_commit(events_consumer_t *c,
  *          EVENTS_ERR_TIMED_OUT (the group was not left in time; the broker
  *          will expire the member after session.timeout.ms).
  */
-EVENTS_API events_err_t events_consumer_close(events_consumer_t *c,
-                                              int timeout_ms,
-                                              events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_close(
+        events_consumer_t *c, int timeout_ms, events_error_t *err);
 
 /**
  * @brief Publish one message through the consumer's internal producer and
@@ -342,7 +338,7 @@ EVENTS_API events_err_t events_consumer_close(events_consumer_t *c,
  *          EVENTS_ERR_TIMED_OUT, EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  * @remark polling thread only (typically from a handler).
  */
-EVENTS_API events_err_t events_consumer_publish(
+EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_publish(
         events_consumer_t *c, const char *topic, const void *key, size_t keylen,
         const void *value, size_t len, const rd_kafka_headers_t *headers,
         int timeout_ms, events_error_t *err);

@@ -39,7 +39,16 @@ typedef struct events_event_s events_event_t;
 /** The Kafka message header that carries the event type, so that a
  *  consumer can route before it parses the body. */
 #define EVENTS_HEADER_EVENT_TYPE "event_type"
-/** Room for a formatted timestamp, "2026-11-27T18:05:00.123456Z" and NUL. */
+/**
+ * The length of a timestamp as events_timestamp_format() writes it and as
+ * events carry it: RFC 3339 UTC with microseconds,
+ * "2026-11-27T18:05:00.123456Z", always exactly this many bytes (years
+ * 0001 to 9999). A buffer for one needs EVENTS_TIMESTAMP_LEN + 1 bytes
+ * with its NUL; EVENTS_TIMESTAMP_BUFSIZE is such a size.
+ */
+#define EVENTS_TIMESTAMP_LEN 27
+/** Room for a formatted timestamp and its NUL: at least
+ *  EVENTS_TIMESTAMP_LEN + 1 bytes (rounded up). */
 #define EVENTS_TIMESTAMP_BUFSIZE 32
 
 /**
@@ -74,9 +83,9 @@ EVENTS_API int events_type_valid(const char *event_type);
  *         rejected for that alone, before it is read. \u0000 is rejected as
  *         EVENTS_ERR_NUL; numbers that underflow (1e-400) read as 0.
  */
-EVENTS_API events_err_t events_json_parse(json_t **out, const char *buf,
-                                          size_t len, size_t max_bytes,
-                                          int max_depth, events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_json_parse(json_t **out, const char *buf, size_t len, size_t max_bytes,
+                  int max_depth, events_error_t *err);
 
 /**
  * @brief Build an event from a type and a data object. It has no timestamp
@@ -90,17 +99,16 @@ EVENTS_API events_err_t events_json_parse(json_t **out, const char *buf,
  * @returns EVENTS_OK, EVENTS_ERR_ENVELOPE (bad type, data not an object),
  *          EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_event_new(events_event_t **evp,
-                                         const char *event_type, json_t *data,
-                                         events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_event_new(events_event_t **evp, const char *event_type, json_t *data,
+                 events_error_t *err);
 
 /**
  * @brief Parse and check an envelope with the default limits.
  *        See events_event_parse_limits().
  */
-EVENTS_API events_err_t events_event_parse(events_event_t **evp,
-                                           const char *buf, size_t len,
-                                           events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_event_parse(
+        events_event_t **evp, const char *buf, size_t len, events_error_t *err);
 
 /**
  * @brief Parse an envelope from bytes and check its shape.
@@ -125,11 +133,9 @@ EVENTS_API events_err_t events_event_parse(events_event_t **evp,
  *          EVENTS_ERR_ENVELOPE or EVENTS_ERR_TIMESTAMP (also when the
  *          timestamp is not a string, null included).
  */
-EVENTS_API events_err_t events_event_parse_limits(events_event_t **evp,
-                                                  const char *buf, size_t len,
-                                                  size_t max_bytes,
-                                                  int max_depth,
-                                                  events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_event_parse_limits(events_event_t **evp, const char *buf, size_t len,
+                          size_t max_bytes, int max_depth, events_error_t *err);
 
 /**
  * @brief Free an event. @p ev may be NULL.
@@ -191,15 +197,15 @@ EVENTS_API const char *events_event_timestamp(const events_event_t *ev);
  *        any timestamp it had.
  * @returns EVENTS_OK or EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_event_stamp(events_event_t *ev);
+EVENTS_API EVENTS_NODISCARD events_err_t events_event_stamp(events_event_t *ev);
 
 /**
  * @brief Set the timestamp, in microseconds since the Unix epoch.
  * @returns EVENTS_OK, EVENTS_ERR_TIMESTAMP (before year 0001 or after
  *          9999), EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_event_set_timestamp_us(events_event_t *ev,
-                                                      int64_t us);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_event_set_timestamp_us(events_event_t *ev, int64_t us);
 
 /**
  * @brief Serialize to compact JSON: event_type, data, timestamp, then the
@@ -215,8 +221,8 @@ EVENTS_API events_err_t events_event_set_timestamp_us(events_event_t *ev,
  *         (", \ and control characters); reals with the shortest text that
  *         reads back the same, always with a '.' or an exponent.
  */
-EVENTS_API events_err_t events_event_serialize(const events_event_t *ev,
-                                               char **bufp, size_t *lenp);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_event_serialize(const events_event_t *ev, char **bufp, size_t *lenp);
 
 /**
  * @brief Extract a partition key by a dotted path into the envelope, such as
@@ -235,9 +241,9 @@ EVENTS_API events_err_t events_event_serialize(const events_event_t *ev,
  *          when the key does not fit in buf (buf is then ""),
  *          EVENTS_ERR_INVALID_ARG for a NULL ev or path.
  */
-EVENTS_API events_err_t events_event_key(const events_event_t *ev,
-                                         const char *path, char *buf,
-                                         size_t size, size_t *lenp);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_event_key(const events_event_t *ev, const char *path, char *buf,
+                 size_t size, size_t *lenp);
 
 /**
  * @brief Parse an RFC 3339 timestamp.
@@ -254,18 +260,21 @@ EVENTS_API events_err_t events_event_key(const events_event_t *ev,
  * @param err may be NULL; err->offset is the failing byte in @p s.
  * @returns EVENTS_OK, EVENTS_ERR_TIMESTAMP, EVENTS_ERR_INVALID_ARG.
  */
-EVENTS_API events_err_t events_timestamp_parse(const char *s, size_t len,
-                                               int64_t *usp,
-                                               events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_timestamp_parse(
+        const char *s, size_t len, int64_t *usp, events_error_t *err);
 
 /**
  * @brief Format microseconds since the Unix epoch as RFC 3339 UTC with six
  *        fractional digits, e.g. "2026-11-27T18:05:00.123456Z".
- * @param buf  at least EVENTS_TIMESTAMP_BUFSIZE bytes.
- * @returns the length written (27), or 0 if the time is out of range
- *          (years 0001 to 9999) or buf too small.
+ * @param buf  where to write the text and a NUL.
+ * @param size the size of buf: at least EVENTS_TIMESTAMP_LEN + 1 (use
+ *             EVENTS_TIMESTAMP_BUFSIZE).
+ * @returns the length written (EVENTS_TIMESTAMP_LEN), or 0 if the time is
+ *          out of range (years 0001 to 9999) or buf too small.
  */
-EVENTS_API size_t events_timestamp_format(int64_t us, char *buf, size_t size);
+EVENTS_API EVENTS_NODISCARD size_t events_timestamp_format(int64_t us,
+                                                           char *buf,
+                                                           size_t size);
 
 /**
  * @brief The current time (CLOCK_REALTIME) in microseconds since the epoch.

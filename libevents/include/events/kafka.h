@@ -38,9 +38,8 @@ extern "C" {
  * @param err  may be NULL; the text names the key and librdkafka's reason.
  * @returns EVENTS_OK or EVENTS_ERR_CONF.
  */
-EVENTS_API events_err_t events_kafka_conf_set(rd_kafka_conf_t *conf,
-                                              const char *kv,
-                                              events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_kafka_conf_set(
+        rd_kafka_conf_t *conf, const char *kv, events_error_t *err);
 
 /**
  * @brief Set the properties of a file: one "key=value" per line; blank
@@ -51,9 +50,8 @@ EVENTS_API events_err_t events_kafka_conf_set(rd_kafka_conf_t *conf,
  *            be read).
  * @returns EVENTS_OK, EVENTS_ERR_IO or EVENTS_ERR_CONF.
  */
-EVENTS_API events_err_t events_kafka_conf_set_file(rd_kafka_conf_t *conf,
-                                                   const char *path,
-                                                   events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_kafka_conf_set_file(
+        rd_kafka_conf_t *conf, const char *path, events_error_t *err);
 
 /** One -F or -X argument, in the order it was given. */
 typedef struct events_kafka_arg_s {

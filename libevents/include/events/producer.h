@@ -145,7 +145,7 @@ typedef void (*events_producer_error_cb)(events_err_t err, const char *reason,
  * @returns a new configuration for the caller to change further and then
  *          give to events_producer_new(); NULL when out of memory.
  */
-EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
+EVENTS_API EVENTS_NODISCARD rd_kafka_conf_t *events_producer_conf_new(void);
 
 /**
  * @brief Create a producer for one topic.
@@ -166,10 +166,9 @@ EVENTS_API rd_kafka_conf_t *events_producer_conf_new(void);
  *          the topic, e.g. a name over 512 bytes), EVENTS_ERR_NOMEM.
  * @remark On every error @p conf is still the caller's, as it was.
  */
-EVENTS_API events_err_t events_producer_new(events_producer_t **pp,
-                                            rd_kafka_conf_t *conf,
-                                            const char *topic,
-                                            events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
+                    const char *topic, events_error_t *err);
 
 /**
  * @brief Validate every line against @p reg. Default: NULL, no schema
@@ -187,8 +186,8 @@ EVENTS_API void events_producer_set_registry(events_producer_t *p,
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (not a valid event type),
  *          EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_producer_set_wrap_type(events_producer_t *p,
-                                                      const char *event_type);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_wrap_type(events_producer_t *p, const char *event_type);
 
 /**
  * @brief The dotted path of the partition key in the envelope (default
@@ -197,8 +196,8 @@ EVENTS_API events_err_t events_producer_set_wrap_type(events_producer_t *p,
  * @param path copied.
  * @returns EVENTS_OK or EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_producer_set_key_path(events_producer_t *p,
-                                                     const char *path);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_key_path(events_producer_t *p, const char *path);
 
 /**
  * @brief Whether to replace timestamps already in the input with the
@@ -213,8 +212,8 @@ EVENTS_API void events_producer_set_restamp(events_producer_t *p, int restamp);
  *        reports while it waits.
  * @returns EVENTS_OK or EVENTS_ERR_INVALID_ARG (negative).
  */
-EVENTS_API events_err_t events_producer_set_rate(events_producer_t *p,
-                                                 double per_second);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_rate(events_producer_t *p, double per_second);
 
 /**
  * @brief Without workers, let shaped messages wait in the producer, a window
@@ -254,8 +253,8 @@ EVENTS_API void events_producer_set_partition_runs(events_producer_t *p,
  *         workers read them, and they must not change afterwards. Workers
  *         run with every signal blocked.
  */
-EVENTS_API events_err_t events_producer_set_workers(events_producer_t *p,
-                                                    int n);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_set_workers(events_producer_t *p, int n);
 
 /**
  * @brief Register the receipt callback (default: none).
@@ -355,8 +354,8 @@ EVENTS_API int events_producer_poll(events_producer_t *p, int timeout_ms);
  * @returns EVENTS_OK when nothing is in flight any more,
  *          EVENTS_ERR_TIMED_OUT otherwise.
  */
-EVENTS_API events_err_t events_producer_flush(events_producer_t *p,
-                                              int timeout_ms);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_flush(events_producer_t *p, int timeout_ms);
 
 /**
  * @brief Flush for up to @p timeout_ms, then purge what is still queued or
@@ -367,8 +366,8 @@ EVENTS_API events_err_t events_producer_flush(events_producer_t *p,
  * @remark A purged line that was in flight may in fact have reached the
  *         broker; it is counted as failed because no acknowledgement came.
  */
-EVENTS_API events_err_t events_producer_close(events_producer_t *p,
-                                              int timeout_ms);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_producer_close(events_producer_t *p, int timeout_ms);
 
 /**
  * @brief Make blocking waits inside events_producer_submit() (for queue

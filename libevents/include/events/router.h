@@ -191,7 +191,8 @@ EVENTS_API int events_handler_ctx_cancelled(const events_handler_ctx_t *ctx);
 
 /** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
  */
-EVENTS_API events_err_t events_router_new(events_router_t **rp);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_router_new(events_router_t **rp);
 /** @brief Free a router; @p r may be NULL. Handlers' opaques are not freed. */
 EVENTS_API void events_router_destroy(events_router_t *r);
 
@@ -205,9 +206,11 @@ EVENTS_API void events_router_destroy(events_router_t *r);
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (bad pattern, NULL cb or
  *          name), EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_router_add(events_router_t *r,
-                                          const char *pattern, const char *name,
-                                          events_handler_cb cb, void *opaque);
+EVENTS_API EVENTS_NODISCARD events_err_t events_router_add(events_router_t *r,
+                                                           const char *pattern,
+                                                           const char *name,
+                                                           events_handler_cb cb,
+                                                           void *opaque);
 
 /**
  * @brief Set a route's policy; the route is created if it has no handler
@@ -221,7 +224,7 @@ EVENTS_API events_err_t events_router_add(events_router_t *r,
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (a bad pattern, or a policy
  *          events_route_policy_check() refuses), EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_router_set_policy(
+EVENTS_API EVENTS_NODISCARD events_err_t events_router_set_policy(
         events_router_t *r, const char *pattern, int max_retries,
         int backoff_ms, int backoff_max_ms, int validate);
 
@@ -277,10 +280,9 @@ typedef struct events_dispatch_s {
  *         events_handler_ctx_t): its message accessors return NULL or -1;
  *         events_handler_ctx_cancelled() follows @p stop.
  */
-EVENTS_API events_err_t events_router_dispatch(const events_router_t *r,
-                                               const events_event_t *ev,
-                                               const volatile int *stop,
-                                               events_dispatch_t *out);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_router_dispatch(const events_router_t *r, const events_event_t *ev,
+                       const volatile int *stop, events_dispatch_t *out);
 
 /*
  * Route policy: its defaults, its limits and its backoff rule, defined

@@ -47,9 +47,8 @@ typedef struct events_report_s events_report_t;     /**< validation failures */
  *          pattern that is no ECMA-262 regular expression, a "$ref" that
  *          does not resolve), EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_schema_compile(events_schema_t **sp,
-                                              const json_t *doc,
-                                              events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_schema_compile(
+        events_schema_t **sp, const json_t *doc, events_error_t *err);
 
 /** @brief Free a schema; @p s may be NULL. */
 EVENTS_API void events_schema_destroy(events_schema_t *s);
@@ -65,9 +64,9 @@ EVENTS_API void events_schema_destroy(events_schema_t *s);
  * @remark thread-safe: any number of threads may validate with one schema
  *         at once, each with its own report.
  */
-EVENTS_API events_err_t events_schema_validate(const events_schema_t *s,
-                                               const json_t *instance,
-                                               events_report_t *report);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_schema_validate(const events_schema_t *s, const json_t *instance,
+                       events_report_t *report);
 
 /**
  * @brief A report that collects up to @p max_failures failures
@@ -76,7 +75,8 @@ EVENTS_API events_err_t events_schema_validate(const events_schema_t *s,
  * @returns the report, or NULL when out of memory.
  * @remark one report belongs to one validation at a time.
  */
-EVENTS_API events_report_t *events_report_new(size_t max_failures);
+EVENTS_API EVENTS_NODISCARD events_report_t *
+events_report_new(size_t max_failures);
 /** @brief Free a report; @p r may be NULL. */
 EVENTS_API void events_report_destroy(events_report_t *r);
 /** @brief Forget every failure (the strings handed out die). */
@@ -119,7 +119,8 @@ typedef enum events_unknown_type_e {
  * @brief A new, empty registry; unknown types are rejected.
  * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG or EVENTS_ERR_NOMEM.
  */
-EVENTS_API events_err_t events_registry_new(events_registry_t **rp);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_registry_new(events_registry_t **rp);
 /** @brief Free a registry and all its schemas; @p r may be NULL. */
 EVENTS_API void events_registry_destroy(events_registry_t *r);
 
@@ -146,9 +147,8 @@ EVENTS_API void events_registry_destroy(events_registry_t *r);
  *          EVENTS_ERR_INVALID_ARG, EVENTS_ERR_NOMEM.
  * @remark not thread-safe: load before validating from other threads.
  */
-EVENTS_API events_err_t events_registry_load_dir(events_registry_t *r,
-                                                 const char *dir,
-                                                 events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t events_registry_load_dir(
+        events_registry_t *r, const char *dir, events_error_t *err);
 
 /**
  * @brief Add one schema by name ("envelope", an event type, or "_NAME"
@@ -157,9 +157,9 @@ EVENTS_API events_err_t events_registry_load_dir(events_registry_t *r,
  * @returns as events_registry_load_dir(); EVENTS_ERR_INVALID_ARG for a
  *          name that is no valid event type.
  */
-EVENTS_API events_err_t events_registry_add(events_registry_t *r,
-                                            const char *name, const json_t *doc,
-                                            events_error_t *err);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_registry_add(events_registry_t *r, const char *name, const json_t *doc,
+                    events_error_t *err);
 
 /** @brief Choose what happens to event types without a schema. */
 EVENTS_API void events_registry_set_unknown_type(events_registry_t *r,
@@ -187,9 +187,9 @@ events_registry_get(const events_registry_t *r, const char *event_type);
  *          is reject; EVENTS_ERR_INVALID_ARG for NULL arguments.
  * @remark thread-safe for concurrent calls with separate reports.
  */
-EVENTS_API events_err_t events_registry_validate(const events_registry_t *r,
-                                                 const events_event_t *ev,
-                                                 events_report_t *report);
+EVENTS_API EVENTS_NODISCARD events_err_t
+events_registry_validate(const events_registry_t *r, const events_event_t *ev,
+                         events_report_t *report);
 
 /**
  * @brief The directory the schemas were installed to
