@@ -1,6 +1,16 @@
 # How the toolkit registers its tests. tests/CMakeLists.txt includes this
-# before it adds its subfolders, so every tests/*/CMakeLists.txt can use
-# events_add_valgrind_test(), the one valgrind command line.
+# before it adds its subfolders, so every tests/*/CMakeLists.txt can use:
+#
+#   events_add_valgrind_test()     the one valgrind command line
+#   events_add_integration_test()  a test against a broker that a CTest
+#                                  fixture starts and stops
+#
+# Labels: unit (no broker, no network beyond 127.0.0.1), valgrind,
+# integration (with kafka or devbroker, the broker under test).
+
+# Where the broker fixtures keep their state: the addresses the tests read
+# (kafka.env, devbroker.env), the brokers' folders and logs.
+set(EVENTS_TEST_BROKERS_DIR ${PROJECT_BINARY_DIR}/test-brokers)
 
 # valgrind: one set of options for every valgrind.* test. An error, or a
 # definite or indirect leak, fails the test with status 99.
@@ -44,4 +54,30 @@ function(events_add_valgrind_test)
   if(V_TIMEOUT)
     set_tests_properties(valgrind.${V_NAME} PROPERTIES TIMEOUT ${V_TIMEOUT})
   endif()
+endfunction()
+
+# events_add_integration_test(NAME <name> BROKER kafka|devbroker
+#                             COMMAND <command> [<arg>...] [LABELS <label>...])
+#
+# Adds integration.<broker>.<name>, labelled integration and <broker>. It
+# requires the fixture of its broker: CTest runs fixture.<broker>.start
+# before it and fixture.<broker>.stop after the last test that needs the
+# broker, whether the test was picked by a label, by -R, or by plain ctest.
+# The test reads the broker's address as tests/integration/lib.sh does:
+# from EVENTS_TEST_<BROKER>_BROKERS when it is exported, else from the
+# fixture's state file (EVENTS_TEST_BROKERS_DIR/<broker>.env).
+function(events_add_integration_test)
+  cmake_parse_arguments(I "" "NAME;BROKER" "COMMAND;LABELS" ${ARGN})
+  if(NOT I_NAME OR NOT I_COMMAND OR NOT I_BROKER MATCHES "^(kafka|devbroker)$")
+    message(FATAL_ERROR "events_add_integration_test: NAME, COMMAND and "
+                        "BROKER kafka|devbroker are required")
+  endif()
+  set(test integration.${I_BROKER}.${I_NAME})
+  set(labels integration ${I_BROKER} ${I_LABELS})
+  add_test(NAME ${test} COMMAND ${I_COMMAND})
+  set_tests_properties(${test} PROPERTIES
+    LABELS "${labels}"
+    FIXTURES_REQUIRED ${I_BROKER}
+    TIMEOUT 600
+    ENVIRONMENT "${EVENTS_TEST_ENV};EVENTS_TEST_BROKER_KIND=${I_BROKER}")
 endfunction()

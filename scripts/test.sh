@@ -5,8 +5,9 @@
 #   2. a build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit
 #      tests again;
 #   3. the integration tests (first build) against a real Apache Kafka,
-#      started from Maven Central's jars, and against events-devbroker; both
-#      are stopped afterwards, even when tests fail.
+#      started from Maven Central's jars, and against events-devbroker:
+#      `ctest -L integration`, whose fixtures start both brokers and stop
+#      them afterwards, even when tests fail (tests/integration/run.sh).
 # Installs the Debian packages it needs first. Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
