@@ -6,7 +6,10 @@
 #                                  fixture starts and stops
 #
 # Labels: unit (no broker, no network beyond 127.0.0.1), valgrind,
-# integration (with kafka or devbroker, the broker under test).
+# integration (with kafka or devbroker, the broker under test), timing (the
+# outcome, or what the test exercises, depends on sleeps, kills or time
+# bounds: the first to suspect on a loaded machine; `ctest -LE timing`
+# leaves them out).
 
 # Where the broker fixtures keep their state: the addresses the tests read
 # (kafka.env, devbroker.env), the brokers' folders and logs.
