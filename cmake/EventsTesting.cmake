@@ -5,11 +5,16 @@
 #   events_add_integration_test()  a test against a broker that a CTest
 #                                  fixture starts and stops
 #
-# Labels: unit (no broker, no network beyond 127.0.0.1), valgrind,
-# integration (with kafka or devbroker, the broker under test), timing (the
-# outcome, or what the test exercises, depends on sleeps, kills or time
-# bounds: the first to suspect on a loaded machine; `ctest -LE timing`
-# leaves them out).
+# Labels:
+#   unit         no broker, no network beyond 127.0.0.1 (also run under
+#                valgrind and the sanitizers)
+#   valgrind     the valgrind.* twins of the unit tests
+#   lint         the text of the tree: the format check
+#   integration  against a broker: kafka (a real Apache Kafka) or devbroker
+#   fixture      the tests that start and stop those brokers
+#   timing       the outcome, or what the test exercises, depends on
+#                sleeps, kills or time bounds: the first to suspect on a
+#                loaded machine; `ctest -LE timing` leaves them out
 
 # Where the broker fixtures keep their state: the addresses the tests read
 # (kafka.env, devbroker.env), the brokers' folders and logs.
