@@ -15,9 +15,11 @@ if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
         # broker we did not write; the JSON-Schema-Test-Suite is the
         # conformance data; valgrind checks the unit tests; python3-yaml
-        # parses docker-compose.yml; curl reads /health and /metrics.
+        # parses docker-compose.yml; curl reads /health and /metrics;
+        # clang-format-14 is the version the tree is formatted with
+        # (tests/check-format.sh pins it).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format procps iproute2)
+               python3 python3-yaml curl clang-format-14 procps iproute2)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Run every test of the toolkit, the way CI does:
 #   1. a build with warnings as errors: unit tests, the exported-symbols
-#      check, the install check, and the unit tests again under valgrind;
+#      check, the install check, the format check (label lint, with
+#      clang-format 14: here a missing version fails instead of skipping),
+#      and the unit tests again under valgrind;
 #   2. a build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit
 #      tests again;
 #   3. the integration tests (first build) against a real Apache Kafka,
-#      started from Maven Central's jars, and against events-devbroker; both
-#      are stopped afterwards, even when tests fail.
+#      started from Maven Central's jars, and against events-devbroker:
+#      `ctest -L integration`, whose fixtures start both brokers and stop
+#      them afterwards, even when tests fail (tests/integration/run.sh).
 # Installs the Debian packages it needs first. Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +26,9 @@ cmake --build build -j "$jobs"
 
 step "unit tests"
 ctest --test-dir build -L unit --output-on-failure -j "$jobs"
+
+step "lint: the format check (clang-format 14)"
+EVENTS_LINT_REQUIRED=1 ctest --test-dir build -L lint --no-tests=error --output-on-failure
 
 step "unit tests under valgrind"
 ctest --test-dir build -L valgrind --output-on-failure -j "$jobs"

@@ -2,6 +2,7 @@
 # --from-time T starts a new group at the first event at or after T.
 # Real Kafka only: librdkafka's mock cluster, under events-devbroker, does
 # not look offsets up by time (it answers with the end of the partition).
+# ctest-labels: timing -- sleeps around a wall-clock time that splits old from new events
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 

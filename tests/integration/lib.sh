@@ -10,10 +10,15 @@
 #   unique PREFIX    print a topic or group name no other test run uses
 #   fail MSG...      print MSG on stderr and exit 1
 #
-# The brokers come from tests/integration/run.sh (the test command starts
-# them), through EVENTS_TEST_KAFKA_BROKERS, EVENTS_TEST_DEVBROKER_BROKERS and
-# EVENTS_TEST_DEVBROKER_CONTROL. When they are missing the test fails: an
-# integration test never skips itself into a pass.
+# The brokers come from CTest fixtures: fixture.kafka.start and
+# fixture.devbroker.start (tests/integration/broker-fixture.sh) start them
+# and write their addresses to $EVENTS_TEST_BROKERS_DIR (BUILD/test-brokers)
+# kafka.env and devbroker.env. An address exported in the environment
+# (EVENTS_TEST_KAFKA_BROKERS, EVENTS_TEST_DEVBROKER_BROKERS and
+# EVENTS_TEST_DEVBROKER_CONTROL) wins over the file. When neither is there
+# the test fails: an integration test never skips itself into a pass.
+# A test that fails leaves <broker>.failed there, so that the fixture keeps
+# the broker's log.
 #
 # Background processes the test starts (cmd &) are killed when it exits,
 # with their process groups when they were started through `setsid`.
@@ -29,25 +34,50 @@ SRC=${EVENTS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${EVENTS_BUILD_DIR:-$SRC/build}
 [ -d "$BUILD" ] || fail "build folder $BUILD does not exist (EVENTS_BUILD_DIR)"
 
+EVENTS_TEST_BROKERS_DIR=${EVENTS_TEST_BROKERS_DIR:-$BUILD/test-brokers}
+
+# _events_test_state_file FILE VAR...: set each VAR that is unset or empty
+# from its VAR=VALUE line in FILE, when FILE exists. Only the named
+# variables are read; the file is not run as a script.
+_events_test_state_file() {
+        local file=$1 line key want
+        shift
+        [ -f "$file" ] || return 0
+        while IFS= read -r line; do
+                key=${line%%=*}
+                for want in "$@"; do
+                        if [ "$key" = "$want" ] && [ -z "${!want:-}" ]; then
+                                printf -v "$want" '%s' "${line#*=}"
+                                export "${want?}"
+                        fi
+                done
+        done <"$file"
+}
+
 case "${EVENTS_TEST_BROKER_KIND:-}" in
 kafka)
+        _events_test_state_file "$EVENTS_TEST_BROKERS_DIR/kafka.env" EVENTS_TEST_KAFKA_BROKERS
         BROKERS=${EVENTS_TEST_KAFKA_BROKERS:-}
-        [ -n "$BROKERS" ] || fail "EVENTS_TEST_KAFKA_BROKERS is not set: run" \
-                "the integration tests through tests/integration/run.sh" \
-                "(scripts/test.sh does), which starts a real Kafka"
+        [ -n "$BROKERS" ] || fail "no Kafka: EVENTS_TEST_KAFKA_BROKERS is unset and" \
+                "$EVENTS_TEST_BROKERS_DIR/kafka.env is missing. Run the test" \
+                "through ctest (ctest --test-dir $BUILD -R $(basename "$0" .sh)):" \
+                "its fixture fixture.kafka.start starts a real Kafka"
         ;;
 devbroker)
+        _events_test_state_file "$EVENTS_TEST_BROKERS_DIR/devbroker.env" \
+                EVENTS_TEST_DEVBROKER_BROKERS EVENTS_TEST_DEVBROKER_CONTROL
         BROKERS=${EVENTS_TEST_DEVBROKER_BROKERS:-}
-        [ -n "$BROKERS" ] || fail "EVENTS_TEST_DEVBROKER_BROKERS is not set:" \
-                "run the integration tests through tests/integration/run.sh" \
-                "(scripts/test.sh does), which starts events-devbroker"
+        [ -n "$BROKERS" ] || fail "no events-devbroker: EVENTS_TEST_DEVBROKER_BROKERS" \
+                "is unset and $EVENTS_TEST_BROKERS_DIR/devbroker.env is missing." \
+                "Run the test through ctest (ctest --test-dir $BUILD -R" \
+                "$(basename "$0" .sh)): its fixture fixture.devbroker.start starts one"
         ;;
 *)
         fail "EVENTS_TEST_BROKER_KIND must be kafka or devbroker, not" \
                 "'${EVENTS_TEST_BROKER_KIND:-}'"
         ;;
 esac
-export BROKERS BUILD SRC EVENTS_TEST_BROKER_KIND
+export BROKERS BUILD SRC EVENTS_TEST_BROKER_KIND EVENTS_TEST_BROKERS_DIR
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/events-test.XXXXXX")
 export T
@@ -55,6 +85,13 @@ export T
 _events_test_cleanup() {
         local status=$? pid
         trap - EXIT
+        # A failure keeps the broker's log: the fixture's stop looks for
+        # this mark (tests/integration/broker-fixture.sh).
+        if [ "$status" -ne 0 ] && [ -d "$EVENTS_TEST_BROKERS_DIR/$EVENTS_TEST_BROKER_KIND" ]; then
+                touch "$EVENTS_TEST_BROKERS_DIR/$EVENTS_TEST_BROKER_KIND.failed"
+                echo "$(basename "$0") [$EVENTS_TEST_BROKER_KIND]: the broker's log will be kept in" \
+                        "$EVENTS_TEST_BROKERS_DIR/$EVENTS_TEST_BROKER_KIND/" >&2
+        fi
         for pid in $(jobs -p); do
                 # A process started with setsid leads its own group: end the
                 # whole group; otherwise the process alone.
@@ -86,7 +123,7 @@ create_topic() {
         if [ "$EVENTS_TEST_BROKER_KIND" = devbroker ]; then
                 [ -n "${EVENTS_TEST_DEVBROKER_CONTROL:-}" ] ||
                         fail "EVENTS_TEST_DEVBROKER_CONTROL (events-devbroker's" \
-                                "control socket) is not set; run.sh sets it"
+                                "control socket) is not set, nor in devbroker.env"
                 "$tool" -b "$BROKERS" -c "$EVENTS_TEST_DEVBROKER_CONTROL" "$1" "$2" ||
                         fail "cannot create topic $1 ($2 partitions) on events-devbroker"
         else

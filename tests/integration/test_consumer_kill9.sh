@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # At least once: kill -9 the consumer in mid-stream, start it again, and
 # every event produced is handled at least once (checked by id).
+# ctest-labels: timing -- kill -9 must land in mid-stream
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 

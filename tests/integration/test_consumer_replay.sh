@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --from-beginning starts a new group at the oldest event. An existing
 # group keeps its committed position whatever the option says.
+# ctest-labels: timing -- sleeps 3 s to give a replay room to show
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 

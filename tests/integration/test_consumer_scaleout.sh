@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two daemons in one group on a 6-partition topic both get partitions.
 # Stop one, and the other takes them over with nothing lost.
+# ctest-labels: timing -- partitions move only after group rebalances and session timeouts
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 

@@ -2,6 +2,7 @@
 # SIGTERM: the consumer finishes, commits and leaves the group, exiting 0
 # within the shutdown bound; a restart in the same group does not replay
 # what was done.
+# ctest-labels: timing -- bounds the shutdown at 12 s; sleeps 2 s for a replay to show
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 

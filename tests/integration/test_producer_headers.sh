@@ -3,6 +3,7 @@
 # types are interleaved, one by one and in runs, keyed and not, and sent
 # in parts with pauses between (so that delivery reports and sends
 # interleave too). Read back with kcat.
+# ctest-labels: timing -- sleeps between parts so that sends and delivery reports interleave
 source "$(dirname "$0")/lib.sh"
 
 command -v kcat >/dev/null || fail "kcat is not installed (scripts/deps.sh test)"

@@ -5,6 +5,7 @@
 # whenever its input would block it sends what it has, so every line read
 # before a pause is in Kafka during the pause. Each partition also receives
 # its lines in input order, across users: offsets rise with line numbers.
+# ctest-labels: timing -- a 10 s input pause; the lines must be in Kafka within 8 s
 source "$(dirname "$0")/lib.sh"
 
 command -v kcat >/dev/null || fail "kcat is not installed (scripts/deps.sh test)"

@@ -4,6 +4,7 @@
 # (every delivered receipt is in the topic at its partition and offset),
 # nothing unread was sent, and read = delivered + rejected + failed +
 # skipped, in the summary and in the receipts alike.
+# ctest-labels: timing -- SIGTERM after 2 s must cut a --rate stream in mid-way; a 5 s stop bound
 source "$(dirname "$0")/lib.sh"
 
 command -v kcat >/dev/null || fail "kcat is not installed (scripts/deps.sh test)"

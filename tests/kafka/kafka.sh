@@ -10,7 +10,7 @@
 #                            once it answers metadata requests
 #   kafka.sh stop [--keep-log] DIR
 #                            stop it cleanly (SIGTERM, then SIGKILL after
-#                            30 s), remove DIR, or all of it but server.log
+#                            30 s), remove DIR, or all of it but its logs (*.log)
 #   kafka.sh run CLASS ARGS  run one of Kafka's tools (a Java main class,
 #                            e.g. org.apache.kafka.tools.consumer.ConsoleConsumer)
 #   kafka.sh version         print the Kafka version
@@ -198,9 +198,10 @@ stop() {
                 fi
         fi
         if [ "$keep_log" -eq 1 ]; then
-                find "$dir" -mindepth 1 -maxdepth 1 ! -name server.log ! -name stdout.log \
+                find "$dir" -mindepth 1 -maxdepth 1 ! -name '*.log' \
                         -exec rm -rf {} +
-                echo "$prog: the broker's log is kept: $dir/server.log" >&2
+                echo "$prog: the broker's logs are kept in $dir/:" \
+                        "$(cd "$dir" && echo *.log)" >&2
         else
                 rm -rf "$dir"
         fi
