@@ -28,7 +28,7 @@ static void vu_init(events_producer_t *p) {
                 [EVENTS__VU_VALUE] = RD_KAFKA_VTYPE_VALUE,
                 [EVENTS__VU_KEY] = RD_KAFKA_VTYPE_KEY,
                 [EVENTS__VU_TIMESTAMP] = RD_KAFKA_VTYPE_TIMESTAMP,
-                [EVENTS__VU_HEADER] = RD_KAFKA_VTYPE_HEADER,
+                [EVENTS__VU_HEADERS] = RD_KAFKA_VTYPE_HEADERS,
                 [EVENTS__VU_OPAQUE] = RD_KAFKA_VTYPE_OPAQUE,
         };
 
@@ -36,7 +36,6 @@ static void vu_init(events_producer_t *p) {
                 p->vu[i].vtype = types[i];
         p->vu[EVENTS__VU_RKT].u.rkt = p->rkt;
         p->vu[EVENTS__VU_MSGFLAGS].u.i = RD_KAFKA_MSG_F_COPY;
-        p->vu[EVENTS__VU_HEADER].u.header.name = EVENTS_HEADER_EVENT_TYPE;
 }
 
 rd_kafka_conf_t *events_producer_conf_new(void) {

@@ -92,7 +92,7 @@ enum {
         EVENTS__VU_VALUE,
         EVENTS__VU_KEY,
         EVENTS__VU_TIMESTAMP,
-        EVENTS__VU_HEADER,
+        EVENTS__VU_HEADERS,
         EVENTS__VU_OPAQUE,
         EVENTS__VU__COUNT
 };

@@ -47,6 +47,7 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                                        events__shaped_t *o, int pending) {
         events_error_t *e = &o->err;
         rd_kafka_resp_err_t kerr;
+        rd_kafka_headers_t *hdrs;
         struct events__part_hint hint = {o->part1 - 1, o->part_cnt};
 
         o->part1 = 0;
@@ -84,6 +85,31 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                                                .e = e,
                                                .pending = pending});
         }
+        /* The event type header travels in a list of ours, not as a
+         * VTYPE_HEADER: librdkafka up to at least 2.3 frees a list it made
+         * itself twice when rd_kafka_produceva() fails at once after the
+         * message was made (a refused topic's partitioner error; librdkafka
+         * issue #4627). A list of the application's stays ours on failure,
+         * and librdkafka keeps its hands off it; it costs the same one
+         * allocation that librdkafka's own list did. */
+        hdrs = rd_kafka_headers_new(1);
+        if (!hdrs || rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1,
+                                         o->type, (ssize_t)o->tlen)) {
+                if (hdrs)
+                        rd_kafka_headers_destroy(hdrs);
+                events__error_set(e, EVENTS_ERR_NOMEM,
+                                  "no memory for the message's headers");
+                return events__producer_finish_sync(
+                        p, &(events__finish_t){.line = line,
+                                               .outcome = EVENTS_OUTCOME_FAILED,
+                                               .in = in,
+                                               .n = n,
+                                               .msg = o->msg,
+                                               .mlen = o->mlen,
+                                               .retriable = 1,
+                                               .e = e,
+                                               .pending = pending});
+        }
         for (;;) {
                 /* The array form of rd_kafka_producev(): librdkafka reads
                  * the message's fields from p->vu (vu_init()) instead of
@@ -97,8 +123,7 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                 vu[EVENTS__VU_KEY].u.mem.ptr = o->has_key ? o->key : NULL;
                 vu[EVENTS__VU_KEY].u.mem.size = o->klen;
                 vu[EVENTS__VU_TIMESTAMP].u.i64 = o->ts_ms;
-                vu[EVENTS__VU_HEADER].u.header.val = o->type;
-                vu[EVENTS__VU_HEADER].u.header.size = (ssize_t)o->tlen;
+                vu[EVENTS__VU_HEADERS].u.headers = hdrs;
                 vu[EVENTS__VU_OPAQUE].u.ptr = (void *)(uintptr_t)line;
                 if (hint.part >= 0)
                         events__sending_hint = &hint;
@@ -109,6 +134,8 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                 if (error) {
                         kerr = rd_kafka_error_code(error);
                         rd_kafka_error_destroy(error);
+                } else {
+                        hdrs = NULL; /* the message's now */
                 }
                 if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;
@@ -117,6 +144,8 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                         break;
                 rd_kafka_poll(p->rk, 10);
         }
+        if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
         if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 if (!pending)
                         p->c.in_flight++;
