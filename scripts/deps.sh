@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
-      libpcre2-dev libcmocka-dev libjemalloc-dev)
+      libpcre2-dev libcmocka-dev libjemalloc-dev libsystemd-dev)
 if [ "$what" = demo ]; then
         # kcat checks a given broker; curl reads events-consumer's /health
         # and /metrics.
