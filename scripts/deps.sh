@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the toolkit needs to build, demo and test,
 # when they are missing. Runs apt-get as root, or through sudo.
-# Usage: scripts/deps.sh [build|demo|test]   (default: test, which is everything)
+# Usage: scripts/deps.sh [build|demo|package|test]
+#   (default: test, which is everything)
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
@@ -11,6 +12,11 @@ if [ "$what" = demo ]; then
         # and /metrics.
         pkgs+=(kcat curl)
 fi
+if [ "$what" = package ] || [ "$what" = test ]; then
+        # scripts/package.sh: cpack's dpkg-shlibdeps and dpkg-buildflags
+        # (dpkg-dev), file (cpack sorts binaries with it).
+        pkgs+=(dpkg-dev file)
+fi
 if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
         # broker we did not write; the JSON-Schema-Test-Suite is the
@@ -18,11 +24,11 @@ if [ "$what" = test ]; then
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
         # (tests/check-format.sh pins it); systemd's systemd-analyze
-        # verifies the unit; debootstrap, lintian and fakeroot build,
-        # install and check the Debian packages (tests/package/).
+        # verifies the unit; debootstrap and lintian install and check the
+        # Debian packages (tests/package/check-deb.sh).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
-               systemd debootstrap lintian fakeroot dpkg-dev file)
+               systemd debootstrap lintian)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
