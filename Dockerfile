@@ -22,8 +22,10 @@ COPY --from=build /build/packages/libevents0_*.deb /build/packages/events-tools_
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/debs/*.deb \
     && rm -rf /var/lib/apt/lists/* /tmp/debs \
-    && useradd --system --uid 10001 --user-group --home-dir /var/lib/events \
-       --create-home --shell /usr/sbin/nologin events
+    && groupadd --gid 10001 events \
+    && useradd --uid 10001 --gid events --no-create-home --home-dir /var/lib/events \
+       --shell /usr/sbin/nologin events \
+    && install -d -o events -g events -m 0750 /var/lib/events
 # A numeric user, so that orchestrators can tell it is not root.
 USER 10001:10001
 WORKDIR /var/lib/events

@@ -201,7 +201,8 @@ def check_toolkit(services, base):
         dep = (svc.get("depends_on") or {})
         check(isinstance(dep, dict) and all(d.get("condition") == "service_healthy" for d in dep.values()) and dep,
               "service %s: depends_on must wait for service_healthy" % name)
-        check("profiles" not in svc, "service %s must run without a profile" % name)
+        check(svc.get("profiles") == ["toolkit"],
+              "service %s must be in profile toolkit only (a plain `docker compose up` starts the broker alone)" % name)
     check("kafka" in (cons.get("depends_on") or {}), "service consumer must wait for kafka")
     check("consumer" in (prod.get("depends_on") or {}), "service producer must wait for a healthy consumer")
     check(str(prod.get("restart")) == "no", "service producer is one-shot: restart must be \"no\"")
