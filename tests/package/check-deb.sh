@@ -11,8 +11,9 @@
 #   3. a smoke test of the installed tools, inside that root: --version
 #      and --help of the three programs, a --dry-run of samples/ against
 #      the installed schemas (every sample valid, one envelope per line),
-#      a bad event rejected by those schemas, the unit file where systemd
-#      looks for it, the CMake package and the .pc file in place, and a
+#      a bad event rejected by those schemas, the samples sent through the
+#      installed events-devbroker by events-producer and routed by
+#      events-consumer to a file, the unit file where systemd looks for it, the CMake package and the .pc file in place, and a
 #      clean purge.
 # It needs root (chroot) and Debian's mirror. Not a ctest entry: it is
 # scripts/test.sh's "packages" step, after scripts/package.sh.
@@ -51,7 +52,16 @@ fi
 
 # --- 2. a clean Debian 12, and apt-get install ./*.deb ----------------------
 root=$(mktemp -d "${TMPDIR:-/tmp}/events-deb.XXXXXX")
-trap 'rm -rf --one-file-system "$root"' EXIT
+pids=()
+cleanup() {
+        local pid
+        for pid in "${pids[@]}"; do
+                kill -TERM "$pid" 2>/dev/null || true
+                wait "$pid" 2>/dev/null || true
+        done
+        rm -rf --one-file-system "$root"
+}
+trap cleanup EXIT
 if [ ! -s "$tarball" ]; then
         echo "== making a minimal Debian 12 root (debootstrap --variant=minbase bookworm), cached in $tarball"
         mkdir -p "$cache"
@@ -103,6 +113,37 @@ echo '{"event_type":"user.created","data":{"user_id":"not-a-number"}}' |
 [ "$rc" -ne 0 ] || fail "an event the installed schemas forbid passed --dry-run"
 grep -q 'user_id' "$root/bad.err" || fail "the rejection does not name data.user_id: $(cat "$root/bad.err")"
 echo "  a user.created with a string user_id: rejected (status $rc)"
+# The samples through the installed programs: devbroker, producer,
+# consumer (the chroot shares this machine's 127.0.0.1).
+chroot "$root" events-devbroker -t smoke:3 >"$root/tmp/db.out" 2>"$root/tmp/db.log" </dev/null &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$root/tmp/db.out" ] && break; sleep 0.1; done
+brokers=$(head -n 1 "$root/tmp/db.out")
+[ -n "$brokers" ] || fail "the installed events-devbroker did not start: $(cat "$root/tmp/db.log")"
+in_root events-producer -b "$brokers" -t smoke /tmp/samples/events.ndjson 2>"$root/tmp/p.err" ||
+        fail "events-producer to the installed devbroker failed: $(cat "$root/tmp/p.err")"
+printf '{"routes":[{"pattern":"*","handlers":[{"type":"file","path":"/tmp/out.ndjson"}]}]}\n' >"$root/tmp/routes.json"
+chroot "$root" events-consumer -b "$brokers" -g smoke -t smoke -r /tmp/routes.json \
+        --from-beginning 2>"$root/tmp/c.log" </dev/null &
+cpid=$!
+pids+=("$cpid")
+for _ in $(seq 300); do
+        [ "$(cat "$root/tmp/out.ndjson" 2>/dev/null | wc -l)" -ge "$want" ] && break
+        kill -0 "$cpid" 2>/dev/null || break
+        sleep 0.1
+done
+got=$(cat "$root/tmp/out.ndjson" 2>/dev/null | wc -l)
+kill -TERM "$cpid"
+rc=0
+wait "$cpid" || rc=$?
+[ "$got" -eq "$want" ] || fail "events-consumer routed $got of $want samples: $(tail -5 "$root/tmp/c.log")"
+[ "$rc" -eq 0 ] || fail "events-consumer exited with $rc on SIGTERM"
+grep -q 'msg="schemas loaded" dir=/usr/share/events/schemas' "$root/tmp/c.log" ||
+        fail "events-consumer did not load the installed schemas: $(grep schemas "$root/tmp/c.log")"
+kill -TERM "${pids[0]}"
+wait "${pids[0]}" || fail "events-devbroker did not stop cleanly on SIGTERM"
+pids=()
+echo "  the samples through the installed events-devbroker, events-producer and events-consumer: $got of $want routed"
 [ -f "$root/lib/systemd/system/events-consumer@.service" ] || fail "no /lib/systemd/system/events-consumer@.service"
 [ -f "$root/usr/lib/x86_64-linux-gnu/cmake/events/eventsConfig.cmake" ] || fail "no CMake package"
 [ -f "$root/usr/lib/x86_64-linux-gnu/pkgconfig/events.pc" ] || fail "no events.pc"
