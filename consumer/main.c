@@ -76,7 +76,8 @@ static void on_lib_log(events_log_level_t level, const char *msg,
                                                       : LOG_INFO;
         daemon_t *dm = opaque;
 
-        /* An assignment, even an empty one, means the group has us. */
+        /* An assignment, even an empty one, means the group has us (the
+         * library logs each; devbroker_consumer_notify.sh tests it). */
         if (!strncmp(msg, "partitions assigned", 19))
                 notify_joined(&dm->notify);
         log_msg(l, msg, "source=libevents");

@@ -4,7 +4,9 @@
 # READY=1 arrives once, after the consumer has joined its group; with
 # WATCHDOG_USEC=1 s, WATCHDOG=1 arrives every half second or so; SIGTERM
 # brings STOPPING=1 and a clean exit. A second run with WATCHDOG_PID naming
-# another process sends no WATCHDOG=1 (the watchdog is not ours then).
+# another process sends no WATCHDOG=1 (the watchdog is not ours then); a
+# third member of that group, on a one-partition topic, gets no partition
+# and is still READY: it has joined.
 # ctest-labels: timing -- counts keep-alives over about 3 s of wall-clock time
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
@@ -54,16 +56,30 @@ wait_until 5 grep -q ' STOPPING=1' "$T/c1.rec" || fail "no STOPPING=1 after SIGT
 [ "$(count ' READY=1' "$T/c1.rec")" -eq 1 ] || fail "READY=1 sent more than once"
 kill -TERM "$LISTENER_PID"
 
-# --- run 2: a watchdog meant for another process is not ours -------------
+# --- run 2: a watchdog meant for another process is not ours; a member ----
+# --- with no partition is ready too --------------------------------------
+one=$(unique notify1)
+create_topic "$one" 1
+group=$(unique notify-g)
 listen c2
+l2=$LISTENER_PID
 NOTIFY_SOCKET=$T/c2.sock WATCHDOG_USEC=1000000 WATCHDOG_PID=1 \
-        start_consumer c2 -g "$(unique notify-g)" -t "$topic" -r "$T/routes.json"
-pid=$CONSUMER_PID
+        start_consumer c2 -g "$group" -t "$one" -r "$T/routes.json"
+pid2=$CONSUMER_PID
 wait_until 60 grep -q ' READY=1' "$T/c2.rec" || fail "run 2: no READY=1"
-sleep 1.5
-stop_consumer "$pid"
+listen c3
+l3=$LISTENER_PID
+NOTIFY_SOCKET=$T/c3.sock start_consumer c3 -g "$group" -t "$one" -r "$T/routes.json"
+pid3=$CONSUMER_PID
+wait_until 60 grep -q ' READY=1' "$T/c3.rec" ||
+        fail "a member with no partition sent no READY=1: $(grep partitions "$T/c3.log" "$T/c2.log")"
+grep -q 'STATUS=consuming, 0 partition' "$T/c2.rec" "$T/c3.rec" ||
+        fail "neither member reported 0 partitions: $(cat "$T/c2.rec" "$T/c3.rec")"
+stop_consumer "$pid3"
+stop_consumer "$pid2"
 wait_until 5 grep -q ' STOPPING=1' "$T/c2.rec" || fail "run 2: no STOPPING=1"
 [ "$(count 'WATCHDOG=1' "$T/c2.rec")" -eq 0 ] ||
         fail "WATCHDOG=1 sent although WATCHDOG_PID names another process"
-kill -TERM "$LISTENER_PID"
+[ "$(count 'WATCHDOG=1' "$T/c3.rec")" -eq 0 ] || fail "WATCHDOG=1 sent without WATCHDOG_USEC"
+kill -TERM "$l2" "$l3"
 echo "ok: notify ($n1 keep-alives in ~3 s)"
