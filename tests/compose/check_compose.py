@@ -187,6 +187,8 @@ def check_toolkit(services, base):
         check(os.path.isfile(os.path.join(base, ctx, dockerfile)),
               "service consumer: %s/%s does not exist" % (ctx, dockerfile))
     image = cons.get("image")
+    check(prod.get("build") == build,
+          "service producer must have the consumer's build too (else compose pulls %s)" % image)
     check(image is not None and prod.get("image") == image,
           "service producer must use the image the consumer builds (%r), not %r" % (image, prod.get("image")))
     for name, svc, prog in (("consumer", cons, "events-consumer"), ("producer", prod, "events-producer")):
