@@ -6,7 +6,7 @@
  * command line (options.c), the routes file and its handlers (routes.c,
  * handlers.c), the libevents consumer that does the Kafka work and the
  * at-least-once bookkeeping (events/consumer.h), the HTTP listener
- * (http.c, metrics.c) and the signals:
+ * (http.c, metrics.c), systemd's notifications (notify.c) and the signals:
  *
  * - SIGTERM, SIGINT: set the run flag. The consumer finishes the event in
  *   hand (an event in the middle of backoff is left unstored, to be read
@@ -36,6 +36,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "options.h"
 #include "routes.h"
 
@@ -61,7 +62,8 @@ typedef struct daemon {
         metrics_t *metrics;
         events_registry_t *registry;
         http_server_t *http;
-        int dlq_failed; /* a DLQ write failed: the consumer stopped */
+        int dlq_failed;  /* a DLQ write failed: the consumer stopped */
+        notify_t notify; /* systemd: READY, WATCHDOG, STOPPING */
 } daemon_t;
 
 /* ---- callbacks from the consumer and the router (main thread) ---- */
@@ -72,7 +74,12 @@ static void on_lib_log(events_log_level_t level, const char *msg,
                         : level == EVENTS_LOG_WARNING ? LOG_WARN
                         : level >= EVENTS_LOG_DEBUG   ? LOG_DEBUG
                                                       : LOG_INFO;
-        (void)opaque;
+        daemon_t *dm = opaque;
+
+        /* An assignment, even an empty one, means the group has us (the
+         * library logs each; devbroker_consumer_notify.sh tests it). */
+        if (!strncmp(msg, "partitions assigned", 19))
+                notify_joined(&dm->notify);
         log_msg(l, msg, "source=libevents");
 }
 
@@ -414,8 +421,13 @@ static int run(daemon_t *dm) {
                 dm->opt.brokers ? dm->opt.brokers : "(-F/-X/EVENTS_BROKERS)");
 
         rc = EX_OK;
+        notify_init(&dm->notify);
         while (!stop_flag) {
-                events_err_t r = events_consumer_poll(dm->consumer, 100, &e);
+                events_err_t r;
+
+                notify_tick(&dm->notify,
+                            events_consumer_assigned_count(dm->consumer));
+                r = events_consumer_poll(dm->consumer, 100, &e);
 
                 if (r == EVENTS_ERR_TIMED_OUT)
                         continue; /* stopped during retries */
@@ -437,6 +449,7 @@ static int run(daemon_t *dm) {
                 }
                 handler_set_tick(dm->handlers);
         }
+        notify_stopping(&dm->notify);
         if (stop_flag)
                 log_msg(LOG_INFO, "stopping: signal received", "timeout_ms=%d",
                         dm->opt.shutdown_timeout_ms);

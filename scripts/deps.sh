@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Install the Debian packages the toolkit needs to build, demo and test,
 # when they are missing. Runs apt-get as root, or through sudo.
-# Usage: scripts/deps.sh [build|demo|test]   (default: test, which is everything)
+# Usage: scripts/deps.sh [build|demo|package|test]
+#   (default: test, which is everything)
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
-      libpcre2-dev libcmocka-dev libjemalloc-dev)
+      libpcre2-dev libcmocka-dev libjemalloc-dev libsystemd-dev)
 if [ "$what" = demo ]; then
         # kcat checks a given broker; curl reads events-consumer's /health
         # and /metrics.
         pkgs+=(kcat curl)
+fi
+if [ "$what" = package ] || [ "$what" = test ]; then
+        # scripts/package.sh: cpack's dpkg-shlibdeps and dpkg-buildflags
+        # (dpkg-dev), file (cpack sorts binaries with it).
+        pkgs+=(dpkg-dev file)
 fi
 if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
@@ -17,9 +23,12 @@ if [ "$what" = test ]; then
         # conformance data; valgrind checks the unit tests; python3-yaml
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
-        # (tests/check-format.sh pins it).
+        # (tests/check-format.sh pins it); systemd's systemd-analyze
+        # verifies the unit; debootstrap and lintian install and check the
+        # Debian packages (tests/package/check-deb.sh).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format-14 procps iproute2)
+               python3 python3-yaml curl clang-format-14 procps iproute2
+               systemd debootstrap lintian)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,7 +9,10 @@
 #   3. the integration tests (first build) against a real Apache Kafka,
 #      started from Maven Central's jars, and against events-devbroker:
 #      `ctest -L integration`, whose fixtures start both brokers and stop
-#      them afterwards, even when tests fail (tests/integration/run.sh).
+#      them afterwards, even when tests fail (tests/integration/run.sh);
+#   4. the Debian packages (scripts/package.sh): lintian, `apt-get install
+#      ./*.deb` in a fresh Debian 12 minbase root, a smoke test of the
+#      installed tools (tests/package/check-deb.sh; needs root).
 # Installs the Debian packages it needs first. Exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,5 +50,9 @@ step "integration tests against a real Kafka and events-devbroker"
 # The ASan build also runs where an integration test asks for it (a
 # refused topic at 100,000 lines: kafka_producer_refused_topic.sh).
 EVENTS_TEST_ASAN_BUILD_DIR="$root/build-asan" "$root/tests/integration/run.sh" build
+
+step "Debian packages: build, lintian, install on a clean Debian 12, smoke test"
+"$root/scripts/package.sh" "$root/build-deb"
+"$root/tests/package/check-deb.sh" "$root/build-deb/packages"
 
 step "all tests passed"

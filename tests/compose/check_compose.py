@@ -8,11 +8,16 @@ localhost:9092; the "three" profile holds three nodes of one cluster; and
 each node's environment is a complete configuration (the image drops its
 defaults as soon as one KAFKA_* variable is set), with consistent
 listeners, quorum and replication factors, and a healthcheck that asks a
-listener the node has.
+listener the node has. The toolkit's services (consumer, producer) are
+built from the Dockerfile, reach the single node on its listener for
+containers, and the consumer's healthcheck asks its own /health port.
 
 Usage: check_compose.py docker-compose.yml pom.xml
 """
+import json
+import os
 import re
+import shlex
 import sys
 import xml.etree.ElementTree as ET
 
@@ -145,6 +150,109 @@ def check_node(name, svc, nodes, image):
     return env.get("CLUSTER_ID"), node_id, env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"), host_ports
 
 
+def mounts(name, svc, base):
+    """Checks a service's volumes; returns {container path: host path} of
+    its bind mounts (./... on the host), whose host side must exist."""
+    out = {}
+    for v in svc.get("volumes", []):
+        parts = str(v).split(":")
+        if parts[0].startswith((".", "/")):
+            host = os.path.normpath(os.path.join(base, parts[0]))
+            check(os.path.exists(host), "service %s mounts %s, which does not exist" % (name, parts[0]))
+            check(len(parts) >= 2 and parts[1].startswith("/"), "service %s: bad mount %r" % (name, v))
+            if len(parts) >= 2:
+                out[parts[1]] = host
+    return out
+
+
+def host_path(path, binds):
+    """The host file behind a container path, through the bind mounts."""
+    for cont, host in binds.items():
+        if path == cont or path.startswith(cont.rstrip("/") + "/"):
+            return os.path.join(host, os.path.relpath(path, cont)) if path != cont else host
+    return None
+
+
+def check_toolkit(services, base):
+    """The consumer and the one-shot producer, built from the Dockerfile."""
+    kafka_env = services.get("kafka", {}).get("environment", {}) or {}
+    docker_addr = [("%s:%d" % (h, p)) for l, (h, p) in
+                   listeners(str(kafka_env.get("KAFKA_ADVERTISED_LISTENERS", ""))).items() if h == "kafka"]
+    cons = services.get("consumer", {})
+    prod = services.get("producer", {})
+    build = cons.get("build")
+    ctx = build if isinstance(build, str) else (build or {}).get("context")
+    dockerfile = "Dockerfile" if isinstance(build, str) else (build or {}).get("dockerfile", "Dockerfile")
+    if check(ctx is not None, "service consumer: no build (it is built from the Dockerfile)"):
+        check(os.path.isfile(os.path.join(base, ctx, dockerfile)),
+              "service consumer: %s/%s does not exist" % (ctx, dockerfile))
+    image = cons.get("image")
+    check(prod.get("build") == build,
+          "service producer must have the consumer's build too (else compose pulls %s)" % image)
+    check(image is not None and prod.get("image") == image,
+          "service producer must use the image the consumer builds (%r), not %r" % (image, prod.get("image")))
+    for name, svc, prog in (("consumer", cons, "events-consumer"), ("producer", prod, "events-producer")):
+        cmd = svc.get("command")
+        if not check(isinstance(cmd, list) and cmd[:1] == [prog], "service %s: command must be a list starting with %s" % (name, prog)):
+            continue
+        for c in cmd:
+            check(isinstance(c, str), "service %s: command item %r should be a string" % (name, c))
+        env = svc.get("environment") or {}
+        check(env.get("EVENTS_BROKERS") in docker_addr,
+              "service %s: EVENTS_BROKERS=%r, expected the kafka listener for containers %s" % (name, env.get("EVENTS_BROKERS"), docker_addr))
+        dep = (svc.get("depends_on") or {})
+        check(isinstance(dep, dict) and all(d.get("condition") == "service_healthy" for d in dep.values()) and dep,
+              "service %s: depends_on must wait for service_healthy" % name)
+        check(svc.get("profiles") == ["toolkit"],
+              "service %s must be in profile toolkit only (a plain `docker compose up` starts the broker alone)" % name)
+    check("kafka" in (cons.get("depends_on") or {}), "service consumer must wait for kafka")
+    check("consumer" in (prod.get("depends_on") or {}), "service producer must wait for a healthy consumer")
+    check(str(prod.get("restart")) == "no", "service producer is one-shot: restart must be \"no\"")
+
+    # The consumer: routes file mounted, --http ADDR:PORT reachable from
+    # outside the container, published, and asked by the healthcheck.
+    cmd = cons.get("command") or []
+    binds = mounts("consumer", cons, base)
+    opt = {cmd[i]: cmd[i + 1] for i in range(len(cmd) - 1) if cmd[i].startswith("-")}
+    routes = host_path(opt.get("-r", ""), binds)
+    if check(routes is not None, "service consumer: the routes file %r is not in a mounted folder" % opt.get("-r")):
+        try:
+            with open(routes) as f:
+                check("routes" in json.load(f), "service consumer: %s has no routes" % routes)
+        except (OSError, ValueError) as e:
+            failures.append("service consumer: routes file %s: %s" % (routes, e))
+    for o in ("-g", "-t"):
+        check(o in opt, "service consumer: no %s" % o)
+    m = re.fullmatch(r"0\.0\.0\.0:(\d+)", opt.get("--http", ""))
+    port = None
+    if check(m is not None, "service consumer: --http must listen on 0.0.0.0:PORT (a container's 127.0.0.1 is its own), not %r" % opt.get("--http")):
+        port = int(m.group(1))
+        check(any(re.fullmatch(r"\d+:%d" % port, str(p)) for p in cons.get("ports", [])),
+              "service consumer: --http port %d is not published" % port)
+    hc = cons.get("healthcheck")
+    if check(isinstance(hc, dict), "service consumer: no healthcheck"):
+        test = hc.get("test")
+        check(isinstance(test, list) and test[:1] in (["CMD"], ["CMD-SHELL"]),
+              "service consumer: healthcheck test must be a CMD or CMD-SHELL list")
+        text = " ".join(test[1:]) if isinstance(test, list) else ""
+        check("/health" in text, "service consumer: the healthcheck does not ask /health")
+        check(port is not None and re.search(r"127\.0\.0\.1[:/]%d\b" % port, text or "") is not None,
+              "service consumer: the healthcheck does not ask the --http port")
+        check(re.search(r"\b200\b", text) is not None, "service consumer: the healthcheck does not require status 200")
+        for key in ("interval", "timeout", "retries", "start_period"):
+            check(key in hc, "service consumer: healthcheck has no %s" % key)
+
+    # The producer sends the samples, through a mount of samples/.
+    pbinds = mounts("producer", prod, base)
+    files = [a for a in (prod.get("command") or [])[1:] if a.startswith("/")]
+    check(len(files) >= 1, "service producer: no input file")
+    for a in files:
+        h = host_path(a, pbinds)
+        check(h is not None and os.path.isfile(h), "service producer: %s is not a mounted file" % a)
+        check(h is None or os.path.dirname(h) == os.path.join(base, "samples"),
+              "service producer: %s is not from samples/" % a)
+
+
 def main():
     compose_path, pom_path = sys.argv[1], sys.argv[2]
     with open(compose_path) as f:
@@ -154,8 +262,9 @@ def main():
     image = "apache/kafka:%s" % version
 
     services = doc.get("services", {})
-    check(set(services) == {"kafka", "kafka-1", "kafka-2", "kafka-3"},
-          "services are %s, expected kafka and kafka-1..3" % sorted(services))
+    check(set(services) == {"kafka", "kafka-1", "kafka-2", "kafka-3", "consumer", "producer"},
+          "services are %s, expected kafka, kafka-1..3, consumer and producer" % sorted(services))
+    check_toolkit(services, os.path.dirname(os.path.abspath(compose_path)))
     all_ports = []
 
     single = services.get("kafka", {})
@@ -184,6 +293,8 @@ def main():
     for name, svc in services.items():
         for v in svc.get("volumes", []):
             vol = str(v).split(":", 1)[0]
+            if vol.startswith((".", "/")):
+                continue  # a bind mount: checked by mounts()
             check(vol in volumes, "service %s uses volume %s, which is not declared" % (name, vol))
 
     if failures:
