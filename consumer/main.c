@@ -309,8 +309,8 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
                         rd_kafka_conf_destroy(conf);
                         return EX_SOFTWARE;
                 }
-        rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args,
-                                     o->brokers, &e);
+        rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args, NULL,
+                                     &e);
         if (rc == EVENTS_ERR_NOT_FOUND) {
                 fprintf(stderr, "events-consumer: no brokers: give -b, set "
                                 "bootstrap.servers with -F or -X, or set "

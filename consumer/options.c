@@ -35,10 +35,11 @@ void options_usage(FILE *fp) {
                 "-r ROUTES [options]\n"
                 "Join a Kafka consumer group and run, for each event, the "
                 "handlers its type\nis routed to in the routes file.\n\n"
-                "  -b, --brokers LIST       bootstrap brokers, host:port,...; "
-                "default\n"
-                "                           bootstrap.servers from -F/-X, "
-                "else $EVENTS_BROKERS\n"
+                "  -b, --brokers LIST       bootstrap brokers, host:port,... "
+                "(also\n"
+                "                           --bootstrap-server); the same as "
+                "-X\n"
+                "                           bootstrap.servers=LIST\n"
                 "  -g, --group GROUP        consumer group id\n"
                 "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
                 "  -r, --routes FILE        the routes file (JSON); SIGHUP "
@@ -58,13 +59,14 @@ void options_usage(FILE *fp) {
                 "      --from-time T        a new group starts at time T "
                 "(RFC 3339, or ms since\n"
                 "                           the epoch)\n"
-                "  -X KEY=VALUE             a librdkafka property "
+                "  -X, --property KEY=VALUE  a librdkafka property "
                 "(repeatable)\n"
-                "  -F FILE                  librdkafka properties, one "
+                "  -F, --config-file FILE   librdkafka properties, one "
                 "KEY=VALUE a line\n"
-                "                           (-F and -X apply in order, later "
-                "wins; -b wins\n"
-                "                           over both)\n"
+                "                           ($EVENTS_BROKERS first, then -b, "
+                "-F and -X in\n"
+                "                           command-line order: a later one "
+                "wins)\n"
                 "      --log-level LEVEL    debug, info (default), warn or "
                 "error\n"
                 "      --shutdown-timeout MS  how long SIGTERM may take "
@@ -138,6 +140,10 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 int options_parse(options_t *o, int argc, char **argv) {
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
+                /* Kafka's own tools spell -b this way. */
+                {"bootstrap-server", required_argument, NULL, 'b'},
+                {"property", required_argument, NULL, 'X'},
+                {"config-file", required_argument, NULL, 'F'},
                 {"group", required_argument, NULL, 'g'},
                 {"topic", required_argument, NULL, 't'},
                 {"routes", required_argument, NULL, 'r'},
@@ -168,7 +174,10 @@ int options_parse(options_t *o, int argc, char **argv) {
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
+                        /* In order with -F and -X: a later one wins. */
                         o->brokers = optarg;
+                        if (append(o, 'b', optarg))
+                                return usage_error("%s", "out of memory");
                         break;
                 case 'g':
                         o->group = optarg;

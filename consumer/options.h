@@ -11,7 +11,7 @@
 #include <events/kafka.h>
 
 typedef struct options {
-        const char *brokers; /* -b; NULL: see events_kafka_conf_apply() */
+        const char *brokers; /* the last -b, for the log; NULL: none */
         const char *group;   /* -g */
         char **topics;       /* -t, split at commas; NULL-terminated */
         size_t n_topics;
@@ -22,8 +22,8 @@ typedef struct options {
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
         int from_beginning;    /* --from-beginning */
         int64_t from_time_ms;  /* --from-time; -1: not given */
-        events_kafka_arg_t *kafka_args; /* -F FILE and -X key=value, in
-                                           command-line order */
+        events_kafka_arg_t *kafka_args; /* -b, -F FILE and -X key=value,
+                                           in command-line order */
         size_t n_kafka_args;
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */

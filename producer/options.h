@@ -17,7 +17,7 @@ struct opts {
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
         double rate;
-        events_kafka_arg_t *confs; /* -F and -X, in the order given */
+        events_kafka_arg_t *confs; /* -b, -F and -X, in the order given */
         size_t nconfs;
 };
 

@@ -25,13 +25,16 @@ common=(-t "$topic" --schemas "$SRC/schemas")
 status 0 "all delivered" "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 grep -q "2 read, 2 delivered" "$T/err" || fail "summary: $(cat "$T/err")"
 status 0 "brokers from EVENTS_BROKERS" env EVENTS_BROKERS="$BROKERS" "$P" "${common[@]}" "$T/good"
-# The one precedence rule (events/kafka.h): -F/-X in order, then -b over
-# them, then EVENTS_BROKERS only when nothing else named brokers.
+# The one precedence rule (events/kafka.h): EVENTS_BROKERS first, then
+# -b, -F and -X in command-line order, a later one winning.
 echo "bootstrap.servers=$BROKERS" >"$T/props"
 echo "bootstrap.servers=127.0.0.1:1" >"$T/props-nobody"
 status 0 "brokers from -F, no -b" env -u EVENTS_BROKERS "$P" "${common[@]}" -F "$T/props" "$T/good"
 status 0 "-F over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" "${common[@]}" -F "$T/props" "$T/good"
-status 0 "-b over -F" "$P" -b "$BROKERS" "${common[@]}" -F "$T/props-nobody" "$T/good"
+status 0 "a later -b over -F" "$P" "${common[@]}" -F "$T/props-nobody" -b "$BROKERS" "$T/good"
+status 0 "a later -F over -b" "$P" -b 127.0.0.1:1 "${common[@]}" -F "$T/props" "$T/good"
+status 0 "a later -X over -F" "$P" -F "$T/props-nobody" "${common[@]}" -X "bootstrap.servers=$BROKERS" "$T/good"
+status 0 "-b over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 status 0 "stdin as -" "$P" -b "$BROKERS" "${common[@]}" - <"$T/good"
 
 status 65 "some rejected" "$P" -b "$BROKERS" "${common[@]}" "$T/mixed"
