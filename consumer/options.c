@@ -46,10 +46,13 @@ void options_usage(FILE *fp) {
                 "reloads it\n"
                 "      --http PORT          serve /health and /metrics on "
                 "127.0.0.1:PORT\n"
-                "      --schemas DIR        JSON Schemas to validate against "
-                "(default:\n"
-                "                           $EVENTS_SCHEMAS_DIR, else the "
-                "installed ones)\n"
+                "      --schemas DIR        JSON Schemas to validate against; "
+                "repeatable,\n"
+                "                           the folders add up (default: "
+                "$EVENTS_SCHEMAS_DIR,\n"
+                "                           else ../share/events/schemas "
+                "from the program,\n"
+                "                           else the installed ones)\n"
                 "      --no-validate        validate no event, whatever the "
                 "routes say\n"
                 "      --dlq-topic TOPIC    dead-letter topic (default: "
@@ -77,7 +80,7 @@ void options_usage(FILE *fp) {
                 "routes file,\n66 a file not found, 69 Kafka unavailable or "
                 "fatal, 70 internal error,\n71 system error (e.g. HTTP port "
                 "in use), 75 stopped because the\ndead-letter topic could not "
-                "be written, 78 bad Kafka property.\n");
+                "be written, 78 bad Kafka property or no schemas.\n");
 }
 
 static int add_topics(options_t *o, const char *arg) {
@@ -110,6 +113,15 @@ static int append(options_t *o, int kind, const char *v) {
         na[o->n_kafka_args].kind = (char)kind;
         na[o->n_kafka_args++].arg = v;
         o->kafka_args = na;
+        return 0;
+}
+
+static int append_schemas(options_t *o, const char *dir) {
+        const char **ns = realloc(o->schemas, (o->n_schemas + 1) * sizeof(*ns));
+        if (!ns)
+                return -1;
+        ns[o->n_schemas++] = dir;
+        o->schemas = ns;
         return 0;
 }
 
@@ -208,7 +220,8 @@ int options_parse(options_t *o, int argc, char **argv) {
                                         optarg);
                         break;
                 case OPT_SCHEMAS:
-                        o->schemas = optarg;
+                        if (append_schemas(o, optarg))
+                                return usage_error("%s", "out of memory");
                         break;
                 case OPT_NO_VALIDATE:
                         o->validate = 0;
@@ -292,5 +305,6 @@ void options_free(options_t *o) {
                 free(o->topics[i]);
         free(o->topics);
         free(o->kafka_args);
+        free(o->schemas);
         memset(o, 0, sizeof(*o));
 }

@@ -17,7 +17,8 @@ typedef struct options {
         size_t n_topics;
         const char *routes;    /* -r */
         int http_port;         /* --http; -1: no listener */
-        const char *schemas;   /* --schemas DIR; NULL: the installed ones */
+        const char **schemas;  /* --schemas DIR, in order: they add up */
+        size_t n_schemas;      /* 0: events_schemas_dir() */
         int validate;          /* 0 with --no-validate */
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
         int from_beginning;    /* --from-beginning */

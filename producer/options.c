@@ -107,9 +107,13 @@ static void usage(FILE *fp) {
                 "                           '' for no key)\n"
                 "      --restamp            replace timestamps already in the "
                 "input\n"
-                "      --schemas DIR        JSON Schemas to validate against\n"
-                "                           (default $EVENTS_SCHEMAS_DIR, "
-                "else %s)\n"
+                "      --schemas DIR        JSON Schemas to validate against; "
+                "repeatable,\n"
+                "                           the folders add up (default: "
+                "$EVENTS_SCHEMAS_DIR,\n"
+                "                           else ../share/events/schemas "
+                "from the program,\n"
+                "                           else %s)\n"
                 "      --no-validate        check the envelope only, no "
                 "schemas\n"
                 "      --allow-unknown-types  accept types that have no "
@@ -167,7 +171,8 @@ int options_parse(int argc, char **argv, struct opts *o) {
         o->flush_timeout = 10000;
         o->workers = -1;
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
-        if (!o->confs)
+        o->schemas = calloc((size_t)argc, sizeof(*o->schemas));
+        if (!o->confs || !o->schemas)
                 return EX_OSERR;
         while ((c = getopt_long(argc, argv, "b:t:X:F:z:k:hV", long_opts,
                                 NULL)) != -1) {
@@ -204,7 +209,7 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         o->type = optarg;
                         break;
                 case OPT_SCHEMAS:
-                        o->schemas = optarg;
+                        o->schemas[o->nschemas++] = optarg;
                         break;
                 case OPT_NO_VALIDATE:
                         o->no_validate = 1;

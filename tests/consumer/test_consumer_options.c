@@ -64,7 +64,8 @@ static void test_options_parse_full(void **state) {
         assert_null(o.topics[3]);
         assert_string_equal(o.routes, "routes.json");
         assert_int_equal(o.http_port, 8080);
-        assert_string_equal(o.schemas, "s");
+        assert_int_equal(o.n_schemas, 1);
+        assert_string_equal(o.schemas[0], "s");
         assert_int_equal(o.validate, 0);
         assert_string_equal(o.dlq_topic, "{topic}.dead");
         /* -b, -F and -X keep their command-line order: it is the

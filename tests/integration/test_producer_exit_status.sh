@@ -66,9 +66,9 @@ status 78 "bad schemas dir" "$P" -b "$BROKERS" -t "$topic" --schemas "$T/none" "
 status 0 "--help" "$P" --help
 grep -q -- "--reject-file" "$T/out" || fail "--help does not document --reject-file"
 
-# Only the good lines arrived: 6 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
+# Only the good lines arrived: 9 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
 command -v kcat >/dev/null || fail "kcat is not installed"
 timeout 60 kcat -b "$BROKERS" -C -t "$topic" -o beginning -e -q -f '%s\n' >"$T/read"
-[ "$(wc -l <"$T/read")" -eq 15 ] || fail "the topic has $(wc -l <"$T/read") events, expected 15"
+[ "$(wc -l <"$T/read")" -eq 21 ] || fail "the topic has $(wc -l <"$T/read") events, expected 21"
 
 echo "ok: exit statuses 0, 64, 65, 66, 75, 78 on $EVENTS_TEST_BROKER_KIND"
