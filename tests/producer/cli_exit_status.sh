@@ -50,6 +50,9 @@ expect 64 "${common[@]}" -t t --workers 65
 expect 66 "${common[@]}" -t t "$t/absent"
 grep -q "absent" "$t/err" || fail "the missing file is not named: '$(cat "$t/err")'"
 expect 78 "${common[@]}" -t t -X no.such.property=1
+# Kafka's tools spell -b --bootstrap-server: accepted (status 78 is the
+# bad property after it, not a usage error).
+expect 78 --bootstrap-server 127.0.0.1:1 --no-validate -t t -X no.such.property=1
 expect 78 "${common[@]}" -t t -z rot13
 expect 78 "${common[@]}" -t t -F "$t/bad.properties"
 expect 66 "${common[@]}" -t t -F "$t/missing.properties"
