@@ -271,11 +271,10 @@ static int load_schemas(daemon_t *dm) {
                         log_msg(LOG_INFO, "schemas loaded", "dir=%s", dir);
                         continue;
                 }
-                fprintf(stderr,
-                        "events-consumer: schemas: %s\nevents-consumer: give "
-                        "--schemas DIR (repeatable) or set "
-                        "EVENTS_SCHEMAS_DIR; --no-validate validates no "
-                        "event\n",
+                log_msg(LOG_ERROR, "cannot load the schemas",
+                        "error=\"%s\" hint=\"give --schemas DIR (repeatable) "
+                        "or set EVENTS_SCHEMAS_DIR; --no-validate validates "
+                        "no event\"",
                         events_error_format(&e, buf, sizeof(buf)));
                 events_registry_destroy(dm->registry);
                 dm->registry = NULL;
