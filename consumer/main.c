@@ -283,8 +283,8 @@ static int load_schemas(daemon_t *dm) {
         return 0;
 }
 
-/* The defaults below, then -F/-X/-b/EVENTS_BROKERS by the one rule of
- * events_kafka_conf_apply() (events/kafka.h). */
+/* The defaults below, then EVENTS_BROKERS and -b/-F/-X in order, by the
+ * one rule of events_kafka_conf_apply() (events/kafka.h). */
 static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         events_error_t e;
