@@ -258,38 +258,40 @@ static void reload_routes(daemon_t *dm) {
 
 /* ---- setup ---- */
 
+/* Every --schemas folder, or else events_schemas_dir()'s: as the
+ * producer, no schemas is an error (never a run without validation). */
 static int load_schemas(daemon_t *dm) {
-        const char *dir = dm->opt.schemas;
-        int explicit_dir = dir != NULL;
+        size_t n = dm->opt.n_schemas ? dm->opt.n_schemas : 1;
         events_error_t e;
         char buf[512];
 
         if (!dm->opt.validate)
                 return 0;
-        if (!dir)
-                dir = events_schemas_dir();
         if (events_registry_new(&dm->registry) != EVENTS_OK)
                 return EX_OSERR;
-        if (events_registry_load_dir(dm->registry, dir, &e) != EVENTS_OK) {
-                events_error_format(&e, buf, sizeof(buf));
+        for (size_t i = 0; i < n; i++) {
+                const char *dir = dm->opt.n_schemas ? dm->opt.schemas[i]
+                                                    : events_schemas_dir();
+
+                if (events_registry_load_dir(dm->registry, dir, &e) ==
+                    EVENTS_OK) {
+                        log_msg(LOG_INFO, "schemas loaded", "dir=%s", dir);
+                        continue;
+                }
+                log_msg(LOG_ERROR, "cannot load the schemas",
+                        "error=\"%s\" hint=\"give --schemas DIR (repeatable) "
+                        "or set EVENTS_SCHEMAS_DIR; --no-validate validates "
+                        "no event\"",
+                        events_error_format(&e, buf, sizeof(buf)));
                 events_registry_destroy(dm->registry);
                 dm->registry = NULL;
-                if (explicit_dir) {
-                        log_msg(LOG_ERROR, "cannot load the schemas",
-                                "dir=%s error=\"%s\"", dir, buf);
-                        return e.code == EVENTS_ERR_IO ? EX_NOINPUT
-                                                       : EX_DATAERR;
-                }
-                log_msg(LOG_WARN, "no schemas found: events are not validated",
-                        "dir=%s error=\"%s\"", dir, buf);
-                return 0;
+                return EX_CONFIG;
         }
-        log_msg(LOG_INFO, "schemas loaded", "dir=%s", dir);
         return 0;
 }
 
-/* The defaults below, then -F/-X/-b/EVENTS_BROKERS by the one rule of
- * events_kafka_conf_apply() (events/kafka.h). */
+/* The defaults below, then EVENTS_BROKERS and -b/-F/-X in order, by the
+ * one rule of events_kafka_conf_apply() (events/kafka.h). */
 static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         events_error_t e;
@@ -316,8 +318,8 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
                         rd_kafka_conf_destroy(conf);
                         return EX_SOFTWARE;
                 }
-        rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args,
-                                     o->brokers, &e);
+        rc = events_kafka_conf_apply(conf, o->kafka_args, o->n_kafka_args, NULL,
+                                     &e);
         if (rc == EVENTS_ERR_NOT_FOUND) {
                 fprintf(stderr, "events-consumer: no brokers: give -b, set "
                                 "bootstrap.servers with -F or -X, or set "

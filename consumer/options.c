@@ -35,20 +35,24 @@ void options_usage(FILE *fp) {
                 "-r ROUTES [options]\n"
                 "Join a Kafka consumer group and run, for each event, the "
                 "handlers its type\nis routed to in the routes file.\n\n"
-                "  -b, --brokers LIST       bootstrap brokers, host:port,...; "
-                "default\n"
-                "                           bootstrap.servers from -F/-X, "
-                "else $EVENTS_BROKERS\n"
+                "  -b, --brokers LIST       bootstrap brokers, host:port,... "
+                "(also\n"
+                "                           --bootstrap-server); the same as "
+                "-X\n"
+                "                           bootstrap.servers=LIST\n"
                 "  -g, --group GROUP        consumer group id\n"
                 "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
                 "  -r, --routes FILE        the routes file (JSON); SIGHUP "
                 "reloads it\n"
                 "      --http PORT          serve /health and /metrics on "
                 "127.0.0.1:PORT\n"
-                "      --schemas DIR        JSON Schemas to validate against "
-                "(default:\n"
-                "                           $EVENTS_SCHEMAS_DIR, else the "
-                "installed ones)\n"
+                "      --schemas DIR        JSON Schemas to validate against; "
+                "repeatable,\n"
+                "                           the folders add up (default: "
+                "$EVENTS_SCHEMAS_DIR,\n"
+                "                           else ../share/events/schemas "
+                "from the program,\n"
+                "                           else the installed ones)\n"
                 "      --no-validate        validate no event, whatever the "
                 "routes say\n"
                 "      --dlq-topic TOPIC    dead-letter topic (default: "
@@ -58,13 +62,14 @@ void options_usage(FILE *fp) {
                 "      --from-time T        a new group starts at time T "
                 "(RFC 3339, or ms since\n"
                 "                           the epoch)\n"
-                "  -X KEY=VALUE             a librdkafka property "
+                "  -X, --property KEY=VALUE  a librdkafka property "
                 "(repeatable)\n"
-                "  -F FILE                  librdkafka properties, one "
+                "  -F, --config-file FILE   librdkafka properties, one "
                 "KEY=VALUE a line\n"
-                "                           (-F and -X apply in order, later "
-                "wins; -b wins\n"
-                "                           over both)\n"
+                "                           ($EVENTS_BROKERS first, then -b, "
+                "-F and -X in\n"
+                "                           command-line order: a later one "
+                "wins)\n"
                 "      --log-level LEVEL    debug, info (default), warn or "
                 "error\n"
                 "      --shutdown-timeout MS  how long SIGTERM may take "
@@ -75,7 +80,7 @@ void options_usage(FILE *fp) {
                 "routes file,\n66 a file not found, 69 Kafka unavailable or "
                 "fatal, 70 internal error,\n71 system error (e.g. HTTP port "
                 "in use), 75 stopped because the\ndead-letter topic could not "
-                "be written, 78 bad Kafka property.\n");
+                "be written, 78 bad Kafka property or no schemas.\n");
 }
 
 static int add_topics(options_t *o, const char *arg) {
@@ -111,6 +116,15 @@ static int append(options_t *o, int kind, const char *v) {
         return 0;
 }
 
+static int append_schemas(options_t *o, const char *dir) {
+        const char **ns = realloc(o->schemas, (o->n_schemas + 1) * sizeof(*ns));
+        if (!ns)
+                return -1;
+        ns[o->n_schemas++] = dir;
+        o->schemas = ns;
+        return 0;
+}
+
 static int parse_int(const char *s, long lo, long hi, int *out) {
         char *end;
         long v;
@@ -138,6 +152,10 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 int options_parse(options_t *o, int argc, char **argv) {
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
+                /* Kafka's own tools spell -b this way. */
+                {"bootstrap-server", required_argument, NULL, 'b'},
+                {"property", required_argument, NULL, 'X'},
+                {"config-file", required_argument, NULL, 'F'},
                 {"group", required_argument, NULL, 'g'},
                 {"topic", required_argument, NULL, 't'},
                 {"routes", required_argument, NULL, 'r'},
@@ -168,7 +186,10 @@ int options_parse(options_t *o, int argc, char **argv) {
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
+                        /* In order with -F and -X: a later one wins. */
                         o->brokers = optarg;
+                        if (append(o, 'b', optarg))
+                                return usage_error("%s", "out of memory");
                         break;
                 case 'g':
                         o->group = optarg;
@@ -199,7 +220,8 @@ int options_parse(options_t *o, int argc, char **argv) {
                                         optarg);
                         break;
                 case OPT_SCHEMAS:
-                        o->schemas = optarg;
+                        if (append_schemas(o, optarg))
+                                return usage_error("%s", "out of memory");
                         break;
                 case OPT_NO_VALIDATE:
                         o->validate = 0;
@@ -283,5 +305,6 @@ void options_free(options_t *o) {
                 free(o->topics[i]);
         free(o->topics);
         free(o->kafka_args);
+        free(o->schemas);
         memset(o, 0, sizeof(*o));
 }

@@ -11,19 +11,20 @@
 #include <events/kafka.h>
 
 typedef struct options {
-        const char *brokers; /* -b; NULL: see events_kafka_conf_apply() */
+        const char *brokers; /* the last -b, for the log; NULL: none */
         const char *group;   /* -g */
         char **topics;       /* -t, split at commas; NULL-terminated */
         size_t n_topics;
         const char *routes;    /* -r */
         int http_port;         /* --http; -1: no listener */
-        const char *schemas;   /* --schemas DIR; NULL: the installed ones */
+        const char **schemas;  /* --schemas DIR, in order: they add up */
+        size_t n_schemas;      /* 0: events_schemas_dir() */
         int validate;          /* 0 with --no-validate */
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
         int from_beginning;    /* --from-beginning */
         int64_t from_time_ms;  /* --from-time; -1: not given */
-        events_kafka_arg_t *kafka_args; /* -F FILE and -X key=value, in
-                                           command-line order */
+        events_kafka_arg_t *kafka_args; /* -b, -F FILE and -X key=value,
+                                           in command-line order */
         size_t n_kafka_args;
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */

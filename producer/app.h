@@ -43,6 +43,9 @@ struct app {
         int named_files;
         /* what happened */
         uint64_t rejected, failed_shown;
+        const char *key_path; /* -k; NULL: no key wanted */
+        int key_warned;       /* a line without the key was reported */
+        int hinted;           /* the hint for a type without a schema */
         int64_t start_us, last_progress_us;
 };
 

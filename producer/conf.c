@@ -13,8 +13,8 @@
 
 #include "app.h"
 
-/* The librdkafka configuration: the defaults, -z, then -F/-X/-b/
- * EVENTS_BROKERS by the one rule of events_kafka_conf_apply(). */
+/* The librdkafka configuration: the defaults, -z, then EVENTS_BROKERS and
+ * -b/-F/-X in order by the one rule of events_kafka_conf_apply(). */
 int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
         rd_kafka_conf_t *conf = events_producer_conf_new();
         events_error_t err;
@@ -44,8 +44,8 @@ int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
                 rc = events_kafka_conf_set(conf, kv, &err);
         }
         if (!rc)
-                rc = events_kafka_conf_apply(conf, o->confs, o->nconfs,
-                                             o->brokers, &err);
+                rc = events_kafka_conf_apply(conf, o->confs, o->nconfs, NULL,
+                                             &err);
         if (rc == EVENTS_ERR_NOT_FOUND) {
                 fprintf(stderr, PROG ": no brokers: give -b BROKERS, set "
                                      "bootstrap.servers with -F or -X, or "

@@ -138,6 +138,8 @@ int read_all(struct app *a, char **files, int nfiles) {
                 a->srcs[a->nsrcs++].first = id + 1;
                 while ((got = next_line(a, &r, &line, &len)) == 1) {
                         events_producer_submit(a->p, line, len, ++id, NULL);
+                        if (a->key_path && !a->key_warned)
+                                check_key(a);
                         if (signals_seen) {
                                 rc = 1;
                                 break;

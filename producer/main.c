@@ -38,16 +38,27 @@ static void on_signal(int sig) {
                 events_producer_interrupt(the_producer);
 }
 
-/* The schemas to validate against (--schemas, or the installed ones). */
+/* The schemas to validate against: every --schemas folder, in order, or
+ * else the one events_schemas_dir() finds. */
 static int load_schemas(const struct opts *o, events_registry_t **regp) {
-        const char *dir = o->schemas ? o->schemas : events_schemas_dir();
+        const char *dflt = events_schemas_dir();
+        size_t n = o->nschemas ? o->nschemas : 1;
         events_error_t err;
+        char buf[600];
 
         if (events_registry_new(regp))
                 return EX_OSERR;
-        if (events_registry_load_dir(*regp, dir, &err)) {
-                char buf[600];
-                fprintf(stderr, PROG ": schemas in %s: %s\n", dir,
+        for (size_t i = 0; i < n; i++) {
+                const char *dir = o->nschemas ? o->schemas[i] : dflt;
+
+                if (!events_registry_load_dir(*regp, dir, &err))
+                        continue;
+                /* The text names the folder or the file already. */
+                fprintf(stderr,
+                        PROG ": schemas: %s\n" PROG
+                             ": give --schemas DIR (repeatable) or set "
+                             "EVENTS_SCHEMAS_DIR; --no-validate checks "
+                             "envelopes only\n",
                         events_error_format(&err, buf, sizeof(buf)));
                 return EX_CONFIG;
         }
@@ -170,6 +181,7 @@ int main(int argc, char **argv) {
                 goto out;
         }
         conf = NULL; /* the producer's now */
+        a.key_path = o.key && *o.key ? o.key : NULL;
         if ((rc = setup(&a, &o, reg)) != EX_OK)
                 goto out;
         catch_signals(a.p);
@@ -193,5 +205,6 @@ out:
                 fclose(a.receipts);
         free(a.srcs);
         free(o.confs);
+        free(o.schemas);
         return rc;
 }

@@ -34,6 +34,8 @@ enum {
 
 static const struct option long_opts[] = {
         {"brokers", required_argument, NULL, 'b'},
+        /* Kafka's own tools spell -b this way. */
+        {"bootstrap-server", required_argument, NULL, 'b'},
         {"topic", required_argument, NULL, 't'},
         {"property", required_argument, NULL, 'X'},
         {"config-file", required_argument, NULL, 'F'},
@@ -65,19 +67,24 @@ static void usage(FILE *fp) {
                 "the FILEs or from stdin ('-' is stdin).\n"
                 "\n"
                 "Kafka:\n"
-                "  -b, --brokers LIST       bootstrap brokers (default: "
-                "bootstrap.servers\n"
-                "                           from -F/-X, else "
-                "$EVENTS_BROKERS)\n"
+                "  -b, --brokers LIST       bootstrap brokers, host:port,... "
+                "(also\n"
+                "                           --bootstrap-server); the same as "
+                "-X\n"
+                "                           bootstrap.servers=LIST\n"
                 "  -t, --topic TOPIC        the topic to produce to\n"
                 "  -X, --property KEY=VAL   set a librdkafka property "
                 "(repeatable)\n"
                 "  -F, --config-file FILE   read librdkafka properties from "
                 "FILE\n"
-                "                           (-F and -X apply in order, later "
-                "wins; -b wins\n"
-                "                           over both; see README)\n"
-                "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd\n"
+                "                           ($EVENTS_BROKERS first, then -b, "
+                "-F and -X in\n"
+                "                           command-line order: a later one "
+                "wins)\n"
+                "  -z, --compression CODEC  none, gzip, snappy, lz4 or zstd (a "
+                "default:\n"
+                "                           -X compression.codec overrides "
+                "it)\n"
                 "      --rate N             at most N events per second\n"
                 "      --workers N          threads that parse and validate "
                 "(default:\n"
@@ -100,9 +107,13 @@ static void usage(FILE *fp) {
                 "                           '' for no key)\n"
                 "      --restamp            replace timestamps already in the "
                 "input\n"
-                "      --schemas DIR        JSON Schemas to validate against\n"
-                "                           (default $EVENTS_SCHEMAS_DIR, "
-                "else %s)\n"
+                "      --schemas DIR        JSON Schemas to validate against; "
+                "repeatable,\n"
+                "                           the folders add up (default: "
+                "$EVENTS_SCHEMAS_DIR,\n"
+                "                           else ../share/events/schemas "
+                "from the program,\n"
+                "                           else %s)\n"
                 "      --no-validate        check the envelope only, no "
                 "schemas\n"
                 "      --allow-unknown-types  accept types that have no "
@@ -160,13 +171,17 @@ int options_parse(int argc, char **argv, struct opts *o) {
         o->flush_timeout = 10000;
         o->workers = -1;
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
-        if (!o->confs)
+        o->schemas = calloc((size_t)argc, sizeof(*o->schemas));
+        if (!o->confs || !o->schemas)
                 return EX_OSERR;
         while ((c = getopt_long(argc, argv, "b:t:X:F:z:k:hV", long_opts,
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
+                        /* In order with -F and -X: a later one wins. */
                         o->brokers = optarg;
+                        o->confs[o->nconfs].kind = 'b';
+                        o->confs[o->nconfs++].arg = optarg;
                         break;
                 case 't':
                         o->topic = optarg;
@@ -194,7 +209,7 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         o->type = optarg;
                         break;
                 case OPT_SCHEMAS:
-                        o->schemas = optarg;
+                        o->schemas[o->nschemas++] = optarg;
                         break;
                 case OPT_NO_VALIDATE:
                         o->no_validate = 1;

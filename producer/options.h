@@ -10,14 +10,16 @@
 #include <events/kafka.h>
 
 struct opts {
-        const char *brokers, *topic, *type, *schemas, *compression;
+        const char *brokers, *topic, *type, *compression;
+        const char **schemas; /* --schemas, in order; they add up */
+        size_t nschemas;
         const char *key;
         const char *reject_file, *receipts;
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
         double rate;
-        events_kafka_arg_t *confs; /* -F and -X, in the order given */
+        events_kafka_arg_t *confs; /* -b, -F and -X, in the order given */
         size_t nconfs;
 };
 
@@ -26,7 +28,7 @@ struct opts {
  *        first FILE. Defaults are set first.
  * @returns EX_OK to run, EX_USAGE (already told on stderr) or EX_OSERR.
  * @remark --help and --version are answered here, and exit 0. Free
- *         o->confs afterwards; the strings are argv's.
+ *         o->confs and o->schemas afterwards; the strings are argv's.
  */
 int options_parse(int argc, char **argv, struct opts *o);
 

@@ -110,6 +110,11 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
         if (oc == EVENTS_OUTCOME_REJECTED) {
                 a->rejected++;
                 fprintf(stderr, PROG ": %s: rejected: %s\n", at, why);
+                if (e && e->code == EVENTS_ERR_NO_SCHEMA && !a->hinted++)
+                        fprintf(stderr, PROG ": hint: add the type's schema "
+                                             "(--schemas DIR, repeatable), or "
+                                             "accept types without one "
+                                             "(--allow-unknown-types)\n");
                 if (a->reject) {
                         bytes = events_receipt_input(r, &len);
                         if (fwrite(bytes, 1, len, a->reject) != len ||
@@ -184,6 +189,22 @@ void show_progress(struct app *a, int force) {
                 secs > 0 ? (double)c.delivered / secs : 0.0);
 }
 
+void check_key(struct app *a) {
+        events_producer_counts_t c;
+
+        events_producer_counts(a->p, &c);
+        if (!c.no_key)
+                return;
+        a->key_warned = 1;
+        /* kcat's -k is a literal key: "-k user-42" here is a path that
+         * matches nothing, and every message would go without a key. */
+        fprintf(stderr,
+                PROG ": warning: a line has no \"%s\" (-k): sent without a "
+                     "key; -k names a path in the event (default "
+                     "data.user_id), -k '' sends no key\n",
+                a->key_path);
+}
+
 static FILE *open_out(const char *path) {
         FILE *fp = fopen(path, "w");
 
@@ -229,6 +250,8 @@ int report_finish(struct app *a, int stopped, int last_signal) {
         secs = (double)(mono_us() - a->start_us) / 1e6;
         if (a->progress)
                 fputs("\r\033[K", stderr);
+        if (a->key_path && !a->key_warned)
+                check_key(a);
         if (signals_seen)
                 fprintf(stderr,
                         PROG ": %s: stopped reading after %" PRIu64
@@ -242,6 +265,11 @@ int report_finish(struct app *a, int stopped, int last_signal) {
                 a->dry_run ? "valid (dry run)" : "delivered", c.rejected,
                 c.failed, c.skipped, secs,
                 secs > 0 ? (double)c.delivered / secs : 0.0);
+        if (c.no_key)
+                fprintf(stderr,
+                        PROG ": %" PRIu64 " %s without a key: no \"%s\" in "
+                             "them (-k)\n",
+                        c.no_key, a->dry_run ? "valid" : "sent", a->key_path);
 
         if (close_out(a->reject, a->reject_path) ||
             close_out(a->reasons, "reject reasons") ||

@@ -31,6 +31,9 @@ void on_error(events_err_t err, const char *why, int fatal, void *opaque);
  *  unless @p force. */
 void show_progress(struct app *a, int force);
 
+/** Warn once, naming -k's path, when a line was sent without a key. */
+void check_key(struct app *a);
+
 /** "FILE:LINE" or "line LINE" (stdin) of the global line id @p id. */
 void where(const struct app *a, uint64_t id, char *buf, size_t size);
 

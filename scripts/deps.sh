@@ -14,8 +14,9 @@ if [ "$what" = demo ]; then
 fi
 if [ "$what" = package ] || [ "$what" = test ]; then
         # scripts/package.sh: cpack's dpkg-shlibdeps and dpkg-buildflags
-        # (dpkg-dev), file (cpack sorts binaries with it).
-        pkgs+=(dpkg-dev file)
+        # (dpkg-dev), file (cpack sorts binaries with it), scdoc (the man
+        # pages the packages carry).
+        pkgs+=(dpkg-dev file scdoc)
 fi
 if [ "$what" = test ]; then
         # kcat and Kafka's own jars (Maven, Java 17) are the clients and the
@@ -23,12 +24,13 @@ if [ "$what" = test ]; then
         # conformance data; valgrind checks the unit tests; python3-yaml
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
-        # (tests/check-format.sh pins it); systemd's systemd-analyze
+        # (tests/check-format.sh pins it); scdoc builds the man pages and
+        # man-db reads them back (tests/docs/); systemd's systemd-analyze
         # verifies the unit; debootstrap and lintian install and check the
         # Debian packages (tests/package/check-deb.sh).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
-               systemd debootstrap lintian)
+               scdoc man-db systemd debootstrap lintian)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,7 +19,7 @@ ldflags=$(dpkg-buildflags --get LDFLAGS)
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
         -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags" \
         -DCMAKE_SHARED_LINKER_FLAGS="$ldflags" -DCMAKE_MODULE_LINKER_FLAGS="$ldflags" \
-        -DCMAKE_SKIP_INSTALL_RPATH=ON -DEVENTS_INSTALL_SYSTEMD_UNIT=ON \
+        -DCMAKE_SKIP_INSTALL_RPATH=ON -DEVENTS_INSTALL_SYSTEMD_UNIT=ON -DEVENTS_MAN_PAGES=ON \
         -DEVENTS_BUILD_TESTS=OFF -DEVENTS_BUILD_BENCH=OFF -DEVENTS_WERROR=ON >/dev/null
 cmake --build "$build" -j "$jobs" >/dev/null
 rm -rf "$build/packages"

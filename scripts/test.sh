@@ -24,7 +24,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 step() { printf '\n==== %s\n' "$*"; }
 
 step "build (warnings are errors)"
-cmake -S . -B build -DEVENTS_WERROR=ON -DEVENTS_VALGRIND=ON >/dev/null
+cmake -S . -B build -DEVENTS_WERROR=ON -DEVENTS_VALGRIND=ON -DEVENTS_MAN_PAGES=ON >/dev/null
 cmake --build build -j "$jobs"
 
 step "unit tests"

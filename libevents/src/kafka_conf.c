@@ -112,63 +112,70 @@ static int has_brokers(const rd_kafka_conf_t *conf) {
                size > 1;
 }
 
+/* Set "bootstrap.servers" from -b or the environment; @p place names it
+ * in the error ("-b LIST", "EVENTS_BROKERS=LIST"). */
+static events_err_t set_brokers(rd_kafka_conf_t *conf, const char *brokers,
+                                const char *place, events_error_t *err) {
+        char why[EVENTS_ERROR_TEXT_LENGTH];
+        events_err_t rc;
+
+        if ((rc = conf_set(conf, "bootstrap.servers", brokers, err)) && err) {
+                snprintf(why, sizeof(why), "%s", err->text);
+                events__error_set(err, rc, "%s%s: %s", place, brokers, why);
+        }
+        return rc;
+}
+
+static events_err_t apply_one(rd_kafka_conf_t *conf,
+                              const events_kafka_arg_t *a,
+                              events_error_t *err) {
+        char why[EVENTS_ERROR_TEXT_LENGTH];
+        events_err_t rc;
+
+        switch (a->kind) {
+        case 'b':
+                return set_brokers(conf, a->arg, "-b ", err);
+        case 'F':
+                /* The file's own errors already name FILE:LINE. */
+                return events_kafka_conf_set_file(conf, a->arg, err);
+        default: /* 'X' */
+                if ((rc = events_kafka_conf_set(conf, a->arg, err)) && err) {
+                        snprintf(why, sizeof(why), "%s", err->text);
+                        events__error_set(err, rc, "-X %s: %s", a->arg, why);
+                }
+                return rc;
+        }
+}
+
 events_err_t events_kafka_conf_apply(rd_kafka_conf_t *conf,
                                      const events_kafka_arg_t *args, size_t n,
                                      const char *brokers, events_error_t *err) {
-        char why[EVENTS_ERROR_TEXT_LENGTH];
         const char *env;
         events_err_t rc;
 
         if (!conf || (n && !args))
                 return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
-        for (size_t i = 0; i < n; i++) {
-                const events_kafka_arg_t *a = &args[i];
-
-                if (!a->arg || (a->kind != 'F' && a->kind != 'X'))
+        /* Check every argument before changing anything. */
+        for (size_t i = 0; i < n; i++)
+                if (!args[i].arg ||
+                    (args[i].kind != 'b' && args[i].kind != 'F' &&
+                     args[i].kind != 'X'))
                         return events__error_set(err, EVENTS_ERR_INVALID_ARG,
                                                  NULL);
-                if (a->kind == 'F') {
-                        /* The file's own errors already name FILE:LINE. */
-                        if ((rc = events_kafka_conf_set_file(conf, a->arg,
-                                                             err)))
-                                return rc;
-                } else if ((rc = events_kafka_conf_set(conf, a->arg, err))) {
-                        if (err) {
-                                snprintf(why, sizeof(why), "%s", err->text);
-                                events__error_set(err, rc, "-X %s: %s", a->arg,
-                                                  why);
-                        }
+        env = getenv("EVENTS_BROKERS");
+        if (env && *env &&
+            (rc = set_brokers(conf, env, "EVENTS_BROKERS=", err)))
+                return rc;
+        for (size_t i = 0; i < n; i++)
+                if ((rc = apply_one(conf, &args[i], err)))
                         return rc;
-                }
-        }
-        if (brokers && *brokers) {
-                if ((rc = conf_set(conf, "bootstrap.servers", brokers, err))) {
-                        if (err) {
-                                snprintf(why, sizeof(why), "%s", err->text);
-                                events__error_set(err, rc, "-b %s: %s", brokers,
-                                                  why);
-                        }
-                        return rc;
-                }
-                return EVENTS_OK;
-        }
+        if (brokers && *brokers &&
+            (rc = set_brokers(conf, brokers, "-b ", err)))
+                return rc;
         if (has_brokers(conf))
                 return EVENTS_OK;
-        env = getenv("EVENTS_BROKERS");
-        if (env && *env) {
-                if ((rc = conf_set(conf, "bootstrap.servers", env, err))) {
-                        if (err) {
-                                snprintf(why, sizeof(why), "%s", err->text);
-                                events__error_set(err, rc,
-                                                  "EVENTS_BROKERS=%s: %s", env,
-                                                  why);
-                        }
-                        return rc;
-                }
-                return EVENTS_OK;
-        }
         return events__error_set(err, EVENTS_ERR_NOT_FOUND,
                                  "no brokers: bootstrap.servers is set by "
-                                 "no file or property, and EVENTS_BROKERS "
-                                 "is empty");
+                                 "no -b, file or property, and "
+                                 "EVENTS_BROKERS is empty");
 }

@@ -51,6 +51,8 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
         struct events__part_hint hint = {o->part1 - 1, o->part_cnt};
 
         o->part1 = 0;
+        if (o->oc == EVENTS_OUTCOME_QUEUED && !o->has_key && p->key_path)
+                p->c.no_key++;
         if (o->oc != EVENTS_OUTCOME_QUEUED)
                 return events__producer_finish_sync(
                         p, &(events__finish_t){

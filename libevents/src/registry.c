@@ -18,9 +18,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lite_int.h"
 #include "schema_int.h"
@@ -452,8 +456,37 @@ const char *events_schemas_default_dir(void) {
         return EVENTS_DATADIR "/schemas";
 }
 
+/* "<program's folder>/EVENTS_BINDIR_TO_SCHEMAS" when that is a folder, once
+ * per process; NULL when it is not (or /proc is not mounted). */
+static char exe_schemas[PATH_MAX];
+static pthread_once_t exe_schemas_once = PTHREAD_ONCE_INIT;
+
+static void find_exe_schemas(void) {
+        char exe[PATH_MAX], want[PATH_MAX];
+        char *slash;
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        struct stat st;
+
+        if (n <= 0)
+                return;
+        exe[n] = '\0';
+        if (!(slash = strrchr(exe, '/')))
+                return;
+        *slash = '\0';
+        if (snprintf(want, sizeof(want), "%s/%s", exe,
+                     EVENTS_BINDIR_TO_SCHEMAS) >= (int)sizeof(want))
+                return;
+        /* The canonical path reads better in messages and logs. */
+        if (stat(want, &st) == 0 && S_ISDIR(st.st_mode) &&
+            !realpath(want, exe_schemas))
+                exe_schemas[0] = '\0';
+}
+
 const char *events_schemas_dir(void) {
         const char *dir = getenv("EVENTS_SCHEMAS_DIR");
 
-        return dir && *dir ? dir : events_schemas_default_dir();
+        if (dir && *dir)
+                return dir;
+        pthread_once(&exe_schemas_once, find_exe_schemas);
+        return exe_schemas[0] ? exe_schemas : events_schemas_default_dir();
 }

@@ -37,7 +37,10 @@ expect 65 "${common[@]}" -r "$t/unopenable.json"
 expect 78 "${common[@]}" -r "$t/good.json" --no-validate -X no.such.property=1
 expect 78 "${common[@]}" -r "$t/good.json" --no-validate -F "$t/bad.properties"
 expect 66 "${common[@]}" -r "$t/good.json" --no-validate -F "$t/missing.properties"
-expect 66 "${common[@]}" -r "$t/good.json" --schemas "$t/no-schemas"
+expect 78 "${common[@]}" -r "$t/good.json" --schemas "$t/no-schemas"
+# No schemas found by the default rule either: an error, never a run
+# without validation (as the producer).
+EVENTS_SCHEMAS_DIR="$t/no-schemas" expect 78 "${common[@]}" -r "$t/good.json"
 # No broker anywhere (no -b, no bootstrap.servers in -F/-X, empty
 # EVENTS_BROKERS) is a usage error, found once the configuration is built.
 EVENTS_BROKERS= expect 64 -g g -t t -r "$t/good.json" --no-validate -X linger.ms=1

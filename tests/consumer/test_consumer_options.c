@@ -38,10 +38,12 @@ static void test_options_parse_full(void **state) {
                         "{topic}.dead",
                         "-X",
                         "k=v",
-                        "-F",
+                        "--config-file",
                         "props",
-                        "-X",
+                        "--property",
                         "k2=v2",
+                        "--bootstrap-server",
+                        "h:2",
                         "--log-level",
                         "debug",
                         "--shutdown-timeout",
@@ -53,7 +55,7 @@ static void test_options_parse_full(void **state) {
         (void)state;
 
         assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
-        assert_string_equal(o.brokers, "h:1");
+        assert_string_equal(o.brokers, "h:2");
         assert_string_equal(o.group, "grp");
         assert_int_equal(o.n_topics, 3);
         assert_string_equal(o.topics[0], "a");
@@ -62,17 +64,23 @@ static void test_options_parse_full(void **state) {
         assert_null(o.topics[3]);
         assert_string_equal(o.routes, "routes.json");
         assert_int_equal(o.http_port, 8080);
-        assert_string_equal(o.schemas, "s");
+        assert_int_equal(o.n_schemas, 1);
+        assert_string_equal(o.schemas[0], "s");
         assert_int_equal(o.validate, 0);
         assert_string_equal(o.dlq_topic, "{topic}.dead");
-        /* -F and -X keep their command-line order: it is the precedence. */
-        assert_int_equal(o.n_kafka_args, 3);
-        assert_int_equal(o.kafka_args[0].kind, 'X');
-        assert_string_equal(o.kafka_args[0].arg, "k=v");
-        assert_int_equal(o.kafka_args[1].kind, 'F');
-        assert_string_equal(o.kafka_args[1].arg, "props");
-        assert_int_equal(o.kafka_args[2].kind, 'X');
-        assert_string_equal(o.kafka_args[2].arg, "k2=v2");
+        /* -b, -F and -X keep their command-line order: it is the
+         * precedence. */
+        assert_int_equal(o.n_kafka_args, 5);
+        assert_int_equal(o.kafka_args[0].kind, 'b');
+        assert_string_equal(o.kafka_args[0].arg, "h:1");
+        assert_int_equal(o.kafka_args[1].kind, 'X');
+        assert_string_equal(o.kafka_args[1].arg, "k=v");
+        assert_int_equal(o.kafka_args[2].kind, 'F');
+        assert_string_equal(o.kafka_args[2].arg, "props");
+        assert_int_equal(o.kafka_args[3].kind, 'X');
+        assert_string_equal(o.kafka_args[3].arg, "k2=v2");
+        assert_int_equal(o.kafka_args[4].kind, 'b');
+        assert_string_equal(o.kafka_args[4].arg, "h:2");
         assert_int_equal(o.log_level, LOG_DEBUG);
         assert_int_equal(o.shutdown_timeout_ms, 2500);
         assert_int_equal(o.from_time_ms, 1795802400000LL);

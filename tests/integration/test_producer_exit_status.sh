@@ -25,13 +25,16 @@ common=(-t "$topic" --schemas "$SRC/schemas")
 status 0 "all delivered" "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 grep -q "2 read, 2 delivered" "$T/err" || fail "summary: $(cat "$T/err")"
 status 0 "brokers from EVENTS_BROKERS" env EVENTS_BROKERS="$BROKERS" "$P" "${common[@]}" "$T/good"
-# The one precedence rule (events/kafka.h): -F/-X in order, then -b over
-# them, then EVENTS_BROKERS only when nothing else named brokers.
+# The one precedence rule (events/kafka.h): EVENTS_BROKERS first, then
+# -b, -F and -X in command-line order, a later one winning.
 echo "bootstrap.servers=$BROKERS" >"$T/props"
 echo "bootstrap.servers=127.0.0.1:1" >"$T/props-nobody"
 status 0 "brokers from -F, no -b" env -u EVENTS_BROKERS "$P" "${common[@]}" -F "$T/props" "$T/good"
 status 0 "-F over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" "${common[@]}" -F "$T/props" "$T/good"
-status 0 "-b over -F" "$P" -b "$BROKERS" "${common[@]}" -F "$T/props-nobody" "$T/good"
+status 0 "a later -b over -F" "$P" "${common[@]}" -F "$T/props-nobody" -b "$BROKERS" "$T/good"
+status 0 "a later -F over -b" "$P" -b 127.0.0.1:1 "${common[@]}" -F "$T/props" "$T/good"
+status 0 "a later -X over -F" "$P" -F "$T/props-nobody" "${common[@]}" -X "bootstrap.servers=$BROKERS" "$T/good"
+status 0 "-b over EVENTS_BROKERS" env EVENTS_BROKERS=127.0.0.1:1 "$P" -b "$BROKERS" "${common[@]}" "$T/good"
 status 0 "stdin as -" "$P" -b "$BROKERS" "${common[@]}" - <"$T/good"
 
 status 65 "some rejected" "$P" -b "$BROKERS" "${common[@]}" "$T/mixed"
@@ -63,9 +66,9 @@ status 78 "bad schemas dir" "$P" -b "$BROKERS" -t "$topic" --schemas "$T/none" "
 status 0 "--help" "$P" --help
 grep -q -- "--reject-file" "$T/out" || fail "--help does not document --reject-file"
 
-# Only the good lines arrived: 6 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
+# Only the good lines arrived: 9 runs of 2, then 2 of "mixed" and 1 before --max-errors stopped.
 command -v kcat >/dev/null || fail "kcat is not installed"
 timeout 60 kcat -b "$BROKERS" -C -t "$topic" -o beginning -e -q -f '%s\n' >"$T/read"
-[ "$(wc -l <"$T/read")" -eq 15 ] || fail "the topic has $(wc -l <"$T/read") events, expected 15"
+[ "$(wc -l <"$T/read")" -eq 21 ] || fail "the topic has $(wc -l <"$T/read") events, expected 21"
 
 echo "ok: exit statuses 0, 64, 65, 66, 75, 78 on $EVENTS_TEST_BROKER_KIND"

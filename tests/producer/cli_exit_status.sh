@@ -50,10 +50,29 @@ expect 64 "${common[@]}" -t t --workers 65
 expect 66 "${common[@]}" -t t "$t/absent"
 grep -q "absent" "$t/err" || fail "the missing file is not named: '$(cat "$t/err")'"
 expect 78 "${common[@]}" -t t -X no.such.property=1
+# Kafka's tools spell -b --bootstrap-server: accepted (status 78 is the
+# bad property after it, not a usage error).
+expect 78 --bootstrap-server 127.0.0.1:1 --no-validate -t t -X no.such.property=1
 expect 78 "${common[@]}" -t t -z rot13
 expect 78 "${common[@]}" -t t -F "$t/bad.properties"
 expect 66 "${common[@]}" -t t -F "$t/missing.properties"
 expect 78 -b 127.0.0.1:1 -t t --schemas "$t/no-schemas"
+grep -q -- "give --schemas DIR" "$t/err" || fail "no advice without schemas: '$(cat "$t/err")'"
+EVENTS_SCHEMAS_DIR="$t/no-schemas" expect 78 --dry-run
+grep -q -- "give --schemas DIR" "$t/err" || fail "no advice without schemas: '$(cat "$t/err")'"
+# --schemas adds up: a second folder adds a type the first lacks.
+mkdir -p "$t/more"
+printf '{"type":"object","required":["n"]}\n' >"$t/more/thing.made.json"
+printf '{"event_type":"thing.made","data":{"n":1}}\n' >"$t/thing"
+expect 65 --dry-run --schemas "$EVENTS_SOURCE_DIR/schemas" "$t/thing"
+grep -q -- "--allow-unknown-types" "$t/err" || fail "no hint for a type without a schema: '$(cat "$t/err")'"
+expect 0 --dry-run --schemas "$EVENTS_SOURCE_DIR/schemas" --schemas "$t/more" "$t/thing" "$t/in"
+# -k naming a path that is in no event: a warning naming it, and a count.
+expect 0 --dry-run --no-validate -k user-42 "$t/in" "$t/in"
+grep -q 'warning: a line has no "user-42" (-k)' "$t/err" || fail "no -k warning: '$(cat "$t/err")'"
+grep -q '2 valid without a key: no "user-42"' "$t/err" || fail "no count of keyless lines: '$(cat "$t/err")'"
+expect 0 --dry-run --no-validate "$t/in"
+grep -q 'without a key' "$t/err" && fail "a keyed line was counted without a key: '$(cat "$t/err")'"
 # A dry run needs no broker at all: the envelope goes to stdout.
 expect 0 --dry-run --no-validate
 grep -q '"event_type":"user.login"' "$t/out" || fail "dry run printed '$(cat "$t/out")'"

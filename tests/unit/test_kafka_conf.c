@@ -163,33 +163,50 @@ static void test_events_kafka_conf_apply_command_line_order(void **state) {
         free(path);
 }
 
-static void test_events_kafka_conf_apply_brokers_override_files(void **state) {
+static void test_events_kafka_conf_apply_brokers_in_order(void **state) {
         char *path = write_file("bootstrap.servers=file:9092\n");
-        events_kafka_arg_t args[] = {{'F', path},
-                                     {'X', "bootstrap.servers=x:9092"}};
+        events_kafka_arg_t b_first[] = {{'b', "cli:9092"},
+                                        {'F', path},
+                                        {'X', "bootstrap.servers=x:9092"}};
+        events_kafka_arg_t b_last[] = {{'F', path}, {'b', "cli:9092"}};
+        events_kafka_arg_t x_then_b_then_f[] = {
+                {'X', "bootstrap.servers=x:9092"},
+                {'b', "cli:9092"},
+                {'F', path}};
         rd_kafka_conf_t *conf;
         events_error_t err;
 
-        assert_int_equal(apply(&conf, args, 2, "cli:9092", "env:9092", &err),
+        /* -b is one more argument in order: a later -F or -X overrides it... */
+        assert_int_equal(apply(&conf, b_first, 3, NULL, "env:9092", &err),
                          EVENTS_OK);
-        assert_string_equal(conf_get(conf, "bootstrap.servers"), "cli:9092");
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "x:9092");
         rd_kafka_conf_destroy(conf);
-        /* Without -b the last file or property holds. */
-        assert_int_equal(apply(&conf, args, 1, NULL, "env:9092", &err),
+        assert_int_equal(apply(&conf, b_first, 2, NULL, "env:9092", &err),
                          EVENTS_OK);
         assert_string_equal(conf_get(conf, "bootstrap.servers"), "file:9092");
         rd_kafka_conf_destroy(conf);
-        assert_int_equal(apply(&conf, args, 2, "", "env:9092", &err),
+        /* ...and a later -b overrides an earlier file. */
+        assert_int_equal(apply(&conf, b_last, 2, NULL, "env:9092", &err),
                          EVENTS_OK);
-        assert_string_equal(conf_get(conf, "bootstrap.servers"), "x:9092");
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "cli:9092");
+        rd_kafka_conf_destroy(conf);
+        assert_int_equal(apply(&conf, x_then_b_then_f, 3, NULL, NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "file:9092");
+        rd_kafka_conf_destroy(conf);
+        /* The old trailing @p brokers acts as a last 'b' argument. */
+        assert_int_equal(apply(&conf, b_first, 3, "old:1", NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "old:1");
         rd_kafka_conf_destroy(conf);
         unlink(path);
         free(path);
         unsetenv("EVENTS_BROKERS");
 }
 
-static void test_events_kafka_conf_apply_env_only_as_fallback(void **state) {
+static void test_events_kafka_conf_apply_env_before_options(void **state) {
         events_kafka_arg_t args[] = {{'X', "linger.ms=3"}};
+        events_kafka_arg_t over[] = {{'X', "bootstrap.servers=x:1"}};
         rd_kafka_conf_t *conf;
         events_error_t err;
 
@@ -197,12 +214,27 @@ static void test_events_kafka_conf_apply_env_only_as_fallback(void **state) {
                          EVENTS_OK);
         assert_string_equal(conf_get(conf, "bootstrap.servers"), "env:9092");
         rd_kafka_conf_destroy(conf);
-        /* A broker list from the program's defaults counts as set too. */
+        /* Any option naming brokers overrides the environment. */
+        assert_int_equal(apply(&conf, over, 1, NULL, "env:9092", &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "x:1");
+        rd_kafka_conf_destroy(conf);
+        /* The environment overrides the program's defaults. */
         conf = rd_kafka_conf_new();
         assert_int_equal(events_kafka_conf_set(
                                  conf, "metadata.broker.list=dflt:1", &err),
                          EVENTS_OK);
         setenv("EVENTS_BROKERS", "env:9092", 1);
+        assert_int_equal(events_kafka_conf_apply(conf, NULL, 0, NULL, &err),
+                         EVENTS_OK);
+        assert_string_equal(conf_get(conf, "bootstrap.servers"), "env:9092");
+        rd_kafka_conf_destroy(conf);
+        /* A default broker list holds when the environment is empty. */
+        conf = rd_kafka_conf_new();
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "metadata.broker.list=dflt:1", &err),
+                         EVENTS_OK);
+        setenv("EVENTS_BROKERS", "", 1);
         assert_int_equal(events_kafka_conf_apply(conf, NULL, 0, NULL, &err),
                          EVENTS_OK);
         assert_string_equal(conf_get(conf, "bootstrap.servers"), "dflt:1");
@@ -223,7 +255,8 @@ static void test_events_kafka_conf_apply_errors_name_the_place(void **state) {
                                       {'X', "no.such.property=1"}};
         events_kafka_arg_t bad_f[] = {{'X', "linger.ms=1"}, {'F', path}};
         events_kafka_arg_t missing[] = {{'F', "/nonexistent/c.properties"}};
-        events_kafka_arg_t bad_kind[] = {{'b', "linger.ms=1"}};
+        events_kafka_arg_t bad_kind[] = {{'Y', "linger.ms=1"}};
+        events_kafka_arg_t bad_b[] = {{'b', ""}};
         rd_kafka_conf_t *conf;
         events_error_t err;
         char want[128];
@@ -246,6 +279,10 @@ static void test_events_kafka_conf_apply_errors_name_the_place(void **state) {
         assert_int_equal(apply(&conf, bad_kind, 1, "b:1", NULL, &err),
                          EVENTS_ERR_INVALID_ARG);
         rd_kafka_conf_destroy(conf);
+        /* An empty -b empties the list: no brokers at all. */
+        assert_int_equal(apply(&conf, bad_b, 1, NULL, "env:1", &err),
+                         EVENTS_ERR_NOT_FOUND);
+        rd_kafka_conf_destroy(conf);
         assert_int_equal(events_kafka_conf_apply(NULL, NULL, 0, "b:1", &err),
                          EVENTS_ERR_INVALID_ARG);
         unlink(path);
@@ -265,10 +302,9 @@ int main(void) {
                         test_events_kafka_conf_set_file_unknown_key_names_line),
                 cmocka_unit_test(
                         test_events_kafka_conf_apply_command_line_order),
+                cmocka_unit_test(test_events_kafka_conf_apply_brokers_in_order),
                 cmocka_unit_test(
-                        test_events_kafka_conf_apply_brokers_override_files),
-                cmocka_unit_test(
-                        test_events_kafka_conf_apply_env_only_as_fallback),
+                        test_events_kafka_conf_apply_env_before_options),
                 cmocka_unit_test(
                         test_events_kafka_conf_apply_errors_name_the_place),
         };

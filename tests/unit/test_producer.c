@@ -121,6 +121,28 @@ static void test_events_producer_submit_keeps_normalized_input(void **state) {
         seen_free(s);
 }
 
+/* Lines without the key path are counted: the -k mistake made visible. */
+static void test_events_producer_counts_no_key(void **state) {
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        events_producer_counts_t c;
+
+        submit(p, "{\"event_type\":\"a\",\"data\":{\"user_id\":1}}", 1);
+        submit(p, "{\"event_type\":\"a\",\"data\":{\"id\":2}}", 2);
+        submit(p, "{\"event_type\":\"a\",\"data\":{\"user_id\":null}}", 3);
+        submit(p, "not json", 4); /* rejected: not counted as sent */
+        events_producer_counts(p, &c);
+        assert_int_equal(c.delivered, 3);
+        assert_int_equal(c.no_key, 2);
+        /* No key wanted: nothing is missing. */
+        assert_int_equal(events_producer_set_key_path(p, NULL), EVENTS_OK);
+        submit(p, "{\"event_type\":\"a\",\"data\":{\"id\":5}}", 5);
+        events_producer_counts(p, &c);
+        assert_int_equal(c.no_key, 2);
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
 static void test_events_producer_submit_splices_timestamp(void **state) {
         struct seen *s = seen_new();
         events_producer_t *p = dry_producer(s);
@@ -1160,6 +1182,7 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_producer_submit_keeps_normalized_input),
                 cmocka_unit_test(test_events_producer_submit_splices_timestamp),
+                cmocka_unit_test(test_events_producer_counts_no_key),
                 cmocka_unit_test(
                         test_events_producer_submit_escaped_key_serializes),
                 cmocka_unit_test(test_events_producer_submit_restamp_replaces),

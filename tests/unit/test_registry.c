@@ -4,6 +4,7 @@
  * references between files, failures with pointers into the envelope, and
  * a registry left unchanged by a bad load.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,18 +362,27 @@ static void test_events_schemas_default_dir(void **state) {
                             "/events/schemas");
 }
 
-static void test_events_schemas_dir_env_then_default(void **state) {
+static void test_events_schemas_dir_env_then_program_relative(void **state) {
         char *saved = getenv("EVENTS_SCHEMAS_DIR")
                               ? strdup(getenv("EVENTS_SCHEMAS_DIR"))
                               : NULL;
+        const char *src = getenv("EVENTS_SOURCE_DIR");
+        char want[PATH_MAX], path[PATH_MAX];
 
         setenv("EVENTS_SCHEMAS_DIR", "/opt/my/schemas", 1);
         assert_string_equal(events_schemas_dir(), "/opt/my/schemas");
-        /* Empty counts as unset: the compiled-in folder. */
+        /* Empty counts as unset. This test runs from the build tree, whose
+         * share/events/schemas (beside the programs' folders, as when
+         * installed) links to the source tree's schemas/. */
+        assert_non_null(src);
+        snprintf(path, sizeof(path), "%s/schemas", src);
+        assert_non_null(realpath(path, want));
         setenv("EVENTS_SCHEMAS_DIR", "", 1);
-        assert_string_equal(events_schemas_dir(), events_schemas_default_dir());
+        assert_string_equal(events_schemas_dir(), want);
         unsetenv("EVENTS_SCHEMAS_DIR");
-        assert_string_equal(events_schemas_dir(), events_schemas_default_dir());
+        assert_string_equal(events_schemas_dir(), want);
+        assert_string_not_equal(events_schemas_dir(),
+                                events_schemas_default_dir());
         if (saved)
                 setenv("EVENTS_SCHEMAS_DIR", saved, 1);
         free(saved);
@@ -392,7 +402,8 @@ int main(void) {
                 cmocka_unit_test(test_events_registry_add_keeps_old_schemas),
                 cmocka_unit_test(test_events_registry_report_limit),
                 cmocka_unit_test(test_events_schemas_default_dir),
-                cmocka_unit_test(test_events_schemas_dir_env_then_default),
+                cmocka_unit_test(
+                        test_events_schemas_dir_env_then_program_relative),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

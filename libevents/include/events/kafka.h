@@ -4,20 +4,22 @@
  * property files (the -F option) and the broker list (-b, EVENTS_BROKERS),
  * with errors that name the place.
  *
- * The precedence rule, the one both programs follow (and the one kcat and
+ * The precedence rule, the one both programs follow (the one kcat and
  * Kafka's own tools teach), lowest first:
  *
  *   1. the program's built-in defaults;
- *   2. every -F FILE and -X KEY=VALUE, in command-line order: a later one
- *      wins over an earlier one, whichever kind each is;
- *   3. -b BROKERS, when given: an explicit broker list overrides
- *      "bootstrap.servers" from files and properties, as Kafka's
- *      --bootstrap-server overrides --consumer.config;
- *   4. $EVENTS_BROKERS, only when neither -b nor any file or property set
- *      "bootstrap.servers": the environment is a fallback, never an
- *      override.
+ *   2. the environment: $EVENTS_BROKERS, when set and not empty, is
+ *      "bootstrap.servers";
+ *   3. the options, in command-line order: every -b BROKERS,
+ *      -F FILE and -X KEY=VALUE; a later one wins over an earlier one,
+ *      whichever kind each is. -b LIST is a shortcut for
+ *      -X bootstrap.servers=LIST.
  *
- * events_kafka_conf_apply() implements steps 2 to 4 on a configuration
+ * "bootstrap.servers" from a file or a property is enough: -b and
+ * $EVENTS_BROKERS are only shortcuts for it. No broker set anywhere is an
+ * error (EVENTS_ERR_NOT_FOUND).
+ *
+ * events_kafka_conf_apply() implements steps 2 and 3 on a configuration
  * that already holds step 1.
  */
 #ifndef EVENTS_KAFKA_H
@@ -53,30 +55,36 @@ EVENTS_API EVENTS_NODISCARD events_err_t events_kafka_conf_set(
 EVENTS_API EVENTS_NODISCARD events_err_t events_kafka_conf_set_file(
         rd_kafka_conf_t *conf, const char *path, events_error_t *err);
 
-/** One -F or -X argument, in the order it was given. */
+/** One -b, -F or -X argument, in the order it was given. */
 typedef struct events_kafka_arg_s {
-        char kind;       /**< 'F': a property file; 'X': "key=value" */
-        const char *arg; /**< the file's path, or the "key=value" text */
+        char kind;       /**< 'b': a broker list; 'F': a property file;
+                              'X': "key=value" */
+        const char *arg; /**< the brokers, the file's path, or the
+                              "key=value" text */
 } events_kafka_arg_t;
 
 /**
- * @brief Apply -F/-X arguments, -b and $EVENTS_BROKERS to a configuration
- *        that already holds the program's defaults, by the precedence rule
- *        at the top of this header.
+ * @brief Apply $EVENTS_BROKERS, then the -b/-F/-X arguments in order, to a
+ *        configuration that already holds the program's defaults, by the
+ *        precedence rule at the top of this header.
  * @param conf    the configuration to change.
- * @param args    the -F and -X arguments in command-line order; may be NULL
- *                when @p n is 0.
+ * @param args    the -b, -F and -X arguments in command-line order; may be
+ *                NULL when @p n is 0.
  * @param n       the number of @p args.
- * @param brokers the -b value, or NULL (or "") when -b was not given.
+ * @param brokers NULL (or "") in new code: put -b in @p args as kind 'b'.
+ *                When given, it is applied as one more 'b' argument after
+ *                all of @p args (what callers of the first version of this
+ *                function expected from "-b wins").
  * @param err     may be NULL; the text starts with the place: "FILE:LINE: "
  *                for a bad file line (err->line is LINE too), "FILE: " for
  *                a file that cannot be read, "-X KEY=VALUE: " for a bad
- *                property, "-b BROKERS: " for a bad broker list.
+ *                property, "-b BROKERS: " for a bad broker list,
+ *                "EVENTS_BROKERS=...: " for a bad environment value.
  * @returns EVENTS_OK; EVENTS_ERR_IO (a file cannot be read);
  *          EVENTS_ERR_CONF (a bad line or property); EVENTS_ERR_NOT_FOUND
  *          when no broker is set anywhere (not by -b, not by a file or
  *          property, not by $EVENTS_BROKERS); EVENTS_ERR_INVALID_ARG (NULL
- *          @p conf, a kind other than 'F' or 'X', a NULL arg).
+ *          @p conf, a kind other than 'b', 'F' or 'X', a NULL arg).
  * @remark on failure @p conf holds what was applied before the failing
  *         argument; the caller still owns and destroys it. Reads the
  *         environment (getenv), so do not call it while another thread

@@ -109,6 +109,9 @@ typedef struct events_producer_counts_s {
         uint64_t failed_permanent; /**< of failed: those a retry won't fix */
         uint64_t in_flight;        /**< queued, delivery report still pending */
         uint64_t bytes;            /**< message bytes delivered */
+        uint64_t no_key; /**< lines sent (or valid, in a dry run) without a
+                              key although a key path was set: the path
+                              was not in the event */
 } events_producer_counts_t;
 
 /**

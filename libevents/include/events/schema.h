@@ -192,20 +192,30 @@ events_registry_validate(const events_registry_t *r, const events_event_t *ev,
                          events_report_t *report);
 
 /**
- * @brief The directory the schemas were installed to
- *        (e.g. "/usr/local/share/events/schemas").
+ * @brief The directory the schemas were installed to at build time
+ *        (e.g. "/usr/local/share/events/schemas"): the last resort of
+ *        events_schemas_dir().
  * @returns a static string.
  */
 EVENTS_API const char *events_schemas_default_dir(void);
 
 /**
- * @brief The schemas directory a program uses when it is given none: the
- *        rule both programs follow. $EVENTS_SCHEMAS_DIR when it is set and
- *        not empty, else events_schemas_default_dir().
+ * @brief The schemas directory a program uses when it is given none
+ *        (--schemas): the one rule both programs follow, first match wins:
+ *
+ *        1. $EVENTS_SCHEMAS_DIR, when it is set and not empty (whether or
+ *           not the folder exists: an explicit choice is never skipped);
+ *        2. the folder relative to the running program, as installed:
+ *           "<program's folder>/../share/events/schemas" (the relative
+ *           part follows the install's bindir and datadir), when it is a
+ *           folder. An install tree moved elsewhere keeps working, and a
+ *           build tree has this folder too: it links to the source tree's
+ *           schemas/;
+ *        3. events_schemas_default_dir().
  * @returns a string that lives until the environment changes (the
- *          variable's value) or for the whole process (the default).
- * @remark reads the environment (getenv): do not call it while another
- *         thread changes the environment.
+ *          variable's value) or for the whole process (the others).
+ * @remark reads the environment (getenv) and /proc/self/exe: do not call
+ *         it while another thread changes the environment.
  */
 EVENTS_API const char *events_schemas_dir(void);
 
