@@ -422,7 +422,7 @@ static void test_events_producer_conf_new_defaults(void **state) {
         static const char *const want[][2] = {
                 {"enable.idempotence", "true"},
                 {"acks", "-1"},
-                {"compression.codec", "lz4"},
+                {"compression.codec", "none"},
                 {"linger.ms", "10"},
         };
         char val[64];
