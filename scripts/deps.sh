@@ -17,9 +17,13 @@ if [ "$what" = test ]; then
         # conformance data; valgrind checks the unit tests; python3-yaml
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
-        # (tests/check-format.sh pins it).
+        # (tests/check-format.sh pins it); python3-kafka and
+        # python3-confluent-kafka are the Python service's clients
+        # (tests/python/), as Debian packages them: python3-kafka brings
+        # no codec library (gzip is built in; no lz4, snappy or zstd).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format-14 procps iproute2)
+               python3 python3-yaml curl clang-format-14 procps iproute2
+               python3-kafka python3-confluent-kafka)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
