@@ -44,10 +44,11 @@ class Handler:
         except (TypeError, ValueError) as e:
             self.errors.append('%s: timestamp %r: %s' % (event_type, ts, e))
             when = None
-        # events-producer writes UTC; a zone-less one (the service's own)
-        # is UTC by the service's convention.
-        if when is not None and when.utcoffset() not in (None, timedelta(0)):
-            self.errors.append('%s: timestamp %r is not UTC' % (event_type, ts))
+        # The consumers read what events-producer sent: UTC, with its zone
+        # (a "Z"), whatever zone or none the input had.
+        if when is not None and when.utcoffset() != timedelta(0):
+            self.errors.append('%s: timestamp %r is not UTC with a zone'
+                               % (event_type, ts))
         if not isinstance(data, dict) or 'user_id' not in data:
             self.errors.append('%s: data has no user_id: %r' % (event_type, data))
             return
