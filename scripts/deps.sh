@@ -27,10 +27,14 @@ if [ "$what" = test ]; then
         # (tests/check-format.sh pins it); scdoc builds the man pages and
         # man-db reads them back (tests/docs/); systemd's systemd-analyze
         # verifies the unit; debootstrap and lintian install and check the
-        # Debian packages (tests/package/check-deb.sh).
+        # Debian packages (tests/package/check-deb.sh); python3-kafka and
+        # python3-confluent-kafka are the Python service's clients
+        # (tests/python/), as Debian packages them: python3-kafka brings
+        # no codec library (gzip is built in; no lz4, snappy or zstd).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
-               scdoc man-db systemd debootstrap lintian)
+               scdoc man-db systemd debootstrap lintian
+               python3-kafka python3-confluent-kafka)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

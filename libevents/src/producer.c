@@ -48,15 +48,19 @@ rd_kafka_conf_t *events_producer_conf_new(void) {
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
             rd_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) !=
                     RD_KAFKA_CONF_OK ||
-            /* JSON compresses well, and a compressed batch costs the
-             * broker less work (bench/producer: a third of its CPU time)
-             * than the client spends compressing it. */
-            rd_kafka_conf_set(conf, "compression.codec", "lz4", errstr,
+            /* Uncompressed by default, so that every client reads the
+             * topic with nothing optional installed: kafka-python as
+             * Debian packages it has no lz4, snappy or zstd, and gzip
+             * costs the producer more than the bytes it saves
+             * (bench/producer). Compression is one setting away
+             * (events-producer -z; docs/python.md lists what each codec
+             * needs on the reading side). */
+            rd_kafka_conf_set(conf, "compression.codec", "none", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK ||
-            /* Compressed batches fill up by time, not by size: waiting
-             * 10 ms instead of librdkafka's 5 makes them about 1.6 times
-             * larger, and the broker's work is mostly per batch
-             * (bench/producer: its CPU time per event fell by a third, and the
+            /* Batches fill up by time, not by size: waiting 10 ms instead
+             * of librdkafka's 5 makes them about 1.6 times larger, and the
+             * broker's work is mostly per batch (bench/producer, measured
+             * with lz4: its CPU time per event fell by a third, and the
              * producer's by a tenth, in interleaved rounds). */
             rd_kafka_conf_set(conf, "linger.ms", "10", errstr,
                               sizeof(errstr)) != RD_KAFKA_CONF_OK) {

@@ -336,8 +336,8 @@ static void test_events_producer_submit_validates(void **state) {
                                        "{\"event_type\":\"user.login\","
                                        "\"data\":{\"user_id\":0,"
                                        "\"ip\":\"203.0.113.7\",\"method\":"
-                                       "\"carrier pigeon\"}}",
-                                       93, 2, &e),
+                                       "[\"carrier pigeon\"]}}",
+                                       95, 2, &e),
                 EVENTS_OUTCOME_REJECTED);
         assert_int_equal(e.code, EVENTS_ERR_VALIDATION);
         assert_non_null(strstr(e.text, "/data/user_id"));
@@ -444,7 +444,7 @@ static void test_events_producer_conf_new_defaults(void **state) {
         static const char *const want[][2] = {
                 {"enable.idempotence", "true"},
                 {"acks", "-1"},
-                {"compression.codec", "lz4"},
+                {"compression.codec", "none"},
                 {"linger.ms", "10"},
         };
         char val[64];

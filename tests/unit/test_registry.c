@@ -96,9 +96,87 @@ static void test_events_registry_validate_samples(void **state) {
         events_registry_destroy(r);
 }
 
+/* The shipped schemas are open: the user's record under every user.*
+ * type, user_id required, known fields typed, unknown fields allowed.
+ * (They were closed contracts until issue 13; those moved to
+ * examples/schemas-strict/, tested below.) */
 static void test_events_registry_validate_pointers_into_envelope(void **state) {
         events_registry_t *r = project_registry();
 
+        assert_string_equal(
+                check(r,
+                      "{\"event_type\":\"user.created\",\"data\":{\"user_id\":"
+                      "7,\"email\":\"not-an-email\",\"nickname\":\"x\"}}",
+                      EVENTS_ERR_VALIDATION),
+                "/data/email: does not match format \"email\"");
+        assert_string_equal(check(r,
+                                  "{\"event_type\":\"user.login\",\"data\":{}}",
+                                  EVENTS_ERR_VALIDATION),
+                            "/data: missing required property \"user_id\"");
+        assert_string_equal(
+                check(r,
+                      "{\"event_type\":\"user.login\",\"data\":{\"user_id\":0,"
+                      "\"ip\":\"300.1.1.1\",\"method\":\"password\","
+                      "\"x_geo\":\"FR\",\"geo\":\"FR\"}}",
+                      EVENTS_ERR_VALIDATION),
+                "/data/user_id: must be >= 1; /data/ip: must match at least "
+                "one schema in \"anyOf\" ([0] does not match format "
+                "\"ipv4\"; [1] does not match format \"ipv6\")");
+        /* a known field is typed under every user.* type */
+        assert_string_equal(
+                check(r,
+                      "{\"event_type\":\"user.deleted\",\"data\":{\"user_id\":"
+                      "7,\"email\":\"a@\",\"name\":1}}",
+                      EVENTS_ERR_VALIDATION),
+                "/data/email: does not match format \"email\"; /data/name: "
+                "must be of type string, not integer");
+        assert_string_equal(
+                check(r,
+                      "{\"event_type\":\"user.password_changed\",\"data\":{"
+                      "\"user_id\":7,\"password_hash\":\"x\"}}",
+                      EVENTS_ERR_VALIDATION),
+                "/data/password_hash: property \"password_hash\" is not "
+                "allowed");
+        events_registry_destroy(r);
+}
+
+/* What a Python service sends (issue 13): data is the user's record for
+ * every type, with fields the schemas do not name, and a timestamp from
+ * datetime.utcnow().isoformat() (no zone). The shipped schemas pass it. */
+static void test_events_registry_validate_user_record_any_type(void **state) {
+        events_registry_t *r = project_registry();
+        static const char *const types[] = {
+                "user.created",       "user.updated", "user.deleted",
+                "user.login",         "user.logout",  "user.password_changed",
+                "user.email_verified"};
+        char text[512];
+
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                snprintf(text, sizeof(text),
+                         "{\"event_type\":\"%s\",\"data\":{\"user_id\":42,"
+                         "\"email\":\"a@example.com\",\"name\":\"Ada\","
+                         "\"favourite_colour\":\"teal\",\"tags\":[1]},"
+                         "\"timestamp\":\"2026-12-03T00:23:54.123456\"}",
+                         types[i]);
+                assert_string_equal(check(r, text, EVENTS_OK), "");
+        }
+        events_registry_destroy(r);
+}
+
+/* The closed contract, opt-in (examples/schemas-strict/): unknown fields,
+ * missing type-specific fields and values outside a vocabulary are
+ * refused. */
+static void test_events_registry_validate_strict_example(void **state) {
+        const char *src = getenv("EVENTS_SOURCE_DIR");
+        events_registry_t *r;
+        events_error_t err;
+        char dir[4096];
+
+        snprintf(dir, sizeof(dir), "%s/examples/schemas-strict",
+                 src ? src : ".");
+        assert_int_equal(events_registry_new(&r), EVENTS_OK);
+        if (events_registry_load_dir(r, dir, &err) != EVENTS_OK)
+                fail_msg("%s: %s %s", dir, err.pointer, err.text);
         assert_string_equal(
                 check(r,
                       "{\"event_type\":\"user.created\",\"data\":{\"user_id\":"
@@ -135,6 +213,14 @@ static void test_events_registry_validate_pointers_into_envelope(void **state) {
                       "7,\"changes\":{}}}",
                       EVENTS_ERR_VALIDATION),
                 "/data/changes: must have at least 1 properties (has 0)");
+        /* the issue's events: a user's record under user.updated */
+        assert_string_equal(
+                check(r,
+                      "{\"event_type\":\"user.updated\",\"data\":{\"user_id\":"
+                      "7,\"email\":\"a@example.com\"}}",
+                      EVENTS_ERR_VALIDATION),
+                "/data: missing required property \"changes\"; /data/email: "
+                "property \"email\" is not allowed");
         events_registry_destroy(r);
 }
 
@@ -339,7 +425,7 @@ static void test_events_registry_report_limit(void **state) {
         events_registry_t *r = project_registry();
         events_event_t *ev = parse(
                 "{\"event_type\":\"user.created\",\"data\":{\"user_id\":\"x\","
-                "\"email\":1,\"name\":\"\",\"plan\":\"gold\",\"a\":1,\"b\":2}"
+                "\"email\":1,\"name\":2,\"plan\":3,\"locale\":4,\"a\":1}"
                 "}");
         events_report_t *rep = events_report_new(3);
 
@@ -394,6 +480,9 @@ int main(void) {
                 cmocka_unit_test(test_events_registry_validate_samples),
                 cmocka_unit_test(
                         test_events_registry_validate_pointers_into_envelope),
+                cmocka_unit_test(
+                        test_events_registry_validate_user_record_any_type),
+                cmocka_unit_test(test_events_registry_validate_strict_example),
                 cmocka_unit_test(test_events_registry_validate_envelope),
                 cmocka_unit_test(test_events_registry_unknown_type_policy),
                 cmocka_unit_test(test_events_registry_empty_rejects),

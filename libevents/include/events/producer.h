@@ -140,8 +140,10 @@ typedef void (*events_producer_error_cb)(events_err_t err, const char *reason,
 /**
  * @brief A librdkafka configuration with the producer's defaults: the
  *        idempotent producer (enable.idempotence=true), acks=all,
- *        lz4 compression (compression.codec=lz4; set "none" to turn it
- *        off) and linger.ms=10 (librdkafka's default is 5: a message may
+ *        no compression (compression.codec=none, so that every client
+ *        reads the messages with nothing optional installed; set gzip,
+ *        snappy, lz4 or zstd when every reader has the codec) and
+ *        linger.ms=10 (librdkafka's default is 5: a message may
  *        wait up to 10 ms for its batch, and batches are about twice as
  *        large, which halves the broker's requests; set it lower when
  *        latency matters more than throughput).
