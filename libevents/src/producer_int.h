@@ -35,6 +35,9 @@ typedef struct events__shaped_s {
         char type[EVENTS_EVENT_TYPE_MAX + 1];
         size_t tlen; /* strlen(type) */
         int64_t ts_ms;
+        /* With CloudEvents only (producer_ce.c): the id and the time. */
+        char ce_id[EVENTS_CE_ID_LEN + 1];
+        char ce_time[EVENTS_TIMESTAMP_BUFSIZE];
         /* The partition runs_order() found for it, + 1 (0: none), among
          * part_cnt partitions; good for one send only. */
         int32_t part1, part_cnt;
@@ -113,6 +116,8 @@ struct events_producer_s {
         size_t wrap_prefix_len;
         char *key_path; /* NULL: no key */
         int restamp;
+        events_ce_mode_t ce_mode; /* EVENTS_CE_NONE: our envelope */
+        char *ce_source;          /* with ce_mode */
         size_t max_msg;
         unsigned settings_gen; /* changes with each setting above */
         /* the driving thread's */
@@ -237,6 +242,27 @@ int32_t events__hinted_partitioner(const rd_kafka_topic_t *rkt, const void *key,
 void events__producer_shape(const events_producer_t *p, events__shaper_t *sh,
                             const char *in, size_t n, int64_t now_us,
                             events__shaped_t *o);
+
+/* ---- CloudEvents (producer_ce.c) ---- */
+
+/**
+ * The message of event @p ev, shaped and keyed in @p o, as a CloudEvent in
+ * p->ce_mode: the value in @p sh's buffer (o->msg, o->mlen), a new id and
+ * the time in o->ce_id and o->ce_time.
+ * @returns EVENTS_OK, or the error also written to @p e.
+ */
+events_err_t events__producer_shape_ce(const events_producer_t *p,
+                                       events__shaper_t *sh,
+                                       const events_event_t *ev,
+                                       events__shaped_t *o, events_error_t *e);
+
+/**
+ * rd_kafka_produceva() for a line shaped by events__producer_shape_ce():
+ * its value, key and timestamp, and the headers of p->ce_mode.
+ */
+rd_kafka_error_t *events__producer_produce_ce(events_producer_t *p,
+                                              const events__shaped_t *o,
+                                              uint64_t line);
 
 /* ---- Test probes (producer_shape.c) ---- */
 

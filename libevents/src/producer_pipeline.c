@@ -102,7 +102,9 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                 vu[EVENTS__VU_OPAQUE].u.ptr = (void *)(uintptr_t)line;
                 if (hint.part >= 0)
                         events__sending_hint = &hint;
-                error = rd_kafka_produceva(p->rk, vu, EVENTS__VU__COUNT);
+                error = p->ce_mode ? events__producer_produce_ce(p, o, line)
+                                   : rd_kafka_produceva(p->rk, vu,
+                                                        EVENTS__VU__COUNT);
                 events__sending_hint = NULL;
 
                 kerr = RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -451,7 +451,9 @@ static int shape_at(const events_producer_t *p, events__shaper_t *sh,
                         o->klen = 0; /* no key */
                 }
         }
-        if (build_message(p, sh, ev, s, sn, stamped, &o->msg, &o->mlen, e))
+        if (p->ce_mode ? events__producer_shape_ce(p, sh, ev, o, e)
+                       : build_message(p, sh, ev, s, sn, stamped, &o->msg,
+                                       &o->mlen, e))
                 goto out;
         if (o->mlen + o->klen > p->max_msg) {
                 events__error_set(e, EVENTS_ERR_TOO_LARGE,
@@ -486,7 +488,9 @@ out:
 void events__producer_shape(const events_producer_t *p, events__shaper_t *sh,
                             const char *in, size_t n, int64_t now_us,
                             events__shaped_t *o) {
-        shape_at(p, sh, in, n, now_us ? now_us : events_now_us(), 1, o);
+        /* CloudEvents take the full path: the lite one writes envelopes. */
+        shape_at(p, sh, in, n, now_us ? now_us : events_now_us(),
+                 p->ce_mode == EVENTS_CE_NONE, o);
 }
 
 /* events__producer_probe() with the lite tree @p L. */
@@ -505,7 +509,8 @@ static events_err_t probe(const events_producer_t *p, events__lite_t *L,
                 free(o);
                 return EVENTS_ERR_NOMEM;
         }
-        out->lite_taken = shape_at(p, &sh, in, n, now_us, lite, o);
+        out->lite_taken = shape_at(p, &sh, in, n, now_us,
+                                   lite && p->ce_mode == EVENTS_CE_NONE, o);
         out->outcome = o->oc;
         out->code = o->oc == EVENTS_OUTCOME_REJECTED ? o->err.code : EVENTS_OK;
         if (o->oc == EVENTS_OUTCOME_QUEUED) {
