@@ -7,12 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <events/cloudevents.h>
 #include <events/kafka.h>
 
 struct opts {
         const char *brokers, *topic, *type, *schemas, *compression;
         const char *key;
         const char *reject_file, *receipts;
+        events_ce_mode_t ce_mode; /* --cloudevents; EVENTS_CE_NONE: off */
+        const char *ce_source;    /* --ce-source; NULL: the default */
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
