@@ -17,9 +17,12 @@ if [ "$what" = test ]; then
         # conformance data; valgrind checks the unit tests; python3-yaml
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
-        # (tests/check-format.sh pins it).
+        # (tests/check-format.sh pins it). python3-venv and
+        # python3-confluent-kafka make the environment in which
+        # tests/python/venv.sh installs the CloudEvents SDK.
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format-14 procps iproute2)
+               python3 python3-yaml curl clang-format-14 procps iproute2
+               python3-venv python3-confluent-kafka)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
