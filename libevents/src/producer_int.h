@@ -35,12 +35,12 @@ typedef struct events__shaped_s {
         char type[EVENTS_EVENT_TYPE_MAX + 1];
         size_t tlen; /* strlen(type) */
         int64_t ts_ms;
-        /* With CloudEvents only (producer_ce.c): the id and the time. */
-        char ce_id[EVENTS_CE_ID_LEN + 1];
-        char ce_time[EVENTS_TIMESTAMP_BUFSIZE];
         /* The partition runs_order() found for it, + 1 (0: none), among
          * part_cnt partitions; good for one send only. */
         int32_t part1, part_cnt;
+        /* With CloudEvents only (producer_ce.c): the id and the time. */
+        char ce_id[EVENTS_CE_ID_LEN + 1];
+        char ce_time[EVENTS_TIMESTAMP_BUFSIZE];
 } events__shaped_t;
 
 /* Where shaping writes: a message buffer, and a validation report. */
@@ -116,8 +116,6 @@ struct events_producer_s {
         size_t wrap_prefix_len;
         char *key_path; /* NULL: no key */
         int restamp;
-        events_ce_mode_t ce_mode; /* EVENTS_CE_NONE: our envelope */
-        char *ce_source;          /* with ce_mode */
         size_t max_msg;
         unsigned settings_gen; /* changes with each setting above */
         /* the driving thread's */
@@ -156,6 +154,10 @@ struct events_producer_s {
         int sleeping;       /* workers waiting for lines, under the lock */
         int driver_waiting; /* the driving thread waits in drain() */
         int quit;
+        /* settings too (events_producer_set_cloudevents()); kept after
+         * the envelope path's fields, which they do not concern */
+        events_ce_mode_t ce_mode; /* EVENTS_CE_NONE: our envelope */
+        char *ce_source;          /* with ce_mode */
 };
 
 /* ---- Receipts and delivery reports (producer_receipt.c) ---- */

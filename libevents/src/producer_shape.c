@@ -228,7 +228,8 @@ static int shape_lite(const events_producer_t *p, events__shaper_t *sh,
         int stamped = 0, normalized = 0, tsi_added = 0, parsed = 0, cache, kr;
         long key_node;
 
-        if (!L || p->wrap_type || sn > lim)
+        /* CloudEvents take the full path: the lite one writes envelopes. */
+        if (!L || p->wrap_type || p->ce_mode || sn > lim)
                 return 0;
         /* A line of a layout seen before needs no parse; a parsed line's
          * layout is remembered for the lines after it. */
@@ -488,9 +489,7 @@ out:
 void events__producer_shape(const events_producer_t *p, events__shaper_t *sh,
                             const char *in, size_t n, int64_t now_us,
                             events__shaped_t *o) {
-        /* CloudEvents take the full path: the lite one writes envelopes. */
-        shape_at(p, sh, in, n, now_us ? now_us : events_now_us(),
-                 p->ce_mode == EVENTS_CE_NONE, o);
+        shape_at(p, sh, in, n, now_us ? now_us : events_now_us(), 1, o);
 }
 
 /* events__producer_probe() with the lite tree @p L. */
@@ -509,8 +508,7 @@ static events_err_t probe(const events_producer_t *p, events__lite_t *L,
                 free(o);
                 return EVENTS_ERR_NOMEM;
         }
-        out->lite_taken = shape_at(p, &sh, in, n, now_us,
-                                   lite && p->ce_mode == EVENTS_CE_NONE, o);
+        out->lite_taken = shape_at(p, &sh, in, n, now_us, lite, o);
         out->outcome = o->oc;
         out->code = o->oc == EVENTS_OUTCOME_REJECTED ? o->err.code : EVENTS_OK;
         if (o->oc == EVENTS_OUTCOME_QUEUED) {
