@@ -106,8 +106,9 @@ EVENTS_API const char *events_cloudevent_get(const events_cloudevent_t *ce,
 EVENTS_API size_t events_cloudevent_count(const events_cloudevent_t *ce);
 
 /**
- * @brief Attribute @p i, in the order they were set (decoded: the required
- *        ones first, then the rest in message order).
+ * @brief Attribute @p i, in the order they were set; decoded ones in
+ *        message order (headers, or members), datacontenttype from a
+ *        structured message's header and partitionkey from the key last.
  * @param namep  may be NULL; borrowed, as events_cloudevent_get().
  * @param valuep may be NULL; borrowed, as events_cloudevent_get().
  * @returns 0, or -1 when @p i is out of range.
