@@ -13,7 +13,10 @@
  * - log:     one logfmt line per event on stderr.
  * - exec:    the program gets the event's JSON on stdin and EVENT_TYPE,
  *            EVENT_TOPIC, EVENT_PARTITION, EVENT_OFFSET, EVENT_KEY,
- *            EVENT_TIMESTAMP and EVENT_HANDLER in its environment.
+ *            EVENT_TIMESTAMP and EVENT_HANDLER in its environment; and,
+ *            when the message was a CloudEvent, EVENT_CE_MODE and one
+ *            EVENT_CE_<NAME> per attribute (EVENT_CE_ID, EVENT_CE_SOURCE,
+ *            ...).
  * - file:    one JSON line per event, appended with one write(2) on an
  *            O_APPEND descriptor, so lines are never torn or interleaved;
  *            fsync policy never / always / interval.
@@ -121,6 +124,49 @@ static int handle_log(const events_event_t *ev, events_handler_ctx_t *ctx,
         return 0;
 }
 
+/* The longest attribute name exported to an exec handler's environment;
+ * longer names (only other producers' extensions) are left out. */
+#define CE_ENV_NAME_MAX 64
+
+/* EVENT_CE_MODE and EVENT_CE_<NAME>=value for the CloudEvents attributes
+ * of @p ce into out[] (room for events_cloudevent_count() + 1), malloc'd.
+ * Names outside [a-z0-9] cannot be environment names and are left out.
+ * @returns how many, or -1 when out of memory (out[] then freed). */
+static long ce_env(const events_cloudevent_t *ce, char **out) {
+        size_t n = 0, count = events_cloudevent_count(ce);
+        const char *name, *value;
+        char var[CE_ENV_NAME_MAX + 1];
+
+        if (!ce)
+                return 0;
+        if (asprintf(&out[n++], "EVENT_CE_MODE=%s",
+                     events_ce_mode_name(events_cloudevent_mode(ce))) < 0)
+                return -1;
+        for (size_t i = 0; i < count; i++) {
+                size_t k = 0;
+
+                if (events_cloudevent_at(ce, i, &name, &value))
+                        break;
+                for (; name[k] && k < CE_ENV_NAME_MAX; k++) {
+                        if (!((name[k] >= 'a' && name[k] <= 'z') ||
+                              (name[k] >= '0' && name[k] <= '9')))
+                                break;
+                        var[k] = (char)(name[k] >= 'a' ? name[k] - 'a' + 'A'
+                                                       : name[k]);
+                }
+                if (k == 0 || name[k])
+                        continue;
+                var[k] = '\0';
+                if (asprintf(&out[n], "EVENT_CE_%s=%s", var, value) < 0) {
+                        while (n > 0)
+                                free(out[--n]);
+                        return -1;
+                }
+                n++;
+        }
+        return (long)n;
+}
+
 static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
                        void *opaque) {
         struct handler *h = opaque;
@@ -128,6 +174,8 @@ static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
         msg_meta_t meta, *m = &meta;
         struct handler_set *set;
         size_t len, nb;
+        long nce;
+        const events_cloudevent_t *ce = events_handler_ctx_cloudevent(ctx);
         const char *json = serialized(env, ev, ctx, &len);
         const char *ts = events_event_timestamp(ev);
         char **envp, vars[7][320], why[EVENTS_HANDLER_ERROR_MAX];
@@ -138,8 +186,9 @@ static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
         get_meta(ctx, m);
         set = h->set;
         nb = set->n_base_env;
-        envp = malloc((nb + 8) * sizeof(char *));
-        if (!envp) {
+        envp = malloc((nb + 9 + events_cloudevent_count(ce)) * sizeof(char *));
+        if (!envp || (nce = ce_env(ce, envp + nb + 7)) < 0) {
+                free(envp);
                 events_handler_ctx_set_error(ctx, "out of memory");
                 return -1;
         }
@@ -159,9 +208,11 @@ static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
         snprintf(vars[6], sizeof(vars[6]), "EVENT_HANDLER=%s", h->spec->name);
         for (int i = 0; i < 7; i++)
                 envp[nb + (size_t)i] = vars[i];
-        envp[nb + 7] = NULL;
+        envp[nb + 7 + (size_t)nce] = NULL;
         rc = exec_run(h->spec->argv, envp, json, len, h->spec->timeout_ms, why,
                       sizeof(why));
+        for (long i = 0; i < nce; i++)
+                free(envp[nb + 7 + (size_t)i]);
         free(envp);
         if (rc != 0)
                 events_handler_ctx_set_error(ctx, "%s", why);

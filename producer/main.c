@@ -72,6 +72,7 @@ static int load_schemas(const struct opts *o, events_registry_t **regp) {
 static int setup(struct app *a, struct opts *o, events_registry_t *reg) {
         if (events_producer_set_key_path(a->p, o->key) ||
             events_producer_set_wrap_type(a->p, o->type) ||
+            events_producer_set_cloudevents(a->p, o->ce_mode, o->ce_source) ||
             (o->rate > 0 && events_producer_set_rate(a->p, o->rate)))
                 return EX_SOFTWARE;
         events_producer_set_registry(a->p, reg);

@@ -30,6 +30,8 @@ enum {
         OPT_PROGRESS,
         OPT_FLUSH_TIMEOUT,
         OPT_WORKERS,
+        OPT_CLOUDEVENTS,
+        OPT_CE_SOURCE,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +56,8 @@ static const struct option long_opts[] = {
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"cloudevents", required_argument, NULL, OPT_CLOUDEVENTS},
+        {"ce-source", required_argument, NULL, OPT_CE_SOURCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -119,6 +123,11 @@ static void usage(FILE *fp) {
                 "schemas\n"
                 "      --allow-unknown-types  accept types that have no "
                 "schema\n"
+                "      --cloudevents MODE   send CloudEvents 1.0, binary or "
+                "structured\n"
+                "                           (see docs/cloudevents.md)\n"
+                "      --ce-source URI      their source (default "
+                "/events-producer/HOST)\n"
                 "\n"
                 "Outcomes:\n"
                 "      --reject-file F      write rejected lines verbatim to "
@@ -268,6 +277,23 @@ int options_parse(int argc, char **argv, struct opts *o) {
                                 return EX_USAGE;
                         }
                         break;
+                case OPT_CLOUDEVENTS:
+                        o->ce_mode = events_ce_mode_parse(optarg);
+                        if (o->ce_mode == EVENTS_CE_NONE) {
+                                fprintf(stderr,
+                                        PROG ": --cloudevents: \"%s\" is not "
+                                             "binary or structured\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        break;
+                case OPT_CE_SOURCE:
+                        if (!*optarg) {
+                                fprintf(stderr, PROG ": --ce-source: empty\n");
+                                return EX_USAGE;
+                        }
+                        o->ce_source = optarg;
+                        break;
                 case OPT_DRY_RUN:
                         o->dry_run = 1;
                         break;
@@ -284,6 +310,10 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         fprintf(stderr, "Try '" PROG " --help'.\n");
                         return EX_USAGE;
                 }
+        }
+        if (o->ce_source && o->ce_mode == EVENTS_CE_NONE) {
+                fprintf(stderr, PROG ": --ce-source needs --cloudevents\n");
+                return EX_USAGE;
         }
         /* No brokers is found out by build_conf(): -F or -X may set
          * bootstrap.servers. */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <events/cloudevents.h>
 #include <events/kafka.h>
 
 struct opts {
@@ -15,6 +16,8 @@ struct opts {
         size_t nschemas;
         const char *key;
         const char *reject_file, *receipts;
+        events_ce_mode_t ce_mode; /* --cloudevents; EVENTS_CE_NONE: off */
+        const char *ce_source;    /* --ce-source; NULL: the default */
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */

@@ -30,11 +30,13 @@ if [ "$what" = test ]; then
         # Debian packages (tests/package/check-deb.sh); python3-kafka and
         # python3-confluent-kafka are the Python service's clients
         # (tests/python/), as Debian packages them: python3-kafka brings
-        # no codec library (gzip is built in; no lz4, snappy or zstd).
+        # no codec library (gzip is built in; no lz4, snappy or zstd);
+        # python3-venv makes the environment in which tests/python/venv.sh
+        # installs the CloudEvents SDK (over Debian's confluent-kafka).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
                scdoc man-db systemd debootstrap lintian
-               python3-kafka python3-confluent-kafka)
+               python3-kafka python3-confluent-kafka python3-venv)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

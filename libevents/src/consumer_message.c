@@ -5,6 +5,8 @@
  * the router with retries, then store its offset, or dead-letter it
  * (consumer_dlq.c) and store, or, when the DLQ write fails, rewind and
  * stop. Offsets of a run of one partition are stored once (store_offset()).
+ * A message that is not an envelope may be a CloudEvent (cloudevents.c):
+ * it is then decoded into the same event, and routed the same way.
  * Every outcome is reported to the delivery callback.
  */
 #include <inttypes.h>
@@ -105,6 +107,23 @@ static const char *header_type(const rd_kafka_message_t *m, char *buf,
         return events_type_valid(buf) ? buf : NULL;
 }
 
+/* A message that is not our envelope may be a CloudEvent, in either mode.
+ * Asked only once the envelope failed, so that envelopes pay nothing.
+ * @returns 1 when it is one (decoded into *evp and *cep, or why not in
+ * *rcp and *perr), 0 when it is not (*perr keeps the envelope's error). */
+static int cloudevent(const rd_kafka_message_t *m, events_event_t **evp,
+                      events_cloudevent_t **cep, events_err_t *rcp,
+                      events_error_t *perr) {
+        events_ce_message_t cm = {m->payload, m->len, m->key, m->key_len, NULL};
+
+        if (rd_kafka_message_headers(m, &cm.headers))
+                cm.headers = NULL;
+        if (events_cloudevent_detect(&cm) == EVENTS_CE_NONE)
+                return 0;
+        *rcp = events_cloudevent_decode(&cm, evp, cep, perr);
+        return 1;
+}
+
 /* 1 when the lite validator certainly accepts @p ev, which must be the
  * lazy event built on c->lite (so that the tree is the event's): an input
  * timestamp that was not normalized would read differently in the full
@@ -129,6 +148,7 @@ events_err_t events__consumer_handle(events_consumer_t *c,
         events_delivery_t d;
         events_dispatch_t dr;
         events_event_t *ev = NULL;
+        events_cloudevent_t *ce = NULL;
         events_error_t perr;
         char text[512], typebuf[EVENTS_EVENT_TYPE_MAX + 1];
         events_err_t rc;
@@ -143,6 +163,15 @@ events_err_t events__consumer_handle(events_consumer_t *c,
          * in this function, before events_consumer_poll() destroys m. */
         rc = events__event_parse_lazy(&ev, m->payload ? m->payload : "", m->len,
                                       &c->lite, &perr);
+        if (rc && cloudevent(m, &ev, &ce, &rc, &perr) && rc) {
+                char where[300];
+                d.reason = rc;
+                d.event_type = header_type(m, typebuf, sizeof(typebuf));
+                snprintf(text, sizeof(text), "not a valid CloudEvent: %s",
+                         events_error_format(&perr, where, sizeof(where)));
+                d.error = text;
+                goto dlq;
+        }
         if (rc) {
                 char where[300];
                 d.reason = rc;
@@ -186,14 +215,15 @@ events_err_t events__consumer_handle(events_consumer_t *c,
         }
 
         c->current = m;
-        rc = events__router_dispatch_route(c->router, d.route, ev, m, c->stop,
-                                           &dr);
+        rc = events__router_dispatch_route(c->router, d.route, ev, m, ce,
+                                           c->stop, &dr);
         c->current = NULL;
         if (rc == EVENTS_OK) {
                 d.outcome = EVENTS_DISPOSITION_HANDLED;
                 store_offset(c, m);
                 deliver(c, &d, t0);
                 events_event_destroy(ev);
+                events_cloudevent_destroy(ce);
                 return EVENTS_OK;
         }
         d.handler = dr.failed_handler;
@@ -211,6 +241,7 @@ events_err_t events__consumer_handle(events_consumer_t *c,
                                       d.attempts);
                 deliver(c, &d, t0);
                 events_event_destroy(ev);
+                events_cloudevent_destroy(ce);
                 return events__error_set(err, EVENTS_ERR_TIMED_OUT,
                                          "stopped during handler retries");
         }
@@ -244,6 +275,7 @@ dlq:
                 deliver(c, &d, t0);
                 free((char *)d.dlq_topic);
                 events_event_destroy(ev);
+                events_cloudevent_destroy(ce);
                 return EVENTS_OK;
         }
         /* The event is neither handled nor safe in the DLQ: keep it. */
@@ -263,6 +295,7 @@ dlq:
         deliver(c, &d, t0);
         free((char *)d.dlq_topic);
         events_event_destroy(ev);
+        events_cloudevent_destroy(ce);
         return events__error_set(err, EVENTS_ERR_KAFKA,
                                  "DLQ write failed, consumer stopped: %s",
                                  perr.text);

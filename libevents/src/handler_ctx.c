@@ -119,3 +119,13 @@ const char *events_handler_ctx_error(const events_handler_ctx_t *ctx) {
 int events_handler_ctx_cancelled(const events_handler_ctx_t *ctx) {
         return ctx && ctx->stop && *ctx->stop ? 1 : 0;
 }
+
+const events_cloudevent_t *
+events_handler_ctx_cloudevent(const events_handler_ctx_t *ctx) {
+        return ctx ? ctx->ce : NULL;
+}
+
+const char *events_handler_ctx_ce_attr(const events_handler_ctx_t *ctx,
+                                       const char *name) {
+        return events_cloudevent_get(ctx ? ctx->ce : NULL, name);
+}

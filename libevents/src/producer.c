@@ -204,6 +204,32 @@ events_err_t events_producer_set_wrap_type(events_producer_t *p,
         return EVENTS_OK;
 }
 
+events_err_t events_producer_set_cloudevents(events_producer_t *p,
+                                             events_ce_mode_t mode,
+                                             const char *source) {
+        char def[300], *copy = NULL;
+
+        if (!p ||
+            (mode != EVENTS_CE_NONE && mode != EVENTS_CE_BINARY &&
+             mode != EVENTS_CE_STRUCTURED) ||
+            (source && !*source))
+                return EVENTS_ERR_INVALID_ARG;
+        if (mode != EVENTS_CE_NONE) {
+                if (!source) {
+                        if (events_cloudevent_default_source(def, sizeof(def)))
+                                return EVENTS_ERR_INVALID_ARG;
+                        source = def;
+                }
+                if (!(copy = strdup(source)))
+                        return EVENTS_ERR_NOMEM;
+        }
+        free(p->ce_source);
+        p->ce_source = copy;
+        p->ce_mode = mode;
+        p->settings_gen++;
+        return EVENTS_OK;
+}
+
 events_err_t events_producer_set_key_path(events_producer_t *p,
                                           const char *path) {
         char *copy = NULL;
@@ -396,6 +422,7 @@ void events_producer_destroy(events_producer_t *p) {
         free(p->wrap_type);
         free(p->wrap_prefix);
         free(p->key_path);
+        free(p->ce_source);
         free(p);
 }
 

@@ -38,6 +38,9 @@ typedef struct events__shaped_s {
         /* The partition runs_order() found for it, + 1 (0: none), among
          * part_cnt partitions; good for one send only. */
         int32_t part1, part_cnt;
+        /* With CloudEvents only (producer_ce.c): the id and the time. */
+        char ce_id[EVENTS_CE_ID_LEN + 1];
+        char ce_time[EVENTS_TIMESTAMP_BUFSIZE];
 } events__shaped_t;
 
 /* Where shaping writes: a message buffer, and a validation report. */
@@ -151,6 +154,10 @@ struct events_producer_s {
         int sleeping;       /* workers waiting for lines, under the lock */
         int driver_waiting; /* the driving thread waits in drain() */
         int quit;
+        /* settings too (events_producer_set_cloudevents()); kept after
+         * the envelope path's fields, which they do not concern */
+        events_ce_mode_t ce_mode; /* EVENTS_CE_NONE: our envelope */
+        char *ce_source;          /* with ce_mode */
 };
 
 /* ---- Receipts and delivery reports (producer_receipt.c) ---- */
@@ -237,6 +244,29 @@ int32_t events__hinted_partitioner(const rd_kafka_topic_t *rkt, const void *key,
 void events__producer_shape(const events_producer_t *p, events__shaper_t *sh,
                             const char *in, size_t n, int64_t now_us,
                             events__shaped_t *o);
+
+/* ---- CloudEvents (producer_ce.c) ---- */
+
+/**
+ * The message of event @p ev, shaped and keyed in @p o, as a CloudEvent in
+ * p->ce_mode: the value in @p sh's buffer (o->msg, o->mlen), a new id and
+ * the time in o->ce_id and o->ce_time.
+ * @returns EVENTS_OK, or the error also written to @p e.
+ */
+events_err_t events__producer_shape_ce(const events_producer_t *p,
+                                       events__shaper_t *sh,
+                                       const events_event_t *ev,
+                                       events__shaped_t *o, events_error_t *e);
+
+/**
+ * Add the headers of p->ce_mode for a line shaped by
+ * events__producer_shape_ce() to @p hdrs, the message's list (which
+ * already holds the event type header); librdkafka copies the values.
+ * @returns RD_KAFKA_RESP_ERR_NO_ERROR, or rd_kafka_header_add()'s error.
+ */
+rd_kafka_resp_err_t events__producer_ce_headers(const events_producer_t *p,
+                                                const events__shaped_t *o,
+                                                rd_kafka_headers_t *hdrs);
 
 /* ---- Test probes (producer_shape.c) ---- */
 

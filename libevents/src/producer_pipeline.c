@@ -94,9 +94,11 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
          * issue #4627). A list of the application's stays ours on failure,
          * and librdkafka keeps its hands off it; it costs the same one
          * allocation that librdkafka's own list did. */
-        hdrs = rd_kafka_headers_new(1);
-        if (!hdrs || rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1,
-                                         o->type, (ssize_t)o->tlen)) {
+        hdrs = rd_kafka_headers_new(p->ce_mode ? 8 : 1);
+        if (!hdrs ||
+            rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1, o->type,
+                                (ssize_t)o->tlen) ||
+            (p->ce_mode && events__producer_ce_headers(p, o, hdrs))) {
                 if (hdrs)
                         rd_kafka_headers_destroy(hdrs);
                 events__error_set(e, EVENTS_ERR_NOMEM,

@@ -228,7 +228,8 @@ static int shape_lite(const events_producer_t *p, events__shaper_t *sh,
         int stamped = 0, normalized = 0, tsi_added = 0, parsed = 0, cache, kr;
         long key_node;
 
-        if (!L || p->wrap_type || sn > lim)
+        /* CloudEvents take the full path: the lite one writes envelopes. */
+        if (!L || p->wrap_type || p->ce_mode || sn > lim)
                 return 0;
         /* A line of a layout seen before needs no parse; a parsed line's
          * layout is remembered for the lines after it. */
@@ -451,7 +452,9 @@ static int shape_at(const events_producer_t *p, events__shaper_t *sh,
                         o->klen = 0; /* no key */
                 }
         }
-        if (build_message(p, sh, ev, s, sn, stamped, &o->msg, &o->mlen, e))
+        if (p->ce_mode ? events__producer_shape_ce(p, sh, ev, o, e)
+                       : build_message(p, sh, ev, s, sn, stamped, &o->msg,
+                                       &o->mlen, e))
                 goto out;
         if (o->mlen + o->klen > p->max_msg) {
                 events__error_set(e, EVENTS_ERR_TOO_LARGE,

@@ -339,6 +339,7 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
                                            const events_route_t *rt,
                                            const events_event_t *ev,
                                            const rd_kafka_message_t *m,
+                                           const events_cloudevent_t *ce,
                                            const volatile int *stop,
                                            events_dispatch_t *out) {
         events_dispatch_t local;
@@ -351,6 +352,7 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
         if (!rt)
                 return EVENTS_ERR_NO_ROUTE;
         ctx.msg = m;
+        ctx.ce = ce;
         ctx.stop = stop;
         for (size_t i = 0; i < rt->nhandlers; i++) {
                 const handler_t *h = &rt->handlers[i];
@@ -404,5 +406,5 @@ events_err_t events_router_dispatch(const events_router_t *r,
         }
         return events__router_dispatch_route(
                 r, events_router_match(r, events_event_type(ev)), ev, NULL,
-                stop, out);
+                NULL, stop, out);
 }

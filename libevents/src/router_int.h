@@ -14,6 +14,7 @@
 /* A handler's context (events/router.h): one per dispatch, on its stack. */
 struct events_handler_ctx_s {
         const rd_kafka_message_t *msg; /* NULL outside Kafka */
+        const events_cloudevent_t *ce; /* NULL: not a CloudEvent */
         const volatile int *stop;      /* may be NULL */
         int attempt;
         char error[EVENTS_HANDLER_ERROR_MAX];
@@ -24,12 +25,14 @@ struct events_handler_ctx_s {
  * @p ev, with the same retry, backoff, stop and observer rules as
  * events_router_dispatch(). @p rt NULL gives EVENTS_ERR_NO_ROUTE. @p m
  * (may be NULL) is the message the handlers' context describes; it must
- * outlive the call.
+ * outlive the call; so must @p ce (may be NULL), the message's CloudEvents
+ * attributes when it was one.
  */
 events_err_t events__router_dispatch_route(const events_router_t *r,
                                            const events_route_t *rt,
                                            const events_event_t *ev,
                                            const rd_kafka_message_t *m,
+                                           const events_cloudevent_t *ce,
                                            const volatile int *stop,
                                            events_dispatch_t *out);
 

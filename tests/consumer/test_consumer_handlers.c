@@ -226,6 +226,117 @@ static void test_handler_exec_gets_metadata_of_consumed_message(void **state) {
         free(text);
 }
 
+/* As the daemon's delivery callback: count, and forget the serialized
+ * event, whose address the next event may reuse. */
+static handler_env_t *ce_env_of_test;
+
+static void count_and_reset(const events_delivery_t *d, void *opaque) {
+        count_delivery(d, opaque);
+        handler_env_reset(ce_env_of_test);
+}
+
+/* A CloudEvent in either mode is routed like our envelope, and the exec
+ * handler gets its attributes as EVENT_CE_*; our envelope gets none. */
+static void test_handler_exec_gets_cloudevents_env(void **state) {
+        static const char bin[] = "{\"user_id\":7}";
+        static const char st[] =
+                "{\"specversion\":\"1.0\",\"id\":\"s-1\",\"source\":\"/st\","
+                "\"type\":\"user.login\",\"time\":\"2026-11-27T19:05:00+01:"
+                "00\",\"data\":{\"user_id\":8}}";
+        static const char env_v[] =
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":9}}";
+        char errstr[256], err[512], topic[64];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_mock_cluster_t *mock;
+        events_consumer_t *c = NULL;
+        const char *topics[1] = {topic};
+        handler_env_t env;
+        handler_set_t *s;
+        rd_kafka_t *p;
+        int delivered = 0;
+        char *text;
+        (void)state;
+
+        snprintf(topic, sizeof(topic), "ce-%d", (int)getpid());
+        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errstr,
+                          sizeof(errstr));
+        p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        assert_non_null(p);
+        mock = rd_kafka_handle_mock_cluster(p);
+        assert_int_equal(rd_kafka_mock_topic_create(mock, topic, 1, 1), 0);
+        assert_int_equal(rd_kafka_producev(
+                                 p, RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_KEY("7", 1),
+                                 RD_KAFKA_V_VALUE((void *)bin, strlen(bin)),
+                                 RD_KAFKA_V_HEADER("ce_specversion", "1.0", -1),
+                                 RD_KAFKA_V_HEADER("ce_id", "b-1", -1),
+                                 RD_KAFKA_V_HEADER("ce_source", "/bin", -1),
+                                 RD_KAFKA_V_HEADER("ce_type", "user.login", -1),
+                                 RD_KAFKA_V_HEADER("ce_tenant", "acme", -1),
+                                 RD_KAFKA_V_HEADER("content-type",
+                                                   "application/json", -1),
+                                 RD_KAFKA_V_END),
+                         0);
+        assert_int_equal(
+                rd_kafka_producev(
+                        p, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_VALUE((void *)st, strlen(st)),
+                        RD_KAFKA_V_HEADER("content-type",
+                                          "application/cloudevents+json", -1),
+                        RD_KAFKA_V_END),
+                0);
+        assert_int_equal(rd_kafka_producev(
+                                 p, RD_KAFKA_V_TOPIC(topic),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_VALUE((void *)env_v, strlen(env_v)),
+                                 RD_KAFKA_V_END),
+                         0);
+        assert_int_equal(rd_kafka_flush(p, 5000), 0);
+
+        s = build(&env,
+                  "{\"routes\":[{\"pattern\":\"user.login\",\"handlers\":["
+                  "{\"type\":\"exec\",\"command\":[\"/bin/sh\",\"-c\","
+                  "\"echo \\\"$EVENT_TYPE|$EVENT_CE_MODE|$EVENT_CE_ID|"
+                  "$EVENT_CE_SOURCE|$EVENT_CE_PARTITIONKEY|$EVENT_CE_TENANT|"
+                  "$EVENT_CE_TIME|$(cat)\\\" >> @DIR@/ce.txt\"]}]}]}",
+                  err, sizeof(err));
+        if (!s)
+                fail_msg("%s", err);
+        conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers",
+                          rd_kafka_mock_cluster_bootstraps(mock), errstr,
+                          sizeof(errstr));
+        assert_int_equal(events_consumer_new(&c, conf, "ce-group", topics, 1,
+                                             handler_set_router(s), NULL),
+                         EVENTS_OK);
+        assert_int_equal(
+                events_consumer_set_start(c, EVENTS_START_BEGINNING, 0),
+                EVENTS_OK);
+        ce_env_of_test = &env;
+        events_consumer_set_delivery_cb(c, count_and_reset, &delivered);
+        for (int i = 0; i < 100 && delivered < 3; i++)
+                assert_int_equal(events_consumer_poll(c, 100, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        handler_set_destroy(s);
+        handler_env_reset(&env);
+        rd_kafka_destroy(p);
+
+        assert_int_equal(delivered, 3);
+        text = slurp("ce.txt");
+        assert_string_equal(
+                text,
+                "user.login|binary|b-1|/bin|7|acme||"
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":7}}\n"
+                "user.login|structured|s-1|/st|||2026-11-27T19:05:00+01:00|"
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":8},"
+                "\"timestamp\":\"2026-11-27T18:05:00.000000Z\"}\n"
+                "user.login|||||||"
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":9}}\n");
+        free(text);
+}
+
 static void test_handler_exec_failure_is_retried_then_reported(void **state) {
         handler_env_t env;
         char err[512];
@@ -438,6 +549,7 @@ int main(void) {
                 cmocka_unit_test(
                         test_handler_exec_failure_is_retried_then_reported),
                 cmocka_unit_test(test_handler_plugin_runs_in_order_with_others),
+                cmocka_unit_test(test_handler_exec_gets_cloudevents_env),
                 cmocka_unit_test(test_handler_plugin_load_errors),
                 cmocka_unit_test(test_handler_forward_without_publisher_fails),
                 cmocka_unit_test(

@@ -9,6 +9,7 @@
 
 #include "events/common.h"
 #include "events/event.h"
+#include "events/cloudevents.h"
 #include "events/schema.h"
 #include "events/router.h"
 #include "events/kafka.h"

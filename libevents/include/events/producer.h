@@ -67,6 +67,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "events/cloudevents.h"
 #include "events/common.h"
 #include "events/event.h"
 #include "events/schema.h"
@@ -193,6 +194,27 @@ EVENTS_API void events_producer_set_registry(events_producer_t *p,
  */
 EVENTS_API EVENTS_NODISCARD events_err_t
 events_producer_set_wrap_type(events_producer_t *p, const char *event_type);
+
+/**
+ * @brief Send every event as a CloudEvent (events/cloudevents.h) in
+ *        @p mode instead of as our envelope: in binary mode the data is
+ *        the value and the attributes are ce_ headers; in structured mode
+ *        the value is the whole CloudEvent as JSON. Each event gets a new
+ *        id (events_cloudevent_id()); type and time are its own; the
+ *        partition key stays the message key (and is partitionkey in
+ *        structured mode). The event_type header is sent in both modes.
+ *        Lines are checked, validated and keyed as without it, but
+ *        always shaped on the full path: the envelope path (the default,
+ *        EVENTS_CE_NONE) is unchanged.
+ * @param mode   EVENTS_CE_NONE, EVENTS_CE_BINARY or EVENTS_CE_STRUCTURED.
+ * @param source every event's source; copied. NULL means
+ *               events_cloudevent_default_source().
+ * @returns EVENTS_OK, EVENTS_ERR_INVALID_ARG (a bad mode, an empty
+ *          source), EVENTS_ERR_NOMEM.
+ * @remark set it before the first line, as the other settings.
+ */
+EVENTS_API EVENTS_NODISCARD events_err_t events_producer_set_cloudevents(
+        events_producer_t *p, events_ce_mode_t mode, const char *source);
 
 /**
  * @brief The dotted path of the partition key in the envelope (default

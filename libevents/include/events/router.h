@@ -18,6 +18,7 @@
 #ifndef EVENTS_ROUTER_H
 #define EVENTS_ROUTER_H
 
+#include "events/cloudevents.h"
 #include "events/common.h"
 #include "events/event.h"
 
@@ -188,6 +189,25 @@ events_handler_ctx_error(const events_handler_ctx_t *ctx);
  *         rather than caching it.
  */
 EVENTS_API int events_handler_ctx_cancelled(const events_handler_ctx_t *ctx);
+
+/**
+ * @brief The CloudEvents attributes of the event, when the message was a
+ *        CloudEvent (events/cloudevents.h): id, source, specversion, type,
+ *        time, datacontenttype, partitionkey and any extension.
+ * @returns borrowed attributes, valid during the call; NULL when the
+ *          message was our own envelope, or outside Kafka.
+ */
+EVENTS_API const events_cloudevent_t *
+events_handler_ctx_cloudevent(const events_handler_ctx_t *ctx);
+
+/**
+ * @brief One CloudEvents attribute of the event, by name ("id", "source",
+ *        ...): events_cloudevent_get() on events_handler_ctx_cloudevent().
+ * @returns a borrowed string valid during the call, or NULL when the
+ *          event was not a CloudEvent or has no such attribute.
+ */
+EVENTS_API const char *
+events_handler_ctx_ce_attr(const events_handler_ctx_t *ctx, const char *name);
 
 /** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
  */
