@@ -17,6 +17,7 @@ typedef struct options {
         size_t n_topics;
         const char *routes;    /* -r */
         int http_port;         /* --http; -1: no listener */
+        char http_addr[64];    /* --http ADDR, numeric */
         const char *schemas;   /* --schemas DIR; NULL: the installed ones */
         int validate;          /* 0 with --no-validate */
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
@@ -27,6 +28,7 @@ typedef struct options {
         size_t n_kafka_args;
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */
+        int stall_timeout_ms;    /* --handler-stall-timeout */
 } options_t;
 
 /**

@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
-      libpcre2-dev libcmocka-dev libjemalloc-dev)
+      libpcre2-dev libcmocka-dev libjemalloc-dev libmicrohttpd-dev)
 if [ "$what" = demo ]; then
         # kcat checks a given broker; curl reads events-consumer's /health
         # and /metrics.
@@ -17,9 +17,12 @@ if [ "$what" = test ]; then
         # conformance data; valgrind checks the unit tests; python3-yaml
         # parses docker-compose.yml; curl reads /health and /metrics;
         # clang-format-14 is the version the tree is formatted with
-        # (tests/check-format.sh pins it).
+        # (tests/check-format.sh pins it); prometheus brings promtool,
+        # which checks /metrics, the producer's metrics file and the
+        # example alerting rules.
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format-14 procps iproute2)
+               python3 python3-yaml curl clang-format-14 procps iproute2
+               prometheus)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
