@@ -153,11 +153,14 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                 /* An assignment, even an empty one, means the group was
                  * joined; an eager revoke (or a lost assignment) leaves it
                  * until the next one, a cooperative revoke does not. */
-                if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+                if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                         c->joined = 1;
-                else if (!cooperative ||
-                         err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
-                         now->cnt == 0)
+                        /* It came from the group coordinator: a broker
+                         * is up, even for a member that never fetches. */
+                        c->broker_up = 1;
+                } else if (!cooperative ||
+                           err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
+                           now->cnt == 0)
                         c->joined = 0;
                 pthread_mutex_unlock(&c->lock);
                 rd_kafka_topic_partition_list_destroy(now);
