@@ -44,6 +44,10 @@ struct app {
         /* what happened */
         uint64_t rejected, failed_shown;
         int64_t start_us, last_progress_us;
+        /* --metrics-file (metrics.c) */
+        const char *metrics_path, *topic;
+        int64_t metrics_interval_us, metrics_next_us;
+        int metrics_warned;
 };
 
 /** CLOCK_MONOTONIC in microseconds. */

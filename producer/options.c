@@ -30,6 +30,8 @@ enum {
         OPT_PROGRESS,
         OPT_FLUSH_TIMEOUT,
         OPT_WORKERS,
+        OPT_METRICS_FILE,
+        OPT_METRICS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +54,8 @@ static const struct option long_opts[] = {
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+        {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -119,6 +123,15 @@ static void usage(FILE *fp) {
                 "(default 0:\n"
                 "                           never)\n"
                 "      --progress           show a live count (on a terminal)\n"
+                "      --metrics-file F     write the counts to F in the "
+                "Prometheus text\n"
+                "                           format (node_exporter's textfile "
+                "collector),\n"
+                "                           atomically: at the start, every "
+                "interval, at the end\n"
+                "      --metrics-interval S  seconds between writes of "
+                "--metrics-file\n"
+                "                           (default 10)\n"
                 "      --dry-run            validate and print the envelopes; "
                 "no "
                 "Kafka\n"
@@ -252,6 +265,20 @@ int options_parse(int argc, char **argv, struct opts *o) {
                                 return EX_USAGE;
                         }
                         break;
+                case OPT_METRICS_FILE:
+                        o->metrics_file = optarg;
+                        break;
+                case OPT_METRICS_INTERVAL:
+                        if (parse_u64(optarg, &u) || u < 1 || u > 86400) {
+                                fprintf(stderr,
+                                        PROG ": --metrics-interval: not a "
+                                             "number of seconds from 1 to "
+                                             "86400: %s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        o->metrics_interval = u;
+                        break;
                 case OPT_DRY_RUN:
                         o->dry_run = 1;
                         break;
@@ -268,6 +295,11 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         fprintf(stderr, "Try '" PROG " --help'.\n");
                         return EX_USAGE;
                 }
+        }
+        if (o->metrics_interval && !o->metrics_file) {
+                fprintf(stderr, PROG ": --metrics-interval needs "
+                                     "--metrics-file\n");
+                return EX_USAGE;
         }
         /* No brokers is found out by build_conf(): -F or -X may set
          * bootstrap.servers. */

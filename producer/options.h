@@ -13,6 +13,8 @@ struct opts {
         const char *brokers, *topic, *type, *schemas, *compression;
         const char *key;
         const char *reject_file, *receipts;
+        const char *metrics_file;  /* --metrics-file */
+        uint64_t metrics_interval; /* --metrics-interval, seconds */
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
