@@ -380,6 +380,25 @@ static void render_consumer_counters(metrics_t *m, struct buf *b) {
                 events_version());
 }
 
+/* /livez and /readyz as gauges, for alerting rules. */
+static void render_probes(metrics_t *m, struct buf *b) {
+        int live = 0, ready = 0;
+        size_t n;
+
+        free(metrics_health(m, METRICS_LIVE, &live, &n));
+        free(metrics_health(m, METRICS_READY, &ready, &n));
+        bprintf(b,
+                "# HELP events_live 1 when /livez passes: the poll loop "
+                "turns and no handler call runs past its limit.\n"
+                "# TYPE events_live gauge\n"
+                "events_live %d\n"
+                "# HELP events_ready 1 when /readyz passes: in the group, "
+                "a broker up.\n"
+                "# TYPE events_ready gauge\n"
+                "events_ready %d\n",
+                live, ready);
+}
+
 /* The process_* metrics of Prometheus client libraries, from /proc. */
 static void render_process(struct buf *b) {
         char stat[1024], *p;
@@ -534,6 +553,7 @@ char *metrics_render(metrics_t *m, size_t *len) {
                 m->src.broker_up ? m->src.broker_up(m->src.opaque) : -1,
                 reloads_ok, reloads_failed);
         render_consumer_counters(m, &b);
+        render_probes(m, &b);
         render_process(&b);
         if (b.oom) {
                 free(b.p);

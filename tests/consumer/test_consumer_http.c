@@ -224,12 +224,19 @@ static void test_http_livez_handler_stall(void **state) {
         assert_non_null(strstr(r, " 503 "));
         assert_non_null(strstr(r, "\"handler_stall\":{\"ok\":false"));
         free(r);
+        r = request(port, "GET /metrics HTTP/1.1\r\n\r\n");
+        assert_non_null(strstr(r, "\nevents_live 0\n"));
+        assert_non_null(strstr(r, "\nevents_ready 1\n"));
+        free(r);
         r = request(port, "GET /health HTTP/1.1\r\n\r\n");
         assert_non_null(strstr(r, " 503 "));
         free(r);
         busy_since = 0;
         r = request(port, "GET /livez HTTP/1.1\r\n\r\n");
         assert_non_null(strstr(r, " 200 "));
+        free(r);
+        r = request(port, "GET /metrics HTTP/1.1\r\n\r\n");
+        assert_non_null(strstr(r, "\nevents_live 1\n"));
         free(r);
 }
 

@@ -94,5 +94,6 @@ grep -q '"handler_stall":{"ok":false' "$T/body" || fail "/livez body: $(cat "$T/
 is_code "$p3" /readyz 200 || fail "/readyz while a handler is stuck: $(cat "$T/body")"
 is_code "$p3" /health 503 || fail "/health while a handler is stuck: $(cat "$T/body")"
 metrics "$p3" && promtool check metrics <"$T/metrics.$p3" >"$T/promtool" 2>&1 || fail "promtool: $(cat "$T/promtool")"
+[ "$(metric "$p3" events_live)" = 0 ] || fail "events_live during the stall: $(metric "$p3" events_live)"
 stop_consumer "$pc"
 echo "ok: ops"
