@@ -6,7 +6,7 @@
 # - a new group on a backlog shows lag for every partition;
 # - /livez turns 503 while a handler runs past its limit, and /readyz stays
 #   200 meanwhile;
-# - promtool accepts /metrics.
+# - commits and rebalances are counted; promtool accepts /metrics.
 # Requests go to 127.0.0.1 only.
 # ctest-labels: timing -- a handler stalls 2 s past a 1 s limit; lag comes from 1 s statistics
 source "$(dirname "$0")/lib.sh"
@@ -62,7 +62,13 @@ aged() { metrics "$busy" && [ "$(metric "$busy" events_event_age_seconds_count)"
 wait_until 10 aged || fail "age count: $(grep age_seconds "$T/metrics.$busy")"
 [ "$(metric "$busy" 'events_event_age_seconds_bucket{le="60"}')" = 0 ] || fail "age under 60 s: $(grep age_seconds "$T/metrics.$busy")"
 [ "$(metric "$busy" 'events_event_age_seconds_bucket{le="300"}')" = 5 ] || fail "age over 300 s: $(grep age_seconds "$T/metrics.$busy")"
+# The handled offsets reach an (automatic) commit, and it is counted.
+commits_ok() { metrics "$busy" && [ "$(metric "$busy" 'events_commits_total{result="ok"}')" -ge 1 ]; }
+wait_until 20 commits_ok || fail "no commit counted: $(grep commits_total "$T/metrics.$busy")"
+[ "$(metric "$busy" 'events_commits_total{result="failed"}')" = 0 ] || fail "failed commits: $(grep commits_total "$T/metrics.$busy")"
+[ "$(metric "$busy" 'events_rebalances_total{kind="assign"}')" -ge 1 ] || fail "rebalances: $(grep rebalances "$T/metrics.$busy")"
 for p in "$p1" "$p2"; do
+        metrics "$p" || fail "/metrics on :$p"
         promtool check metrics <"$T/metrics.$p" >"$T/promtool" 2>&1 || fail "promtool on :$p: $(cat "$T/promtool")"
 done
 stop_consumer "$pa"
