@@ -2,7 +2,8 @@
 # With 10,000 idle connections held open on events-consumer's HTTP port, at
 # least 99% of new /livez probes are answered 200 within 100 ms
 # (tests/integration/http_flood.py measures, prints the figures and checks).
-# The broker plays no part in it, so it runs against the devbroker only.
+# It runs against both brokers, as every consumer test does, though the
+# broker plays no part in the HTTP answers.
 # ctest-labels: timing -- asserts answer times under a flood of connections
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
