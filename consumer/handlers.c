@@ -379,15 +379,33 @@ static void handler_fini(struct handler *h) {
         }
 }
 
+static const events_handler_cb kind_cbs[] = {
+        [HANDLER_LOG] = handle_log,       [HANDLER_EXEC] = handle_exec,
+        [HANDLER_FILE] = handle_file,     [HANDLER_FORWARD] = handle_forward,
+        [HANDLER_PLUGIN] = handle_plugin,
+};
+
+/* Every call goes through here, so that /livez can tell a call that runs
+ * past its limit (its own timeout, else the stall timeout). */
+static int handle_any(const events_event_t *ev, events_handler_ctx_t *ctx,
+                      void *opaque) {
+        struct handler *h = opaque;
+        handler_env_t *env = h->env;
+        int64_t limit = env->stall_timeout_ms > 0 ? env->stall_timeout_ms
+                                                  : INT64_MAX / 4;
+        int rc;
+
+        if (h->spec->kind == HANDLER_EXEC && h->spec->timeout_ms < limit)
+                limit = h->spec->timeout_ms;
+        env->busy_limit_ms = limit;
+        env->busy_since_ms = consumer_mono_ms();
+        rc = kind_cbs[h->spec->kind](ev, ctx, opaque);
+        env->busy_since_ms = 0;
+        return rc;
+}
+
 int handler_set_new(routes_t *routes, handler_env_t *env, handler_set_t **out,
                     char *err, size_t errsize) {
-        static const events_handler_cb cbs[] = {
-                [HANDLER_LOG] = handle_log,
-                [HANDLER_EXEC] = handle_exec,
-                [HANDLER_FILE] = handle_file,
-                [HANDLER_FORWARD] = handle_forward,
-                [HANDLER_PLUGIN] = handle_plugin,
-        };
         struct handler_set *s;
         size_t total = 0, k = 0;
 
@@ -419,7 +437,7 @@ int handler_set_new(routes_t *routes, handler_env_t *env, handler_set_t **out,
                         if (handler_init(s, h, spec, env, err, errsize))
                                 goto bad;
                         e = events_router_add(s->router, rt->pattern,
-                                              spec->name, cbs[spec->kind], h);
+                                              spec->name, handle_any, h);
                         if (e != EVENTS_OK) {
                                 snprintf(err, errsize, "%s: %s", spec->pointer,
                                          events_err2str(e));

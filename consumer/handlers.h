@@ -50,6 +50,13 @@ typedef struct handler_env {
         const events_event_t *ser_ev;
         char *ser;
         size_t ser_len;
+        /* Stall detection for /livez: the handler call running now (0:
+         * none) and how long it may run; written on the main thread,
+         * read from the HTTP thread. */
+        _Atomic int64_t busy_since_ms;
+        _Atomic int64_t busy_limit_ms;
+        int stall_timeout_ms; /* the limit of a handler without a shorter
+                                 timeout of its own */
 } handler_env_t;
 
 /** Forget the cached serialization; call after each event (the consumer's

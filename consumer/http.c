@@ -1,301 +1,280 @@
 /*
- * http.c - the /health and /metrics listener (see http.h).
+ * http.c - the daemon's HTTP listener (see http.h), on libmicrohttpd.
  *
- * Every socket is non-blocking. A connection goes through two states:
- * reading the request head (until CRLF CRLF), then writing the whole
- * response; then it is closed. The main thread stops the server through a
- * pipe that the poll() loop watches, so shutdown never waits for a client.
+ * We make and bind the listening socket ourselves (so that one parser
+ * takes "[ADDR:]PORT" for IPv4 and IPv6, and port 0 can be read back)
+ * and hand it to libmicrohttpd, which runs one internal thread on epoll.
+ * That thread answers each request from the route function at once: the
+ * routes only read counters under a short lock, so no request waits on
+ * the daemon's main loop.
  */
-#include "clock.h"
 #include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include <microhttpd.h>
 
 #include "log.h"
 
-#define HEAD_MAX 8192
-
-struct client {
-        int fd; /* -1: free slot */
-        int64_t deadline_ms;
-        char head[HEAD_MAX + 1];
-        size_t head_len;
-        char *out; /* response, when writing */
-        size_t out_len, out_off;
-};
+/* File descriptors kept back from HTTP for Kafka, handlers and files. */
+#define FD_RESERVE 512
 
 struct http_server {
-        int listen_fd;
-        int wake[2];
+        struct MHD_Daemon *mhd;
         int port;
         http_route_fn route;
         void *opaque;
-        pthread_t thread;
-        struct client clients[HTTP_MAX_CLIENTS];
 };
 
-static void client_close(struct client *c) {
-        if (c->fd >= 0)
-                close(c->fd);
-        free(c->out);
-        c->out = NULL;
-        c->fd = -1;
-        c->head_len = c->out_len = c->out_off = 0;
+int http_listen_parse(const char *arg, char *addr, size_t addr_size,
+                      int *port) {
+        const char *p = arg, *colon;
+        char *end;
+        long v;
+        size_t alen;
+
+        if (arg[0] == '[') {
+                const char *close = strchr(arg, ']');
+                if (!close || close[1] != ':')
+                        return -1;
+                alen = (size_t)(close - arg - 1);
+                if (alen == 0 || alen >= addr_size)
+                        return -1;
+                memcpy(addr, arg + 1, alen);
+                addr[alen] = '\0';
+                p = close + 2;
+        } else if ((colon = strrchr(arg, ':'))) {
+                alen = (size_t)(colon - arg);
+                if (alen == 0 || alen >= addr_size || memchr(arg, ':', alen))
+                        return -1; /* bare IPv6 needs brackets */
+                memcpy(addr, arg, alen);
+                addr[alen] = '\0';
+                p = colon + 1;
+        } else {
+                snprintf(addr, addr_size, "%s", HTTP_DEFAULT_ADDR);
+        }
+        if (*p < '0' || *p > '9')
+                return -1;
+        errno = 0;
+        v = strtol(p, &end, 10);
+        if (errno || *end || v < 0 || v > 65535)
+                return -1;
+        {
+                struct in6_addr a6;
+                struct in_addr a4;
+                if (inet_pton(AF_INET, addr, &a4) != 1 &&
+                    inet_pton(AF_INET6, addr, &a6) != 1)
+                        return -1;
+        }
+        *port = (int)v;
+        return 0;
 }
 
-static const char *reason_phrase(int status) {
-        switch (status) {
-        case 200:
-                return "OK";
-        case 400:
-                return "Bad Request";
-        case 404:
-                return "Not Found";
-        case 405:
-                return "Method Not Allowed";
-        case 431:
-                return "Request Header Fields Too Large";
-        case 503:
-                return "Service Unavailable";
-        default:
-                return "Error";
-        }
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+        char buf[512], q[600];
+        size_t n;
+
+        (void)cls;
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        n = strlen(buf);
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+                buf[--n] = '\0';
+        log_msg(LOG_DEBUG, "http", "detail=%s", log_quote(buf, q, sizeof(q)));
 }
 
-/* Build the whole response in c->out. */
-static void respond(struct client *c, int status, const char *ctype,
-                    const char *body, size_t len, int head_only) {
-        char hdr[256];
-        int n = snprintf(hdr, sizeof(hdr),
-                         "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                         "Content-Length: %zu\r\nConnection: close\r\n"
-                         "Cache-Control: no-store\r\n\r\n",
-                         status, reason_phrase(status), ctype, len);
-        size_t total = (size_t)n + (head_only ? 0 : len);
-
-        free(c->out);
-        c->out = malloc(total);
-        if (!c->out) {
-                client_close(c);
-                return;
-        }
-        memcpy(c->out, hdr, (size_t)n);
-        if (!head_only && len)
-                memcpy(c->out + n, body, len);
-        c->out_len = total;
-        c->out_off = 0;
+/* Paths are compared as sent: no percent-decoding. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) {
+        (void)cls;
+        (void)c;
+        return strlen(s);
 }
 
-static void simple(struct client *c, int status, const char *text) {
-        respond(c, status, "text/plain; charset=utf-8", text, strlen(text), 0);
-}
+static enum MHD_Result queue(struct MHD_Connection *conn, int status,
+                             const char *ctype, char *body, size_t len,
+                             const char *allow) {
+        struct MHD_Response *r;
+        enum MHD_Result ret;
 
-static void handle_request(struct http_server *s, struct client *c) {
-        char method[16], target[1024], version[16];
-        const char *ctype = "text/plain; charset=utf-8";
-        char *body = NULL, *q;
-        size_t len = 0;
-        int status = 404, head_only;
-
-        if (sscanf(c->head, "%15s %1023s %15s", method, target, version) != 3 ||
-            strncmp(version, "HTTP/1.", 7)) {
-                simple(c, 400, "bad request\n");
-                return;
-        }
-        head_only = !strcmp(method, "HEAD");
-        if (strcmp(method, "GET") && !head_only) {
-                simple(c, 405, "only GET and HEAD\n");
-                return;
-        }
-        if ((q = strchr(target, '?')))
-                *q = '\0';
-        s->route(s->opaque, target, &status, &ctype, &body, &len);
-        if (!body)
-                simple(c, status, status == 404 ? "not found\n" : "\n");
+        if (body)
+                r = MHD_create_response_from_buffer(len, body,
+                                                    MHD_RESPMEM_MUST_FREE);
         else
-                respond(c, status, ctype, body, len, head_only);
-        free(body);
+                r = MHD_create_response_from_buffer(0, (void *)"",
+                                                    MHD_RESPMEM_PERSISTENT);
+        if (!r) {
+                free(body);
+                return MHD_NO;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        if (allow)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        ret = MHD_queue_response(conn, (unsigned int)status, r);
+        MHD_destroy_response(r);
+        return ret;
 }
 
-static void on_readable(struct http_server *s, struct client *c) {
-        ssize_t n = read(c->fd, c->head + c->head_len, HEAD_MAX - c->head_len);
-
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-                client_close(c);
-                return;
-        }
-        if (n < 0)
-                return;
-        c->head_len += (size_t)n;
-        c->head[c->head_len] = '\0';
-        if (strstr(c->head, "\r\n\r\n") || strstr(c->head, "\n\n"))
-                handle_request(s, c);
-        else if (c->head_len >= HEAD_MAX)
-                simple(c, 431, "request head too large\n");
+static char *text(const char *s, size_t *len) {
+        *len = strlen(s);
+        return strdup(s);
 }
 
-static void on_writable(struct client *c) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-                         MSG_NOSIGNAL);
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+        struct http_server *s = cls;
+        const char *ctype = "text/plain; charset=utf-8";
+        char *body = NULL;
+        size_t len = 0;
+        int status = 404;
 
-        if (n < 0) {
-                if (errno != EAGAIN && errno != EINTR)
-                        client_close(c);
-                return;
+        (void)version;
+        (void)upload;
+        (void)con_cls;
+        if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+            strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+                /* A request body, if any, is not read: the answer closes
+                 * the connection. */
+                *upload_size = 0;
+                body = text("only GET and HEAD\n", &len);
+                return queue(conn, 405, ctype, body, len, "GET, HEAD");
         }
-        c->out_off += (size_t)n;
-        if (c->out_off == c->out_len) {
-                shutdown(c->fd, SHUT_WR);
-                client_close(c);
+        s->route(s->opaque, url, &status, &ctype, &body, &len);
+        if (!body) {
+                ctype = "text/plain; charset=utf-8";
+                body = text(status == 404 ? "not found\n" : "\n", &len);
         }
+        return queue(conn, status, ctype, body, len, NULL);
 }
 
-static void accept_clients(struct http_server *s) {
-        for (;;) {
-                int fd = accept4(s->listen_fd, NULL, NULL,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-                struct client *c = NULL;
+/* Room for HTTP connections: the open file limit, raised to its hard
+ * maximum, minus what the rest of the daemon needs. */
+static unsigned int connection_limit(void) {
+        struct rlimit rl;
+        rlim_t room;
 
-                if (fd < 0)
-                        return;
-                for (int i = 0; i < HTTP_MAX_CLIENTS; i++)
-                        if (s->clients[i].fd < 0) {
-                                c = &s->clients[i];
-                                break;
-                        }
-                if (!c) {
-                        /* Full: refuse rather than queue without bound. */
-                        close(fd);
-                        continue;
-                }
-                c->fd = fd;
-                c->head_len = 0;
-                c->deadline_ms = consumer_mono_ms() + HTTP_CLIENT_TIMEOUT_MS;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return 64;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void)setrlimit(RLIMIT_NOFILE, &rl);
+                (void)getrlimit(RLIMIT_NOFILE, &rl);
         }
+        if (rl.rlim_cur == RLIM_INFINITY)
+                return HTTP_MAX_CONNECTIONS;
+        room = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE
+                                            : rl.rlim_cur / 2;
+        return room < HTTP_MAX_CONNECTIONS ? (unsigned int)room
+                                           : HTTP_MAX_CONNECTIONS;
 }
 
-static void *server_main(void *arg) {
-        struct http_server *s = arg;
-        struct pollfd pfd[HTTP_MAX_CLIENTS + 2];
-        int idx[HTTP_MAX_CLIENTS + 2];
+static int listen_on(const char *addr, int port, int *bound_port) {
+        struct sockaddr_storage ss;
+        socklen_t slen;
+        int fd, one = 1, family;
 
-        for (;;) {
-                int n = 0, timeout = 1000;
-                int64_t now = consumer_mono_ms();
-
-                pfd[n].fd = s->wake[0];
-                pfd[n].events = POLLIN;
-                idx[n++] = -1;
-                pfd[n].fd = s->listen_fd;
-                pfd[n].events = POLLIN;
-                idx[n++] = -2;
-                for (int i = 0; i < HTTP_MAX_CLIENTS; i++) {
-                        struct client *c = &s->clients[i];
-                        if (c->fd < 0)
-                                continue;
-                        if (now >= c->deadline_ms) {
-                                client_close(c);
-                                continue;
-                        }
-                        if (c->deadline_ms - now < timeout)
-                                timeout = (int)(c->deadline_ms - now);
-                        pfd[n].fd = c->fd;
-                        pfd[n].events = c->out ? POLLOUT : POLLIN;
-                        idx[n++] = i;
-                }
-                if (poll(pfd, (nfds_t)n, timeout) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        log_msg(LOG_ERROR, "http poll failed", "error=\"%s\"",
-                                strerror(errno));
-                        return NULL;
-                }
-                if (pfd[0].revents)
-                        return NULL;
-                if (pfd[1].revents & POLLIN)
-                        accept_clients(s);
-                for (int k = 2; k < n; k++) {
-                        struct client *c = &s->clients[idx[k]];
-                        if (!pfd[k].revents || c->fd != pfd[k].fd)
-                                continue;
-                        if (c->out)
-                                on_writable(c);
-                        else if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
-                                on_readable(s, c);
-                        /* A response ready now is written on the next
-                         * round, when the socket says it can take it. */
-                }
+        memset(&ss, 0, sizeof(ss));
+        if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) ==
+            1) {
+                struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+                family = a->sin_family = AF_INET;
+                a->sin_port = htons((uint16_t)port);
+                slen = sizeof(*a);
+        } else if (inet_pton(AF_INET6, addr,
+                             &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+                struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+                family = a->sin6_family = AF_INET6;
+                a->sin6_port = htons((uint16_t)port);
+                slen = sizeof(*a);
+        } else {
+                errno = EINVAL;
+                return -1;
         }
+        fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* A backlog as deep as the kernel allows (somaxconn caps it): a
+         * burst of probes waits in it rather than being refused. */
+        if (bind(fd, (struct sockaddr *)&ss, slen) < 0 ||
+            listen(fd, SOMAXCONN > 4096 ? SOMAXCONN : 4096) < 0 ||
+            getsockname(fd, (struct sockaddr *)&ss, &slen) < 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+                return -1;
+        }
+        *bound_port = family == AF_INET
+                              ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+                              : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        return fd;
 }
 
-int http_server_start(http_server_t **out, int port, http_route_fn route,
-                      void *opaque, char *err, size_t errsize) {
+int http_server_start(http_server_t **out, const char *addr, int port,
+                      http_route_fn route, void *opaque, char *err,
+                      size_t errsize) {
         struct http_server *s = calloc(1, sizeof(*s));
-        struct sockaddr_in addr;
-        socklen_t alen = sizeof(addr);
-        int one = 1;
+        unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                             MHD_USE_ERROR_LOG;
         sigset_t all, old;
+        int fd;
 
         *out = NULL;
+        if (!addr)
+                addr = HTTP_DEFAULT_ADDR;
         if (!s) {
                 snprintf(err, errsize, "out of memory");
                 return -1;
         }
-        s->listen_fd = -1;
-        s->wake[0] = s->wake[1] = -1;
-        for (int i = 0; i < HTTP_MAX_CLIENTS; i++)
-                s->clients[i].fd = -1;
         s->route = route;
         s->opaque = opaque;
-        s->listen_fd =
-                socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (s->listen_fd < 0)
-                goto sys;
-        setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        memset(&addr, 0, sizeof(addr));
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons((uint16_t)port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-            listen(s->listen_fd, 64) < 0 ||
-            getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen) < 0)
-                goto sys;
-        s->port = ntohs(addr.sin_port);
-        if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) < 0)
-                goto sys;
-        /* The thread must not take the daemon's signals: the main loop's
-         * flags are what they are for. */
+        fd = listen_on(addr, port, &s->port);
+        if (fd < 0) {
+                snprintf(err, errsize, "%s%s%s:%d: %s",
+                         strchr(addr, ':') ? "[" : "", addr,
+                         strchr(addr, ':') ? "]" : "", port, strerror(errno));
+                free(s);
+                return -1;
+        }
+        if (strchr(addr, ':'))
+                flags |= MHD_USE_IPv6;
+        /* The server's thread must not take the daemon's signals: the main
+         * loop's flags are what they are for. */
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        errno = pthread_create(&s->thread, NULL, server_main, s);
+        s->mhd = MHD_start_daemon(
+                flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
+                fd, MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+                MHD_OPTION_CONNECTION_TIMEOUT,
+                (unsigned int)HTTP_IDLE_TIMEOUT_S,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                (size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_UNESCAPE_CALLBACK,
+                no_unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_OPTION_END);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (errno)
-                goto sys;
+        if (!s->mhd) {
+                snprintf(err, errsize, "%s:%d: cannot start the HTTP server",
+                         addr, port);
+                close(fd);
+                free(s);
+                return -1;
+        }
         *out = s;
         return 0;
-sys:
-        snprintf(err, errsize, "127.0.0.1:%d: %s", port, strerror(errno));
-        if (s->listen_fd >= 0)
-                close(s->listen_fd);
-        if (s->wake[0] >= 0) {
-                close(s->wake[0]);
-                close(s->wake[1]);
-        }
-        free(s);
-        return -1;
 }
 
 int http_server_port(const http_server_t *s) {
@@ -305,13 +284,7 @@ int http_server_port(const http_server_t *s) {
 void http_server_stop(http_server_t *s) {
         if (!s)
                 return;
-        while (write(s->wake[1], "x", 1) < 0 && errno == EINTR)
-                ;
-        pthread_join(s->thread, NULL);
-        for (int i = 0; i < HTTP_MAX_CLIENTS; i++)
-                client_close(&s->clients[i]);
-        close(s->listen_fd);
-        close(s->wake[0]);
-        close(s->wake[1]);
+        /* Closes the listening socket and every connection. */
+        MHD_stop_daemon(s->mhd);
         free(s);
 }

@@ -64,6 +64,7 @@ typedef struct daemon {
         http_server_t *http;
         int dlq_failed;  /* a DLQ write failed: the consumer stopped */
         notify_t notify; /* systemd: READY, WATCHDOG, STOPPING */
+        const events_event_t *aged; /* the event whose age was observed */
 } daemon_t;
 
 /* ---- callbacks from the consumer and the router (main thread) ---- */
@@ -111,6 +112,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                 break; /* the library logs these; the event comes again */
         }
         handler_env_reset(&dm->env);
+        dm->aged = NULL;
 }
 
 static void on_handler_call(const events_event_t *ev,
@@ -123,6 +125,14 @@ static void on_handler_call(const events_event_t *ev,
 
         metrics_handler_call(dm->metrics, events_event_type(ev), handler, rc,
                              duration_us);
+        /* Age once per event, at its first handler call (the observer runs
+         * after the call: its start is now minus its duration). */
+        if (ev != dm->aged && events_event_has_timestamp(ev)) {
+                dm->aged = ev;
+                metrics_event_age(dm->metrics,
+                                  events_now_us() - duration_us -
+                                          events_event_timestamp_us(ev));
+        }
         if (rc != 0)
                 log_msg(LOG_WARN, "handler failed",
                         "handler=%s type=%s pattern=%s attempt=%d rc=%d "
@@ -184,22 +194,25 @@ static size_t src_lag(void *opaque, metrics_lag_cb cb, void *cb_opaque) {
         return events_consumer_lag_foreach(opaque, lag_fwd, &f);
 }
 
-static void http_route(void *opaque, const char *path, int *status,
-                       const char **ctype, char **body, size_t *len) {
-        daemon_t *dm = opaque;
+static int src_joined(void *opaque) {
+        return events_consumer_joined(opaque);
+}
 
-        if (!strcmp(path, "/metrics")) {
-                *body = metrics_render(dm->metrics, len);
-                *status = *body ? 200 : 500;
-                *ctype = "text/plain; version=0.0.4; charset=utf-8";
-        } else if (!strcmp(path, "/health")) {
-                int ok = 0;
-                *body = metrics_health(dm->metrics, &ok, len);
-                *status = !*body ? 500 : ok ? 200 : 503;
-                *ctype = "application/json";
-        } else {
-                *status = 404;
-        }
+static void src_counters(void *opaque, metrics_counters_t *out) {
+        out->commits_ok =
+                events_consumer_counter(opaque, EVENTS_COUNTER_COMMITS_OK);
+        out->commits_failed =
+                events_consumer_counter(opaque, EVENTS_COUNTER_COMMITS_FAILED);
+        out->assigns = events_consumer_counter(opaque, EVENTS_COUNTER_ASSIGNS);
+        out->revokes = events_consumer_counter(opaque, EVENTS_COUNTER_REVOKES);
+}
+
+static int64_t src_busy(void *opaque, int64_t *limit_ms) {
+        handler_env_t *env = opaque;
+        int64_t since = env->busy_since_ms;
+
+        *limit_ms = env->busy_limit_ms;
+        return since;
 }
 
 /* ---- routes ---- */
@@ -405,17 +418,24 @@ static int run(daemon_t *dm) {
         }
 
         if (dm->opt.http_port >= 0) {
-                metrics_source_t src = {src_assigned, src_broker_up, src_lag,
-                                        dm->consumer};
+                metrics_source_t src = {
+                        src_assigned, src_broker_up, src_lag,
+                        dm->consumer, src_joined,    src_counters,
+                        src_busy,     &dm->env,      dm->opt.stall_timeout_ms};
+                const char *a = dm->opt.http_addr;
+                int v6 = strchr(a, ':') != NULL;
+
                 metrics_set_source(dm->metrics, &src);
-                if (http_server_start(&dm->http, dm->opt.http_port, http_route,
-                                      dm, buf, sizeof(buf))) {
+                if (http_server_start(&dm->http, a, dm->opt.http_port,
+                                      metrics_route, dm->metrics, buf,
+                                      sizeof(buf))) {
                         log_msg(LOG_ERROR, "cannot listen for HTTP",
                                 "error=\"%s\"", buf);
                         return EX_OSERR;
                 }
                 log_msg(LOG_INFO, "HTTP listening",
-                        "addr=127.0.0.1:%d paths=/health,/metrics",
+                        "addr=%s%s%s:%d paths=/livez,/readyz,/health,/metrics",
+                        v6 ? "[" : "", a, v6 ? "]" : "",
                         http_server_port(dm->http));
         }
         log_msg(LOG_INFO, "consumer started", "group=%s topics=%zu brokers=%s",
@@ -430,6 +450,8 @@ static int run(daemon_t *dm) {
                 notify_tick(&dm->notify,
                             events_consumer_assigned_count(dm->consumer));
                 r = events_consumer_poll(dm->consumer, 100, &e);
+
+                metrics_heartbeat(dm->metrics);
 
                 if (r == EVENTS_ERR_TIMED_OUT)
                         continue; /* stopped during retries */
@@ -484,6 +506,7 @@ int main(int argc, char **argv) {
         install_signals();
         dm.env.publish = publish;
         dm.env.publish_opaque = &dm;
+        dm.env.stall_timeout_ms = dm.opt.stall_timeout_ms;
         if (!(dm.metrics = metrics_new())) {
                 options_free(&dm.opt);
                 return EX_OSERR;

@@ -8,15 +8,19 @@
 #include "clock.h"
 #include "metrics.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
-#include <jansson.h>
+#include <events/events.h>
 
 enum counter_id {
         C_CONSUMED,
@@ -58,6 +62,12 @@ static const double bucket_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                   1,      2.5,   5,      10};
 #define N_BUCKETS (sizeof(bucket_s) / sizeof(bucket_s[0]))
 
+/* Event age: from a live stream (milliseconds) to a replayed day. */
+static const double age_bucket_s[] = {0.005, 0.01, 0.05, 0.1,   0.5,
+                                      1,     5,    10,   30,    60,
+                                      300,   900,  3600, 21600, 86400};
+#define N_AGE_BUCKETS (sizeof(age_bucket_s) / sizeof(age_bucket_s[0]))
+
 struct series {
         int used;
         enum counter_id id;
@@ -88,6 +98,10 @@ struct metrics {
         uint64_t slot_ok[WINDOW_S];
         uint64_t slot_fail[WINDOW_S];
         int64_t started;
+        _Atomic int64_t last_beat_ms; /* the main loop's heartbeat */
+        uint64_t age_buckets[N_AGE_BUCKETS];
+        uint64_t age_count;
+        double age_sum;
 };
 
 metrics_t *metrics_new(void) {
@@ -102,6 +116,7 @@ metrics_t *metrics_new(void) {
         }
         pthread_mutex_init(&m->lock, NULL);
         m->started = consumer_mono_ms() / 1000;
+        m->last_beat_ms = consumer_mono_ms();
         return m;
 }
 
@@ -252,6 +267,23 @@ void metrics_set_source(metrics_t *m, const metrics_source_t *src) {
         m->src = *src;
 }
 
+void metrics_heartbeat(metrics_t *m) {
+        m->last_beat_ms = consumer_mono_ms();
+}
+
+void metrics_event_age(metrics_t *m, int64_t age_us) {
+        /* A clock ahead of ours reads as no age, not as a negative one. */
+        double a = age_us > 0 ? (double)age_us / 1e6 : 0;
+
+        pthread_mutex_lock(&m->lock);
+        for (size_t b = 0; b < N_AGE_BUCKETS; b++)
+                if (a <= age_bucket_s[b])
+                        m->age_buckets[b]++;
+        m->age_count++;
+        m->age_sum += a;
+        pthread_mutex_unlock(&m->lock);
+}
+
 /* A growable text buffer. */
 struct buf {
         char *p;
@@ -320,6 +352,120 @@ static void render_lag(const char *topic, int32_t partition, int64_t lag,
                 esc(topic, e, sizeof(e)), partition, lag);
 }
 
+static void render_consumer_counters(metrics_t *m, struct buf *b) {
+        metrics_counters_t c = {0};
+
+        if (m->src.counters)
+                m->src.counters(m->src.opaque, &c);
+        bprintf(b,
+                "# HELP events_commits_total Offset commits (automatic and "
+                "explicit), by result.\n"
+                "# TYPE events_commits_total counter\n"
+                "events_commits_total{result=\"ok\"} %" PRIu64 "\n"
+                "events_commits_total{result=\"failed\"} %" PRIu64 "\n"
+                "# HELP events_rebalances_total Group rebalance callbacks, by "
+                "kind (assign or revoke).\n"
+                "# TYPE events_rebalances_total counter\n"
+                "events_rebalances_total{kind=\"assign\"} %" PRIu64 "\n"
+                "events_rebalances_total{kind=\"revoke\"} %" PRIu64 "\n"
+                "# HELP events_group_joined 1 when this member is in its "
+                "consumer group.\n"
+                "# TYPE events_group_joined gauge\n"
+                "events_group_joined %d\n"
+                "# HELP events_build_info The events toolkit's version.\n"
+                "# TYPE events_build_info gauge\n"
+                "events_build_info{version=\"%s\"} 1\n",
+                c.commits_ok, c.commits_failed, c.assigns, c.revokes,
+                m->src.joined ? m->src.joined(m->src.opaque) : 0,
+                events_version());
+}
+
+/* /livez and /readyz as gauges, for alerting rules. */
+static void render_probes(metrics_t *m, struct buf *b) {
+        int live = 0, ready = 0;
+        size_t n;
+
+        free(metrics_health(m, METRICS_LIVE, &live, &n));
+        free(metrics_health(m, METRICS_READY, &ready, &n));
+        bprintf(b,
+                "# HELP events_live 1 when /livez passes: the poll loop "
+                "turns and no handler call runs past its limit.\n"
+                "# TYPE events_live gauge\n"
+                "events_live %d\n"
+                "# HELP events_ready 1 when /readyz passes: in the group, "
+                "a broker up.\n"
+                "# TYPE events_ready gauge\n"
+                "events_ready %d\n",
+                live, ready);
+}
+
+/* The process_* metrics of Prometheus client libraries, from /proc. */
+static void render_process(struct buf *b) {
+        char stat[1024], *p;
+        unsigned long utime = 0, stime = 0;
+        unsigned long long starttime = 0, btime = 0;
+        long rss = 0, tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+        size_t n = 0, fds = 0;
+        struct rlimit rl;
+        FILE *f;
+        DIR *d;
+
+        if ((f = fopen("/proc/self/stat", "r"))) {
+                n = fread(stat, 1, sizeof(stat) - 1, f);
+                fclose(f);
+        }
+        stat[n] = '\0';
+        /* Fields after the command name, which may hold spaces: state is
+         * field 3, utime 14, stime 15, starttime 22, rss 24. */
+        if ((p = strrchr(stat, ')')))
+                (void)sscanf(p + 2,
+                             "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                             "%lu %lu %*d %*d %*d %*d %*d %*d %llu %*u %ld",
+                             &utime, &stime, &starttime, &rss);
+        if ((f = fopen("/proc/stat", "r"))) {
+                char line[256];
+                while (fgets(line, sizeof(line), f))
+                        if (sscanf(line, "btime %llu", &btime) == 1)
+                                break;
+                fclose(f);
+        }
+        if ((d = opendir("/proc/self/fd"))) {
+                struct dirent *e;
+                while ((e = readdir(d)))
+                        if (e->d_name[0] != '.')
+                                fds++;
+                closedir(d);
+                fds--; /* the directory's own descriptor */
+        }
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                rl.rlim_cur = 0;
+        if (tck <= 0)
+                tck = 100;
+        bprintf(b,
+                "# HELP process_cpu_seconds_total Total user and system CPU "
+                "time spent in seconds.\n"
+                "# TYPE process_cpu_seconds_total counter\n"
+                "process_cpu_seconds_total %.2f\n"
+                "# HELP process_resident_memory_bytes Resident memory size in "
+                "bytes.\n"
+                "# TYPE process_resident_memory_bytes gauge\n"
+                "process_resident_memory_bytes %lld\n"
+                "# HELP process_open_fds Number of open file descriptors.\n"
+                "# TYPE process_open_fds gauge\n"
+                "process_open_fds %zu\n"
+                "# HELP process_max_fds Maximum number of open file "
+                "descriptors.\n"
+                "# TYPE process_max_fds gauge\n"
+                "process_max_fds %.0f\n"
+                "# HELP process_start_time_seconds Start time of the process "
+                "since unix epoch in seconds.\n"
+                "# TYPE process_start_time_seconds gauge\n"
+                "process_start_time_seconds %.2f\n",
+                (double)(utime + stime) / (double)tck, (long long)rss * page,
+                fds, rl.rlim_cur == RLIM_INFINITY ? 1e18 : (double)rl.rlim_cur,
+                (double)btime + (double)starttime / (double)tck);
+}
+
 char *metrics_render(metrics_t *m, size_t *len) {
         struct buf b = {0};
         char e1[600], e2[600], e3[600];
@@ -367,6 +513,20 @@ char *metrics_render(metrics_t *m, size_t *len) {
                         "%" PRIu64 "\n",
                         e1, h->count, e1, h->sum, e1, h->count);
         }
+        bprintf(&b, "# HELP events_event_age_seconds Age of an event when "
+                    "its first handler call starts: now minus the "
+                    "envelope's timestamp.\n"
+                    "# TYPE events_event_age_seconds histogram\n");
+        for (size_t k = 0; k < N_AGE_BUCKETS; k++)
+                bprintf(&b,
+                        "events_event_age_seconds_bucket{le=\"%g\"} %" PRIu64
+                        "\n",
+                        age_bucket_s[k], m->age_buckets[k]);
+        bprintf(&b,
+                "events_event_age_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+                "events_event_age_seconds_sum %.6f\n"
+                "events_event_age_seconds_count %" PRIu64 "\n",
+                m->age_count, m->age_sum, m->age_count);
         pthread_mutex_unlock(&m->lock);
         /* The gauges come from the consumer, outside our lock. */
         bprintf(&b, "# HELP events_consumer_lag Messages between the "
@@ -392,6 +552,9 @@ char *metrics_render(metrics_t *m, size_t *len) {
                 m->src.assigned ? m->src.assigned(m->src.opaque) : 0,
                 m->src.broker_up ? m->src.broker_up(m->src.opaque) : -1,
                 reloads_ok, reloads_failed);
+        render_consumer_counters(m, &b);
+        render_probes(m, &b);
+        render_process(&b);
         if (b.oom) {
                 free(b.p);
                 return NULL;
@@ -400,43 +563,124 @@ char *metrics_render(metrics_t *m, size_t *len) {
         return b.p;
 }
 
-char *metrics_health(metrics_t *m, int *ok, size_t *len) {
-        struct buf b = {0};
+/* One check of a health answer, as JSON: "name":{"ok":..., detail}. */
+__attribute__((format(printf, 5, 6))) static void
+check(struct buf *b, int *first, const char *name, int ok, const char *fmt,
+      ...) {
+        char detail[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        bprintf(b, "%s\"%s\":{\"ok\":%s%s%s}", *first ? "" : ",", name,
+                ok ? "true" : "false", *detail ? "," : "", detail);
+        *first = 0;
+}
+
+char *metrics_health(metrics_t *m, metrics_probe_t which, int *ok,
+                     size_t *len) {
+        struct buf b = {0}, out = {0};
         uint64_t handled = 0, failed = 0;
-        int broker_ok, parts_ok, handlers_ok, up, assigned;
-        int64_t t = consumer_mono_ms() / 1000;
+        int64_t now = consumer_mono_ms(), t = now / 1000;
+        int64_t beat = m->last_beat_ms, since = 0, limit = 0;
+        int64_t loop_limit =
+                m->src.loop_limit_ms > 0 ? m->src.loop_limit_ms : 60000;
+        int first = 1, all = 1, up, joined, assigned;
+        char ts[EVENTS_TIMESTAMP_BUFSIZE] = "";
 
         up = m->src.broker_up ? m->src.broker_up(m->src.opaque) : -1;
+        joined = m->src.joined ? m->src.joined(m->src.opaque) : 0;
         assigned = m->src.assigned ? m->src.assigned(m->src.opaque) : 0;
-        pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < WINDOW_S; i++)
-                if (t - m->slot_sec[i] < WINDOW_S) {
-                        handled += m->slot_ok[i];
-                        failed += m->slot_fail[i];
-                }
-        pthread_mutex_unlock(&m->lock);
-        broker_ok = up == 1;
-        parts_ok = assigned > 0;
-        /* One poison event is not ill health; handlers that fail more
-         * often than they succeed are. */
-        handlers_ok = !(failed > 0 && failed > handled);
-        *ok = broker_ok && parts_ok && handlers_ok;
-        bprintf(&b,
-                "{\"status\":\"%s\",\"checks\":{"
-                "\"broker\":{\"ok\":%s,\"state\":\"%s\"},"
-                "\"partitions\":{\"ok\":%s,\"assigned\":%d},"
-                "\"handlers\":{\"ok\":%s,\"window_seconds\":%d,"
-                "\"handled\":%" PRIu64 ",\"failed\":%" PRIu64 "}}}\n",
-                *ok ? "ok" : "fail", broker_ok ? "true" : "false",
-                up == 1   ? "up"
-                : up == 0 ? "down"
-                          : "unknown",
-                parts_ok ? "true" : "false", assigned,
-                handlers_ok ? "true" : "false", WINDOW_S, handled, failed);
-        if (b.oom) {
-                free(b.p);
+        if (m->src.busy)
+                since = m->src.busy(m->src.busy_opaque, &limit);
+        if (which == METRICS_LIVE || which == METRICS_HEALTH) {
+                /* A handler call in progress is the loop at work; its own
+                 * limit applies to it. */
+                int running = since > 0;
+                int64_t ran = running ? now - since : 0;
+                int handler_ok =
+                        !running || ran <= limit + METRICS_STALL_GRACE_MS;
+                int loop_ok = running ||
+                              now - beat <= loop_limit + METRICS_STALL_GRACE_MS;
+
+                check(&b, &first, "loop", loop_ok,
+                      "\"last_turn_ms_ago\":%" PRId64, now - beat);
+                check(&b, &first, "handler_stall", handler_ok,
+                      "\"running\":%s,\"running_ms\":%" PRId64
+                      ",\"limit_ms\":%" PRId64 ",\"grace_ms\":%d",
+                      running ? "true" : "false", ran, running ? limit : 0,
+                      METRICS_STALL_GRACE_MS);
+                all = all && loop_ok && handler_ok;
+        }
+        if (which == METRICS_READY || which == METRICS_HEALTH) {
+                /* A member without partitions is in the group, and ready:
+                 * more members than partitions is a normal way to run. */
+                check(&b, &first, "broker", up == 1, "\"state\":\"%s\"",
+                      up == 1   ? "up"
+                      : up == 0 ? "down"
+                                : "unknown");
+                check(&b, &first, "group", joined == 1,
+                      "\"joined\":%s,\"partitions_assigned\":%d",
+                      joined == 1 ? "true" : "false", assigned);
+                all = all && up == 1 && joined == 1;
+        }
+        if (which == METRICS_HEALTH) {
+                int handlers_ok;
+
+                pthread_mutex_lock(&m->lock);
+                for (size_t i = 0; i < WINDOW_S; i++)
+                        if (t - m->slot_sec[i] < WINDOW_S) {
+                                handled += m->slot_ok[i];
+                                failed += m->slot_fail[i];
+                        }
+                pthread_mutex_unlock(&m->lock);
+                /* One poison event is not ill health; handlers that fail
+                 * more often than they succeed are. */
+                handlers_ok = !(failed > 0 && failed > handled);
+                check(&b, &first, "handlers", handlers_ok,
+                      "\"window_seconds\":%d,\"handled\":%" PRIu64
+                      ",\"failed\":%" PRIu64,
+                      WINDOW_S, handled, failed);
+                all = all && handlers_ok;
+        }
+        if (events_timestamp_format(events_now_us(), ts, sizeof(ts)) == 0)
+                ts[0] = '\0';
+        bprintf(&out,
+                "{\"status\":\"%s\",\"checks\":{%.*s},\"timestamp\":\"%s\"}"
+                "\n",
+                all ? "healthy" : "unhealthy", (int)b.len, b.p ? b.p : "", ts);
+        *ok = all;
+        free(b.p);
+        if (b.oom || out.oom) {
+                free(out.p);
                 return NULL;
         }
-        *len = b.len;
-        return b.p;
+        *len = out.len;
+        return out.p;
+}
+
+void metrics_route(void *opaque, const char *path, int *status,
+                   const char **ctype, char **body, size_t *len) {
+        metrics_t *m = opaque;
+        int ok = 0;
+
+        if (!strcmp(path, "/metrics")) {
+                *body = metrics_render(m, len);
+                *status = *body ? 200 : 500;
+                *ctype = "text/plain; version=0.0.4; charset=utf-8";
+                return;
+        }
+        if (!strcmp(path, "/livez"))
+                *body = metrics_health(m, METRICS_LIVE, &ok, len);
+        else if (!strcmp(path, "/readyz"))
+                *body = metrics_health(m, METRICS_READY, &ok, len);
+        else if (!strcmp(path, "/health"))
+                *body = metrics_health(m, METRICS_HEALTH, &ok, len);
+        else {
+                *status = 404;
+                return;
+        }
+        *status = !*body ? 500 : ok ? 200 : 503;
+        *ctype = "application/json";
 }

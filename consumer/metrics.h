@@ -36,6 +36,12 @@ void metrics_reload(metrics_t *m, int ok);
 typedef void (*metrics_lag_cb)(const char *topic, int32_t partition,
                                int64_t lag, void *opaque);
 
+/** The consumer's own counters, for metrics_source_t.counters. */
+typedef struct metrics_counters {
+        uint64_t commits_ok, commits_failed;
+        uint64_t assigns, revokes;
+} metrics_counters_t;
+
 /**
  * Where the gauges come from (the consumer); every function is called
  * from the HTTP thread and must be thread-safe. Any may be NULL.
@@ -45,7 +51,35 @@ typedef struct metrics_source {
         int (*broker_up)(void *opaque); /* 1 up, 0 down, -1 unknown yet */
         size_t (*lag_foreach)(void *opaque, metrics_lag_cb cb, void *cb_opaque);
         void *opaque;
+        int (*joined)(void *opaque); /* 1 when a member of the group */
+        void (*counters)(void *opaque, metrics_counters_t *out);
+        /* The handler call running now: its start (consumer_mono_ms()),
+         * or 0 when none, and its limit in *limit_ms. */
+        int64_t (*busy)(void *opaque, int64_t *limit_ms);
+        void *busy_opaque;
+        /* How long the loop may go without turning while no handler runs */
+        int64_t loop_limit_ms;
 } metrics_source_t;
+
+/** The main loop turned (call after every poll): /livez's heartbeat. */
+void metrics_heartbeat(metrics_t *m);
+
+/** Grace past a handler's limit before /livez fails. */
+#define METRICS_STALL_GRACE_MS 2000
+
+/**
+ * An event was handled @p age_us after its envelope's timestamp (once per
+ * event, at its first handler call): the event-age histogram.
+ */
+void metrics_event_age(metrics_t *m, int64_t age_us);
+
+/**
+ * Answer one HTTP path: /livez, /readyz, /health (JSON, 200 or 503) and
+ * /metrics (Prometheus text); anything else is 404 with no body.
+ * An http_route_fn with the metrics as its opaque.
+ */
+void metrics_route(void *opaque, const char *path, int *status,
+                   const char **ctype, char **body, size_t *len);
 
 /** Set the gauges' source; copied. Call before the HTTP server starts. */
 void metrics_set_source(metrics_t *m, const metrics_source_t *src);
@@ -56,13 +90,22 @@ void metrics_set_source(metrics_t *m, const metrics_source_t *src);
  */
 char *metrics_render(metrics_t *m, size_t *len);
 
+/** Which checks a health answer holds. */
+typedef enum {
+        METRICS_LIVE,   /* /livez: the loop turns, no handler stalls */
+        METRICS_READY,  /* /readyz: in the group, a broker up */
+        METRICS_HEALTH, /* /health: all of the above, and handlers that
+                           succeed more often than they fail */
+} metrics_probe_t;
+
 /**
- * The health checks as a JSON object:
- *   {"status":"ok","checks":{"broker":{...},"partitions":{...},
- *    "handlers":{...}}}
+ * The health checks as a JSON object, in the shape of a Flask service's
+ * health check:
+ *   {"status":"healthy"|"unhealthy","checks":{"<name>":{"ok":...,...}},
+ *    "timestamp":"2026-12-03T00:00:00.000000Z"}
  * @param ok set to 1 when every check passes.
  * @returns a malloc'ed buffer, or NULL.
  */
-char *metrics_health(metrics_t *m, int *ok, size_t *len);
+char *metrics_health(metrics_t *m, metrics_probe_t which, int *ok, size_t *len);
 
 #endif /* CONSUMER_METRICS_H */

@@ -15,6 +15,7 @@
 
 #include <events/events.h>
 
+#include "http.h"
 #include "log.h"
 
 enum {
@@ -26,6 +27,7 @@ enum {
         OPT_FROM_TIME,
         OPT_LOG_LEVEL,
         OPT_SHUTDOWN_TIMEOUT,
+        OPT_STALL_TIMEOUT,
 };
 
 void options_usage(FILE *fp) {
@@ -44,8 +46,16 @@ void options_usage(FILE *fp) {
                 "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
                 "  -r, --routes FILE        the routes file (JSON); SIGHUP "
                 "reloads it\n"
-                "      --http PORT          serve /health and /metrics on "
-                "127.0.0.1:PORT\n"
+                "      --http [ADDR:]PORT   serve /livez, /readyz, /health "
+                "and /metrics on\n"
+                "                           ADDR:PORT (default ADDR "
+                "127.0.0.1; [::]:PORT for IPv6)\n"
+                "      --handler-stall-timeout MS  /livez fails when a "
+                "handler call runs\n"
+                "                           longer (default 60000, or an exec "
+                "handler's shorter\n"
+                "                           timeout_ms), plus 2000 ms of "
+                "grace\n"
                 "      --schemas DIR        JSON Schemas to validate against; "
                 "repeatable,\n"
                 "                           the folders add up (default: "
@@ -168,6 +178,8 @@ int options_parse(options_t *o, int argc, char **argv) {
                 {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
                 {"shutdown-timeout", required_argument, NULL,
                  OPT_SHUTDOWN_TIMEOUT},
+                {"handler-stall-timeout", required_argument, NULL,
+                 OPT_STALL_TIMEOUT},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
@@ -180,6 +192,7 @@ int options_parse(options_t *o, int argc, char **argv) {
         o->from_time_ms = -1;
         o->log_level = LOG_INFO;
         o->shutdown_timeout_ms = 10000;
+        o->stall_timeout_ms = 60000;
         opterr = 0;
         optind = 1;
         while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:hV", longopts,
@@ -213,9 +226,12 @@ int options_parse(options_t *o, int argc, char **argv) {
                                 return usage_error("%s", "out of memory");
                         break;
                 case OPT_HTTP:
-                        if (parse_int(optarg, 0, 65535, &o->http_port))
+                        if (http_listen_parse(optarg, o->http_addr,
+                                              sizeof(o->http_addr),
+                                              &o->http_port))
                                 return usage_error(
-                                        "--http %s: expected a port, 0 to "
+                                        "--http %s: expected [ADDR:]PORT, a "
+                                        "numeric address and a port 0 to "
                                         "65535",
                                         optarg);
                         break;
@@ -269,6 +285,14 @@ int options_parse(options_t *o, int argc, char **argv) {
                                         "--shutdown-timeout %s: expected "
                                         "100 to 3600000 ms",
                                         optarg);
+                        break;
+                case OPT_STALL_TIMEOUT:
+                        if (parse_int(optarg, 100, 86400000,
+                                      &o->stall_timeout_ms))
+                                return usage_error("--handler-stall-timeout "
+                                                   "%s: expected 100 to "
+                                                   "86400000 ms",
+                                                   optarg);
                         break;
                 case 'h':
                         options_usage(stdout);

@@ -19,6 +19,7 @@ typedef struct options {
         int http_port;         /* --http; -1: no listener */
         const char **schemas;  /* --schemas DIR, in order: they add up */
         size_t n_schemas;      /* 0: events_schemas_dir() */
+        char http_addr[64];    /* --http ADDR, numeric */
         int validate;          /* 0 with --no-validate */
         const char *dlq_topic; /* --dlq-topic; NULL: <topic>.dlq */
         int from_beginning;    /* --from-beginning */
@@ -28,6 +29,7 @@ typedef struct options {
         size_t n_kafka_args;
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */
+        int stall_timeout_ms;    /* --handler-stall-timeout */
 } options_t;
 
 /**

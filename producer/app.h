@@ -47,6 +47,10 @@ struct app {
         int key_warned;       /* a line without the key was reported */
         int hinted;           /* the hint for a type without a schema */
         int64_t start_us, last_progress_us;
+        /* --metrics-file (metrics.c) */
+        const char *metrics_path, *topic;
+        int64_t metrics_interval_us, metrics_next_us;
+        int metrics_warned;
 };
 
 /** CLOCK_MONOTONIC in microseconds. */

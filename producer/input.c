@@ -88,6 +88,13 @@ static int next_line(struct app *a, struct reader *r, const char **linep,
                         if (poll(&pfd, 1, 0) == 0) {
                                 events_producer_poll(a->p, 0);
                                 show_progress(a, 0);
+                                /* Idle input: keep --metrics-file fresh
+                                 * while waiting for it. */
+                                while (a->metrics_path && !signals_seen &&
+                                       poll(&pfd, 1, 1000) == 0) {
+                                        events_producer_poll(a->p, 0);
+                                        show_progress(a, 0);
+                                }
                         }
                 }
                 n = read(r->fd, r->buf + r->end, r->cap - r->end);

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "conf.h"
 #include "input.h"
+#include "metrics.h"
 #include "options.h"
 #include "report.h"
 
@@ -188,6 +189,18 @@ int main(int argc, char **argv) {
         catch_signals(a.p);
 
         a.start_us = mono_us();
+        if (o.metrics_file) {
+                a.metrics_path = o.metrics_file;
+                a.topic = o.topic ? o.topic : "";
+                a.metrics_interval_us =
+                        (int64_t)(o.metrics_interval ? o.metrics_interval
+                                                     : 10) *
+                        1000000;
+                if (metrics_file_write(&a, 1, 0)) {
+                        rc = EX_CANTCREAT;
+                        goto out;
+                }
+        }
         stopped = read_all(&a, argv + optind, nfiles);
         deliver_rest(&a, o.flush_timeout);
         rc = report_finish(&a, stopped, last_signal);

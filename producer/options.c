@@ -32,6 +32,8 @@ enum {
         OPT_WORKERS,
         OPT_CLOUDEVENTS,
         OPT_CE_SOURCE,
+        OPT_METRICS_FILE,
+        OPT_METRICS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +60,8 @@ static const struct option long_opts[] = {
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"cloudevents", required_argument, NULL, OPT_CLOUDEVENTS},
         {"ce-source", required_argument, NULL, OPT_CE_SOURCE},
+        {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+        {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -140,6 +144,15 @@ static void usage(FILE *fp) {
                 "(default 0:\n"
                 "                           never)\n"
                 "      --progress           show a live count (on a terminal)\n"
+                "      --metrics-file F     write the counts to F in the "
+                "Prometheus text\n"
+                "                           format (node_exporter's textfile "
+                "collector),\n"
+                "                           atomically: at the start, every "
+                "interval, at the end\n"
+                "      --metrics-interval S  seconds between writes of "
+                "--metrics-file\n"
+                "                           (default 10)\n"
                 "      --dry-run            validate and print the envelopes; "
                 "no "
                 "Kafka\n"
@@ -294,6 +307,20 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         }
                         o->ce_source = optarg;
                         break;
+                case OPT_METRICS_FILE:
+                        o->metrics_file = optarg;
+                        break;
+                case OPT_METRICS_INTERVAL:
+                        if (parse_u64(optarg, &u) || u < 1 || u > 86400) {
+                                fprintf(stderr,
+                                        PROG ": --metrics-interval: not a "
+                                             "number of seconds from 1 to "
+                                             "86400: %s\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
+                        o->metrics_interval = u;
+                        break;
                 case OPT_DRY_RUN:
                         o->dry_run = 1;
                         break;
@@ -313,6 +340,11 @@ int options_parse(int argc, char **argv, struct opts *o) {
         }
         if (o->ce_source && o->ce_mode == EVENTS_CE_NONE) {
                 fprintf(stderr, PROG ": --ce-source needs --cloudevents\n");
+                return EX_USAGE;
+        }
+        if (o->metrics_interval && !o->metrics_file) {
+                fprintf(stderr, PROG ": --metrics-interval needs "
+                                     "--metrics-file\n");
                 return EX_USAGE;
         }
         /* No brokers is found out by build_conf(): -F or -X may set

@@ -16,8 +16,10 @@ struct opts {
         size_t nschemas;
         const char *key;
         const char *reject_file, *receipts;
-        events_ce_mode_t ce_mode; /* --cloudevents; EVENTS_CE_NONE: off */
-        const char *ce_source;    /* --ce-source; NULL: the default */
+        events_ce_mode_t ce_mode;  /* --cloudevents; EVENTS_CE_NONE: off */
+        const char *ce_source;     /* --ce-source; NULL: the default */
+        const char *metrics_file;  /* --metrics-file */
+        uint64_t metrics_interval; /* --metrics-interval, seconds */
         int no_validate, allow_unknown, restamp, dry_run, progress;
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */

@@ -9,6 +9,8 @@
  */
 #include "report.h"
 
+#include "metrics.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -176,6 +178,7 @@ void show_progress(struct app *a, int force) {
         int64_t now = mono_us();
         double secs;
 
+        (void)metrics_file_write(a, 0, 0);
         if (!a->progress || (!force && now - a->last_progress_us < 250000))
                 return;
         a->last_progress_us = now;
@@ -248,6 +251,8 @@ int report_finish(struct app *a, int stopped, int last_signal) {
 
         events_producer_counts(a->p, &c);
         secs = (double)(mono_us() - a->start_us) / 1e6;
+        if (metrics_file_write(a, 1, 1))
+                a->write_error = 1;
         if (a->progress)
                 fputs("\r\033[K", stderr);
         if (a->key_path && !a->key_warned)

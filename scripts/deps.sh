@@ -6,7 +6,8 @@
 set -euo pipefail
 what=${1:-test}
 pkgs=(build-essential cmake pkg-config librdkafka-dev libjansson-dev
-      libpcre2-dev libcmocka-dev libjemalloc-dev libsystemd-dev)
+      libpcre2-dev libcmocka-dev libjemalloc-dev libsystemd-dev
+      libmicrohttpd-dev)
 if [ "$what" = demo ]; then
         # kcat checks a given broker; curl reads events-consumer's /health
         # and /metrics.
@@ -32,11 +33,13 @@ if [ "$what" = test ]; then
         # (tests/python/), as Debian packages them: python3-kafka brings
         # no codec library (gzip is built in; no lz4, snappy or zstd);
         # python3-venv makes the environment in which tests/python/venv.sh
-        # installs the CloudEvents SDK (over Debian's confluent-kafka).
+        # installs the CloudEvents SDK (over Debian's confluent-kafka);
+        # prometheus brings promtool, which checks /metrics, the producer's
+        # metrics file and the example alerting rules.
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
                scdoc man-db systemd debootstrap lintian
-               python3-kafka python3-confluent-kafka python3-venv)
+               python3-kafka python3-confluent-kafka python3-venv prometheus)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -150,6 +150,7 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
                 goto fail;
         rd_kafka_conf_set_rebalance_cb(dup, events__consumer_rebalance_cb);
         rd_kafka_conf_set_stats_cb(dup, events__consumer_stats_cb);
+        rd_kafka_conf_set_offset_commit_cb(dup, events__consumer_commit_cb);
         rd_kafka_conf_set_error_cb(dup, events__consumer_error_cb);
         rd_kafka_conf_set_log_cb(dup, events__consumer_log_cb);
         rd_kafka_conf_set_opaque(dup, c);

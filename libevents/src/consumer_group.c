@@ -110,6 +110,7 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
         rd_kafka_topic_partition_list_t *now = NULL;
 
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
                 apply_start(c, parts);
                 if (cooperative)
                         error = rd_kafka_incremental_assign(c->rk, parts);
@@ -119,6 +120,7 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                                       "partitions assigned count=%d",
                                       parts->cnt);
         } else {
+                events__consumer_count(c, EVENTS_COUNTER_REVOKES);
                 /* while still assigned: the pending offset is ours */
                 events__consumer_store_flush(c);
                 if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
@@ -148,6 +150,18 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
         if (!rd_kafka_assignment(c->rk, &now)) {
                 pthread_mutex_lock(&c->lock);
                 c->assigned = now->cnt;
+                /* An assignment, even an empty one, means the group was
+                 * joined; an eager revoke (or a lost assignment) leaves it
+                 * until the next one, a cooperative revoke does not. */
+                if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                        c->joined = 1;
+                        /* It came from the group coordinator: a broker
+                         * is up, even for a member that never fetches. */
+                        c->broker_up = 1;
+                } else if (!cooperative ||
+                           err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS ||
+                           now->cnt == 0)
+                        c->joined = 0;
                 pthread_mutex_unlock(&c->lock);
                 rd_kafka_topic_partition_list_destroy(now);
         }

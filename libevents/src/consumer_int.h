@@ -114,6 +114,8 @@ struct events_consumer_s {
         size_t nlags;
         char last_error[256];
         int64_t last_error_us;
+        int joined; /* in the group: an assignment came, no full revoke */
+        uint64_t counters[EVENTS_COUNTER__COUNT];
 };
 
 /* ---- consumer_stats.c: logs, errors, statistics (polling thread) ---- */
@@ -136,6 +138,14 @@ void events__consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 /** librdkafka's error callback, for the consumer and its producer. */
 void events__consumer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                void *opaque);
+
+/** librdkafka's offset commit callback: the commit counters. */
+void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t *offsets,
+                                void *opaque);
+
+/** Count one of events_counter_t (thread-safe). */
+void events__consumer_count(events_consumer_t *c, events_counter_t which);
 
 /** librdkafka's statistics callback: lags and broker states. */
 int events__consumer_stats_cb(rd_kafka_t *rk, char *json, size_t len,

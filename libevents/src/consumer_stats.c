@@ -108,11 +108,27 @@ int events__consumer_stats_cb(rd_kafka_t *rk, char *json, size_t len,
                         const char *fs = json_string_value(
                                 json_object_get(p, "fetch_state"));
                         long part = strtol(pname, NULL, 10);
+                        int64_t value = json_integer_value(lag);
 
-                        if (part < 0 || !json_is_integer(lag) ||
-                            json_integer_value(lag) < 0 ||
-                            (fs && !strcmp(fs, "none")))
+                        if (part < 0 || (fs && !strcmp(fs, "none")))
                                 continue;
+                        /* Nothing committed yet: librdkafka says -1. The
+                         * backlog is still there, from the position (the
+                         * next offset to read) or, before the first
+                         * fetch, the low watermark. */
+                        if (!json_is_integer(lag) || value < 0) {
+                                int64_t hi = json_integer_value(
+                                        json_object_get(p, "hi_offset"));
+                                int64_t pos = json_integer_value(
+                                        json_object_get(p, "app_offset"));
+                                int64_t lo = json_integer_value(
+                                        json_object_get(p, "lo_offset"));
+                                int64_t from = pos >= 0 ? pos : lo;
+
+                                if (hi < 0 || from < 0)
+                                        continue;
+                                value = hi > from ? hi - from : 0;
+                        }
                         if (n == cap) {
                                 size_t ncap = cap ? cap * 2 : 16;
                                 lag_t *nl = realloc(lags, ncap * sizeof(*nl));
@@ -124,7 +140,7 @@ int events__consumer_stats_cb(rd_kafka_t *rk, char *json, size_t len,
                         if (!(lags[n].topic = strdup(tname)))
                                 goto out;
                         lags[n].partition = (int32_t)part;
-                        lags[n].lag = json_integer_value(lag);
+                        lags[n].lag = value;
                         n++;
                 }
         }
@@ -155,7 +171,48 @@ out:
         return 0; /* librdkafka frees json */
 }
 
+void events__consumer_count(events_consumer_t *c, events_counter_t which) {
+        pthread_mutex_lock(&c->lock);
+        c->counters[which]++;
+        pthread_mutex_unlock(&c->lock);
+}
+
+void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t *offsets,
+                                void *opaque) {
+        (void)rk;
+        (void)offsets;
+        /* An automatic commit with nothing new to commit is no commit. */
+        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                return;
+        events__consumer_count(opaque, err ? EVENTS_COUNTER_COMMITS_FAILED
+                                           : EVENTS_COUNTER_COMMITS_OK);
+}
+
 /* ---- health, from any thread ---- */
+
+int events_consumer_joined(const events_consumer_t *c) {
+        int j;
+
+        if (!c)
+                return 0;
+        pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+        j = c->joined;
+        pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+        return j;
+}
+
+uint64_t events_consumer_counter(const events_consumer_t *c,
+                                 events_counter_t which) {
+        uint64_t v;
+
+        if (!c || (int)which < 0 || which >= EVENTS_COUNTER__COUNT)
+                return 0;
+        pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+        v = c->counters[which];
+        pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+        return v;
+}
 
 int events_consumer_assigned_count(const events_consumer_t *c) {
         int n;

@@ -66,6 +66,8 @@ static void test_options_parse_full(void **state) {
         assert_int_equal(o.http_port, 8080);
         assert_int_equal(o.n_schemas, 1);
         assert_string_equal(o.schemas[0], "s");
+        assert_string_equal(o.http_addr, "127.0.0.1");
+        assert_int_equal(o.stall_timeout_ms, 60000);
         assert_int_equal(o.validate, 0);
         assert_string_equal(o.dlq_topic, "{topic}.dead");
         /* -b, -F and -X keep their command-line order: it is the
@@ -149,6 +151,48 @@ static void expect_usage_error(char **argv, int argc) {
         options_free(&o);
 }
 
+static void test_options_parse_http_address_and_stall_timeout(void **state) {
+        char *v4[] = {"c",
+                      "-g",
+                      "g",
+                      "-t",
+                      "t",
+                      "-r",
+                      "r",
+                      "--http",
+                      "0.0.0.0:9100",
+                      "--handler-stall-timeout",
+                      "1500",
+                      NULL};
+        char *v6[] = {"c",  "-g", "g",      "-t",        "t",
+                      "-r", "r",  "--http", "[::]:9100", NULL};
+        char *bare6[] = {"c",  "-g", "g",      "-t",     "t",
+                         "-r", "r",  "--http", "::1:80", NULL};
+        char *name[] = {"c",  "-g", "g",      "-t",           "t",
+                        "-r", "r",  "--http", "localhost:80", NULL};
+        char *stall[] = {"c",  "-g", "g", "-t",
+                         "t",  "-r", "r", "--handler-stall-timeout",
+                         "10", NULL};
+        options_t o;
+        (void)state;
+
+        assert_int_equal(options_parse(&o, ARGC(v4), v4), 0);
+        assert_string_equal(o.http_addr, "0.0.0.0");
+        assert_int_equal(o.http_port, 9100);
+        assert_int_equal(o.stall_timeout_ms, 1500);
+        options_free(&o);
+        assert_int_equal(options_parse(&o, ARGC(v6), v6), 0);
+        assert_string_equal(o.http_addr, "::");
+        assert_int_equal(o.http_port, 9100);
+        options_free(&o);
+        assert_int_equal(options_parse(&o, ARGC(bare6), bare6), -1);
+        options_free(&o);
+        assert_int_equal(options_parse(&o, ARGC(name), name), -1);
+        options_free(&o);
+        assert_int_equal(options_parse(&o, ARGC(stall), stall), -1);
+        options_free(&o);
+}
+
 static void test_options_parse_refusals(void **state) {
         char *no_group[] = {"c", "-b", "b", "-t", "t", "-r", "r", NULL};
         char *no_topic[] = {"c", "-b", "b", "-g", "g", "-r", "r", NULL};
@@ -191,6 +235,8 @@ int main(void) {
                 cmocka_unit_test(test_options_parse_from_time_millis),
                 cmocka_unit_test(test_options_parse_no_brokers_left_to_conf),
                 cmocka_unit_test(test_options_parse_refusals),
+                cmocka_unit_test(
+                        test_options_parse_http_address_and_stall_timeout),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# /health and /metrics over HTTP on 127.0.0.1:PORT.
+# /health, /livez, /readyz and /metrics over HTTP on 127.0.0.1:PORT; promtool
+# checks /metrics.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 command -v curl >/dev/null || fail "curl is not installed"
+command -v promtool >/dev/null || fail "promtool is not installed (Debian: prometheus; scripts/deps.sh)"
 
 topic=$(unique http)
 create_topic "$topic" 2
@@ -22,11 +24,15 @@ wait_until 60 health_ok || fail "/health never returned 200: $(cat "$T/health" 2
 python3 -c '
 import json, sys
 h = json.load(open(sys.argv[1]))
-assert h["status"] == "ok", h
+assert h["status"] == "healthy", h
+assert h["timestamp"].endswith("Z"), h
 c = h["checks"]
-assert c["broker"]["ok"] and c["partitions"]["ok"] and c["handlers"]["ok"], h
-assert c["partitions"]["assigned"] == 2, h
+assert all(c[k]["ok"] for k in ("loop", "handler_stall", "broker", "group", "handlers")), h
+assert c["group"]["partitions_assigned"] == 2, h
 ' "$T/health" || fail "/health body: $(cat "$T/health")"
+for p in livez readyz; do
+        [ "$(curl -s -o "$T/$p" -w '%{http_code}' "http://127.0.0.1:$port/$p")" = 200 ] || fail "/$p: $(cat "$T/$p")"
+done
 
 { make_events m 7 user.created; make_events f 1 test.fail; make_events m2 3 user.login; } | produce "$topic"
 wait_until 60 at_least 10 "$T/out.ndjson" || fail "handled $(line_count "$T/out.ndjson") of 10"
@@ -46,6 +52,9 @@ wait_until 30 metrics_ready || fail "/metrics: $(grep -v '^#' "$T/metrics" | hea
 grep -q '^# TYPE events_handler_duration_seconds histogram$' "$T/metrics" || fail "no histogram TYPE line"
 grep -q "^events_consumer_lag{topic=\"$topic\",partition=\"[01]\"} [0-9]*$" "$T/metrics" || fail "no lag: $(grep lag "$T/metrics")"
 [ "$(metric 'events_partitions_assigned')" = 2 ] || fail "assigned: $(metric events_partitions_assigned)"
+[ "$(metric 'events_group_joined')" = 1 ] || fail "joined: $(metric events_group_joined)"
+[ "$(metric 'events_rebalances_total{kind="assign"}')" -ge 1 ] || fail "rebalances: $(grep rebalances "$T/metrics")"
+promtool check metrics <"$T/metrics" >"$T/promtool" 2>&1 || fail "promtool: $(cat "$T/promtool")"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")" = 404 ] || fail "/nope is not 404"
 # Only 127.0.0.1 listens.

@@ -363,15 +363,46 @@ EVENTS_API int events_consumer_assigned_count(const events_consumer_t *c);
  */
 EVENTS_API int events_consumer_broker_up(const events_consumer_t *c);
 
+/**
+ * @returns 1 when the consumer is a member of its group: an assignment
+ *          (possibly of no partition, when the group has more members than
+ *          partitions) came and was not revoked since; else 0. Thread-safe.
+ */
+EVENTS_API int events_consumer_joined(const events_consumer_t *c);
+
+/** The consumer's counters, for events_consumer_counter(). */
+typedef enum events_counter_e {
+        /** Offset commits the broker accepted (automatic and explicit). */
+        EVENTS_COUNTER_COMMITS_OK = 0,
+        /** Offset commits that failed (nothing to commit is not counted). */
+        EVENTS_COUNTER_COMMITS_FAILED,
+        /** Rebalances that assigned partitions (possibly none). */
+        EVENTS_COUNTER_ASSIGNS,
+        /** Rebalances that revoked partitions (or lost them). */
+        EVENTS_COUNTER_REVOKES,
+        EVENTS_COUNTER__COUNT /**< how many counters there are */
+} events_counter_t;
+
+/**
+ * @brief One of the consumer's counters, since it was created.
+ * @returns the count; 0 for a NULL consumer or an unknown counter.
+ * @remark thread-safe.
+ */
+EVENTS_API uint64_t events_consumer_counter(const events_consumer_t *c,
+                                            events_counter_t which);
+
 /** One partition's lag, for events_consumer_lag_foreach(). */
 typedef void (*events_lag_cb)(const char *topic, int32_t partition, int64_t lag,
                               void *opaque);
 
 /**
  * @brief Visit the consumer lag of every assigned partition, from
- *        librdkafka's latest statistics (consumer_lag: high watermark minus
- *        the committed, else the stored, offset). Partitions whose lag is
- *        not known yet are skipped.
+ *        librdkafka's latest statistics: the high watermark minus the
+ *        committed offset (librdkafka's consumer_lag); for a partition
+ *        with nothing committed yet, minus the consumer's position, or the
+ *        low watermark before it has one, so that a new group on a backlog
+ *        shows its lag. Partitions whose high watermark is not known yet
+ *        are skipped.
  * @remark thread-safe; @p cb runs under the consumer's lock and must not
  *         call back into the consumer.
  * @returns the number of partitions visited.
