@@ -26,6 +26,7 @@ typedef struct options {
                                            command-line order */
         size_t n_kafka_args;
         int log_level;           /* --log-level */
+        int log_format;          /* --log-format, a log_format_t */
         int shutdown_timeout_ms; /* --shutdown-timeout */
 } options_t;
 

@@ -119,3 +119,12 @@ const char *events_handler_ctx_error(const events_handler_ctx_t *ctx) {
 int events_handler_ctx_cancelled(const events_handler_ctx_t *ctx) {
         return ctx && ctx->stop && *ctx->stop ? 1 : 0;
 }
+
+int64_t events_handler_ctx_deadline_ms(const events_handler_ctx_t *ctx) {
+        int64_t d;
+
+        if (!events_handler_ctx_cancelled(ctx) || !ctx->deadline_ms)
+                return -1;
+        d = *ctx->deadline_ms;
+        return d > 0 ? d : -1;
+}
