@@ -358,12 +358,10 @@ static int close_consumer(daemon_t *dm, int rc) {
         char parts[1024], q[1100], qe[600];
         int n;
 
+        /* On success the library's records say what was committed. */
         if (events_consumer_close(dm->consumer, shutdown_left_ms(), &e) ==
-            EVENTS_OK) {
-                log_msg(LOG_INFO, "consumer closed", "group=%s",
-                        log_quote(dm->opt.group, q, sizeof(q)));
+            EVENTS_OK)
                 return rc;
-        }
         n = events_consumer_uncommitted(dm->consumer, parts, sizeof(parts));
         if (n > 0) {
                 log_msg(LOG_ERROR, "final commit failed: offsets not committed",

@@ -25,9 +25,11 @@
 #include "conf.h"
 #include "input.h"
 #include "options.h"
+#include "log.h"
 #include "report.h"
 
 volatile sig_atomic_t signals_seen;
+int log_structured;
 static volatile sig_atomic_t last_signal;
 static events_producer_t *volatile the_producer;
 
@@ -47,8 +49,8 @@ static int load_schemas(const struct opts *o, events_registry_t **regp) {
                 return EX_OSERR;
         if (events_registry_load_dir(*regp, dir, &err)) {
                 char buf[600];
-                fprintf(stderr, PROG ": schemas in %s: %s\n", dir,
-                        events_error_format(&err, buf, sizeof(buf)));
+                prog_error("schemas in %s: %s\n", dir,
+                           events_error_format(&err, buf, sizeof(buf)));
                 return EX_CONFIG;
         }
         if (o->allow_unknown)
@@ -91,6 +93,7 @@ static int setup(struct app *a, struct opts *o, events_registry_t *reg) {
                         EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_REJECTED) |
                                 EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_FAILED));
         events_producer_set_error_cb(a->p, on_error, NULL);
+        events_producer_set_log_fields_cb(a->p, on_log, NULL);
         a->dry_run = o->dry_run;
         a->max_errors = o->max_errors;
         a->progress = o->progress && isatty(STDERR_FILENO);
@@ -147,6 +150,10 @@ int main(int argc, char **argv) {
 
         if ((rc = options_parse(argc, argv, &o)) != EX_OK)
                 goto out;
+        if (o.log_format >= 0) {
+                log_structured = 1;
+                log_set_format((log_format_t)o.log_format);
+        }
         nfiles = argc - optind;
         if ((rc = input_check(argv + optind, nfiles)) != EX_OK)
                 goto out;
@@ -161,7 +168,7 @@ int main(int argc, char **argv) {
         if (!o.dry_run && (rc = build_conf(&o, &conf)) != EX_OK)
                 goto out;
         if (events_producer_new(&a.p, conf, o.topic, &err)) {
-                fprintf(stderr, PROG ": %s\n", err.text);
+                prog_error("%s\n", err.text);
                 /* EVENTS_ERR_KAFKA: librdkafka refused -t's topic. conf
                  * is still ours: freed below. */
                 rc = err.code == EVENTS_ERR_CONF    ? EX_CONFIG

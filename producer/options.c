@@ -9,12 +9,14 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include <events/events.h>
 #include <events/producer.h>
 
 #include "app.h"
+#include "log.h"
 
 enum {
         OPT_TYPE = 256,
@@ -30,6 +32,7 @@ enum {
         OPT_PROGRESS,
         OPT_FLUSH_TIMEOUT,
         OPT_WORKERS,
+        OPT_LOG_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +55,7 @@ static const struct option long_opts[] = {
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"flush-timeout", required_argument, NULL, OPT_FLUSH_TIMEOUT},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -119,6 +123,9 @@ static void usage(FILE *fp) {
                 "(default 0:\n"
                 "                           never)\n"
                 "      --progress           show a live count (on a terminal)\n"
+                "      --log-format FORMAT  text (default), logfmt or json: "
+                "one record a\n"
+                "                           line on stderr\n"
                 "      --dry-run            validate and print the envelopes; "
                 "no "
                 "Kafka\n"
@@ -159,6 +166,7 @@ int options_parse(int argc, char **argv, struct opts *o) {
         o->key = EVENTS_DEFAULT_KEY_PATH;
         o->flush_timeout = 10000;
         o->workers = -1;
+        o->log_format = -1;
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         if (!o->confs)
                 return EX_OSERR;
@@ -257,6 +265,18 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         break;
                 case OPT_PROGRESS:
                         o->progress = 1;
+                        break;
+                case OPT_LOG_FORMAT:
+                        if (!strcmp(optarg, "text")) {
+                                o->log_format = -1;
+                        } else if ((o->log_format = log_format_parse(optarg)) <
+                                   0) {
+                                fprintf(stderr,
+                                        PROG ": --log-format %s: expected "
+                                             "text, logfmt or json\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
                         break;
                 case 'h':
                         usage(stdout);
