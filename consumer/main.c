@@ -474,7 +474,9 @@ static int run(daemon_t *dm) {
                 log_msg(LOG_INFO, "stopping: signal received", "timeout_ms=%d",
                         dm->opt.shutdown_timeout_ms);
         shutdown_begin();
-        return close_consumer(dm, rc);
+        rc = close_consumer(dm, rc);
+        shutdown_set_status(rc);
+        return rc;
 }
 
 int main(int argc, char **argv) {

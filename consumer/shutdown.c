@@ -21,6 +21,7 @@ volatile int64_t shutdown_handler_deadline_ms;
 
 static volatile int64_t stop_at_ms; /* 0: no stop yet */
 static volatile sig_atomic_t done;
+static volatile sig_atomic_t decided = -1; /* the exit status, once known */
 static int timeout;
 
 static void note_stop(void) {
@@ -47,6 +48,15 @@ static void *watchdog(void *arg) {
                         return NULL;
                 if (stop_at_ms && consumer_mono_ms() >= stop_at_ms + timeout)
                         break;
+        }
+        if (decided >= 0) {
+                /* closed already: only releasing resources hangs (e.g.
+                 * librdkafka's threads on a lost broker) */
+                log_msg(LOG_WARN,
+                        "shutdown timeout passed while releasing resources: "
+                        "exiting",
+                        "timeout_ms=%d status=%d", timeout, (int)decided);
+                _exit(decided);
         }
         log_msg(LOG_ERROR,
                 "shutdown timeout passed: exiting without a final commit",
@@ -87,6 +97,10 @@ int shutdown_left_ms(void) {
         int64_t left = stop_at_ms + timeout - 200 - consumer_mono_ms();
 
         return left < 100 ? 100 : left > timeout ? timeout : (int)left;
+}
+
+void shutdown_set_status(int status) {
+        decided = status;
 }
 
 void shutdown_done(void) {

@@ -37,6 +37,10 @@ void shutdown_begin(void);
  *  100). */
 int shutdown_left_ms(void);
 
+/** The consumer is closed and the exit status known: from now on the
+ *  watchdog exits with @p status rather than 75. */
+void shutdown_set_status(int status);
+
 /** Everything is done: the watchdog stands down. */
 void shutdown_done(void);
 

@@ -295,7 +295,11 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
         } else {
                 /* while still assigned: the pending offset is ours */
                 events__consumer_store_flush(c);
+                /* Not while closing: the final commit was made (or
+                 * failed) already, and a synchronous commit has no bound:
+                 * with the broker gone it would hold the close forever. */
                 if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
+                    c->state != STATE_CLOSED &&
                     !rd_kafka_assignment_lost(c->rk))
                         commit_sync(c, "revoke");
                 if (cooperative)
