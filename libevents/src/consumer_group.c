@@ -203,6 +203,8 @@ static int dlq_shaped(const char *tmpl, const char *topic) {
                 return !strcmp(tmpl, topic);
         pre = (size_t)(at - tmpl);
         post = strlen(at + 7);
+        if (pre + post == 0)
+                return 0; /* "{topic}" alone: the topic itself, no DLQ */
         return len > pre + post && !strncmp(topic, tmpl, pre) &&
                !strcmp(topic + len - post, at + 7);
 }
