@@ -167,6 +167,18 @@ static long ce_env(const events_cloudevent_t *ce, char **out) {
         return (long)n;
 }
 
+/* The daemon is stopping: stop the program too, by the context's deadline
+ * (exec_cancel_cb). */
+static int64_t exec_cancel(void *opaque) {
+        const events_handler_ctx_t *ctx = opaque;
+        int64_t d;
+
+        if (!events_handler_ctx_cancelled(ctx))
+                return -1;
+        d = events_handler_ctx_deadline_ms(ctx);
+        return d > 0 ? d : 0;
+}
+
 static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
                        void *opaque) {
         struct handler *h = opaque;
@@ -209,8 +221,11 @@ static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
         for (int i = 0; i < 7; i++)
                 envp[nb + (size_t)i] = vars[i];
         envp[nb + 7 + (size_t)nce] = NULL;
-        rc = exec_run(h->spec->argv, envp, json, len, h->spec->timeout_ms, why,
-                      sizeof(why));
+        {
+                exec_req_t req = {h->spec->argv,       envp,        json, len,
+                                  h->spec->timeout_ms, exec_cancel, ctx};
+                rc = exec_run_req(&req, why, sizeof(why));
+        }
         for (long i = 0; i < nce; i++)
                 free(envp[nb + 7 + (size_t)i]);
         free(envp);

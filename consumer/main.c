@@ -8,11 +8,14 @@
  * at-least-once bookkeeping (events/consumer.h), the HTTP listener
  * (http.c, metrics.c), systemd's notifications (notify.c) and the signals:
  *
- * - SIGTERM, SIGINT: set the run flag. The consumer finishes the event in
- *   hand (an event in the middle of backoff is left unstored, to be read
- *   again), then the loop ends and events_consumer_close() commits and
- *   leaves the group within --shutdown-timeout. A watchdog (alarm) ends the
- *   process if even that hangs.
+ * - SIGTERM, SIGINT: set the run flag (shutdown.c). The handler in hand is
+ *   cancelled (an exec program gets SIGTERM, then SIGKILL; a plugin reads
+ *   events_handler_ctx_cancelled() and its deadline) and its event is left
+ *   unstored, to be read again; then the loop ends and
+ *   events_consumer_close() commits and leaves the group in what is left
+ *   of --shutdown-timeout. A final commit that fails or cannot be made
+ *   exits 75 (EX_TEMPFAIL), naming the partitions. A watchdog ends the
+ *   process with 75 at --shutdown-timeout whatever hangs.
  * - SIGHUP: set the reload flag; between two events the loop reads the
  *   routes file again and swaps the router only when the whole new file
  *   loads; the position in every partition is kept either way.
@@ -39,14 +42,10 @@
 #include "notify.h"
 #include "options.h"
 #include "routes.h"
+#include "shutdown.h"
 
-static volatile sig_atomic_t stop_flag;
+#define stop_flag shutdown_requested
 static volatile sig_atomic_t reload_flag;
-
-static void on_stop(int sig) {
-        (void)sig;
-        stop_flag = 1;
-}
 
 static void on_hup(int sig) {
         (void)sig;
@@ -69,19 +68,26 @@ typedef struct daemon {
 
 /* ---- callbacks from the consumer and the router (main thread) ---- */
 
+/* A library record: each of its fields is its own key. */
 static void on_lib_log(events_log_level_t level, const char *msg,
+                       const events_log_field_t *fields, size_t nfields,
                        void *opaque) {
         log_level_t l = level <= EVENTS_LOG_ERROR     ? LOG_ERROR
                         : level == EVENTS_LOG_WARNING ? LOG_WARN
                         : level >= EVENTS_LOG_DEBUG   ? LOG_DEBUG
                                                       : LOG_INFO;
         daemon_t *dm = opaque;
+        log_field_t f[24];
+        size_t n = 0;
 
         /* An assignment, even an empty one, means the group has us (the
          * library logs each; devbroker_consumer_notify.sh tests it). */
         if (!strncmp(msg, "partitions assigned", 19))
                 notify_joined(&dm->notify);
-        log_msg(l, msg, "source=libevents");
+        f[n++] = (log_field_t){"source", "libevents"};
+        for (size_t i = 0; i < nfields && n < 24; i++)
+                f[n++] = (log_field_t){fields[i].key, fields[i].value};
+        log_fields(l, msg, f, n);
 }
 
 static void on_delivery(const events_delivery_t *d, void *opaque) {
@@ -133,13 +139,16 @@ static void on_handler_call(const events_event_t *ev,
                                   events_now_us() - duration_us -
                                           events_event_timestamp_us(ev));
         }
+        /* rc only when it says something: exec handlers return -1 and
+         * say why in the error ("exit status 1"). */
         if (rc != 0)
                 log_msg(LOG_WARN, "handler failed",
-                        "handler=%s type=%s pattern=%s attempt=%d rc=%d "
+                        "handler=%s type=%s pattern=%s attempt=%d%s%.0d "
                         "error=%s",
                         log_quote(handler, q, sizeof(q)), events_event_type(ev),
                         pattern ? pattern : "default",
-                        events_handler_ctx_attempt(ctx), rc,
+                        events_handler_ctx_attempt(ctx), rc != -1 ? " rc=" : "",
+                        rc != -1 ? rc : 0,
                         log_quote(*why ? why : "-", qe, sizeof(qe)));
 }
 
@@ -357,13 +366,34 @@ static void install_signals(void) {
 
         memset(&sa, 0, sizeof(sa));
         sigemptyset(&sa.sa_mask);
-        sa.sa_handler = on_stop;
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
         sa.sa_handler = on_hup;
         sigaction(SIGHUP, &sa, NULL);
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Close in what is left of --shutdown-timeout, and say truthfully what the
+ * final commit did. @returns the exit status. */
+static int close_consumer(daemon_t *dm, int rc) {
+        events_error_t e = {0};
+        char parts[1024], q[1100], qe[600];
+        int n;
+
+        /* On success the library's records say what was committed. */
+        if (events_consumer_close(dm->consumer, shutdown_left_ms(), &e) ==
+            EVENTS_OK)
+                return rc;
+        n = events_consumer_uncommitted(dm->consumer, parts, sizeof(parts));
+        if (n > 0) {
+                log_msg(LOG_ERROR, "final commit failed: offsets not committed",
+                        "group=%s partitions=%s count=%d error=%s",
+                        log_quote(dm->opt.group, q, sizeof(q)), parts, n,
+                        log_quote(e.text, qe, sizeof(qe)));
+                return rc == EX_OK ? EX_TEMPFAIL : rc;
+        }
+        log_msg(LOG_WARN, "close did not finish cleanly", "error=%s",
+                log_quote(e.text, qe, sizeof(qe)));
+        return rc;
 }
 
 static int run(daemon_t *dm) {
@@ -391,7 +421,9 @@ static int run(daemon_t *dm) {
                         events_error_format(&e, buf, sizeof(buf)));
                 return e.code == EVENTS_ERR_CONF ? EX_CONFIG : EX_UNAVAILABLE;
         }
-        events_consumer_set_log_cb(dm->consumer, on_lib_log, dm);
+        events_consumer_set_log_fields_cb(dm->consumer, on_lib_log, dm);
+        events_consumer_set_handler_deadline(dm->consumer,
+                                             &shutdown_handler_deadline_ms);
         events_consumer_set_delivery_cb(dm->consumer, on_delivery, dm);
         events_consumer_set_registry(dm->consumer, dm->registry);
         events_consumer_set_stop_flag(dm->consumer,
@@ -477,18 +509,9 @@ static int run(daemon_t *dm) {
         if (stop_flag)
                 log_msg(LOG_INFO, "stopping: signal received", "timeout_ms=%d",
                         dm->opt.shutdown_timeout_ms);
-        /* A watchdog for the bounded stop: close has its own bound, this
-         * is for anything that hangs regardless. */
-        alarm((unsigned)(dm->opt.shutdown_timeout_ms / 1000) + 5);
-        if (events_consumer_close(dm->consumer, dm->opt.shutdown_timeout_ms,
-                                  &e) != EVENTS_OK) {
-                log_msg(LOG_WARN, "close did not finish cleanly",
-                        "error=\"%s\"",
-                        events_error_format(&e, buf, sizeof(buf)));
-        } else {
-                log_msg(LOG_INFO, "offsets committed, group left", "group=%s",
-                        dm->opt.group);
-        }
+        shutdown_begin();
+        rc = close_consumer(dm, rc);
+        shutdown_set_status(rc);
         return rc;
 }
 
@@ -503,7 +526,14 @@ int main(int argc, char **argv) {
                 return rc > 0 ? EX_OK : EX_USAGE;
         }
         log_set_level((log_level_t)dm.opt.log_level);
+        log_set_format((log_format_t)dm.opt.log_format);
         install_signals();
+        if (shutdown_init(dm.opt.shutdown_timeout_ms)) {
+                log_msg(LOG_ERROR, "cannot start the shutdown watchdog",
+                        "error=\"%s\"", strerror(errno));
+                options_free(&dm.opt);
+                return EX_OSERR;
+        }
         dm.env.publish = publish;
         dm.env.publish_opaque = &dm;
         dm.env.stall_timeout_ms = dm.opt.stall_timeout_ms;
@@ -519,6 +549,7 @@ int main(int argc, char **argv) {
         events_registry_destroy(dm.registry);
         metrics_destroy(dm.metrics);
         log_msg(LOG_INFO, "exit", "status=%d", rc);
+        shutdown_done();
         options_free(&dm.opt);
         return rc;
 }

@@ -28,6 +28,7 @@ enum {
         OPT_LOG_LEVEL,
         OPT_SHUTDOWN_TIMEOUT,
         OPT_STALL_TIMEOUT,
+        OPT_LOG_FORMAT,
 };
 
 void options_usage(FILE *fp) {
@@ -82,15 +83,19 @@ void options_usage(FILE *fp) {
                 "wins)\n"
                 "      --log-level LEVEL    debug, info (default), warn or "
                 "error\n"
-                "      --shutdown-timeout MS  how long SIGTERM may take "
-                "(default 10000)\n"
+                "      --log-format FORMAT  logfmt (default) or json: one "
+                "JSON object a line\n"
+                "      --shutdown-timeout MS  how long SIGTERM may take, "
+                "handlers included\n"
+                "                           (default 10000)\n"
                 "  -h, --help               show this help and exit\n"
                 "  -V, --version            show the version and exit\n\n"
                 "Exit status: 0 stopped by SIGTERM/SIGINT, 64 usage, 65 bad "
                 "routes file,\n66 a file not found, 69 Kafka unavailable or "
                 "fatal, 70 internal error,\n71 system error (e.g. HTTP port "
-                "in use), 75 stopped because the\ndead-letter topic could not "
-                "be written, 78 bad Kafka property or no schemas.\n");
+                "in use), 75 the final commit failed or could not\nbe made, or "
+                "the dead-letter topic could not be written, 78 bad Kafka\n"
+                "property or no schemas.\n");
 }
 
 static int add_topics(options_t *o, const char *arg) {
@@ -176,6 +181,7 @@ int options_parse(options_t *o, int argc, char **argv) {
                 {"from-beginning", no_argument, NULL, OPT_FROM_BEGINNING},
                 {"from-time", required_argument, NULL, OPT_FROM_TIME},
                 {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+                {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
                 {"shutdown-timeout", required_argument, NULL,
                  OPT_SHUTDOWN_TIMEOUT},
                 {"handler-stall-timeout", required_argument, NULL,
@@ -277,6 +283,12 @@ int options_parse(options_t *o, int argc, char **argv) {
                                         "--log-level %s: expected debug, "
                                         "info, warn or error",
                                         optarg);
+                        break;
+                case OPT_LOG_FORMAT:
+                        if ((o->log_format = log_format_parse(optarg)) < 0)
+                                return usage_error("--log-format %s: expected "
+                                                   "logfmt or json",
+                                                   optarg);
                         break;
                 case OPT_SHUTDOWN_TIMEOUT:
                         if (parse_int(optarg, 100, 3600000,

@@ -28,6 +28,7 @@ typedef struct options {
                                            in command-line order */
         size_t n_kafka_args;
         int log_level;           /* --log-level */
+        int log_format;          /* --log-format, a log_format_t */
         int shutdown_timeout_ms; /* --shutdown-timeout */
         int stall_timeout_ms;    /* --handler-stall-timeout */
 } options_t;

@@ -17,6 +17,14 @@
 
 #define PROG "events-producer"
 
+/** 1 with --log-format logfmt or json: stderr gets log records (log.h)
+ *  rather than "events-producer: ..." lines. Set once by main(). */
+extern int log_structured;
+
+/** An error on stderr: "events-producer: TEXT", or an error record with
+ *  --log-format. printf-style; a final newline is dropped. */
+void prog_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /** SIGINT and SIGTERM seen so far; set by main.c's handler. */
 extern volatile sig_atomic_t signals_seen;
 

@@ -47,14 +47,14 @@ int build_conf(const struct opts *o, rd_kafka_conf_t **confp) {
                 rc = events_kafka_conf_apply(conf, o->confs, o->nconfs, NULL,
                                              &err);
         if (rc == EVENTS_ERR_NOT_FOUND) {
-                fprintf(stderr, PROG ": no brokers: give -b BROKERS, set "
-                                     "bootstrap.servers with -F or -X, or "
-                                     "set EVENTS_BROKERS\n");
+                prog_error("no brokers: give -b BROKERS, set "
+                           "bootstrap.servers with -F or -X, or "
+                           "set EVENTS_BROKERS\n");
                 rd_kafka_conf_destroy(conf);
                 return EX_USAGE;
         }
         if (rc) {
-                fprintf(stderr, PROG ": configuration: %s\n", err.text);
+                prog_error("configuration: %s\n", err.text);
                 rd_kafka_conf_destroy(conf);
                 return rc == EVENTS_ERR_IO ? EX_NOINPUT : EX_CONFIG;
         }

@@ -25,8 +25,7 @@ int input_check(char **files, int nfiles) {
         /* Every input must be there before anything is sent. */
         for (int i = 0; i < nfiles; i++) {
                 if (strcmp(files[i], "-") && access(files[i], R_OK)) {
-                        fprintf(stderr, PROG ": %s: %s\n", files[i],
-                                strerror(errno));
+                        prog_error("%s: %s\n", files[i], strerror(errno));
                         return EX_NOINPUT;
                 }
         }
@@ -131,8 +130,7 @@ int read_all(struct app *a, char **files, int nfiles) {
                 int fd = strcmp(name, "-") ? open(name, O_RDONLY) : 0;
 
                 if (fd < 0) {
-                        fprintf(stderr, PROG ": %s: %s\n", name,
-                                strerror(errno));
+                        prog_error("%s: %s\n", name, strerror(errno));
                         rc = -1;
                         break;
                 }
@@ -155,11 +153,10 @@ int read_all(struct app *a, char **files, int nfiles) {
                                 char at[512];
 
                                 where(a, id, at, sizeof(at));
-                                fprintf(stderr,
-                                        PROG ": giving up after %" PRIu64
-                                             " rejected lines (--max-errors); "
-                                             "stopped after %s\n",
-                                        a->rejected, at);
+                                prog_error("giving up after %" PRIu64
+                                           " rejected lines (--max-errors); "
+                                           "stopped after %s\n",
+                                           a->rejected, at);
                                 rc = 1;
                                 break;
                         }
@@ -169,8 +166,8 @@ int read_all(struct app *a, char **files, int nfiles) {
                 if (got == -2) {
                         rc = 1;
                 } else if (got == -1) {
-                        fprintf(stderr, PROG ": %s: read error: %s\n", name,
-                                strerror(errno));
+                        prog_error("%s: read error: %s\n", name,
+                                   strerror(errno));
                         rc = -1;
                 }
                 if (fd != 0)

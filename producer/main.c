@@ -26,9 +26,11 @@
 #include "input.h"
 #include "metrics.h"
 #include "options.h"
+#include "log.h"
 #include "report.h"
 
 volatile sig_atomic_t signals_seen;
+int log_structured;
 static volatile sig_atomic_t last_signal;
 static events_producer_t *volatile the_producer;
 
@@ -55,12 +57,11 @@ static int load_schemas(const struct opts *o, events_registry_t **regp) {
                 if (!events_registry_load_dir(*regp, dir, &err))
                         continue;
                 /* The text names the folder or the file already. */
-                fprintf(stderr,
-                        PROG ": schemas: %s\n" PROG
-                             ": give --schemas DIR (repeatable) or set "
-                             "EVENTS_SCHEMAS_DIR; --no-validate checks "
-                             "envelopes only\n",
-                        events_error_format(&err, buf, sizeof(buf)));
+                prog_error("schemas: %s\n",
+                           events_error_format(&err, buf, sizeof(buf)));
+                prog_error("give --schemas DIR (repeatable) or set "
+                           "EVENTS_SCHEMAS_DIR; --no-validate checks "
+                           "envelopes only\n");
                 return EX_CONFIG;
         }
         if (o->allow_unknown)
@@ -104,6 +105,7 @@ static int setup(struct app *a, struct opts *o, events_registry_t *reg) {
                         EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_REJECTED) |
                                 EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_FAILED));
         events_producer_set_error_cb(a->p, on_error, NULL);
+        events_producer_set_log_fields_cb(a->p, on_log, NULL);
         a->dry_run = o->dry_run;
         a->max_errors = o->max_errors;
         a->progress = o->progress && isatty(STDERR_FILENO);
@@ -160,6 +162,10 @@ int main(int argc, char **argv) {
 
         if ((rc = options_parse(argc, argv, &o)) != EX_OK)
                 goto out;
+        if (o.log_format >= 0) {
+                log_structured = 1;
+                log_set_format((log_format_t)o.log_format);
+        }
         nfiles = argc - optind;
         if ((rc = input_check(argv + optind, nfiles)) != EX_OK)
                 goto out;
@@ -174,7 +180,7 @@ int main(int argc, char **argv) {
         if (!o.dry_run && (rc = build_conf(&o, &conf)) != EX_OK)
                 goto out;
         if (events_producer_new(&a.p, conf, o.topic, &err)) {
-                fprintf(stderr, PROG ": %s\n", err.text);
+                prog_error("%s\n", err.text);
                 /* EVENTS_ERR_KAFKA: librdkafka refused -t's topic. conf
                  * is still ours: freed below. */
                 rc = err.code == EVENTS_ERR_CONF    ? EX_CONFIG

@@ -9,12 +9,14 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include <events/events.h>
 #include <events/producer.h>
 
 #include "app.h"
+#include "log.h"
 
 enum {
         OPT_TYPE = 256,
@@ -34,6 +36,7 @@ enum {
         OPT_CE_SOURCE,
         OPT_METRICS_FILE,
         OPT_METRICS_INTERVAL,
+        OPT_LOG_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +65,7 @@ static const struct option long_opts[] = {
         {"ce-source", required_argument, NULL, OPT_CE_SOURCE},
         {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
         {"metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -153,6 +157,9 @@ static void usage(FILE *fp) {
                 "      --metrics-interval S  seconds between writes of "
                 "--metrics-file\n"
                 "                           (default 10)\n"
+                "      --log-format FORMAT  text (default), logfmt or json: "
+                "one record a\n"
+                "                           line on stderr\n"
                 "      --dry-run            validate and print the envelopes; "
                 "no "
                 "Kafka\n"
@@ -193,6 +200,7 @@ int options_parse(int argc, char **argv, struct opts *o) {
         o->key = EVENTS_DEFAULT_KEY_PATH;
         o->flush_timeout = 10000;
         o->workers = -1;
+        o->log_format = -1;
         o->confs = calloc((size_t)argc, sizeof(*o->confs));
         o->schemas = calloc((size_t)argc, sizeof(*o->schemas));
         if (!o->confs || !o->schemas)
@@ -326,6 +334,18 @@ int options_parse(int argc, char **argv, struct opts *o) {
                         break;
                 case OPT_PROGRESS:
                         o->progress = 1;
+                        break;
+                case OPT_LOG_FORMAT:
+                        if (!strcmp(optarg, "text")) {
+                                o->log_format = -1;
+                        } else if ((o->log_format = log_format_parse(optarg)) <
+                                   0) {
+                                fprintf(stderr,
+                                        PROG ": --log-format %s: expected "
+                                             "text, logfmt or json\n",
+                                        optarg);
+                                return EX_USAGE;
+                        }
                         break;
                 case 'h':
                         usage(stdout);

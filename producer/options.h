@@ -21,6 +21,8 @@ struct opts {
         const char *metrics_file;  /* --metrics-file */
         uint64_t metrics_interval; /* --metrics-interval, seconds */
         int no_validate, allow_unknown, restamp, dry_run, progress;
+        int log_format; /* --log-format: -1 text (default), else a
+                           log_format_t */
         uint64_t max_errors, flush_timeout;
         long workers; /* -1: one per spare CPU */
         double rate;

@@ -12,6 +12,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #include <sysexits.h>
 
 #include <events/events.h>
+
+#include "log.h"
 
 /* Failed deliveries shown one by one on stderr; the rest are counted. */
 #define MAX_FAILURES_SHOWN 10
@@ -102,6 +105,7 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
         const events_error_t *e = events_receipt_error(r);
         char at[512], why[EVENTS_ERROR_TEXT_LENGTH +
                           EVENTS_ERROR_POINTER_LENGTH + 16];
+        char q1[600], q2[sizeof(why) + 64];
         const char *bytes;
         size_t len;
 
@@ -111,12 +115,26 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
         }
         if (oc == EVENTS_OUTCOME_REJECTED) {
                 a->rejected++;
-                fprintf(stderr, PROG ": %s: rejected: %s\n", at, why);
-                if (e && e->code == EVENTS_ERR_NO_SCHEMA && !a->hinted++)
-                        fprintf(stderr, PROG ": hint: add the type's schema "
-                                             "(--schemas DIR, repeatable), or "
-                                             "accept types without one "
-                                             "(--allow-unknown-types)\n");
+                if (log_structured)
+                        log_msg(LOG_WARN, "rejected",
+                                "at=%s error=%s reason=%s",
+                                log_quote(at, q1, sizeof(q1)),
+                                events_err2name(e->code),
+                                log_quote(why, q2, sizeof(q2)));
+                else
+                        fprintf(stderr, PROG ": %s: rejected: %s\n", at, why);
+                if (e && e->code == EVENTS_ERR_NO_SCHEMA && !a->hinted++) {
+                        static const char hint[] =
+                                "add the type's schema (--schemas DIR, "
+                                "repeatable), or accept types without one "
+                                "(--allow-unknown-types)";
+
+                        if (log_structured)
+                                log_msg(LOG_INFO, "hint", "hint=%s",
+                                        log_quote(hint, q1, sizeof(q1)));
+                        else
+                                fprintf(stderr, PROG ": hint: %s\n", hint);
+                }
                 if (a->reject) {
                         bytes = events_receipt_input(r, &len);
                         if (fwrite(bytes, 1, len, a->reject) != len ||
@@ -132,9 +150,19 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
                         fputs("}\n", a->reasons);
                 }
         } else if (oc == EVENTS_OUTCOME_FAILED) {
-                if (a->failed_shown++ < MAX_FAILURES_SHOWN)
+                if (a->failed_shown++ < MAX_FAILURES_SHOWN && log_structured)
+                        log_msg(LOG_ERROR, "not delivered", "at=%s reason=%s",
+                                log_quote(at, q1, sizeof(q1)),
+                                log_quote(why, q2, sizeof(q2)));
+                else if (a->failed_shown <= MAX_FAILURES_SHOWN)
                         fprintf(stderr, PROG ": %s: not delivered: %s\n", at,
                                 why);
+                else if (a->failed_shown == MAX_FAILURES_SHOWN + 1 &&
+                         log_structured)
+                        log_msg(LOG_WARN,
+                                "further undelivered lines are counted, "
+                                "not shown",
+                                "shown=%d", MAX_FAILURES_SHOWN);
                 else if (a->failed_shown == MAX_FAILURES_SHOWN + 1)
                         fprintf(stderr, PROG ": (further undelivered lines "
                                              "are counted, not shown)\n");
@@ -168,9 +196,55 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
         }
 }
 
+void prog_error(const char *fmt, ...) {
+        char text[1024];
+        size_t n;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        n = strlen(text);
+        if (n && text[n - 1] == '\n')
+                text[--n] = '\0';
+        if (log_structured)
+                log_msg(LOG_ERROR, text, NULL);
+        else
+                fprintf(stderr, PROG ": %s\n", text);
+}
+
 void on_error(events_err_t err, const char *why, int fatal, void *opaque) {
+        char q[600];
+
         (void)err, (void)opaque;
-        fprintf(stderr, PROG ": kafka%s: %s\n", fatal ? " (fatal)" : "", why);
+        if (log_structured)
+                log_msg(LOG_ERROR, fatal ? "fatal kafka error" : "kafka error",
+                        "error=%s", log_quote(why ? why : "", q, sizeof(q)));
+        else
+                fprintf(stderr, PROG ": kafka%s: %s\n", fatal ? " (fatal)" : "",
+                        why);
+}
+
+void on_log(events_log_level_t level, const char *msg,
+            const events_log_field_t *fields, size_t nfields, void *opaque) {
+        log_level_t l = level <= EVENTS_LOG_ERROR     ? LOG_ERROR
+                        : level == EVENTS_LOG_WARNING ? LOG_WARN
+                        : level >= EVENTS_LOG_DEBUG   ? LOG_DEBUG
+                                                      : LOG_INFO;
+        log_field_t f[16];
+        const char *fac = "";
+        size_t n = 0;
+
+        (void)opaque;
+        for (size_t i = 0; i < nfields && n < 16; i++) {
+                f[n++] = (log_field_t){fields[i].key, fields[i].value};
+                if (!strcmp(fields[i].key, "rdkafka"))
+                        fac = fields[i].value;
+        }
+        if (log_structured)
+                log_fields(l, msg, f, n);
+        else if (log_enabled(l))
+                fprintf(stderr, PROG ": librdkafka %s: %s\n", fac, msg);
 }
 
 void show_progress(struct app *a, int force) {
@@ -201,6 +275,15 @@ void check_key(struct app *a) {
         a->key_warned = 1;
         /* kcat's -k is a literal key: "-k user-42" here is a path that
          * matches nothing, and every message would go without a key. */
+        if (log_structured) {
+                char q[600];
+
+                log_msg(LOG_WARN, "a line has no key path: sent without a key",
+                        "key_path=%s hint=\"-k names a path in the event "
+                        "(default data.user_id); -k '' sends no key\"",
+                        log_quote(a->key_path, q, sizeof(q)));
+                return;
+        }
         fprintf(stderr,
                 PROG ": warning: a line has no \"%s\" (-k): sent without a "
                      "key; -k names a path in the event (default "
@@ -212,13 +295,13 @@ static FILE *open_out(const char *path) {
         FILE *fp = fopen(path, "w");
 
         if (!fp)
-                fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
+                prog_error("%s: %s\n", path, strerror(errno));
         return fp;
 }
 
 static int close_out(FILE *fp, const char *path) {
         if (fp && (ferror(fp) | fclose(fp))) {
-                fprintf(stderr, PROG ": %s: write error\n", path);
+                prog_error("%s: write error\n", path);
                 return -1;
         }
         return 0;
@@ -248,6 +331,7 @@ int report_open(struct app *a, const char *reject_file, const char *receipts) {
 int report_finish(struct app *a, int stopped, int last_signal) {
         events_producer_counts_t c;
         double secs;
+        char q[600];
 
         events_producer_counts(a->p, &c);
         secs = (double)(mono_us() - a->start_us) / 1e6;
@@ -257,20 +341,39 @@ int report_finish(struct app *a, int stopped, int last_signal) {
                 fputs("\r\033[K", stderr);
         if (a->key_path && !a->key_warned)
                 check_key(a);
-        if (signals_seen)
+        if (signals_seen && log_structured)
+                log_msg(LOG_WARN, "stopped reading",
+                        "signal=%d read=%" PRIu64 " failed=%" PRIu64,
+                        last_signal, c.read, c.failed);
+        else if (signals_seen)
                 fprintf(stderr,
                         PROG ": %s: stopped reading after %" PRIu64
                              " lines; %" PRIu64 " not delivered\n",
                         strsignal(last_signal), c.read, c.failed);
-        fprintf(stderr,
-                PROG ": %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64
-                     " rejected, %" PRIu64 " failed, %" PRIu64
-                     " skipped (blank) in %.3f s, %.0f events/s\n",
-                c.read, c.delivered,
-                a->dry_run ? "valid (dry run)" : "delivered", c.rejected,
-                c.failed, c.skipped, secs,
-                secs > 0 ? (double)c.delivered / secs : 0.0);
-        if (c.no_key)
+        if (log_structured)
+                log_msg(LOG_INFO, "done",
+                        "read=%" PRIu64 " delivered=%" PRIu64
+                        " rejected=%" PRIu64 " failed=%" PRIu64
+                        " skipped=%" PRIu64 " dry_run=%s duration_s=%.3f"
+                        " events_per_s=%.0f",
+                        c.read, c.delivered, c.rejected, c.failed, c.skipped,
+                        a->dry_run ? "true" : "false", secs,
+                        secs > 0 ? (double)c.delivered / secs : 0.0);
+        else
+                fprintf(stderr,
+                        PROG ": %" PRIu64 " read, %" PRIu64 " %s, %" PRIu64
+                             " rejected, %" PRIu64 " failed, %" PRIu64
+                             " skipped (blank) in %.3f s, %.0f events/s\n",
+                        c.read, c.delivered,
+                        a->dry_run ? "valid (dry run)" : "delivered",
+                        c.rejected, c.failed, c.skipped, secs,
+                        secs > 0 ? (double)c.delivered / secs : 0.0);
+        if (c.no_key && log_structured)
+                log_msg(LOG_WARN, "sent without a key",
+                        "count=%" PRIu64 " key_path=%s dry_run=%s", c.no_key,
+                        log_quote(a->key_path, q, sizeof(q)),
+                        a->dry_run ? "true" : "false");
+        else if (c.no_key)
                 fprintf(stderr,
                         PROG ": %" PRIu64 " %s without a key: no \"%s\" in "
                              "them (-k)\n",

@@ -24,6 +24,11 @@ int report_open(struct app *a, const char *reject_file, const char *receipts);
  *  the struct app. */
 void on_receipt(const events_receipt_t *r, void *opaque);
 
+/** The log callback (events_producer_set_log_fields_cb()): librdkafka's
+ *  records, in the program's format. */
+void on_log(events_log_level_t level, const char *msg,
+            const events_log_field_t *fields, size_t nfields, void *opaque);
+
 /** The error callback (events_producer_set_error_cb()). */
 void on_error(events_err_t err, const char *why, int fatal, void *opaque);
 

@@ -29,6 +29,16 @@
 
 /* ---- creation ---- */
 
+/* What the consumer owns beside librdkafka's handles. */
+static void free_owned(events_consumer_t *c) {
+        for (size_t i = 0; i < c->nexplicit; i++)
+                free(c->explicit_topics[i]);
+        free(c->explicit_topics);
+        for (size_t i = 0; i < c->noffs; i++)
+                free(c->offs[i].topic);
+        free(c->offs);
+}
+
 events_err_t events__consumer_conf_set(rd_kafka_conf_t *conf, const char *k,
                                        const char *v, events_error_t *err) {
         char errstr[256];
@@ -62,6 +72,21 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
                                                  "empty topic name");
         if (!(c = calloc(1, sizeof(*c))))
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        /* Topics named outright (not patterns) may be DLQ topics: the
+         * user asked for them. */
+        if (!(c->explicit_topics = calloc(ntopics, sizeof(char *)))) {
+                free(c);
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        }
+        for (size_t i = 0; i < ntopics; i++)
+                if (topics[i][0] != '^' &&
+                    !(c->explicit_topics[c->nexplicit++] = strdup(topics[i]))) {
+                        for (size_t j = 0; j < i; j++)
+                                free(c->explicit_topics[j]);
+                        free(c->explicit_topics);
+                        free(c);
+                        return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+                }
         pthread_mutex_init(&c->lock, NULL);
         pthread_mutex_init(&c->klock, NULL);
         pthread_cond_init(&c->kcond, NULL);
@@ -203,6 +228,7 @@ fail:
         if (c->pconf)
                 rd_kafka_conf_destroy(c->pconf);
         free(c->dlq_tmpl);
+        free_owned(c);
         pthread_mutex_destroy(&c->lock);
         pthread_mutex_destroy(&c->klock);
         pthread_cond_destroy(&c->kcond);
@@ -216,8 +242,16 @@ void events_consumer_set_log_cb(events_consumer_t *c, events_log_cb cb,
                                 void *opaque) {
         if (!c)
                 return;
-        c->log_cb = cb;
-        c->log_opaque = opaque;
+        c->log.cb = cb;
+        c->log.cb_opaque = opaque;
+}
+
+void events_consumer_set_log_fields_cb(events_consumer_t *c,
+                                       events_log_fields_cb cb, void *opaque) {
+        if (!c)
+                return;
+        c->log.fcb = cb;
+        c->log.fcb_opaque = opaque;
 }
 
 void events_consumer_set_delivery_cb(events_consumer_t *c,
@@ -261,6 +295,12 @@ void events_consumer_set_stop_flag(events_consumer_t *c,
                                    const volatile int *stop) {
         if (c)
                 c->stop = stop;
+}
+
+void events_consumer_set_handler_deadline(events_consumer_t *c,
+                                          const volatile int64_t *deadline_ms) {
+        if (c)
+                c->deadline_ms = deadline_ms;
 }
 
 events_router_t *events_consumer_set_router(events_consumer_t *c,
@@ -319,12 +359,14 @@ events_err_t events_consumer_poll(events_consumer_t *c, int timeout_ms,
                 }
                 events__consumer_set_last_error(c, "consumer error: %s",
                                                 rd_kafka_message_errstr(m));
-                events__consumer_logf(
+                events__consumer_log(
                         c,
                         kerr == RD_KAFKA_RESP_ERR__FATAL ? EVENTS_LOG_ERROR
                                                          : EVENTS_LOG_WARNING,
-                        "consumer error %s: %s", rd_kafka_err2name(kerr),
-                        rd_kafka_message_errstr(m));
+                        "consumer error", "code", rd_kafka_err2name(kerr),
+                        "error", rd_kafka_message_errstr(m), "topic",
+                        m->rkt ? rd_kafka_topic_name(m->rkt) : NULL,
+                        "partition", m->rkt ? EVENTS__I64(m->partition) : NULL);
                 rd_kafka_message_destroy(m);
                 if (kerr == RD_KAFKA_RESP_ERR__FATAL) {
                         c->state = STATE_STOPPED;
@@ -391,13 +433,83 @@ static void serve_close_event(events_consumer_t *c, rd_kafka_event_t *ev) {
         rd_kafka_event_destroy(ev);
 }
 
+/* The final commit: the offsets we stored that the coordinator has not
+ * confirmed, committed explicitly on a queue of our own so that a broker
+ * that does not answer cannot hold us past @p deadline (us). Only a
+ * confirmed commit counts: with no answer in time, nothing is claimed. */
+static events_err_t final_commit(events_consumer_t *c, int64_t deadline,
+                                 events_error_t *err) {
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        rd_kafka_queue_t *q;
+        char parts[512];
+        int n;
+
+        events__consumer_store_flush(c);
+        if (!(l = events__consumer_uncommitted_list(c))) {
+                events__consumer_log(c, EVENTS_LOG_INFO,
+                                     "final commit: no offsets to commit",
+                                     "group_joined",
+                                     c->ever_joined ? "true" : "false");
+                return EVENTS_OK;
+        }
+        if (!(q = rd_kafka_queue_new(c->rk))) {
+                rd_kafka_topic_partition_list_destroy(l);
+                return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
+        }
+        kerr = rd_kafka_commit_queue(c->rk, l, q, NULL, NULL);
+        while (!kerr) {
+                int64_t left = deadline - events__mono_us();
+                rd_kafka_event_t *ev;
+
+                if (left <= 0) {
+                        kerr = RD_KAFKA_RESP_ERR__TIMED_OUT;
+                        break;
+                }
+                ev = rd_kafka_queue_poll(
+                        q, left > 100000 ? 100 : (int)(left / 1000) + 1);
+                if (!ev)
+                        continue;
+                if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+                        kerr = rd_kafka_event_error(ev);
+                        events__consumer_note_committed(
+                                c, rd_kafka_event_topic_partition_list(ev));
+                        rd_kafka_event_destroy(ev);
+                        break;
+                }
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_topic_partition_list_destroy(l);
+        n = events_consumer_uncommitted(c, parts, sizeof(parts));
+        if (n == 0) {
+                events__consumer_log(
+                        c, EVENTS_LOG_INFO, "final commit: offsets committed",
+                        "group_joined", c->ever_joined ? "true" : "false");
+                return EVENTS_OK;
+        }
+        if (!kerr)
+                kerr = RD_KAFKA_RESP_ERR__FAIL; /* a partition's own error */
+        events__consumer_set_last_error(c, "final commit failed: %s",
+                                        rd_kafka_err2str(kerr));
+        events__consumer_log(c, EVENTS_LOG_ERROR,
+                             "final commit failed: offsets not committed",
+                             "partitions", parts, "count", EVENTS__I64(n),
+                             "code", rd_kafka_err2name(kerr), "error",
+                             rd_kafka_err2str(kerr));
+        return events__error_set(err, EVENTS_ERR_KAFKA,
+                                 "final commit failed (%s): offsets of %d "
+                                 "partition%s not committed: %s",
+                                 rd_kafka_err2str(kerr), n, n == 1 ? "" : "s",
+                                 parts);
+}
+
 events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
                                    events_error_t *err) {
         rd_kafka_queue_t *q;
         rd_kafka_error_t *error;
-        rd_kafka_resp_err_t kerr;
         events_err_t rc = EVENTS_OK;
-        int64_t deadline;
+        int64_t deadline, t0;
 
         if (!c)
                 return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
@@ -405,29 +517,24 @@ events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
                 return EVENTS_OK;
         if (timeout_ms <= 0)
                 timeout_ms = DEFAULT_CLOSE_MS;
-        deadline = events__mono_us() + (int64_t)timeout_ms * 1000;
+        t0 = events__mono_us();
+        deadline = t0 + (int64_t)timeout_ms * 1000;
         c->state = STATE_CLOSED;
 
         if (c->producer)
                 rd_kafka_flush(c->producer, timeout_ms / 4);
-        events__consumer_store_flush(c);
-        kerr = rd_kafka_commit(c->rk, NULL, 0);
-        if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-                rc = events__error_set(err, EVENTS_ERR_KAFKA,
-                                       "commit on close: %s",
-                                       rd_kafka_err2str(kerr));
-                events__consumer_logf(c, EVENTS_LOG_ERROR,
-                                      "commit on close failed: %s",
-                                      rd_kafka_err2str(kerr));
-        }
+        /* The commit gets up to two thirds of what is left; leaving the
+         * group, the rest. */
+        rc = final_commit(c, deadline - (deadline - events__mono_us()) / 3,
+                          err);
 
         /* Leave the group asynchronously, serving its rebalance callback
          * here, so that a broker that does not answer cannot hold us past
          * the deadline. */
         q = rd_kafka_queue_new(c->rk);
         if ((error = rd_kafka_consumer_close_queue(c->rk, q))) {
-                events__consumer_logf(c, EVENTS_LOG_ERROR, "close: %s",
-                                      rd_kafka_error_string(error));
+                events__consumer_log(c, EVENTS_LOG_ERROR, "close failed",
+                                     "error", rd_kafka_error_string(error));
                 if (!rc)
                         rc = events__error_set(err, EVENTS_ERR_KAFKA,
                                                "close: %s",
@@ -438,10 +545,10 @@ events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
                         int64_t left = deadline - events__mono_us();
                         if (left <= 0) {
                                 c->close_timed_out = 1;
-                                events__consumer_logf(
+                                events__consumer_log(
                                         c, EVENTS_LOG_ERROR,
-                                        "close: group not left within %d ms",
-                                        timeout_ms);
+                                        "close: group not left in time",
+                                        "timeout_ms", EVENTS__I64(timeout_ms));
                                 if (!rc)
                                         rc = events__error_set(
                                                 err, EVENTS_ERR_TIMED_OUT,
@@ -462,8 +569,10 @@ events_err_t events_consumer_close(events_consumer_t *c, int timeout_ms,
         c->assigned = 0;
         pthread_mutex_unlock(&c->lock);
         if (rc == EVENTS_OK)
-                events__consumer_logf(c, EVENTS_LOG_INFO,
-                                      "consumer closed, group left");
+                events__consumer_log(
+                        c, EVENTS_LOG_INFO, "consumer closed", "group_joined",
+                        c->ever_joined ? "true" : "false", "duration_ms",
+                        EVENTS__I64((events__mono_us() - t0) / 1000));
         return rc;
 }
 
@@ -494,6 +603,7 @@ void events_consumer_destroy(events_consumer_t *c) {
                 free(c->lags[i].topic);
         free(c->lags);
         free(c->dlq_tmpl);
+        free_owned(c);
         pthread_mutex_destroy(&c->lock);
         pthread_mutex_destroy(&c->klock);
         pthread_cond_destroy(&c->kcond);

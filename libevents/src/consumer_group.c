@@ -1,11 +1,27 @@
 /*
  * consumer_group.c - the consumer's group membership: the rebalance
- * callback, served on the polling thread. On assignment it applies the
- * start position asked for with events_consumer_set_start() to partitions
- * the group has no committed offset for; on revoke it stores the pending
- * offset and commits while the partitions are still ours.
+ * callback, served on the polling thread. On assignment it drops
+ * dead-letter topics that only a pattern subscription matched (a pattern
+ * such as ^orders.* must not consume orders.dlq, nor the orders.dlq.dlq
+ * that consuming it would make), then applies the start position asked
+ * for with events_consumer_set_start() to partitions the group has no
+ * committed offset for; on revoke it stores the pending offset and commits
+ * while the partitions are still ours.
+ *
+ * It also keeps, per partition, the newest offset we stored and the
+ * newest the coordinator confirmed (from librdkafka's commit results), so
+ * that the final commit at close can say truthfully what was committed
+ * and what was not.
+ *
+ * The DLQ filter is in the rebalance callback rather than in the pattern:
+ * librdkafka matches patterns with POSIX extended regular expressions
+ * (regcomp), which have no negative lookahead, and the callback works the
+ * same for the eager and the cooperative protocols (the partitions left
+ * out are left out of the revocations too).
  */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "consumer_int.h"
 
@@ -23,11 +39,11 @@ static void apply_start(events_consumer_t *c,
         committed = rd_kafka_topic_partition_list_copy(parts);
         err = rd_kafka_committed(c->rk, committed, COMMITTED_TIMEOUT_MS);
         if (err) {
-                events__consumer_logf(
+                events__consumer_log(
                         c, EVENTS_LOG_WARNING,
-                        "cannot read committed offsets (%s): start position "
-                        "not applied, using the group's offsets",
-                        rd_kafka_err2str(err));
+                        "cannot read committed offsets: start position not "
+                        "applied, using the group's offsets",
+                        "error", rd_kafka_err2str(err));
                 rd_kafka_topic_partition_list_destroy(committed);
                 return;
         }
@@ -65,87 +81,255 @@ static void apply_start(events_consumer_t *c,
                 if (!pp)
                         continue;
                 if (err || tp->err) {
-                        events__consumer_logf(
+                        events__consumer_log(
                                 c, EVENTS_LOG_WARNING,
-                                "cannot find offset by time topic=%s "
-                                "partition=%" PRId32 ": %s",
-                                tp->topic, tp->partition,
+                                "cannot find offset by time", "topic",
+                                tp->topic, "partition",
+                                EVENTS__I64(tp->partition), "error",
                                 rd_kafka_err2str(err ? err : tp->err));
                         continue;
                 }
                 /* -1: no message at or after the time: start at the end */
                 pp->offset = tp->offset >= 0 ? tp->offset : RD_KAFKA_OFFSET_END;
-                events__consumer_logf(
-                        c, EVENTS_LOG_INFO,
-                        "start by time topic=%s partition=%" PRId32
-                        " offset=%" PRId64,
-                        tp->topic, tp->partition, tp->offset);
+                events__consumer_log(c, EVENTS_LOG_INFO, "start by time",
+                                     "topic", tp->topic, "partition",
+                                     EVENTS__I64(tp->partition), "offset",
+                                     EVENTS__I64(tp->offset));
         }
         rd_kafka_topic_partition_list_destroy(times);
 }
 
+/* ---- stored and committed offsets ---- */
+
+static offs_t *offs_find(const events_consumer_t *c, const char *topic,
+                         int32_t partition) {
+        for (size_t i = 0; i < c->noffs; i++)
+                if (c->offs[i].partition == partition &&
+                    !strcmp(c->offs[i].topic, topic))
+                        return &c->offs[i];
+        return NULL;
+}
+
+void events__consumer_note_stored(events_consumer_t *c, const char *topic,
+                                  int32_t partition, int64_t next) {
+        offs_t *o = offs_find(c, topic, partition), *grown;
+
+        if (!o) {
+                char *t = strdup(topic);
+                if (!t || !(grown = realloc(c->offs,
+                                            (c->noffs + 1) * sizeof(*grown)))) {
+                        free(t);
+                        return; /* out of memory: the commit is not told */
+                }
+                c->offs = grown;
+                o = &c->offs[c->noffs++];
+                o->topic = t;
+                o->partition = partition;
+                o->committed = -1;
+        }
+        o->stored = next;
+}
+
+void events__consumer_note_committed(
+        events_consumer_t *c, const rd_kafka_topic_partition_list_t *offsets) {
+        for (int i = 0; offsets && i < offsets->cnt; i++) {
+                const rd_kafka_topic_partition_t *tp = &offsets->elems[i];
+                offs_t *o = offs_find(c, tp->topic, tp->partition);
+
+                if (o && !tp->err && tp->offset >= 0 &&
+                    tp->offset > o->committed)
+                        o->committed = tp->offset;
+        }
+}
+
+void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t *offsets,
+                                void *opaque) {
+        (void)rk;
+        if (!err || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                events__consumer_note_committed(opaque, offsets);
+        /* An automatic commit with nothing new to commit is no commit. */
+        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                return;
+        events__consumer_count(opaque, err ? EVENTS_COUNTER_COMMITS_FAILED
+                                           : EVENTS_COUNTER_COMMITS_OK);
+}
+
+rd_kafka_topic_partition_list_t *
+events__consumer_uncommitted_list(const events_consumer_t *c) {
+        rd_kafka_topic_partition_list_t *l = NULL;
+
+        for (size_t i = 0; i < c->noffs; i++) {
+                const offs_t *o = &c->offs[i];
+
+                if (o->stored <= o->committed)
+                        continue;
+                if (!l && !(l = rd_kafka_topic_partition_list_new(4)))
+                        return NULL;
+                rd_kafka_topic_partition_list_add(l, o->topic, o->partition)
+                        ->offset = o->stored;
+        }
+        return l;
+}
+
+int events_consumer_uncommitted(const events_consumer_t *c, char *buf,
+                                size_t size) {
+        size_t n = 0;
+        int count = 0;
+
+        if (buf && size)
+                buf[0] = '\0';
+        if (!c)
+                return 0;
+        for (size_t i = 0; i < c->noffs; i++) {
+                const offs_t *o = &c->offs[i];
+
+                if (o->stored <= o->committed)
+                        continue;
+                count++;
+                if (buf && n < size) {
+                        int w = snprintf(buf + n, size - n, "%s%s[%" PRId32 "]",
+                                         n ? "," : "", o->topic, o->partition);
+                        n = w > 0 ? n + (size_t)w : n;
+                }
+        }
+        return count;
+}
+
+/* ---- dead-letter topics ---- */
+
+/* Whether @p topic has the shape of the DLQ template @p tmpl: equal to it
+ * when it has no {topic}, else its prefix + something + its suffix. */
+static int dlq_shaped(const char *tmpl, const char *topic) {
+        const char *at = strstr(tmpl, "{topic}");
+        size_t pre, post, len = strlen(topic);
+
+        if (!at)
+                return !strcmp(tmpl, topic);
+        pre = (size_t)(at - tmpl);
+        post = strlen(at + 7);
+        if (pre + post == 0)
+                return 0; /* "{topic}" alone: the topic itself, no DLQ */
+        return len > pre + post && !strncmp(topic, tmpl, pre) &&
+               !strcmp(topic + len - post, at + 7);
+}
+
+int events__consumer_skip_topic(const events_consumer_t *c, const char *topic) {
+        for (size_t i = 0; i < c->nexplicit; i++)
+                if (!strcmp(c->explicit_topics[i], topic))
+                        return 0;
+        return dlq_shaped(EVENTS_DLQ_DEFAULT, topic) ||
+               (c->dlq_tmpl && dlq_shaped(c->dlq_tmpl, topic));
+}
+
+/* @p parts without the partitions of topics to skip; @p nskipped gets how
+ * many were left out. The caller frees the copy. */
+static rd_kafka_topic_partition_list_t *
+without_dlq(const events_consumer_t *c,
+            const rd_kafka_topic_partition_list_t *parts, int *nskipped) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
+                parts->cnt > 0 ? parts->cnt : 1);
+
+        *nskipped = 0;
+        for (int i = 0; l && i < parts->cnt; i++) {
+                const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+
+                if (events__consumer_skip_topic(c, tp->topic)) {
+                        (*nskipped)++;
+                        continue;
+                }
+                rd_kafka_topic_partition_list_add(l, tp->topic, tp->partition)
+                        ->offset = tp->offset;
+        }
+        return l;
+}
+
+/* ---- rebalances ---- */
+
 static void commit_sync(events_consumer_t *c, const char *why) {
         rd_kafka_resp_err_t err;
+        rd_kafka_topic_partition_list_t *now = NULL;
 
         events__consumer_store_flush(c);
         err = rd_kafka_commit(c->rk, NULL, 0);
 
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
-                events__consumer_logf(c, EVENTS_LOG_DEBUG,
-                                      "offsets committed on %s", why);
-        else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                /* every stored offset of the assignment is committed */
+                if (!rd_kafka_assignment(c->rk, &now)) {
+                        for (int i = 0; i < now->cnt; i++) {
+                                offs_t *o = offs_find(c, now->elems[i].topic,
+                                                      now->elems[i].partition);
+                                if (o)
+                                        o->committed = o->stored;
+                        }
+                        rd_kafka_topic_partition_list_destroy(now);
+                }
+                events__consumer_log(c, EVENTS_LOG_DEBUG, "offsets committed",
+                                     "on", why);
+        } else if (err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 events__consumer_set_last_error(c, "commit on %s failed: %s",
                                                 why, rd_kafka_err2str(err));
-                events__consumer_logf(c, EVENTS_LOG_ERROR,
-                                      "commit on %s failed: %s", why,
-                                      rd_kafka_err2str(err));
+                events__consumer_log(c, EVENTS_LOG_ERROR, "commit failed", "on",
+                                     why, "error", rd_kafka_err2str(err));
         }
 }
 
 void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t *parts) {
-        int cooperative = c->cooperative;
+                                rd_kafka_topic_partition_list_t *given) {
+        int cooperative = c->cooperative, nskipped = 0;
         rd_kafka_error_t *error = NULL;
         rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_topic_partition_list_t *now = NULL;
+        rd_kafka_topic_partition_list_t *parts =
+                without_dlq(c, given, &nskipped);
 
+        if (!parts) {
+                events__consumer_log(c, EVENTS_LOG_ERROR,
+                                     "rebalance: out of memory");
+                return;
+        }
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
+                c->ever_joined = 1;
                 apply_start(c, parts);
                 if (cooperative)
                         error = rd_kafka_incremental_assign(c->rk, parts);
                 else
                         aerr = rd_kafka_assign(c->rk, parts);
-                events__consumer_logf(c, EVENTS_LOG_INFO,
-                                      "partitions assigned count=%d",
-                                      parts->cnt);
+                events__consumer_log(c, EVENTS_LOG_INFO, "partitions assigned",
+                                     "count", EVENTS__I64(parts->cnt),
+                                     "dlq_skipped",
+                                     nskipped ? EVENTS__I64(nskipped) : NULL);
         } else {
                 events__consumer_count(c, EVENTS_COUNTER_REVOKES);
                 /* while still assigned: the pending offset is ours */
                 events__consumer_store_flush(c);
+                /* Not while closing: the final commit was made (or
+                 * failed) already, and a synchronous commit has no bound:
+                 * with the broker gone it would hold the close forever. */
                 if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
+                    c->state != STATE_CLOSED &&
                     !rd_kafka_assignment_lost(c->rk))
                         commit_sync(c, "revoke");
                 if (cooperative)
                         error = rd_kafka_incremental_unassign(c->rk, parts);
                 else
                         aerr = rd_kafka_assign(c->rk, NULL);
-                events__consumer_logf(
-                        c, EVENTS_LOG_INFO, "partitions revoked count=%d%s",
-                        parts->cnt,
+                events__consumer_log(
+                        c, EVENTS_LOG_INFO,
                         err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
-                                ? ""
-                                : " (rebalance error)");
+                                ? "partitions revoked"
+                                : "partitions revoked (rebalance error)",
+                        "count", EVENTS__I64(parts->cnt));
         }
+        rd_kafka_topic_partition_list_destroy(parts);
         if (error) {
-                events__consumer_logf(c, EVENTS_LOG_ERROR,
-                                      "assignment failed: %s",
-                                      rd_kafka_error_string(error));
+                events__consumer_log(c, EVENTS_LOG_ERROR, "assignment failed",
+                                     "error", rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
         } else if (aerr) {
-                events__consumer_logf(c, EVENTS_LOG_ERROR,
-                                      "assignment failed: %s",
-                                      rd_kafka_err2str(aerr));
+                events__consumer_log(c, EVENTS_LOG_ERROR, "assignment failed",
+                                     "error", rd_kafka_err2str(aerr));
         }
         if (!rd_kafka_assignment(c->rk, &now)) {
                 pthread_mutex_lock(&c->lock);
@@ -170,5 +354,6 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
 void events__consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t *parts,
                                    void *opaque) {
+        (void)rk;
         events__consumer_rebalance(opaque, err, parts);
 }

@@ -35,12 +35,22 @@
 
 #include "event_int.h"
 #include "lite_int.h"
+#include "log_int.h"
 #include "router_int.h"
 
 /* Distinct partitions the kicker takes turns to wake (consumer_fetch.c). */
 #define KICK_MAX 4
 
 typedef enum state_e { STATE_RUNNING, STATE_STOPPED, STATE_CLOSED } state_t;
+
+/* A partition's offsets as we know them: the newest we stored (the next
+ * offset to read) and the newest the group's coordinator confirmed. */
+typedef struct offs_s {
+        char *topic;
+        int32_t partition;
+        int64_t stored;
+        int64_t committed;
+} offs_t;
 
 typedef struct lag_s {
         char *topic;
@@ -66,7 +76,15 @@ struct events_consumer_s {
         events_start_t start;
         int64_t start_time_ms;
         const volatile int *stop;
+        const volatile int64_t *deadline_ms; /* handlers' (may be NULL) */
         const rd_kafka_message_t *current;
+        char **explicit_topics; /* subscribed by name, not by pattern */
+        size_t nexplicit;
+        /* Stored and committed offsets per partition (consumer_group.c),
+         * for a truthful final commit. */
+        offs_t *offs;
+        size_t noffs;
+        int ever_joined;      /* ever got an assignment */
         rd_kafka_queue_t *cq; /* the consumer queue */
 
         /* The newest handled offset not yet given to librdkafka: runs of
@@ -101,8 +119,7 @@ struct events_consumer_s {
         char ktopic[256];
         int32_t kpartition;
 
-        events_log_cb log_cb;
-        void *log_opaque;
+        events__log_t log;
         events_delivery_cb delivery_cb;
         void *delivery_opaque;
 
@@ -120,9 +137,10 @@ struct events_consumer_s {
 
 /* ---- consumer_stats.c: logs, errors, statistics (polling thread) ---- */
 
-/** Hand a log line to the user's log callback, if any. */
-void events__consumer_logf(events_consumer_t *c, events_log_level_t level,
-                           const char *fmt, ...) EVENTS__PRINTF(3, 4);
+/** Log through the user's log callback, if any: key, value pairs after
+ *  @p msg, ending with a NULL key (see events__log()). */
+#define events__consumer_log(c, level, ...)                                    \
+        events__log(&(c)->log, level, __VA_ARGS__, (char *)NULL)
 
 /** Record the last error for the health accessors (thread-safe). */
 void events__consumer_set_last_error(events_consumer_t *c, const char *fmt, ...)
@@ -139,11 +157,6 @@ void events__consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
 void events__consumer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                void *opaque);
 
-/** librdkafka's offset commit callback: the commit counters. */
-void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t *offsets,
-                                void *opaque);
-
 /** Count one of events_counter_t (thread-safe). */
 void events__consumer_count(events_consumer_t *c, events_counter_t which);
 
@@ -156,6 +169,29 @@ int events__consumer_stats_cb(rd_kafka_t *rk, char *json, size_t len,
 /** Serve a rebalance: apply the start position, assign or revoke. */
 void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t *parts);
+
+/** A dead-letter topic (the default "<topic>.dlq" or the DLQ template's
+ *  shape) that was not subscribed to by name: never assigned. */
+int events__consumer_skip_topic(const events_consumer_t *c, const char *topic);
+
+/** We stored @p next (the next offset to read) for a partition. */
+void events__consumer_note_stored(events_consumer_t *c, const char *topic,
+                                  int32_t partition, int64_t next);
+
+/** librdkafka's offset commit callback: what the coordinator confirmed,
+ *  and the commit counters. */
+void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t *offsets,
+                                void *opaque);
+
+/** The partitions whose stored offset is not confirmed committed, as a
+ *  list for rd_kafka_commit() (NULL when none; the caller frees it). */
+rd_kafka_topic_partition_list_t *
+events__consumer_uncommitted_list(const events_consumer_t *c);
+
+/** Take a commit result: confirmed partitions are marked committed. */
+void events__consumer_note_committed(
+        events_consumer_t *c, const rd_kafka_topic_partition_list_t *offsets);
 
 /** librdkafka's rebalance callback; the opaque is the consumer. */
 void events__consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,

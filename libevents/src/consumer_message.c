@@ -33,9 +33,11 @@ static void rewind_partition(events_consumer_t *c, const rd_kafka_message_t *m,
         if (pause)
                 rd_kafka_pause_partitions(c->rk, l);
         if ((error = rd_kafka_seek_partitions(c->rk, l, 5000))) {
-                events__consumer_logf(c, EVENTS_LOG_WARNING,
-                                      "seek back failed: %s",
-                                      rd_kafka_error_string(error));
+                events__consumer_log(c, EVENTS_LOG_WARNING, "seek back failed",
+                                     "topic", rd_kafka_topic_name(m->rkt),
+                                     "partition", EVENTS__I64(m->partition),
+                                     "offset", EVENTS__I64(m->offset), "error",
+                                     rd_kafka_error_string(error));
                 rd_kafka_error_destroy(error);
         }
         rd_kafka_topic_partition_list_destroy(l);
@@ -49,15 +51,18 @@ void events__consumer_store_flush(events_consumer_t *c) {
 
         if (!c->st_rkt)
                 return;
+        /* the legacy call stores st_offset + 1: the next one to read */
         kerr = rd_kafka_offset_store(c->st_rkt, c->st_partition, c->st_offset);
+        if (!kerr)
+                events__consumer_note_stored(c, rd_kafka_topic_name(c->st_rkt),
+                                             c->st_partition, c->st_offset + 1);
         if (kerr) {
                 /* Revoked while we handled it: the new owner redoes it. */
-                events__consumer_logf(
-                        c, EVENTS_LOG_WARNING,
-                        "offset not stored topic=%s partition=%" PRId32
-                        " offset=%" PRId64 ": %s",
-                        rd_kafka_topic_name(c->st_rkt), c->st_partition,
-                        c->st_offset, rd_kafka_err2str(kerr));
+                events__consumer_log(c, EVENTS_LOG_WARNING, "offset not stored",
+                                     "topic", rd_kafka_topic_name(c->st_rkt),
+                                     "partition", EVENTS__I64(c->st_partition),
+                                     "offset", EVENTS__I64(c->st_offset),
+                                     "error", rd_kafka_err2str(kerr));
         }
         rd_kafka_topic_destroy(c->st_rkt);
         c->st_rkt = NULL;
@@ -216,7 +221,7 @@ events_err_t events__consumer_handle(events_consumer_t *c,
 
         c->current = m;
         rc = events__router_dispatch_route(c->router, d.route, ev, m, ce,
-                                           c->stop, &dr);
+                                           c->stop, c->deadline_ms, &dr);
         c->current = NULL;
         if (rc == EVENTS_OK) {
                 d.outcome = EVENTS_DISPOSITION_HANDLED;
@@ -233,12 +238,12 @@ events_err_t events__consumer_handle(events_consumer_t *c,
                 d.reason = rc;
                 d.error = "stopped during handler retries";
                 rewind_partition(c, m, 0);
-                events__consumer_logf(c, EVENTS_LOG_WARNING,
-                                      "retries interrupted by stop topic=%s "
-                                      "partition=%" PRId32 " offset=%" PRId64
-                                      " handler=%s attempts=%d: not stored",
-                                      d.topic, d.partition, d.offset, d.handler,
-                                      d.attempts);
+                events__consumer_log(
+                        c, EVENTS_LOG_WARNING,
+                        "handler interrupted by stop: offset not stored",
+                        "topic", d.topic, "partition", EVENTS__I64(d.partition),
+                        "offset", EVENTS__I64(d.offset), "handler", d.handler,
+                        "attempts", EVENTS__I64(d.attempts));
                 deliver(c, &d, t0);
                 events_event_destroy(ev);
                 events_cloudevent_destroy(ce);
@@ -264,14 +269,13 @@ dlq:
                 store_offset(c, m);
                 if (d.reason == EVENTS_ERR_HANDLER)
                         events__consumer_set_last_error(c, "%s", d.error);
-                events__consumer_logf(
-                        c, EVENTS_LOG_WARNING,
-                        "dead-lettered topic=%s partition=%" PRId32
-                        " offset=%" PRId64
-                        " event_type=%s reason=%s dlq=%s: %s",
-                        d.topic, d.partition, d.offset,
-                        d.event_type ? d.event_type : "-",
-                        events_err2name(d.reason), d.dlq_topic, d.error);
+                events__consumer_log(c, EVENTS_LOG_WARNING, "dead-lettered",
+                                     "topic", d.topic, "partition",
+                                     EVENTS__I64(d.partition), "offset",
+                                     EVENTS__I64(d.offset), "event_type",
+                                     d.event_type ? d.event_type : "-",
+                                     "reason", events_err2name(d.reason), "dlq",
+                                     d.dlq_topic, "error", d.error);
                 deliver(c, &d, t0);
                 free((char *)d.dlq_topic);
                 events_event_destroy(ev);
@@ -284,14 +288,13 @@ dlq:
         c->state = STATE_STOPPED;
         events__consumer_set_last_error(
                 c, "DLQ write failed, consumer stopped: %s", perr.text);
-        events__consumer_logf(
+        events__consumer_log(
                 c, EVENTS_LOG_ERROR,
-                "DLQ write failed topic=%s partition=%" PRId32
-                " offset=%" PRId64
-                " dlq=%s: %s; offset not stored, partition paused, consumer "
-                "stopped",
-                d.topic, d.partition, d.offset, d.dlq_topic ? d.dlq_topic : "-",
-                perr.text);
+                "DLQ write failed: offset not stored, partition paused, "
+                "consumer stopped",
+                "topic", d.topic, "partition", EVENTS__I64(d.partition),
+                "offset", EVENTS__I64(d.offset), "dlq",
+                d.dlq_topic ? d.dlq_topic : "-", "error", perr.text);
         deliver(c, &d, t0);
         free((char *)d.dlq_topic);
         events_event_destroy(ev);

@@ -14,19 +14,6 @@
 
 #include "consumer_int.h"
 
-void events__consumer_logf(events_consumer_t *c, events_log_level_t level,
-                           const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-
-        if (!c->log_cb)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        c->log_cb(level, buf, c->log_opaque);
-}
-
 void events__consumer_set_last_error(events_consumer_t *c, const char *fmt,
                                      ...) {
         va_list ap;
@@ -50,19 +37,15 @@ void events__consumer_set_broker_up(events_consumer_t *c, int up) {
 void events__consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                              const char *buf) {
         events_consumer_t *c = rd_kafka_opaque(rk);
-        events_log_level_t l = level <= EVENTS_LOG_ERROR ? EVENTS_LOG_ERROR
-                               : level >= EVENTS_LOG_DEBUG
-                                       ? EVENTS_LOG_DEBUG
-                                       : (events_log_level_t)level;
 
-        if (c && c->log_cb)
-                events__consumer_logf(c, l, "rdkafka=%s client=%s: %s", fac,
-                                      rd_kafka_name(rk), buf);
+        if (c)
+                events__log_rdkafka(&c->log, rk, level, fac, buf);
 }
 
 void events__consumer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                void *opaque) {
         events_consumer_t *c = opaque;
+        const char *code = rd_kafka_err2name((rd_kafka_resp_err_t)err);
 
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
                 events__consumer_set_broker_up(c, 0);
@@ -72,20 +55,18 @@ void events__consumer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                         rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
                 events__consumer_set_last_error(c, "fatal kafka error %s: %s",
                                                 rd_kafka_err2name(ferr), fatal);
-                events__consumer_logf(c, EVENTS_LOG_ERROR,
-                                      "fatal kafka error %s: %s",
-                                      rd_kafka_err2name(ferr), fatal);
+                events__consumer_log(c, EVENTS_LOG_ERROR, "fatal kafka error",
+                                     "code", rd_kafka_err2name(ferr), "error",
+                                     fatal, "client", rd_kafka_name(rk));
                 return;
         }
-        events__consumer_set_last_error(
-                c, "kafka error %s: %s",
-                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
-        events__consumer_logf(
-                c,
-                err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ? EVENTS_LOG_ERROR
-                                                           : EVENTS_LOG_WARNING,
-                "kafka error %s: %s",
-                rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+        events__consumer_set_last_error(c, "kafka error %s: %s", code, reason);
+        events__consumer_log(c,
+                             err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN
+                                     ? EVENTS_LOG_ERROR
+                                     : EVENTS_LOG_WARNING,
+                             "kafka error", "code", code, "error", reason,
+                             "client", rd_kafka_name(rk));
 }
 
 /* Statistics: consumer_lag per partition, and whether any broker is UP. */
@@ -175,18 +156,6 @@ void events__consumer_count(events_consumer_t *c, events_counter_t which) {
         pthread_mutex_lock(&c->lock);
         c->counters[which]++;
         pthread_mutex_unlock(&c->lock);
-}
-
-void events__consumer_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t *offsets,
-                                void *opaque) {
-        (void)rk;
-        (void)offsets;
-        /* An automatic commit with nothing new to commit is no commit. */
-        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
-                return;
-        events__consumer_count(opaque, err ? EVENTS_COUNTER_COMMITS_FAILED
-                                           : EVENTS_COUNTER_COMMITS_OK);
 }
 
 /* ---- health, from any thread ---- */

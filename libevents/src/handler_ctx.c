@@ -129,3 +129,12 @@ const char *events_handler_ctx_ce_attr(const events_handler_ctx_t *ctx,
                                        const char *name) {
         return events_cloudevent_get(ctx ? ctx->ce : NULL, name);
 }
+
+int64_t events_handler_ctx_deadline_ms(const events_handler_ctx_t *ctx) {
+        int64_t d;
+
+        if (!events_handler_ctx_cancelled(ctx) || !ctx->deadline_ms)
+                return -1;
+        d = *ctx->deadline_ms;
+        return d > 0 ? d : -1;
+}

@@ -124,6 +124,17 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                 }
                 rd_kafka_conf_set_dr_msg_cb(dup, events__producer_dr_cb);
                 rd_kafka_conf_set_error_cb(dup, events__producer_error_cb);
+                /* librdkafka prints its logs to stderr unless given a log
+                 * callback; the library never prints. Queued, they are
+                 * served by the producer's polls, on the driving thread. */
+                rd_kafka_conf_set_log_cb(dup, events__producer_log_cb);
+                if (rd_kafka_conf_set(dup, "log.queue", "true", errstr,
+                                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+                        rd_kafka_conf_destroy(dup);
+                        events_producer_destroy(p);
+                        return events__error_set(err, EVENTS_ERR_CONF, "%s",
+                                                 errstr);
+                }
                 rd_kafka_conf_set_opaque(dup, p);
                 p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, dup, errstr,
                                      sizeof(errstr));
@@ -135,6 +146,7 @@ events_err_t events_producer_new(events_producer_t **pp, rd_kafka_conf_t *conf,
                                                  errstr);
                 }
                 /* dup is the handle's now. */
+                rd_kafka_set_log_queue(p->rk, NULL);
                 /* Without memory for it, the topic keeps librdkafka's
                  * partitioner: nothing but the hint is lost. */
                 tconf = p->runs.exact ? rd_kafka_default_topic_conf_dup(p->rk)
@@ -275,6 +287,14 @@ void events_producer_set_receipt_outcomes(events_producer_t *p, unsigned mask) {
 void events_producer_set_stamp_time(events_producer_t *p, int64_t us) {
         if (p)
                 p->stamp_us = us > 0 ? us : 0;
+}
+
+void events_producer_set_log_fields_cb(events_producer_t *p,
+                                       events_log_fields_cb cb, void *opaque) {
+        if (p) {
+                p->log.fcb = cb;
+                p->log.fcb_opaque = opaque;
+        }
 }
 
 void events_producer_set_error_cb(events_producer_t *p,

@@ -21,6 +21,7 @@
 #include "events_int.h"
 #include "event_int.h"
 #include "lite_int.h"
+#include "log_int.h"
 #include "tbucket_int.h"
 
 /* What shaping gives: the message to send, or why there is none. */
@@ -127,6 +128,7 @@ struct events_producer_s {
         int64_t stamp_us;      /* events_producer_set_stamp_time(); 0: clock */
         events_producer_error_cb error_cb;
         void *error_opaque;
+        events__log_t log; /* librdkafka's log lines */
         volatile sig_atomic_t interrupted;
         int fatal;
         char fatal_reason[256];
@@ -170,6 +172,11 @@ int events__kafka_err_retriable(rd_kafka_resp_err_t e);
  *  opaque is the producer. */
 void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                             void *opaque);
+
+/** The log callback (rd_kafka_conf_set_log_cb()); the opaque is the
+ *  producer. */
+void events__producer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                             const char *buf);
 
 /** The error callback (rd_kafka_conf_set_error_cb()). */
 void events__producer_error_cb(rd_kafka_t *rk, int err, const char *reason,

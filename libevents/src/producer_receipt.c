@@ -130,6 +130,14 @@ void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
         emit(p, &r);
 }
 
+void events__producer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                             const char *buf) {
+        events_producer_t *p = rd_kafka_opaque(rk);
+
+        if (p)
+                events__log_rdkafka(&p->log, rk, level, fac, buf);
+}
+
 void events__producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                void *opaque) {
         events_producer_t *p = opaque;

@@ -335,13 +335,11 @@ int64_t events__route_backoff_ms(const events_route_t *rt, int attempt) {
                                        attempt);
 }
 
-events_err_t events__router_dispatch_route(const events_router_t *r,
-                                           const events_route_t *rt,
-                                           const events_event_t *ev,
-                                           const rd_kafka_message_t *m,
-                                           const events_cloudevent_t *ce,
-                                           const volatile int *stop,
-                                           events_dispatch_t *out) {
+events_err_t events__router_dispatch_route(
+        const events_router_t *r, const events_route_t *rt,
+        const events_event_t *ev, const rd_kafka_message_t *m,
+        const events_cloudevent_t *ce, const volatile int *stop,
+        const volatile int64_t *deadline_ms, events_dispatch_t *out) {
         events_dispatch_t local;
         events_handler_ctx_t ctx;
 
@@ -354,6 +352,7 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
         ctx.msg = m;
         ctx.ce = ce;
         ctx.stop = stop;
+        ctx.deadline_ms = deadline_ms;
         for (size_t i = 0; i < rt->nhandlers; i++) {
                 const handler_t *h = &rt->handlers[i];
                 int attempt = 0, rc;
@@ -378,10 +377,14 @@ events_err_t events__router_dispatch_route(const events_router_t *r,
                         out->attempts = attempt;
                         out->rc = rc;
                         memcpy(out->error, ctx.error, sizeof(out->error));
+                        /* Failed while the program stops: most likely
+                         * cut short by the cancellation, so the event is
+                         * left to be consumed again, never dead-lettered. */
+                        if (stop && *stop)
+                                return EVENTS_ERR_TIMED_OUT;
                         if (attempt > rt->max_retries)
                                 return EVENTS_ERR_HANDLER;
-                        if ((stop && *stop) ||
-                            events__sleep_ms(
+                        if (events__sleep_ms(
                                     events__route_backoff_ms(rt, attempt),
                                     stop))
                                 return EVENTS_ERR_TIMED_OUT;
@@ -406,5 +409,5 @@ events_err_t events_router_dispatch(const events_router_t *r,
         }
         return events__router_dispatch_route(
                 r, events_router_match(r, events_event_type(ev)), ev, NULL,
-                NULL, stop, out);
+                NULL, stop, NULL, out);
 }

@@ -13,9 +13,10 @@
 
 /* A handler's context (events/router.h): one per dispatch, on its stack. */
 struct events_handler_ctx_s {
-        const rd_kafka_message_t *msg; /* NULL outside Kafka */
-        const events_cloudevent_t *ce; /* NULL: not a CloudEvent */
-        const volatile int *stop;      /* may be NULL */
+        const rd_kafka_message_t *msg;       /* NULL outside Kafka */
+        const events_cloudevent_t *ce;       /* NULL: not a CloudEvent */
+        const volatile int *stop;            /* may be NULL */
+        const volatile int64_t *deadline_ms; /* may be NULL; 0: none */
         int attempt;
         char error[EVENTS_HANDLER_ERROR_MAX];
 };
@@ -28,13 +29,11 @@ struct events_handler_ctx_s {
  * outlive the call; so must @p ce (may be NULL), the message's CloudEvents
  * attributes when it was one.
  */
-events_err_t events__router_dispatch_route(const events_router_t *r,
-                                           const events_route_t *rt,
-                                           const events_event_t *ev,
-                                           const rd_kafka_message_t *m,
-                                           const events_cloudevent_t *ce,
-                                           const volatile int *stop,
-                                           events_dispatch_t *out);
+events_err_t events__router_dispatch_route(
+        const events_router_t *r, const events_route_t *rt,
+        const events_event_t *ev, const rd_kafka_message_t *m,
+        const events_cloudevent_t *ce, const volatile int *stop,
+        const volatile int64_t *deadline_ms, events_dispatch_t *out);
 
 /** Milliseconds the @p attempt-th retry (1-based) waits under @p rt's policy.
  */

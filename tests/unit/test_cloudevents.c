@@ -517,7 +517,7 @@ static void test_events_handler_ctx_ce_attr(void **state) {
         /* as the consumer dispatches a decoded CloudEvent */
         assert_int_equal(events__router_dispatch_route(
                                  r, events_router_match(r, "user.created"), ev,
-                                 NULL, ce, NULL, NULL),
+                                 NULL, ce, NULL, NULL, NULL),
                          EVENTS_OK);
         assert_int_equal(saw_ce, 1);
         assert_string_equal(saw_id, "id-1");

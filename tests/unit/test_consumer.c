@@ -23,6 +23,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "consumer_int.h"
 #include "router_int.h"
 
 #define APIKEY_PRODUCE 0 /* Kafka's ApiKey for Produce requests */
@@ -333,6 +334,7 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
 
         /* auto-commit is far away: only the close commits */
         assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        assert_int_equal(events_consumer_uncommitted(c, NULL, 0), 0);
         assert_int_equal(events_consumer_assigned_count(c), 0);
         assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
         assert_int_equal(events_consumer_poll(c, 0, NULL), EVENTS_ERR_STATE);
@@ -1105,9 +1107,36 @@ static void test_events_consumer_new_rejects_bad_input(void **state) {
         events_router_destroy(r);
 }
 
+/* Which topics a pattern subscription leaves out: the default
+ * "<topic>.dlq" and the shape of the DLQ template, unless subscribed to by
+ * name. */
+static void test_events__consumer_skip_topic_dlq_shapes(void **state) {
+        struct events_consumer_s c;
+        char *named[] = {"orders.dlq"};
+        (void)state;
+
+        memset(&c, 0, sizeof(c));
+        c.dlq_tmpl = "{topic}-failed";
+        assert_true(events__consumer_skip_topic(&c, "loop.dlq"));
+        assert_true(events__consumer_skip_topic(&c, "loop.dlq.dlq"));
+        assert_true(events__consumer_skip_topic(&c, "loop-failed"));
+        assert_false(events__consumer_skip_topic(&c, "loop"));
+        assert_false(events__consumer_skip_topic(&c, ".dlq"));
+        assert_false(events__consumer_skip_topic(&c, "-failed"));
+        assert_false(events__consumer_skip_topic(&c, "loop.dlqs"));
+        c.explicit_topics = named;
+        c.nexplicit = 1;
+        assert_false(events__consumer_skip_topic(&c, "orders.dlq"));
+        c.dlq_tmpl = "all-dead-letters";
+        assert_true(events__consumer_skip_topic(&c, "all-dead-letters"));
+        c.dlq_tmpl = "{topic}";
+        assert_false(events__consumer_skip_topic(&c, "loop"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_consumer_new_rejects_bad_input),
+                cmocka_unit_test(test_events__consumer_skip_topic_dlq_shapes),
                 cmocka_unit_test(
                         test_events_consumer_poll_stores_after_handlers),
                 cmocka_unit_test(

@@ -468,11 +468,15 @@ static void test_events_router_dispatch_ctx_without_message(void **state) {
         assert_int_equal(s.cancelled, 0);
         assert_string_equal(out.error, "no kafka: 42");
 
-        /* the stop flag is the cancel flag */
+        /* the stop flag is the cancel flag; a handler that fails while
+         * the program stops was most likely cut short: the event is
+         * interrupted (not stored, not dead-lettered), even on its last
+         * try */
         stop = 1;
         assert_int_equal(events_router_dispatch(r, ev, &stop, &out),
-                         EVENTS_ERR_HANDLER);
+                         EVENTS_ERR_TIMED_OUT);
         assert_int_equal(s.cancelled, 1);
+        assert_string_equal(out.error, "no kafka: 42");
         /* NULL contexts are tolerated by every accessor */
         assert_null(events_handler_ctx_topic(NULL));
         assert_int_equal(events_handler_ctx_offset(NULL), -1);
@@ -531,6 +535,91 @@ static void test_events_router_dispatch_stop_ends_backoff(void **state) {
         events_router_destroy(r);
 }
 
+/* A long handler that honours the cancellation: it works in 10 ms slices
+ * until cancelled, then checks it returns before its deadline. */
+typedef struct {
+        int64_t returned_ms; /* CLOCK_MONOTONIC ms when it returned */
+        int64_t deadline_ms; /* as the context said */
+        int64_t deadline_before;
+} long_seen_t;
+
+static int64_t mono_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int long_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                        void *opaque) {
+        long_seen_t *s = opaque;
+        struct timespec slice = {0, 10 * 1000000L};
+
+        (void)ev;
+        s->deadline_before = events_handler_ctx_deadline_ms(ctx);
+        for (int i = 0; i < 3000 && !events_handler_ctx_cancelled(ctx); i++)
+                nanosleep(&slice, NULL);
+        s->deadline_ms = events_handler_ctx_deadline_ms(ctx);
+        s->returned_ms = mono_ms();
+        events_handler_ctx_set_error(ctx, "cancelled");
+        return -1;
+}
+
+typedef struct {
+        volatile int *stop;
+        volatile int64_t *deadline;
+        int64_t stopped_ms;
+} stopper_t;
+
+/* What a SIGTERM does in events-consumer: the deadline, then the flag. */
+static void *stop_later(void *arg) {
+        stopper_t *st = arg;
+        struct timespec wait = {0, 150 * 1000000L};
+
+        nanosleep(&wait, NULL);
+        st->stopped_ms = mono_ms();
+        *st->deadline = st->stopped_ms + 500;
+        *st->stop = 1;
+        return NULL;
+}
+
+static void test_events_router_dispatch_cancel_within_deadline(void **state) {
+        events_router_t *r;
+        events_event_t *ev = event("user.created");
+        events_dispatch_t out;
+        volatile int stop = 0;
+        volatile int64_t deadline = 0;
+        long_seen_t seen = {0, 0, 0};
+        stopper_t st = {&stop, &deadline, 0};
+        pthread_t t;
+        (void)state;
+
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "*", "long", long_handler, &seen),
+                         EVENTS_OK);
+        assert_int_equal(events_router_set_policy(r, "*", 3, 1000, 1000, 0),
+                         EVENTS_OK);
+        assert_int_equal(pthread_create(&t, NULL, stop_later, &st), 0);
+        assert_int_equal(events__router_dispatch_route(
+                                 r, events_router_match(r, "user.created"), ev,
+                                 NULL, NULL, &stop, &deadline, &out),
+                         EVENTS_ERR_TIMED_OUT);
+        pthread_join(t, NULL);
+        /* no deadline before the cancellation, the stopper's after */
+        assert_int_equal(seen.deadline_before, -1);
+        assert_int_equal(seen.deadline_ms, st.stopped_ms + 500);
+        assert_true(seen.returned_ms <= seen.deadline_ms);
+        /* one try: no retry starts once stopped */
+        assert_int_equal(out.attempts, 1);
+        assert_string_equal(out.error, "cancelled");
+        /* the public dispatch has no deadline */
+        assert_int_equal(events_router_dispatch(r, ev, &stop, &out),
+                         EVENTS_ERR_TIMED_OUT);
+        assert_int_equal(seen.deadline_ms, -1);
+        events_router_destroy(r);
+        events_event_destroy(ev);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_router_match_precedence),
@@ -556,6 +645,8 @@ int main(void) {
                 cmocka_unit_test(test_events_router_dispatch_stop_ends_backoff),
                 cmocka_unit_test(
                         test_events_router_dispatch_ctx_without_message),
+                cmocka_unit_test(
+                        test_events_router_dispatch_cancel_within_deadline),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,39 @@ extern "C" {
  */
 EVENTS_API const char *events_version(void);
 
+/** Log levels, with syslog's numbers (librdkafka's levels map 1:1). */
+typedef enum events_log_level_e {
+        EVENTS_LOG_ERROR = 3,
+        EVENTS_LOG_WARNING = 4,
+        EVENTS_LOG_NOTICE = 5,
+        EVENTS_LOG_INFO = 6,
+        EVENTS_LOG_DEBUG = 7
+} events_log_level_t;
+
+/** One field of a log record: a key and its value, both borrowed. */
+typedef struct events_log_field_s {
+        const char *key;   /**< e.g. "topic", "partition"; never NULL */
+        const char *value; /**< the value as text, never NULL */
+} events_log_field_t;
+
+/**
+ * A structured log callback: the library never prints; it hands every log
+ * record here, its message and its fields kept apart, so that a program
+ * can write each field as its own logfmt key or JSON member.
+ * @param level   how important.
+ * @param msg     a short fixed text ("dead-lettered", "kafka error"), no
+ *                newline; borrowed for the call.
+ * @param fields  @p nfields key/value pairs (topic, partition, offset,
+ *                error, ...); numbers are written in decimal; borrowed
+ *                for the call. Keys are lower case, [a-z_].
+ * @param nfields how many; may be 0 (then @p fields may be NULL).
+ * @param opaque  as given to the setter.
+ * @remark which thread calls it is said by each setter.
+ */
+typedef void (*events_log_fields_cb)(events_log_level_t level, const char *msg,
+                                     const events_log_field_t *fields,
+                                     size_t nfields, void *opaque);
+
 /** Result codes. New codes are only ever appended. */
 typedef enum events_err_e {
         EVENTS_OK = 0,

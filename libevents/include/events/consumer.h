@@ -91,20 +91,14 @@ extern "C" {
 /** A consumer (opaque). */
 typedef struct events_consumer_s events_consumer_t;
 
-/** Log levels, with syslog's numbers (librdkafka's levels map 1:1). */
-typedef enum events_log_level_e {
-        EVENTS_LOG_ERROR = 3,
-        EVENTS_LOG_WARNING = 4,
-        EVENTS_LOG_NOTICE = 5,
-        EVENTS_LOG_INFO = 6,
-        EVENTS_LOG_DEBUG = 7
-} events_log_level_t;
-
 /**
- * A log callback. The library never prints; it hands every log line here.
+ * A log callback: the message with its fields written into one text. The
+ * library never prints; it hands every log line here.
  * @param level  how important.
- * @param msg    one line, no newline; borrowed for the call. It may hold
- *               logfmt-style "key=value" pairs (topic=, partition=, ...).
+ * @param msg    one line, no newline; borrowed for the call: the message,
+ *               then its fields as logfmt " key=value" pairs (values
+ *               quoted when they need it). Prefer
+ *               events_consumer_set_log_fields_cb(), which keeps them apart.
  * @param opaque as given to events_consumer_set_log_cb().
  * @remark called on the polling thread, or (rarely, librdkafka's own
  *         logs before the first poll) on a librdkafka thread.
@@ -214,9 +208,36 @@ EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_new(
  */
 EVENTS_API void events_consumer_destroy(events_consumer_t *c);
 
+/**
+ * @brief The partitions whose stored offsets the group's coordinator has
+ *        not confirmed as committed: after a failed
+ *        events_consumer_close(), the partitions whose events will be
+ *        consumed again.
+ * @param buf  may be NULL; gets "topic[partition]" names, comma-separated,
+ *             truncated to @p size.
+ * @returns how many partitions.
+ * @remark the polling thread; valid until events_consumer_destroy().
+ */
+EVENTS_API int events_consumer_uncommitted(const events_consumer_t *c,
+                                           char *buf, size_t size);
+
 /** @brief Receive log lines; @p cb NULL to drop them (the default). */
 EVENTS_API void events_consumer_set_log_cb(events_consumer_t *c,
                                            events_log_cb cb, void *opaque);
+
+/**
+ * @brief Receive log records with their fields kept apart (see
+ *        events_log_fields_cb); @p cb NULL to stop. When both this and
+ *        events_consumer_set_log_cb() are set, each record goes to this
+ *        one only. librdkafka's own logs arrive with the fields "rdkafka"
+ *        (its facility) and "client"; its errors (its error callback) as
+ *        "kafka error" with "code" and "error", each once.
+ * @remark called on the polling thread, or (rarely, librdkafka's own logs
+ *         before the first poll) on a librdkafka thread.
+ */
+EVENTS_API void events_consumer_set_log_fields_cb(events_consumer_t *c,
+                                                  events_log_fields_cb cb,
+                                                  void *opaque);
 
 /** @brief Be told of every message's outcome; @p cb may be NULL. */
 EVENTS_API void events_consumer_set_delivery_cb(events_consumer_t *c,
@@ -265,6 +286,18 @@ EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_set_start(
  */
 EVENTS_API void events_consumer_set_stop_flag(events_consumer_t *c,
                                               const volatile int *stop);
+
+/**
+ * @brief The time by which a cancelled handler must have returned, as
+ *        handlers read it with events_handler_ctx_deadline_ms().
+ * @param deadline_ms points to a CLOCK_MONOTONIC time in milliseconds, 0
+ *                    while there is none; the program sets it (a signal
+ *                    handler may: it is read, never cached) before it sets
+ *                    the stop flag. NULL (the default): no deadline.
+ */
+EVENTS_API void
+events_consumer_set_handler_deadline(events_consumer_t *c,
+                                     const volatile int64_t *deadline_ms);
 
 /**
  * @brief Use another router from the next message on (SIGHUP reload). The
@@ -318,10 +351,18 @@ events_consumer_commit(events_consumer_t *c, events_error_t *err);
  * @brief Commit the stored offsets, leave the group and stop fetching,
  *        within about @p timeout_ms. Flushes the internal producer first.
  *        Idempotent. After it, poll returns EVENTS_ERR_STATE.
+ *
+ *        The final commit commits explicitly every offset stored since the
+ *        coordinator last confirmed one, and counts only a confirmed
+ *        commit: with no broker, or no answer within about two thirds of
+ *        @p timeout_ms, it fails and the partitions are named (see
+ *        events_consumer_uncommitted()). Nothing stored: nothing to commit,
+ *        EVENTS_OK.
  * @param timeout_ms the bound; <= 0 means 10000.
- * @returns EVENTS_OK, EVENTS_ERR_KAFKA (the commit failed), or
- *          EVENTS_ERR_TIMED_OUT (the group was not left in time; the broker
- *          will expire the member after session.timeout.ms).
+ * @returns EVENTS_OK, EVENTS_ERR_KAFKA (the final commit failed; the text
+ *          names the partitions), or EVENTS_ERR_TIMED_OUT (the group was
+ *          not left in time; the broker will expire the member after
+ *          session.timeout.ms).
  */
 EVENTS_API EVENTS_NODISCARD events_err_t events_consumer_close(
         events_consumer_t *c, int timeout_ms, events_error_t *err);

@@ -32,9 +32,36 @@
  * the dead-letter topic. The event and the context are borrowed for the
  * call only; read the event with the functions of events/event.h. Handlers
  * run on the daemon's main thread, one event at a time, so a plugin needs
- * no locking of its own state; it must not block for long (the daemon's
- * shutdown waits for it: check events_handler_ctx_cancelled() in long
- * work), and it must not call exit() or change signal dispositions.
+ * no locking of its own state, and it must not call exit() or change
+ * signal dispositions.
+ *
+ * Shutdown (SIGTERM, SIGINT): the daemon cannot interrupt a function in
+ * its own process, so a plugin that works for long must cooperate:
+ *
+ * - check events_handler_ctx_cancelled() at least every 100 ms of work
+ *   (and between retries of its own I/O); once it is 1,
+ * - return non-zero (events_handler_ctx_set_error() may say why) by
+ *   events_handler_ctx_deadline_ms(): a CLOCK_MONOTONIC time in ms, the
+ *   signal's time plus half of the daemon's --shutdown-timeout. Bound any
+ *   blocking call by it (poll timeouts, socket timeouts).
+ * - The event is then not committed, not dead-lettered: it is consumed
+ *   again after the restart, so the handler must be safe to run again on
+ *   it (at-least-once).
+ * - A plugin still running at the end of --shutdown-timeout is abandoned:
+ *   the daemon exits with status 75 without a final commit (the events
+ *   since the last commit come again).
+ *
+ *   int on_signup(const events_event_t *ev, events_handler_ctx_t *ctx,
+ *                 void *state) {
+ *           while (more_work(state)) {
+ *                   if (events_handler_ctx_cancelled(ctx)) {
+ *                           events_handler_ctx_set_error(ctx, "cancelled");
+ *                           return -1;
+ *                   }
+ *                   do_a_slice(state, 50); // at most 50 ms
+ *           }
+ *           return 0;
+ *   }
  *
  * Build a plugin as a shared object (CMake: add_library(x MODULE ...),
  * linked to events::events; or cc -shared -fPIC x.c $(pkg-config --cflags

@@ -323,6 +323,21 @@ EVENTS_API void events_producer_set_stamp_time(events_producer_t *p,
                                                int64_t us);
 
 /**
+ * @brief Receive librdkafka's log records (default: none, and then nothing
+ *        is printed either): the library sets its own log callback on the
+ *        producer's configuration, so librdkafka never writes to stderr.
+ *        Records carry the fields "rdkafka" (librdkafka's facility) and
+ *        "client". Errors that librdkafka also reports through its error
+ *        callback (events_producer_set_error_cb()) are not logged again.
+ * @param cb may be NULL; @param opaque handed back unchanged.
+ * @remark called on the thread that drives the producer (from its polls),
+ *         as the error callback is.
+ */
+EVENTS_API void events_producer_set_log_fields_cb(events_producer_t *p,
+                                                  events_log_fields_cb cb,
+                                                  void *opaque);
+
+/**
  * @brief Register the error callback (default: none).
  * @param cb may be NULL; @param opaque handed back unchanged.
  */

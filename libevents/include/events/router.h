@@ -180,10 +180,10 @@ events_handler_ctx_error(const events_handler_ctx_t *ctx);
  * @brief Whether the handler should give up early: 1 once the stop flag
  *        (events_consumer_set_stop_flag(), or the @p stop of
  *        events_router_dispatch()) is set, i.e. the program is shutting
- *        down. A long handler should check it and return non-zero; the
- *        event is then not stored and will be consumed again. There is no
- *        per-handler deadline in the library (an exec handler's timeout is
- *        the daemon's own).
+ *        down. A long handler should check it at least every
+ *        100 ms and return non-zero; the event is then not stored (even on
+ *        its last try: no dead-lettering) and will be consumed again. See
+ *        events_handler_ctx_deadline_ms() for how long it may take.
  * @returns 1 or 0.
  * @remark reads a flag that a signal handler may set: check it again
  *         rather than caching it.
@@ -208,6 +208,20 @@ events_handler_ctx_cloudevent(const events_handler_ctx_t *ctx);
  */
 EVENTS_API const char *
 events_handler_ctx_ce_attr(const events_handler_ctx_t *ctx, const char *name);
+
+/**
+ * @brief When a cancelled handler must have returned: a CLOCK_MONOTONIC
+ *        time in milliseconds (compare with clock_gettime(CLOCK_MONOTONIC)).
+ *        events-consumer sets it when it is asked to stop, to the signal's
+ *        time plus half of --shutdown-timeout; a handler still running at
+ *        the end of --shutdown-timeout is abandoned: the process exits with
+ *        status 75 and nothing more is committed.
+ * @returns the deadline, or -1 when there is none (not cancelled, or the
+ *          program set none: events_consumer_set_handler_deadline()).
+ * @remark the handler's thread; read it again rather than caching it.
+ */
+EVENTS_API int64_t
+events_handler_ctx_deadline_ms(const events_handler_ctx_t *ctx);
 
 /** @returns EVENTS_OK or EVENTS_ERR_NOMEM. Free with events_router_destroy().
  */
