@@ -127,6 +127,25 @@ def check_json(where, body):
     return "parsed"
 
 
+def check_yaml(where, body):
+    try:
+        import yaml
+        yaml.safe_load(body)
+    except ImportError:
+        raise RuntimeError(f"{where}: python3-yaml is needed to parse YAML snippets")
+    except yaml.YAMLError as e:
+        raise RuntimeError(f"{where}: not YAML: {e}")
+    return "parsed"
+
+
+def check_python(where, body):
+    try:
+        compile(body, where, "exec")
+    except SyntaxError as e:
+        raise RuntimeError(f"{where}+{e.lineno}: not Python: {e.msg}")
+    return "parsed"
+
+
 def run_shell(doc_rel, parts, cwd, env):
     """Run a document's sh snippets in order, as one bash script, so that a
     variable or a background job of one snippet is there in the next, as
@@ -186,11 +205,15 @@ def main():
                     counts[check_c(where, info, body, cwd, env, n)] += 1
                 elif lang == "json":
                     counts[check_json(where, body)] += 1
+                elif lang == "yaml":
+                    counts[check_yaml(where, body)] += 1
+                elif lang == "python":
+                    counts[check_python(where, body)] += 1
                 elif lang in NOT_RUN:
                     counts["not run"] += 1
                 else:
                     raise RuntimeError(f"{where}: fence language '{lang}' has no rule "
-                                       "(sh, c, json, or text/console/cmake/http)")
+                                       "(sh, c, json, yaml, python, or text/console/cmake/http)")
             except (RuntimeError, subprocess.TimeoutExpired) as e:
                 failures.append(str(e))
                 print(f"FAIL {e}", file=sys.stderr)
