@@ -4,20 +4,31 @@
 # exits 75 (EX_TEMPFAIL) within --shutdown-timeout, with an error record
 # naming the partitions whose offsets were not committed.
 #
-# The test starts an events-devbroker of its own and kills it, so that the
-# shared one other tests use is untouched.
+# The test starts a broker of its own and kills it, so that the shared one
+# other tests use is untouched: an events-devbroker, or a real Kafka from
+# the same jars (tests/kafka/kafka.sh), by the kind under test.
 # ctest-labels: timing -- asserts the stop takes at most the timeout plus 1 s
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/consumer_common.sh"
 
 dir="$T/broker"
 mkdir -p "$dir"
-"$BUILD/devbroker/events-devbroker" -c "$dir/control.sock" >"$dir/out" 2>"$dir/log" </dev/null &
-broker_pid=$!
-wait_until 10 test -s "$dir/out" || fail "the private devbroker did not start: $(cat "$dir/log")"
-BROKERS=$(head -n 1 "$dir/out")
-EVENTS_TEST_DEVBROKER_CONTROL="$dir/control.sock"
-export BROKERS EVENTS_TEST_DEVBROKER_CONTROL
+if [ "$EVENTS_TEST_BROKER_KIND" = kafka ]; then
+        # The private Kafka is not a job of this shell: kill it on any exit,
+        # then let lib.sh clean up with the test's own status.
+        trap 'st=$?; set +e; kill -KILL "$(cat "$dir/pid" 2>/dev/null)" 2>/dev/null; (exit $st); _events_test_cleanup' EXIT
+        BROKERS=$("$SRC/tests/kafka/kafka.sh" start "$dir") ||
+                fail "the private Kafka did not start (log in $dir)"
+        broker_pid=$(cat "$dir/pid")
+        export BROKERS
+else
+        "$BUILD/devbroker/events-devbroker" -c "$dir/control.sock" >"$dir/out" 2>"$dir/log" </dev/null &
+        broker_pid=$!
+        wait_until 10 test -s "$dir/out" || fail "the private devbroker did not start: $(cat "$dir/log")"
+        BROKERS=$(head -n 1 "$dir/out")
+        EVENTS_TEST_DEVBROKER_CONTROL="$dir/control.sock"
+        export BROKERS EVENTS_TEST_DEVBROKER_CONTROL
+fi
 
 topic=$(unique lost)
 create_topic "$topic" 2
