@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Negative tests of the compose boot: a deliberately broken copy of
+docker-compose.yml (one text edit, still a valid compose file that
+`docker-compose config` accepts) must fail `boot.py start`, for the
+reason the case names. What a user would hit at `docker compose up`.
+
+Usage: broken.py CASE COMPOSE_FILE
+Cases:
+  missing      the default node without KAFKA_CONTROLLER_LISTENER_NAMES
+  misspelt     KAFKA_OFFSETS_TOPIC_REPLICATON_FACTOR (typo): Kafka
+               ignores the unknown name and keeps its default, 3
+               replicas, which one node cannot meet
+  replication  the default node with default.replication.factor 3
+  quorum       the default node's quorum names a second voter that no
+               service runs
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+CASES = {
+    # (old text, new text, what the failure must say)
+    "missing": ('      KAFKA_CONTROLLER_LISTENER_NAMES: "CONTROLLER"\n'
+                '      KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT"\n'
+                '      KAFKA_LOG_DIRS: "/var/lib/kafka/data"\n'
+                '      # One node',
+                '      KAFKA_INTER_BROKER_LISTENER_NAME: "PLAINTEXT"\n'
+                '      KAFKA_LOG_DIRS: "/var/lib/kafka/data"\n'
+                '      # One node',
+                "controller.listener.names"),
+    "misspelt": ('      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1"\n',
+                 '      KAFKA_OFFSETS_TOPIC_REPLICATON_FACTOR: "1"\n',
+                 "offsets topic replication factor"),
+    "replication": ('      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0"\n'
+                    '      KAFKA_NUM_PARTITIONS: "3"\n'
+                    '      KAFKA_AUTO_CREATE_TOPICS_ENABLE: "true"\n'
+                    '    volumes:\n      - kafka-data:',
+                    '      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "0"\n'
+                    '      KAFKA_NUM_PARTITIONS: "3"\n'
+                    '      KAFKA_AUTO_CREATE_TOPICS_ENABLE: "true"\n'
+                    '      KAFKA_DEFAULT_REPLICATION_FACTOR: "3"\n'
+                    '    volumes:\n      - kafka-data:',
+                    "replication factor"),
+    "quorum": ('KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093"',
+               'KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093,2@kafka:9094"',
+               "quorum that cannot form"),
+}
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in CASES:
+        print(__doc__, file=sys.stderr)
+        return 64
+    old, new, reason = CASES[argv[1]]
+    text = open(argv[2]).read()
+    if text.count(old) != 1:
+        print("broken.py: the text to break (%r) is not once in %s; update "
+              "the case" % (old, argv[2]), file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="compose-broken-") as tmp:
+        path = os.path.join(tmp, "docker-compose.yml")
+        with open(path, "w") as f:
+            f.write(text.replace(old, new))
+        env = dict(os.environ)
+        env.setdefault("COMPOSE_BOOT_TIMEOUT", "45")
+        p = subprocess.run([sys.executable, os.path.join(HERE, "boot.py"),
+                            "-f", path, "start", os.path.join(tmp, "state")],
+                           capture_output=True, text=True, env=env)
+        sys.stderr.write(p.stderr)
+        if p.returncode == 0:
+            subprocess.run([sys.executable, os.path.join(HERE, "boot.py"),
+                            "stop", os.path.join(tmp, "state")])
+            print("FAIL: %s: the broken file booted" % argv[1])
+            return 1
+        if "docker-compose" in p.stderr and "failed (status" in p.stderr:
+            print("FAIL: %s: the compose tool refused the copy, the boot "
+                  "was never tried" % argv[1])
+            return 1
+        if reason not in p.stderr:
+            print("FAIL: %s: the boot failed, but not saying %r" % (argv[1], reason))
+            return 1
+    print("ok: %s: the boot failed saying %r" % (argv[1], reason))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
