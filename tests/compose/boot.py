@@ -28,15 +28,15 @@ with the default replication factor) and a consumer group reads it back
 
 Usage:
   boot.py config [-f FILE] [--profile P]      print the properties
+                                              (both also take
+                                              --project-directory DIR, as
+                                              docker-compose does)
   boot.py start [-f FILE] [--profile P] DIR   boot; prints the bootstrap
                                               servers (host listeners)
   boot.py stop DIR                            stop every node, remove DIR
   boot.py kill DIR SERVICE                    SIGKILL one node
   boot.py stop-node DIR SERVICE               SIGTERM one node, wait
   boot.py restart-node DIR SERVICE            start a stopped node again
-  boot.py toolkit [-f FILE] DIR BUILD         run the consumer and producer
-                                              services against the booted
-                                              default node (see below)
 The profile is "default" (the services without a profile) or "three".
 State (ports, pids, logs) lives in DIR/state.json and DIR/<service>/.
 Environment: COMPOSE_BOOT_TIMEOUT (seconds for the nodes to register,
@@ -45,7 +45,6 @@ default 120), JAVA (default java).
 import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import socket
@@ -101,9 +100,11 @@ def image_properties(env):
     return props, str(env.get("CLUSTER_ID") or IMAGE_DEFAULT_CLUSTER_ID)
 
 
-def compose_config(path, profile):
+def compose_config(path, profile, project_dir=None):
     """Runs the real compose tool; returns the resolved configuration."""
     cmd = ["docker-compose", "-f", path]
+    if project_dir:
+        cmd += ["--project-directory", project_dir]
     if profile and profile != "default":
         cmd += ["--profile", profile]
     cmd.append("config")
@@ -241,8 +242,8 @@ def kafka_lib():
     return p.stdout.strip()
 
 
-def plan(path, profile, state_dir):
-    cfg = compose_config(path, profile)
+def plan(path, profile, state_dir, project_dir=None):
+    cfg = compose_config(path, profile, project_dir)
     services = kafka_services(cfg, profile)
     pm = PortMap(services)
     nodes = {}
@@ -423,13 +424,13 @@ def terminate(pid, grace=30):
         os.kill(pid, signal.SIGKILL)
 
 
-def cmd_start(path, profile, state_dir):
+def cmd_start(path, profile, state_dir, project_dir=None):
     if os.path.exists(os.path.join(state_dir, "state.json")):
         raise BootError("%s already holds a cluster (boot.py stop it)" % state_dir)
     os.makedirs(state_dir, exist_ok=True)
     state_dir = os.path.abspath(state_dir)
     t0 = time.time()
-    nodes, internal = plan(path, profile, state_dir)
+    nodes, internal = plan(path, profile, state_dir, project_dir)
     say("%s, profile %s: %d node(s); the only changes to the compose "
         "configuration:" % (path, profile, len(nodes)))
     for n in nodes.values():
@@ -437,6 +438,7 @@ def cmd_start(path, profile, state_dir):
             say("  " + c)
     lib = kafka_lib()
     state = {"file": os.path.abspath(path), "profile": profile, "lib": lib,
+             "project_dir": os.path.abspath(project_dir) if project_dir else None,
              "nodes": nodes, "internal": internal}
     for n in nodes.values():
         write_props(n)
@@ -509,11 +511,15 @@ def main(argv):
     args = argv[1:]
     path = os.path.join(ROOT, "docker-compose.yml")
     profile = "default"
+    project_dir = None
     rest = []
     i = 0
     while i < len(args):
         if args[i] == "-f" and i + 1 < len(args):
             path = args[i + 1]
+            i += 2
+        elif args[i] == "--project-directory" and i + 1 < len(args):
+            project_dir = args[i + 1]
             i += 2
         elif args[i] == "--profile" and i + 1 < len(args):
             profile = args[i + 1]
@@ -527,13 +533,13 @@ def main(argv):
     cmd, rest = rest[0], rest[1:]
     try:
         if cmd == "config" and not rest:
-            nodes, _ = plan(path, profile, "STATE")
+            nodes, _ = plan(path, profile, "STATE", project_dir)
             for name, n in nodes.items():
                 print("# %s (cluster id %s)" % (name, n["cluster_id"]))
                 for k in sorted(n["original"]):
                     print("%s=%s" % (k, n["original"][k]))
         elif cmd == "start" and len(rest) == 1:
-            cmd_start(path, profile, rest[0])
+            cmd_start(path, profile, rest[0], project_dir)
         elif cmd == "stop" and len(rest) == 1:
             cmd_stop(rest[0])
         elif cmd == "kill" and len(rest) == 2:
@@ -542,9 +548,6 @@ def main(argv):
             cmd_kill(rest[0], rest[1], signal.SIGTERM)
         elif cmd == "restart-node" and len(rest) == 2:
             cmd_restart(rest[0], rest[1])
-        elif cmd == "toolkit" and len(rest) == 2:
-            import toolkit
-            return toolkit.run(path, rest[0], rest[1], load(rest[0]))
         else:
             print(__doc__, file=sys.stderr)
             return 64

@@ -13,6 +13,11 @@ Cases:
   replication  the default node with default.replication.factor 3
   quorum       the default node's quorum names a second voter that no
                service runs
+  deadlock     the producer service waits for a healthy consumer, which is
+               healthy only once the producer has created its topic: the
+               boot passes, running the toolkit services (toolkit.py) fails
+
+Usage: broken.py CASE COMPOSE_FILE BUILD_DIR   (for deadlock)
 """
 import os
 import subprocess
@@ -20,6 +25,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 CASES = {
     # (old text, new text, what the failure must say)
@@ -44,14 +50,45 @@ CASES = {
                     '      KAFKA_DEFAULT_REPLICATION_FACTOR: "3"\n'
                     '    volumes:\n      - kafka-data:',
                     "replication factor"),
+    "deadlock": ('      consumer:\n        condition: service_started\n',
+                 '      consumer:\n        condition: service_healthy\n',
+                 "never answered 200 within"),
     "quorum": ('KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093"',
                'KAFKA_CONTROLLER_QUORUM_VOTERS: "1@kafka:9093,2@kafka:9094"',
                "quorum that cannot form"),
 }
 
 
+def toolkit_case(path, tmp, build, reason):
+    """The boot must pass; the toolkit services must then fail."""
+    boot = [sys.executable, os.path.join(HERE, "boot.py")]
+    state = os.path.join(tmp, "state")
+    # Bind mounts (./packaging/..., ./samples) from the project, not the copy.
+    p = subprocess.run(boot + ["-f", path, "--project-directory", ROOT, "start", state],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        print("FAIL: deadlock: the boot itself failed")
+        return 1
+    try:
+        p = subprocess.run([sys.executable, os.path.join(HERE, "toolkit.py"), state, build],
+                           capture_output=True, text=True)
+    finally:
+        subprocess.run(boot + ["stop", state])
+    sys.stderr.write(p.stderr)
+    if p.returncode == 0:
+        print("FAIL: deadlock: the toolkit services ran")
+        return 1
+    if reason not in p.stderr:
+        print("FAIL: deadlock: toolkit.py failed, but not saying %r" % reason)
+        return 1
+    print("ok: deadlock: toolkit.py failed saying %r" % reason)
+    return 0
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in CASES:
+    if len(argv) not in (3, 4) or argv[1] not in CASES or \
+            (argv[1] == "deadlock") != (len(argv) == 4):
         print(__doc__, file=sys.stderr)
         return 64
     old, new, reason = CASES[argv[1]]
@@ -64,6 +101,8 @@ def main(argv):
         path = os.path.join(tmp, "docker-compose.yml")
         with open(path, "w") as f:
             f.write(text.replace(old, new))
+        if argv[1] == "deadlock":
+            return toolkit_case(path, tmp, os.path.abspath(argv[3]), reason)
         env = dict(os.environ)
         env.setdefault("COMPOSE_BOOT_TIMEOUT", "45")
         p = subprocess.run([sys.executable, os.path.join(HERE, "boot.py"),

@@ -145,7 +145,10 @@ def get_status(url):
 def wait_healthy(url, proc, logname, when, timeout=60):
     deadline = time.time() + timeout
     while get_status(url) != 200:
-        if proc.poll() is not None or time.time() > deadline:
+        if proc.poll() is not None:
+            fail("%s, the consumer exited with status %d; its log:\n%s"
+                 % (when, proc.returncode, open(logname).read()[-3000:]))
+        if time.time() > deadline:
             fail("%s, the consumer's healthcheck %s never answered 200 within "
                  "%ds (last: %s); its log:\n%s" % (when, url, timeout, get_status(url),
                                                   open(logname).read()[-3000:]))
@@ -159,8 +162,10 @@ def main(argv):
         return 64
     state = json.load(open(os.path.join(argv[1], "state.json")))
     build = os.path.abspath(argv[2])
-    p = subprocess.run(["docker-compose", "-f", state["file"], "--profile",
-                        "toolkit", "config"], capture_output=True, text=True)
+    cmd = ["docker-compose", "-f", state["file"], "--profile", "toolkit", "config"]
+    if state.get("project_dir"):
+        cmd[3:3] = ["--project-directory", state["project_dir"]]
+    p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0 or p.stderr.strip():
         fail("docker-compose --profile toolkit config: " + p.stderr)
     services = yaml.safe_load(p.stdout)["services"]
