@@ -40,7 +40,8 @@ Usage:
 The profile is "default" (the services without a profile) or "three".
 State (ports, pids, logs) lives in DIR/state.json and DIR/<service>/.
 Environment: COMPOSE_BOOT_TIMEOUT (seconds for the nodes to register,
-default 120), JAVA (default java).
+default 120), COMPOSE_CHECK_TIMEOUT (seconds for the topic and group
+check, default 60), JAVA (default java).
 """
 import json
 import os
@@ -366,10 +367,12 @@ def wait_registered(state, timeout):
         time.sleep(0.5)
 
 
-def smoke(state, timeout=60):
+def smoke(state, timeout=None):
     """A topic auto-created with the default replication factor takes a
     message; a group reads it back (the offsets topic is created with its
     replication factor). A factor the cluster cannot meet fails here."""
+    if timeout is None:
+        timeout = int(os.environ.get("COMPOSE_CHECK_TIMEOUT", "60"))
     boot = ",".join(n["bootstrap"] for n in state["nodes"].values())
     topic = "compose-boot-%d" % int(time.time() * 1000)
     deadline = time.time() + timeout
