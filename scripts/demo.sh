@@ -8,11 +8,39 @@
 # in-memory broker built here, and stops it at the end. It leaves nothing
 # running.
 #
+# Usage: scripts/demo.sh [--brokers HOST:PORT[,...]]
+#   --brokers  the Kafka to run against (overrides $EVENTS_BROKERS): e.g.
+#              localhost:9092 after `docker compose up -d`
+#
 # Environment: EVENTS_BROKERS (bootstrap servers of a broker to use),
 # EVENTS_DEMO_TOPIC (default: a new topic events-demo-<time>).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+usage() {
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+        exit "$1"
+}
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --brokers)
+                [ $# -ge 2 ] && [ -n "$2" ] || { echo "demo: --brokers needs HOST:PORT" >&2; exit 64; }
+                export EVENTS_BROKERS=$2
+                shift 2
+                ;;
+        --brokers=*)
+                [ -n "${1#--brokers=}" ] || { echo "demo: --brokers needs HOST:PORT" >&2; exit 64; }
+                export EVENTS_BROKERS=${1#--brokers=}
+                shift
+                ;;
+        -h | --help) usage 0 ;;
+        *)
+                echo "demo: unknown argument '$1'" >&2
+                usage 64
+                ;;
+        esac
+done
 
 say() { printf '\n== %s\n' "$*"; }
 die() {
@@ -57,7 +85,7 @@ find_broker() {
                 timeout 15 kcat -b "$EVENTS_BROKERS" -L -m 5 >/dev/null 2>&1 ||
                         die "no Kafka broker answers at EVENTS_BROKERS=$EVENTS_BROKERS"
                 BROKERS=$EVENTS_BROKERS
-                say "broker: $BROKERS (from \$EVENTS_BROKERS)"
+                say "broker: $BROKERS (given: --brokers or \$EVENTS_BROKERS)"
                 return
         fi
         build/devbroker/events-devbroker -t "$TOPIC:3" \

@@ -35,11 +35,14 @@ if [ "$what" = test ]; then
         # python3-venv makes the environment in which tests/python/venv.sh
         # installs the CloudEvents SDK (over Debian's confluent-kafka);
         # prometheus brings promtool, which checks /metrics, the producer's
-        # metrics file and the example alerting rules.
+        # metrics file and the example alerting rules; docker-compose
+        # (1.29) validates docker-compose.yml with `config`, no Docker
+        # daemon needed, and resolves it for tests/compose/boot.py.
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
                python3 python3-yaml curl clang-format-14 procps iproute2
                scdoc man-db systemd debootstrap lintian
-               python3-kafka python3-confluent-kafka python3-venv prometheus)
+               python3-kafka python3-confluent-kafka python3-venv prometheus
+               docker-compose)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

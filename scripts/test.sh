@@ -10,6 +10,9 @@
 #      started from Maven Central's jars, and against events-devbroker:
 #      `ctest -L integration`, whose fixtures start both brokers and stop
 #      them afterwards, even when tests fail (tests/integration/run.sh);
+#      with them, docker-compose.yml's Kafka services booted from the same
+#      jars as the compose tool resolves them (label compose:
+#      tests/compose/boot_test.sh, broken.py; docs/brokers.md);
 #   4. the Debian packages (scripts/package.sh): lintian, `apt-get install
 #      ./*.deb` in a fresh Debian 12 minbase root, a smoke test of the
 #      installed tools (tests/package/check-deb.sh; needs root).
