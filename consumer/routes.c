@@ -33,19 +33,6 @@ const char *handler_kind_name(handler_kind_t k) {
         return (unsigned)k < 5 ? names[k] : "?";
 }
 
-__attribute__((format(printf, 4, 5))) static int
-fail(char *err, size_t errsize, const char *pointer, const char *fmt, ...) {
-        va_list ap;
-        int n = snprintf(err, errsize, "%s: ", *pointer ? pointer : "/");
-
-        if (n < 0 || (size_t)n >= errsize)
-                return -1;
-        va_start(ap, fmt);
-        vsnprintf(err + n, errsize - (size_t)n, fmt, ap);
-        va_end(ap);
-        return -1;
-}
-
 /* The readers below see a document that matched the schema: a key, when
  * present, has the type and range the schema gives it. */
 
@@ -77,7 +64,7 @@ static int get_str(const json_t *obj, const char *key, const char **out,
                 return 0;
         if (strlen(json_string_value(v)) != json_string_length(v)) {
                 snprintf(p, sizeof(p), "%s/%s", pointer, key);
-                return fail(err, errsize, p, "must not contain NUL");
+                return routes_fail(err, errsize, p, "must not contain NUL");
         }
         *out = json_string_value(v);
         return 0;
@@ -154,7 +141,7 @@ void routes_free(routes_t *r) {
         free(r);
 }
 
-#define NOMEM(p) fail(err, errsize, p, "out of memory")
+#define NOMEM(p) routes_fail(err, errsize, p, "out of memory")
 
 /* The router's own rule (events_route_policy_check()), so that a policy
  * this file accepts is one the router takes. */
@@ -166,7 +153,7 @@ static int policy_check(const route_spec_t *rt, char *err, size_t errsize) {
                                       rt->backoff_max_ms, &e) == EVENTS_OK)
                 return 0;
         snprintf(p, sizeof(p), "%s%s", rt->pointer, e.pointer);
-        return fail(err, errsize, p, "%s", e.text);
+        return routes_fail(err, errsize, p, "%s", e.text);
 }
 
 static int parse_handler(const json_t *obj, const char *base_dir,
@@ -200,17 +187,19 @@ static int parse_handler(const json_t *obj, const char *base_dir,
                         snprintf(ap, sizeof(ap), "%s/%zu", sub, i);
                         if (strlen(json_string_value(a)) !=
                             json_string_length(a))
-                                return fail(err, errsize, ap,
-                                            "must be a string without NUL");
+                                return routes_fail(
+                                        err, errsize, ap,
+                                        "must be a string without NUL");
                         h->argv[i] = i == 0 ? find_command(base_dir,
                                                            json_string_value(a))
                                             : strdup(json_string_value(a));
                         if (!h->argv[i]) {
                                 if (i == 0)
-                                        return fail(err, errsize, ap,
-                                                    "program \"%s\" not found "
-                                                    "or not executable",
-                                                    json_string_value(a));
+                                        return routes_fail(
+                                                err, errsize, ap,
+                                                "program \"%s\" not found "
+                                                "or not executable",
+                                                json_string_value(a));
                                 return NOMEM(ap);
                         }
                 }
@@ -278,26 +267,28 @@ static int parse_pattern(const json_t *obj, routes_t *r, size_t i,
 
         get_bool(obj, "default", &is_default);
         if (is_default && pv)
-                return fail(err, errsize, rt->pointer,
-                            "a route has either \"pattern\" or "
-                            "\"default\": true, not both");
+                return routes_fail(err, errsize, rt->pointer,
+                                   "a route has either \"pattern\" or "
+                                   "\"default\": true, not both");
         if (is_default) {
                 if (*have_default)
-                        return fail(err, errsize, rt->pointer,
-                                    "a second default route");
+                        return routes_fail(err, errsize, rt->pointer,
+                                           "a second default route");
                 *have_default = 1;
                 return 0;
         }
         if (!pv)
-                return fail(err, errsize, rt->pointer,
-                            "missing \"pattern\" (or \"default\": true)");
+                return routes_fail(
+                        err, errsize, rt->pointer,
+                        "missing \"pattern\" (or \"default\": true)");
         snprintf(pp, sizeof(pp), "%s/pattern", rt->pointer);
         pat = json_string_value(pv);
         for (size_t k = 0; k < i; k++)
                 if (r->routes[k].pattern && !strcmp(r->routes[k].pattern, pat))
-                        return fail(err, errsize, pp,
-                                    "pattern \"%s\" is already routed at %s",
-                                    pat, r->routes[k].pointer);
+                        return routes_fail(
+                                err, errsize, pp,
+                                "pattern \"%s\" is already routed at %s", pat,
+                                r->routes[k].pointer);
         if (!(rt->pattern = strdup(pat)))
                 return NOMEM(pp);
         return 0;

@@ -134,8 +134,8 @@ static const struct {
 static const char *const bool_keys[] = {"validate", "default", "data"};
 static const char *const text_keys[] = {"name", "path", "topic", "function"};
 
-__attribute__((format(printf, 4, 5))) static int
-fail(char *err, size_t errsize, const char *pointer, const char *fmt, ...) {
+int routes_fail(char *err, size_t errsize, const char *pointer, const char *fmt,
+                ...) {
         va_list ap;
         int n = snprintf(err, errsize, "%s: ", *pointer ? pointer : "/");
 
@@ -234,62 +234,72 @@ static int tell(const json_t *doc, const char *pointer, const char *keyword,
                 const char *q = strchr(message, '"'),
                            *e = strrchr(message, '"');
                 if (q && e > q)
-                        return fail(err, errsize, where,
-                                    "missing required key \"%.*s\"",
-                                    (int)(e - q - 1), q + 1);
+                        return routes_fail(err, errsize, where,
+                                           "missing required key \"%.*s\"",
+                                           (int)(e - q - 1), q + 1);
         } else if (!strcmp(keyword, "additionalProperties") ||
                    !strcmp(keyword, "properties")) {
-                return fail(err, errsize, where, "unknown key \"%s\"", last);
+                return routes_fail(err, errsize, where, "unknown key \"%s\"",
+                                   last);
         }
         if (d == 0)
-                return fail(err, errsize, where,
-                            "the routes file must hold a JSON object");
+                return routes_fail(err, errsize, where,
+                                   "the routes file must hold a JSON object");
         if (d == 1 && !strcmp(last, "defaults"))
-                return fail(err, errsize, where, "must be an object");
+                return routes_fail(err, errsize, where, "must be an object");
         if (d == 1 && !strcmp(last, "routes"))
-                return fail(err, errsize, where,
-                            "must be a non-empty array of routes");
+                return routes_fail(err, errsize, where,
+                                   "must be a non-empty array of routes");
         if (d == 2 && !strcmp(parent, "routes"))
-                return fail(err, errsize, where, "a route must be an object");
+                return routes_fail(err, errsize, where,
+                                   "a route must be an object");
         if (!strcmp(last, "handlers"))
-                return fail(err, errsize, where,
-                            "must be a non-empty array of handlers");
+                return routes_fail(err, errsize, where,
+                                   "must be a non-empty array of handlers");
         if (!strcmp(parent, "handlers"))
-                return fail(err, errsize, where, "a handler must be an object");
+                return routes_fail(err, errsize, where,
+                                   "a handler must be an object");
         if (!strcmp(last, "command"))
-                return fail(err, errsize, where,
-                            "must be a non-empty array of strings (the "
-                            "program, then its arguments)");
+                return routes_fail(err, errsize, where,
+                                   "must be a non-empty array of strings (the "
+                                   "program, then its arguments)");
         if (!strcmp(parent, "command"))
-                return fail(err, errsize, where,
-                            !strcmp(last, "0") ? "must be a non-empty string"
-                                               : "must be a string without "
-                                                 "NUL");
+                return routes_fail(err, errsize, where,
+                                   !strcmp(last, "0")
+                                           ? "must be a non-empty string"
+                                           : "must be a string without "
+                                             "NUL");
         for (size_t i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++)
                 if (!strcmp(last, int_keys[i].key))
                         return !strcmp(keyword, "type")
-                                       ? fail(err, errsize, where,
-                                              "must be an integer")
-                                       : fail(err, errsize, where,
-                                              "must be between %ld and %ld",
-                                              int_keys[i].lo, int_keys[i].hi);
+                                       ? routes_fail(err, errsize, where,
+                                                     "must be an integer")
+                                       : routes_fail(
+                                                 err, errsize, where,
+                                                 "must be between %ld and %ld",
+                                                 int_keys[i].lo,
+                                                 int_keys[i].hi);
         if (in(last, bool_keys, sizeof(bool_keys) / sizeof(bool_keys[0])))
-                return fail(err, errsize, where, "must be true or false");
+                return routes_fail(err, errsize, where,
+                                   "must be true or false");
         if (!strcmp(last, "pattern"))
-                return fail(err, errsize, where, "%s", MSG_PATTERN);
+                return routes_fail(err, errsize, where, "%s", MSG_PATTERN);
         if (!strcmp(last, "type") && json_is_string(v))
-                return fail(err, errsize, where,
-                            "unknown handler type \"%s\" (expected log, exec, "
-                            "file, forward or plugin)",
-                            json_string_value(v));
+                return routes_fail(
+                        err, errsize, where,
+                        "unknown handler type \"%s\" (expected log, exec, "
+                        "file, forward or plugin)",
+                        json_string_value(v));
         if (!strcmp(last, "fsync") && json_is_string(v))
-                return fail(err, errsize, where,
-                            "must be \"never\", \"always\" or \"interval\"");
+                return routes_fail(
+                        err, errsize, where,
+                        "must be \"never\", \"always\" or \"interval\"");
         if (!strcmp(last, "type") || !strcmp(last, "fsync") ||
             in(last, text_keys, sizeof(text_keys) / sizeof(text_keys[0])))
-                return fail(err, errsize, where, "must be a non-empty string");
+                return routes_fail(err, errsize, where,
+                                   "must be a non-empty string");
         /* A place the schema has no words for: the validator's own. */
-        return fail(err, errsize, pointer, "%s", message);
+        return routes_fail(err, errsize, pointer, "%s", message);
 }
 
 int routes_schema_check(const json_t *doc, char *err, size_t errsize) {
@@ -303,19 +313,19 @@ int routes_schema_check(const json_t *doc, char *err, size_t errsize) {
         int rc = -1;
 
         if (!sdoc) {
-                fail(err, errsize, "", "the routes schema is no JSON: %s",
-                     je.text);
+                routes_fail(err, errsize, "",
+                            "the routes schema is no JSON: %s", je.text);
                 goto out;
         }
         if (events_schema_compile(&schema, sdoc, &e) != EVENTS_OK) {
-                fail(err, errsize, "",
-                     "the routes schema does not compile: "
-                     "%s: %s",
-                     e.pointer, e.text);
+                routes_fail(err, errsize, "",
+                            "the routes schema does not compile: "
+                            "%s: %s",
+                            e.pointer, e.text);
                 goto out;
         }
         if (!(report = events_report_new(MAX_FAILURES))) {
-                fail(err, errsize, "", "out of memory");
+                routes_fail(err, errsize, "", "out of memory");
                 goto out;
         }
         if (events_schema_validate(schema, doc, report) == EVENTS_OK) {
@@ -333,7 +343,7 @@ int routes_schema_check(const json_t *doc, char *err, size_t errsize) {
                 }
         }
         if (events_report_count(report) == 0)
-                fail(err, errsize, "", "out of memory");
+                routes_fail(err, errsize, "", "out of memory");
         else
                 tell(doc, events_report_pointer(report, best),
                      events_report_keyword(report, best),

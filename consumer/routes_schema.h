@@ -30,4 +30,13 @@ const char *routes_schema_text(void);
  */
 int routes_schema_check(const json_t *doc, char *err, size_t errsize);
 
+/**
+ * Write "POINTER: message" to @p err (the routes file's error form; an
+ * empty @p pointer is the document, "/").
+ * @returns -1, so that a check can `return routes_fail(...)`.
+ */
+__attribute__((format(printf, 4, 5))) int routes_fail(char *err, size_t errsize,
+                                                      const char *pointer,
+                                                      const char *fmt, ...);
+
 #endif /* CONSUMER_ROUTES_SCHEMA_H */

@@ -41,6 +41,44 @@ static int wait_token(events_producer_t *p) {
         return 0;
 }
 
+/* A line that never reached librdkafka: failed, worth sending again; the
+ * reason is in o->err. */
+static events_outcome_t not_sent(events_producer_t *p, uint64_t line,
+                                 const char *in, size_t n, events__shaped_t *o,
+                                 int pending) {
+        return events__producer_finish_sync(
+                p, &(events__finish_t){.line = line,
+                                       .outcome = EVENTS_OUTCOME_FAILED,
+                                       .in = in,
+                                       .n = n,
+                                       .msg = o->msg,
+                                       .mlen = o->mlen,
+                                       .retriable = 1,
+                                       .e = &o->err,
+                                       .pending = pending});
+}
+
+/* The message's headers: the event type, and the CloudEvents binding's in
+ * that mode. They travel in a list of ours, not as VTYPE_HEADER entries:
+ * librdkafka up to at least 2.3 frees a list it made itself twice when
+ * rd_kafka_produceva() fails at once after the message was made (a refused
+ * topic's partitioner error; librdkafka issue #4627). A list of the
+ * application's stays ours on failure, and librdkafka keeps its hands off
+ * it; it costs the same one allocation that librdkafka's own list did.
+ * @returns the list (librdkafka's once a produce call takes it), or NULL. */
+static rd_kafka_headers_t *message_headers(const events_producer_t *p,
+                                           const events__shaped_t *o) {
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(p->ce_mode ? 8 : 1);
+
+        if (hdrs && (rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1,
+                                         o->type, (ssize_t)o->tlen) ||
+                     (p->ce_mode && events__producer_ce_headers(p, o, hdrs)))) {
+                rd_kafka_headers_destroy(hdrs);
+                hdrs = NULL;
+        }
+        return hdrs;
+}
+
 /* Hand a shaped line to librdkafka, or report why not. */
 events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                                        const char *in, size_t n,
@@ -76,43 +114,12 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
         if (p->rate_on && wait_token(p)) {
                 events__error_set(e, EVENTS_ERR_STATE,
                                   "interrupted before it was sent");
-                return events__producer_finish_sync(
-                        p, &(events__finish_t){.line = line,
-                                               .outcome = EVENTS_OUTCOME_FAILED,
-                                               .in = in,
-                                               .n = n,
-                                               .msg = o->msg,
-                                               .mlen = o->mlen,
-                                               .retriable = 1,
-                                               .e = e,
-                                               .pending = pending});
+                return not_sent(p, line, in, n, o, pending);
         }
-        /* The event type header travels in a list of ours, not as a
-         * VTYPE_HEADER: librdkafka up to at least 2.3 frees a list it made
-         * itself twice when rd_kafka_produceva() fails at once after the
-         * message was made (a refused topic's partitioner error; librdkafka
-         * issue #4627). A list of the application's stays ours on failure,
-         * and librdkafka keeps its hands off it; it costs the same one
-         * allocation that librdkafka's own list did. */
-        hdrs = rd_kafka_headers_new(p->ce_mode ? 8 : 1);
-        if (!hdrs ||
-            rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1, o->type,
-                                (ssize_t)o->tlen) ||
-            (p->ce_mode && events__producer_ce_headers(p, o, hdrs))) {
-                if (hdrs)
-                        rd_kafka_headers_destroy(hdrs);
+        if (!(hdrs = message_headers(p, o))) {
                 events__error_set(e, EVENTS_ERR_NOMEM,
                                   "no memory for the message's headers");
-                return events__producer_finish_sync(
-                        p, &(events__finish_t){.line = line,
-                                               .outcome = EVENTS_OUTCOME_FAILED,
-                                               .in = in,
-                                               .n = n,
-                                               .msg = o->msg,
-                                               .mlen = o->mlen,
-                                               .retriable = 1,
-                                               .e = e,
-                                               .pending = pending});
+                return not_sent(p, line, in, n, o, pending);
         }
         for (;;) {
                 /* The array form of rd_kafka_producev(): librdkafka reads
