@@ -73,8 +73,9 @@ for line in open(out):
 missing = n - len(seen)
 extra = lines - len(seen)
 most = max(counts.values()) if counts else 0
-print("kills=%d events=%d handled=%d extra=%d max_copies=%d bound=%d"
-      % (kills, n, lines, extra, most, bound))
+multi = sum(1 for c in counts.values() if c > 1)
+print("kills=%d events=%d handled=%d extra=%d multi=%d max_copies=%d bound=%d"
+      % (kills, n, lines, extra, multi, most, bound))
 bad = []
 if missing:
     bad.append("%d events never handled" % missing)
