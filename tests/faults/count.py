@@ -59,7 +59,9 @@ def main():
             ok = {json.loads(l)["line"] for l in f if '"delivered"' in l}
         acked = [i for n, i in enumerate(sent, 1) if n in ok]
     bad = []
-    row = {"sent": len(sent), "acked": len(acked)}
+    row = {"sent": len(sent)}
+    if a.receipts:
+        row["acked"] = len(acked)
     want = set(acked)
     if a.topic:
         found = [i for i in ids(a.topic) if i in set(sent)]
@@ -72,7 +74,7 @@ def main():
         for h in a.handled:
             handled += ids(h)
         dlq = set(ids(a.dlq)) if a.dlq else set()
-        c = collections.Counter(handled)
+        c = collections.Counter(i for i in handled if i is not None)
         row["handled"] = len(c)
         row["multi"] = sum(1 for n in c.values() if n > 1)
         row["dlq"] = len(dlq)
