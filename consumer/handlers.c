@@ -18,8 +18,11 @@
  *            EVENT_CE_<NAME> per attribute (EVENT_CE_ID, EVENT_CE_SOURCE,
  *            ...).
  * - file:    one JSON line per event, appended with one write(2) on an
- *            O_APPEND descriptor, so lines are never torn or interleaved;
- *            fsync policy never / always / interval.
+ *            O_APPEND descriptor, so lines are never interleaved; a short
+ *            write (full disk, file size limit) is cut back to where the
+ *            line began, so the file holds whole lines only and the
+ *            event fails (retried, then dead-lettered); fsync policy
+ *            never / always / interval.
  * - forward: through env->publish, which waits for the broker's ack.
  * - plugin:  see plugin_loader.c.
  */
@@ -246,6 +249,32 @@ static int file_sync(struct handler *h, events_handler_ctx_t *ctx) {
         return 0;
 }
 
+/* A write that failed after `done` bytes of a line: cut the file back to
+ * `start`, where the line began, so that no fragment stays to be glued to
+ * the next line. The event fails either way. */
+static int file_cut(struct handler *h, events_handler_ctx_t *ctx, off_t start,
+                    size_t done, int error) {
+        if (done == 0) {
+                events_handler_ctx_set_error(ctx, "write %s: %s", h->spec->path,
+                                             strerror(error));
+                return -1;
+        }
+        if (start < 0 || ftruncate(h->fd, start) != 0) {
+                events_handler_ctx_set_error(
+                        ctx,
+                        "write %s: %s after %zu bytes; the partial line "
+                        "stays: %s",
+                        h->spec->path, strerror(error), done,
+                        start < 0 ? "offset unknown" : strerror(errno));
+                return -1;
+        }
+        events_handler_ctx_set_error(ctx,
+                                     "write %s: %s after %zu bytes; the "
+                                     "partial line was removed",
+                                     h->spec->path, strerror(error), done);
+        return -1;
+}
+
 static int handle_file(const events_event_t *ev, events_handler_ctx_t *ctx,
                        void *opaque) {
         struct handler *h = opaque;
@@ -253,6 +282,7 @@ static int handle_file(const events_event_t *ev, events_handler_ctx_t *ctx,
         size_t len, off = 0;
         const char *json = serialized(env, ev, ctx, &len);
         char *line;
+        off_t start;
 
         if (!json)
                 return -1;
@@ -264,16 +294,18 @@ static int handle_file(const events_event_t *ev, events_handler_ctx_t *ctx,
         }
         memcpy(line, json, len);
         line[len] = '\n';
+        /* Where the line begins: the end, as this daemon is the only
+         * writer (O_APPEND writes there too). */
+        start = lseek(h->fd, 0, SEEK_END);
         while (off < len + 1) {
                 ssize_t n = write(h->fd, line + off, len + 1 - off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        events_handler_ctx_set_error(ctx, "write %s: %s",
-                                                     h->spec->path,
-                                                     strerror(errno));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        int e = n < 0 ? errno : ENOSPC;
+
                         free(line);
-                        return -1;
+                        return file_cut(h, ctx, start, off, e);
                 }
                 off += (size_t)n;
         }

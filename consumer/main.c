@@ -321,9 +321,12 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         char buf[512];
         /* Defaults a user may override with -X / -F. The fetch queue is
          * kept small: librdkafka's default (64 MB per consumer) would be
-         * the daemon's whole memory budget. */
+         * the daemon's whole memory budget. Offsets are committed every
+         * second (librdkafka: 5 s), and on every revoke, so that a crash
+         * repeats at most about a second of events. */
         static const char *const defaults[] = {
                 "queued.max.messages.kbytes=4096",
+                "auto.commit.interval.ms=1000",
                 "fetch.max.bytes=4194304",
                 "session.timeout.ms=10000",
                 "heartbeat.interval.ms=1000",

@@ -29,6 +29,7 @@ enum {
         OPT_SHUTDOWN_TIMEOUT,
         OPT_STALL_TIMEOUT,
         OPT_LOG_FORMAT,
+        OPT_GROUP_INSTANCE_ID,
 };
 
 void options_usage(FILE *fp) {
@@ -44,6 +45,13 @@ void options_usage(FILE *fp) {
                 "-X\n"
                 "                           bootstrap.servers=LIST\n"
                 "  -g, --group GROUP        consumer group id\n"
+                "      --group-instance-id ID  static group membership "
+                "(KIP-345): a member\n"
+                "                           restarted with the same ID takes "
+                "its partitions\n"
+                "                           back at once; unique per member "
+                "(the same as\n"
+                "                           -X group.instance.id=ID)\n"
                 "  -t, --topic T[,T...]     topics to consume (repeatable)\n"
                 "  -r, --routes FILE        the routes file (JSON); SIGHUP "
                 "reloads it\n"
@@ -131,6 +139,36 @@ static int append(options_t *o, int kind, const char *v) {
         return 0;
 }
 
+/* --group-instance-id ID: -X group.instance.id=ID, in command-line order
+ * with -F and -X. Kafka takes up to 249 of [A-Za-z0-9._-]. */
+static int instance_id(options_t *o, const char *id) {
+        static const char prefix[] = "group.instance.id=";
+        size_t n = strlen(id);
+        char *arg;
+
+        if (o->instance_arg) {
+                fprintf(stderr, "events-consumer: --group-instance-id given "
+                                "twice\nTry 'events-consumer --help'.\n");
+                return -1;
+        }
+        if (n == 0 || n > 249 ||
+            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789._-") != n) {
+                fprintf(stderr,
+                        "events-consumer: --group-instance-id %s: expected 1 "
+                        "to 249 of the characters A-Z a-z 0-9 . _ -\n"
+                        "Try 'events-consumer --help'.\n",
+                        id);
+                return -1;
+        }
+        if (!(arg = malloc(sizeof(prefix) + n)))
+                return -1;
+        memcpy(arg, prefix, sizeof(prefix) - 1);
+        memcpy(arg + sizeof(prefix) - 1, id, n + 1);
+        o->instance_arg = arg;
+        return append(o, 'X', arg);
+}
+
 static int append_schemas(options_t *o, const char *dir) {
         const char **ns = realloc(o->schemas, (o->n_schemas + 1) * sizeof(*ns));
         if (!ns)
@@ -172,6 +210,8 @@ int options_parse(options_t *o, int argc, char **argv) {
                 {"property", required_argument, NULL, 'X'},
                 {"config-file", required_argument, NULL, 'F'},
                 {"group", required_argument, NULL, 'g'},
+                {"group-instance-id", required_argument, NULL,
+                 OPT_GROUP_INSTANCE_ID},
                 {"topic", required_argument, NULL, 't'},
                 {"routes", required_argument, NULL, 'r'},
                 {"http", required_argument, NULL, OPT_HTTP},
@@ -212,6 +252,10 @@ int options_parse(options_t *o, int argc, char **argv) {
                         break;
                 case 'g':
                         o->group = optarg;
+                        break;
+                case OPT_GROUP_INSTANCE_ID:
+                        if (instance_id(o, optarg))
+                                return -1;
                         break;
                 case 't':
                         if (add_topics(o, optarg))
@@ -342,5 +386,6 @@ void options_free(options_t *o) {
         free(o->topics);
         free(o->kafka_args);
         free(o->schemas);
+        free(o->instance_arg);
         memset(o, 0, sizeof(*o));
 }

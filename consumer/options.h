@@ -31,6 +31,7 @@ typedef struct options {
         int log_format;          /* --log-format, a log_format_t */
         int shutdown_timeout_ms; /* --shutdown-timeout */
         int stall_timeout_ms;    /* --handler-stall-timeout */
+        char *instance_arg;      /* "group.instance.id=ID", in kafka_args */
 } options_t;
 
 /**

@@ -13,7 +13,11 @@
 #      with them, docker-compose.yml's Kafka services booted from the same
 #      jars as the compose tool resolves them (label compose:
 #      tests/compose/boot_test.sh, broken.py; docs/brokers.md);
-#   4. the Debian packages (scripts/package.sh): lintian, `apt-get install
+#   4. the fault suite (tests/faults/run.sh, label faults): broker kills,
+#      a rolling restart, a frozen broker, consumer crashes, an unwritable
+#      dead-letter topic and a full disk, against its own 3-broker cluster;
+#      one counted table row per scenario (docs/faults.md);
+#   5. the Debian packages (scripts/package.sh): lintian, `apt-get install
 #      ./*.deb` in a fresh Debian 12 minbase root, a smoke test of the
 #      installed tools (tests/package/check-deb.sh; needs root).
 # Installs the Debian packages it needs first. Exits non-zero on any failure.
@@ -53,6 +57,10 @@ step "integration tests against a real Kafka and events-devbroker"
 # The ASan build also runs where an integration test asks for it (a
 # refused topic at 100,000 lines: kafka_producer_refused_topic.sh).
 EVENTS_TEST_ASAN_BUILD_DIR="$root/build-asan" "$root/tests/integration/run.sh" build
+
+step "fault suite: a 3-broker cluster, broker and consumer failures, a full disk"
+# -V: the table is the point, pass or fail.
+ctest --test-dir build -L faults --no-tests=error -V
 
 step "Debian packages: build, lintian, install on a clean Debian 12, smoke test"
 "$root/scripts/package.sh" "$root/build-deb"

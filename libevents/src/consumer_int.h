@@ -93,6 +93,7 @@ struct events_consumer_s {
         int32_t st_partition;
         int64_t st_offset;
         unsigned st_count;
+        int64_t st_since_us; /* when the pending offset began */
 
         /* Waking a fetcher that stopped on the queue thresholds (see
          * kick_fetchers()). */

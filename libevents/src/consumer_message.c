@@ -16,8 +16,11 @@
 
 #include "consumer_int.h"
 
-/* Give librdkafka the pending offset at least every this many messages. */
+/* Give librdkafka the pending offset at least every this many messages,
+ * and once it is this old: a slow handler on one partition must not hold
+ * the commits (every auto.commit.interval.ms) back. */
 #define STORE_EVERY 1024
+#define STORE_MAX_AGE_US 100000
 
 /* Seek a partition back to @p offset (and pause it), so that the message is
  * consumed again rather than skipped. */
@@ -82,10 +85,12 @@ static void store_offset(events_consumer_t *c, const rd_kafka_message_t *m) {
                 c->st_rkt = rd_kafka_topic_new(
                         c->rk, rd_kafka_topic_name(m->rkt), NULL);
                 c->st_partition = m->partition;
+                c->st_since_us = events__mono_us();
         }
         c->st_offset = m->offset;
         /* a long run of one partition still reaches the commits */
-        if (++c->st_count % STORE_EVERY == 0)
+        if (++c->st_count % STORE_EVERY == 0 ||
+            events__mono_us() - c->st_since_us >= STORE_MAX_AGE_US)
                 events__consumer_store_flush(c);
 }
 

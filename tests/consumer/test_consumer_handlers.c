@@ -4,12 +4,15 @@
  * dispatched, effects checked on disk.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -116,6 +119,54 @@ static void test_handler_file_appends_ndjson(void **state) {
                                   "{\"user_id\":1}}\n"
                                   "{\"event_type\":\"user.deleted\",\"data\":"
                                   "{\"user_id\":2}}\n");
+        free(text);
+}
+
+/* A short write, made real by a file size limit (as a full disk would
+ * make it): the partial line is cut off, the event fails after its
+ * retries, and the next line starts where the last whole line ended. */
+static void test_handler_file_short_write_leaves_whole_lines(void **state) {
+        handler_env_t env;
+        char err[512], path[512];
+        events_dispatch_t out;
+        struct rlimit old, lim;
+        struct stat st;
+        off_t whole;
+        handler_set_t *s =
+                build(&env,
+                      "{\"routes\":[{\"pattern\":\"*\",\"retries\":1,"
+                      "\"backoff_ms\":1,\"backoff_max_ms\":1,\"handlers\":["
+                      "{\"type\":\"file\",\"path\":\"short.ndjson\"}]}]}",
+                      err, sizeof(err));
+        char *text;
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "a", 1, NULL), EVENTS_OK);
+        snprintf(path, sizeof(path), "%s/short.ndjson", dir);
+        assert_int_equal(stat(path, &st), 0);
+        whole = st.st_size;
+        /* room for 10 more bytes: the next line's write is cut short */
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+        lim = old;
+        lim.rlim_cur = (rlim_t)st.st_size + 10;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+        assert_int_equal(dispatch(s, &env, "b", 2, &out), EVENTS_ERR_HANDLER);
+        assert_int_equal(out.attempts, 2);
+        assert_non_null(strstr(out.error, "after 10 bytes; the partial line "
+                                          "was removed"));
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, whole);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+        signal(SIGXFSZ, SIG_DFL);
+        assert_int_equal(dispatch(s, &env, "c", 3, NULL), EVENTS_OK);
+        handler_set_destroy(s);
+        text = slurp("short.ndjson");
+        assert_string_equal(text, "{\"event_type\":\"a\",\"data\":"
+                                  "{\"user_id\":1}}\n"
+                                  "{\"event_type\":\"c\",\"data\":"
+                                  "{\"user_id\":3}}\n");
         free(text);
 }
 
@@ -543,6 +594,8 @@ static int teardown(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_handler_file_appends_ndjson),
+                cmocka_unit_test(
+                        test_handler_file_short_write_leaves_whole_lines),
                 cmocka_unit_test(test_handler_exec_gets_stdin_and_env),
                 cmocka_unit_test(
                         test_handler_exec_gets_metadata_of_consumed_message),

@@ -193,6 +193,47 @@ static void test_options_parse_http_address_and_stall_timeout(void **state) {
         options_free(&o);
 }
 
+/* --group-instance-id is -X group.instance.id=ID, in order with -X. */
+static void test_options_parse_group_instance_id(void **state) {
+        char *argv[] = {"c",
+                        "-g",
+                        "g",
+                        "-t",
+                        "t",
+                        "-r",
+                        "r",
+                        "-X",
+                        "group.instance.id=old",
+                        "--group-instance-id",
+                        "member-1.a_b",
+                        NULL};
+        char *empty[] = {"c", "-g", "g", "-t",
+                         "t", "-r", "r", "--group-instance-id",
+                         "",  NULL};
+        char *bad[] = {"c",   "-g", "g", "-t",
+                       "t",   "-r", "r", "--group-instance-id",
+                       "a b", NULL};
+        char *twice[] = {"c", "-g",
+                         "g", "-t",
+                         "t", "-r",
+                         "r", "--group-instance-id",
+                         "a", "--group-instance-id",
+                         "b", NULL};
+        options_t o;
+        (void)state;
+
+        unsetenv("EVENTS_BROKERS");
+        assert_int_equal(options_parse(&o, ARGC(argv), argv), 0);
+        assert_int_equal(o.n_kafka_args, 2);
+        assert_int_equal(o.kafka_args[1].kind, 'X');
+        assert_string_equal(o.kafka_args[1].arg,
+                            "group.instance.id=member-1.a_b");
+        options_free(&o);
+        expect_usage_error(empty, ARGC(empty));
+        expect_usage_error(bad, ARGC(bad));
+        expect_usage_error(twice, ARGC(twice));
+}
+
 static void test_options_parse_refusals(void **state) {
         char *no_group[] = {"c", "-b", "b", "-t", "t", "-r", "r", NULL};
         char *no_topic[] = {"c", "-b", "b", "-g", "g", "-r", "r", NULL};
@@ -235,6 +276,7 @@ int main(void) {
                 cmocka_unit_test(test_options_parse_from_time_millis),
                 cmocka_unit_test(test_options_parse_no_brokers_left_to_conf),
                 cmocka_unit_test(test_options_parse_refusals),
+                cmocka_unit_test(test_options_parse_group_instance_id),
                 cmocka_unit_test(
                         test_options_parse_http_address_and_stall_timeout),
         };

@@ -90,6 +90,10 @@ static void seed_event(const char *topic, const char *type, int n) {
         seed(topic, key, buf, type);
 }
 
+/* The consumers' auto.commit.interval.ms: far away, but for the test of
+ * commits in time. */
+static const char *commit_interval_ms = "100000";
+
 static rd_kafka_conf_t *consumer_conf(void) {
         char errstr[256];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -104,8 +108,8 @@ static rd_kafka_conf_t *consumer_conf(void) {
                                   errstr, sizeof(errstr));
         rd_kafka_conf_set(conf, "statistics.interval.ms", "100", errstr,
                           sizeof(errstr));
-        rd_kafka_conf_set(conf, "auto.commit.interval.ms", "100000", errstr,
-                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "auto.commit.interval.ms", commit_interval_ms,
+                          errstr, sizeof(errstr));
         return conf;
 }
 
@@ -391,6 +395,54 @@ static void test_events_consumer_cooperative_assign_and_close(void **state) {
 
 /* Offsets of a run of one partition are stored once, late: a commit must
  * still see the newest handled one. */
+/* Handles, after 150 ms: a handler slower than the offset's age limit. */
+static int slower_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
+                          void *opaque) {
+        struct timespec ts = {0, 150000000};
+
+        nanosleep(&ts, NULL);
+        return count_handler(ev, ctx, opaque);
+}
+
+/* A slow handler on one partition, with the next events always waiting:
+ * the pending offset still reaches librdkafka within its age limit, so
+ * the automatic commits (every 200 ms here) include it while the consumer
+ * works, without waiting for 1024 events or an idle poll. */
+static void test_events_consumer_slow_run_commits_in_time(void **state) {
+        char topic[64], group[64];
+        events_router_t *r;
+        events_consumer_t *c;
+        seen_t s = {0};
+        struct timespec pause = {0, 200000000};
+        int64_t off = -1;
+
+        name(topic, sizeof(topic), "t-intime");
+        name(group, sizeof(group), "group");
+        create_topic(topic, 1);
+        for (int i = 0; i < 8; i++)
+                seed_event(topic, "user.created", i);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "slow", slower_handler, &s),
+                EVENTS_OK);
+        commit_interval_ms = "200";
+        c = consumer(topic, group, r, &s);
+        assert_int_equal(poll_until(c, &s, 5, 8000), EVENTS_OK);
+        assert_int_equal(s.handled, 5);
+        /* no poll meanwhile: only librdkafka's timer commits (5 s at most,
+         * for valgrind's sake) */
+        for (int i = 0; i < 25; i++) {
+                nanosleep(&pause, NULL);
+                if ((off = committed(group, topic)) >= 2)
+                        break;
+        }
+        commit_interval_ms = "100000";
+        assert_true(off >= 2 && off <= 5);
+        assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        events_consumer_destroy(c);
+        events_router_destroy(r);
+}
+
 static void test_events_consumer_commit_stores_pending_offset(void **state) {
         char topic[64], group[64];
         events_router_t *r;
@@ -1141,6 +1193,7 @@ int main(void) {
                         test_events_consumer_poll_stores_after_handlers),
                 cmocka_unit_test(
                         test_events_consumer_commit_stores_pending_offset),
+                cmocka_unit_test(test_events_consumer_slow_run_commits_in_time),
                 cmocka_unit_test(
                         test_events_consumer_poll_wakes_stalled_fetcher),
                 cmocka_unit_test(
