@@ -34,10 +34,24 @@ Usage:
   boot.py start [-f FILE] [--profile P] DIR   boot; prints the bootstrap
                                               servers (host listeners)
   boot.py stop DIR                            stop every node, remove DIR
-  boot.py kill DIR SERVICE                    SIGKILL one node
-  boot.py stop-node DIR SERVICE               SIGTERM one node, wait
-  boot.py restart-node DIR SERVICE            start a stopped node again
-The profile is "default" (the services without a profile) or "three".
+  boot.py kill DIR SERVICE                    SIGKILL one node, wait until
+                                              it is gone
+  boot.py stop-node DIR SERVICE               SIGTERM one node (SIGCONT
+                                              first, for a paused one), wait;
+                                              SIGKILL after 30 s, then exit 1
+  boot.py pause DIR SERVICE                   SIGSTOP one node (frozen: its
+                                              sockets stay open, nothing
+                                              answers)
+  boot.py resume DIR SERVICE                  SIGCONT it
+  boot.py restart-node DIR SERVICE            start a stopped or killed node
+                                              again on its data and ports;
+                                              prints its bootstrap address
+                                              once it is a registered broker
+  boot.py service DIR NODE_ID                 print the service whose
+                                              node.id is NODE_ID (a
+                                              partition leader's, say)
+SERVICE is a service name of the file (kafka, kafka-1, ...). The profile
+is "default" (the services without a profile) or "three".
 State (ports, pids, logs) lives in DIR/state.json and DIR/<service>/.
 Environment: COMPOSE_BOOT_TIMEOUT (seconds for the nodes to register,
 default 120), COMPOSE_CHECK_TIMEOUT (seconds for the topic and group
@@ -415,16 +429,35 @@ def load(state_dir):
         raise BootError("no booted cluster in %s: %s" % (state_dir, e))
 
 
-def terminate(pid, grace=30):
+def signal_node(pid, sig):
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, sig)
+        return True
     except OSError:
-        return
+        return False
+
+
+def terminate(pid, grace=30):
+    """SIGCONT (a paused node cannot act on SIGTERM), SIGTERM, then
+    SIGKILL after GRACE seconds. Returns False when SIGKILL was needed."""
+    signal_node(pid, signal.SIGCONT)
+    if not signal_node(pid, signal.SIGTERM):
+        return True
+    return reap(pid, grace)
+
+
+def reap(pid, grace):
+    """Waits up to GRACE seconds for PID to exit, then SIGKILLs it.
+    Returns False when SIGKILL was needed."""
     deadline = time.time() + grace
     while alive(pid) and time.time() < deadline:
         time.sleep(0.1)
-    if alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if not alive(pid):
+        return True
+    signal_node(pid, signal.SIGKILL)
+    while alive(pid):
+        time.sleep(0.05)
+    return False
 
 
 def cmd_start(path, profile, state_dir, project_dir=None):
@@ -468,11 +501,24 @@ def cmd_start(path, profile, state_dir, project_dir=None):
 
 
 def cmd_stop(state_dir):
+    """Every node at once: a node stopping alone waits for the others to
+    take its partitions, and the last ones would wait for a quorum that
+    has gone. A node that needs SIGKILL keeps the logs."""
     state = load(state_dir)
+    pids = {name: n["pid"] for name, n in state["nodes"].items() if n.get("pid")}
+    for pid in pids.values():
+        signal_node(pid, signal.SIGCONT)
+        signal_node(pid, signal.SIGTERM)
+    killed = [name for name, pid in pids.items() if not reap(pid, 30)]
+    if not killed:
+        shutil.rmtree(state_dir, ignore_errors=True)
+        return 0
     for n in state["nodes"].values():
-        if n.get("pid"):
-            terminate(n["pid"])
-    shutil.rmtree(state_dir, ignore_errors=True)
+        shutil.rmtree(os.path.join(n["dir"], "data"), ignore_errors=True)
+    os.unlink(os.path.join(state_dir, "state.json"))
+    say("%s ignored SIGTERM for 30 s and was killed; the logs are kept in %s"
+        % (", ".join(killed), state_dir))
+    return 1
 
 
 def node_of(state, name):
@@ -481,33 +527,63 @@ def node_of(state, name):
     return state["nodes"][name]
 
 
-def cmd_kill(state_dir, name, sig):
+def cmd_signal(state_dir, name, sig):
+    """kill (SIGKILL, waits until the node is gone), stop-node (SIGTERM,
+    waits; 1 when SIGKILL was needed), pause (SIGSTOP), resume (SIGCONT)."""
     state = load(state_dir)
     n = node_of(state, name)
-    if sig == signal.SIGKILL:
-        try:
-            os.kill(n["pid"], signal.SIGKILL)
-        except OSError:
-            pass
+    if not alive(n["pid"]):
+        raise BootError("%s is not running" % name)
+    if sig == signal.SIGTERM:
+        if not terminate(n["pid"]):
+            say("%s ignored SIGTERM for 30 s and was killed; its log: %s/server.log"
+                % (name, n["dir"]))
+            return 1
+    elif sig == signal.SIGKILL:
+        signal_node(n["pid"], signal.SIGKILL)
         while alive(n["pid"]):
             time.sleep(0.05)
     else:
-        terminate(n["pid"])
+        signal_node(n["pid"], sig)
+    return 0
 
 
 def cmd_restart(state_dir, name):
+    """Starts the node again on its data and ports; returns once it
+    answers metadata with itself among the brokers."""
     state = load(state_dir)
     n = node_of(state, name)
     if alive(n["pid"]):
         raise BootError("%s is running (pid %d)" % (name, n["pid"]))
     n["pid"] = launch(state["lib"], n)
     save(state_dir, state)
+    me = int(n["props"]["node.id"])
     deadline = time.time() + int(os.environ.get("COMPOSE_BOOT_TIMEOUT", "120"))
-    while metadata(n["bootstrap"]) is None:
-        if not alive(n["pid"]) or time.time() > deadline:
-            raise BootError("%s did not come back; its log: %s/server.log" % (name, n["dir"]))
+    while True:
+        md = metadata(n["bootstrap"])
+        if md and me in [b["id"] for b in md.get("brokers", [])]:
+            break
+        if not alive(n["pid"]):
+            raise BootError("%s exited while restarting; its log: %s/server.log:\n%s"
+                            % (name, n["dir"], tail(os.path.join(n["dir"], "server.log"))))
+        if time.time() > deadline:
+            raise BootError("%s did not register again within %ds; its log: %s/server.log"
+                            % (name, int(os.environ.get("COMPOSE_BOOT_TIMEOUT", "120")), n["dir"]))
         time.sleep(0.5)
     print(n["bootstrap"])
+
+
+def cmd_service(state_dir, node_id):
+    state = load(state_dir)
+    for name, n in state["nodes"].items():
+        if n["props"].get("node.id") == node_id:
+            print(name)
+            return
+    raise BootError("no node with node.id %s in %s" % (node_id, state_dir))
+
+
+SIGNALS = {"kill": signal.SIGKILL, "stop-node": signal.SIGTERM,
+           "pause": signal.SIGSTOP, "resume": signal.SIGCONT}
 
 
 def main(argv):
@@ -544,13 +620,13 @@ def main(argv):
         elif cmd == "start" and len(rest) == 1:
             cmd_start(path, profile, rest[0], project_dir)
         elif cmd == "stop" and len(rest) == 1:
-            cmd_stop(rest[0])
-        elif cmd == "kill" and len(rest) == 2:
-            cmd_kill(rest[0], rest[1], signal.SIGKILL)
-        elif cmd == "stop-node" and len(rest) == 2:
-            cmd_kill(rest[0], rest[1], signal.SIGTERM)
+            return cmd_stop(rest[0])
+        elif cmd in SIGNALS and len(rest) == 2:
+            return cmd_signal(rest[0], rest[1], SIGNALS[cmd])
         elif cmd == "restart-node" and len(rest) == 2:
             cmd_restart(rest[0], rest[1])
+        elif cmd == "service" and len(rest) == 2:
+            cmd_service(rest[0], rest[1])
         else:
             print(__doc__, file=sys.stderr)
             return 64
