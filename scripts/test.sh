@@ -15,8 +15,9 @@
 #      tests/compose/boot_test.sh, broken.py; docs/brokers.md);
 #   4. the fault suite (tests/faults/run.sh, label faults): broker kills,
 #      a rolling restart, a frozen broker, consumer crashes, an unwritable
-#      dead-letter topic and a full disk, against its own 3-broker cluster;
-#      one counted table row per scenario (docs/faults.md);
+#      dead-letter topic and a full disk, against docker-compose.yml's
+#      3-broker profile three, booted by tests/compose/boot.py; one counted
+#      table row per scenario (docs/faults.md);
 #   5. the Debian packages (scripts/package.sh): lintian, `apt-get install
 #      ./*.deb` in a fresh Debian 12 minbase root, a smoke test of the
 #      installed tools (tests/package/check-deb.sh; needs root).

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fault suite (issue #18): broker failures, consumer crashes and a full
-# disk against a real 3-broker KRaft cluster (tests/kafka/kafka.sh
-# cluster-start: min.insync.replicas=2, replication factor 3) and, for
-# scenario 4, a single broker. Each scenario prints one table row with
+# disk against a real 3-broker KRaft cluster and, for scenario 4, a single
+# broker. Both are docker-compose.yml's, booted from Kafka's jars by
+# tests/compose/boot.py: the profile three (min.insync.replicas=2,
+# replication factor 3) and the default service; boot.py kills, stops,
+# pauses and restarts their nodes. Each scenario prints one table row with
 # counted outcomes:
 #   sent, acked (the producer's delivery reports), found (distinct events
 #   in the topic), lost, dup (copies in the topic beyond the first),
@@ -19,7 +21,8 @@ src=$(cd "$here/../.." && pwd)
 BUILD=$(cd "${1:-$src/build}" && pwd)
 shift || true
 scenarios=${*:-1 2 3 4 5 6 7}
-kafka=$src/tests/kafka/kafka.sh
+kafka=$src/tests/kafka/kafka.sh # its Java tools (kafka.sh run)
+boot() { python3 "$src/tests/compose/boot.py" "$@"; }
 PRODUCER=$BUILD/producer/events-producer
 CONSUMER=$BUILD/consumer/events-consumer
 CREATE=$BUILD/tests/tools/events-test-create-topic
@@ -37,8 +40,8 @@ cleanup() {
         for pid in $(jobs -p); do kill -KILL "$pid" 2>/dev/null || true; done
         wait 2>/dev/null || true
         mountpoint -q "$W/disk" 2>/dev/null && umount "$W/disk"
-        [ -d "$CL" ] && "$kafka" cluster-stop "$CL" >/dev/null 2>&1 || true
-        [ -d "$W/single" ] && "$kafka" stop "$W/single" >/dev/null 2>&1 || true
+        [ -f "$CL/state.json" ] && boot stop "$CL" >/dev/null 2>&1 || true
+        [ -f "$W/single/state.json" ] && boot stop "$W/single" >/dev/null 2>&1 || true
         rm -rf "$W"
 }
 trap cleanup EXIT
@@ -122,6 +125,9 @@ wait_for() {
         done
 }
 
+# node ID: the cluster's service whose node.id is ID (kafka-ID)
+node() { boot service "$CL" "$1"; }
+
 # leader TOPIC PARTITION: the node id leading it
 leader() {
         kcat -b "$B" -L -J -t "$1" 2>/dev/null | python3 -c '
@@ -160,9 +166,9 @@ s1() {
         sleep 3
         l=$(leader "$t" 0)
         say "1: kill -9 node $l, the leader, in mid-produce"
-        "$kafka" kill "$CL/node$l"
+        boot kill "$CL" "$(node "$l")"
         sleep 4
-        "$kafka" restart "$CL/node$l" >/dev/null
+        boot restart-node "$CL" "$(node "$l")" >/dev/null
         wait_producer "$t"
         wait_for 60 in_sync "$t" || say "1: $t is not back in sync"
         dump "$t" "$W/$t.dump"
@@ -184,8 +190,8 @@ s2() {
         for i in 1 2 3; do
                 sleep 2
                 say "2: restart node $i"
-                "$kafka" halt "$CL/node$i"
-                "$kafka" restart "$CL/node$i" >/dev/null
+                boot stop-node "$CL" "$(node "$i")"
+                boot restart-node "$CL" "$(node "$i")" >/dev/null
                 wait_for 90 in_sync "$t" || say "2: $t is not back in sync after node $i"
                 wait_for 90 in_sync __consumer_offsets || true
         done
@@ -202,17 +208,16 @@ s2() {
 # 3. A broker (the partition leader) frozen with SIGSTOP for 20 s in
 #    mid-produce, then resumed: 0 lost.
 s3() {
-        local t=f3-sigstop n=30000 l pid
+        local t=f3-sigstop n=30000 l
         "$CREATE" -b "$B" "$t" 1
         gen "$W/$t.in" "$t" "$n"
         produce_bg "$t" "$W/$t.in" 1000
         sleep 3
         l=$(leader "$t" 0)
-        pid=$(cat "$CL/node$l/pid")
         say "3: SIGSTOP node $l, the leader, for 20 s"
-        kill -STOP "$pid"
+        boot pause "$CL" "$(node "$l")"
         sleep 20
-        kill -CONT "$pid"
+        boot resume "$CL" "$(node "$l")"
         wait_producer "$t"
         wait_for 90 in_sync "$t" || say "3: $t is not back in sync"
         dump "$t" "$W/$t.dump"
@@ -263,13 +268,13 @@ s6() {
    "handlers": [{"type": "exec", "command": ["false"]}]}]}
 JSON
         say "6: halt node 2, the DLQ's leader: min.insync.replicas=2 is not met"
-        "$kafka" halt "$CL/node2"
+        boot stop-node "$CL" "$(node 2)"
         "$CONSUMER" -b "$B" -g "$t-g" -t "$t" -r "$W/c6.routes" --from-beginning \
                 >"$W/c6.log" 2>&1 || rc=$?
         before=$(wc -l <"$W/$t.out" 2>/dev/null || echo 0)
         local says=no
         grep -q 'DLQ write failed' "$W/c6.log" && says=yes
-        "$kafka" restart "$CL/node2" >/dev/null
+        boot restart-node "$CL" "$(node 2)" >/dev/null
         wait_for 90 in_sync "$t.dlq" || say "6: the DLQ is not back in sync"
         "$CONSUMER" -b "$B" -g "$t-g" -t "$t" -r "$W/c6.routes" --from-beginning \
                 >"$W/c6b.log" 2>&1 &
@@ -325,7 +330,7 @@ JSON
 #    directory under a producer and a consumer: 0 lost.
 s4() {
         local t=f4-single n=20000 c
-        B=$("$kafka" start "$W/single")
+        B=$(boot start "$W/single")
         "$CREATE" -b "$B" "$t" 3
         gen "$W/$t.in" "$t" "$n"
         produce_bg "$t" "$W/$t.in" 2000
@@ -333,9 +338,9 @@ s4() {
         c=$CONSUMER_PID
         sleep 3
         say "4: kill -9 the single broker, restart it on its data"
-        "$kafka" kill "$W/single"
+        boot kill "$W/single" kafka
         sleep 2
-        "$kafka" restart "$W/single" >/dev/null
+        boot restart-node "$W/single" kafka >/dev/null
         wait_producer "$t"
         wait_for 120 has_all "$W/$t.in" "$W/$t.out" || say "4: the consumer did not handle every event"
         kill -TERM "$c"
@@ -343,7 +348,7 @@ s4() {
         dump "$t" "$W/$t.dump"
         row "4 single broker kill -9" --sent "$W/$t.in" --receipts "$W/$t.receipts" \
                 --topic "$W/$t.dump" --handled "$W/$t.out"
-        "$kafka" stop "$W/single"
+        boot stop "$W/single"
 }
 
 echo "| scenario | sent | acked | found | lost | dup | handled | multi | dlq | verdict |"
@@ -353,18 +358,18 @@ for s in $scenarios; do
         case $s in 1 | 2 | 3 | 5 | 6 | 7) cluster=yes ;; esac
 done
 if [ "$cluster" = yes ]; then
-        B=$("$kafka" cluster-start "$CL")
-        say "cluster at $B"
+        CB=$(boot --profile three start "$CL")
+        say "cluster at $CB"
 fi
 for s in $scenarios; do
         case $s in
-        1 | 2 | 3 | 5 | 6 | 7) B=$(cat "$CL/bootstrap"); "s$s" || { say "scenario $s broke off"; failed=1; } ;;
+        1 | 2 | 3 | 5 | 6 | 7) B=$CB; "s$s" || { say "scenario $s broke off"; failed=1; } ;;
         4) ;;
         *) say "no scenario $s"; failed=1 ;;
         esac
 done
 if [ "$cluster" = yes ]; then
-        "$kafka" cluster-stop "$CL"
+        boot stop "$CL"
 fi
 case " $scenarios " in *" 4 "*) s4 || { say "scenario 4 broke off"; failed=1; } ;; esac
 exit "$failed"

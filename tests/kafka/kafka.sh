@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Apache Kafka (KRaft) on 127.0.0.1 for the integration tests, one
-# node or a cluster of three, run from Maven Central's jars with Java 17:
-# no Docker needed.
+# node, run from Maven Central's jars with Java 17: no Docker needed. (The
+# fault suite's 3-broker cluster is docker-compose.yml's profile three,
+# booted from these jars by tests/compose/boot.py.)
 #
 #   kafka.sh fetch           copy the jars into the cache (once; later free)
 #   kafka.sh lib             print the cached jar folder (fetching if needed)
@@ -12,20 +13,6 @@
 #   kafka.sh stop [--keep-log] DIR
 #                            stop it cleanly (SIGTERM, then SIGKILL after
 #                            30 s), remove DIR, or all of it but its logs (*.log)
-#   kafka.sh cluster-start DIR
-#                            format and start three combined broker and
-#                            controller nodes in DIR/node1..3 (one quorum,
-#                            min.insync.replicas=2, replication factor 3
-#                            for new topics and internal ones); prints the
-#                            bootstrap list once every node is a broker
-#   kafka.sh cluster-stop [--keep-log] DIR
-#                            stop every node of the cluster, remove DIR
-#   kafka.sh halt NODEDIR    stop one node (SIGTERM), keeping its data
-#   kafka.sh kill NODEDIR    kill -9 one node, keeping its data
-#   kafka.sh restart NODEDIR start a stopped or killed node again on its own
-#                            data and ports (`start` formats afresh); prints
-#                            its address once it answers metadata
-#   NODEDIR is DIR of `start`, or DIR/nodeN of `cluster-start`.
 #   kafka.sh run CLASS ARGS  run one of Kafka's tools (a Java main class,
 #                            e.g. org.apache.kafka.tools.consumer.ConsoleConsumer)
 #   kafka.sh version         print the Kafka version
@@ -90,7 +77,7 @@ fetch() {
         exec 9>&-
 }
 
-# N (default 2) free TCP ports on 127.0.0.1, held together while chosen so
+# N free TCP ports on 127.0.0.1, held together while chosen so
 # that they differ. Another process could take one before the broker binds
 # it; then the broker fails to start and says so in its log.
 free_ports() {
@@ -112,17 +99,15 @@ java_tool() {
 }
 
 # Succeeds when the broker at $1 answers a metadata request with broker
-# $2 (default 1) in its broker list, and with $3 brokers when given.
+# $2 in its broker list.
 answers_metadata() {
         local out
         out=$(timeout 10 kcat -b "$1" -L -m 3 -J 2>/dev/null) || return 1
         python3 -c '
 import json, sys
 md = json.loads(sys.argv[1])
-ids = [b["id"] for b in md.get("brokers", [])]
-n = int(sys.argv[3]) if sys.argv[3] else 0
-sys.exit(0 if int(sys.argv[2]) in ids and len(ids) >= n else 1)
-' "$out" "${2:-1}" "${3:-}"
+sys.exit(0 if int(sys.argv[2]) in [b["id"] for b in md.get("brokers", [])] else 1)
+' "$out" "$2"
 }
 
 # write_props DIR ID BROKER_PORT CONTROLLER_PORT VOTERS: DIR/server.properties
@@ -148,7 +133,7 @@ new_cluster_id() {
 }
 
 # launch DIR: start the node of DIR/server.properties in the background
-# (its data as it is), and record its pid and address.
+# (its data as formatted), and record its pid and address.
 launch() {
         local dir=$1 port
         port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' "$dir/server.properties")
@@ -163,16 +148,16 @@ launch() {
         echo "127.0.0.1:$port" >"$dir/bootstrap"
 }
 
-# await DIR [BROKERS]: wait until the node of DIR answers metadata with
-# itself (and BROKERS brokers in all, when given). Returns 2 when the node
-# exited for a port another process took, dies on any other failure.
+# await DIR: wait until the node of DIR answers metadata with itself.
+# Returns 2 when the node exited for a port another process took, dies on
+# any other failure.
 await() {
-        local dir=$1 n=${2:-} pid addr id deadline
+        local dir=$1 pid addr id deadline
         pid=$(cat "$dir/pid")
         addr=$(cat "$dir/bootstrap")
         id=$(sed -n 's/^node.id=//p' "$dir/server.properties")
         deadline=$((SECONDS + start_timeout))
-        until answers_metadata "$addr" "$id" "$n"; do
+        until answers_metadata "$addr" "$id"; do
                 if ! kill -0 "$pid" 2>/dev/null; then
                         if grep -qs 'Address already in use' "$dir/server.log" "$dir/stdout.log"; then
                                 echo "$prog: a port of $dir was taken meanwhile" >&2
@@ -236,81 +221,14 @@ start() {
         die "no free ports after 3 attempts; the last log: $dir/server.log"
 }
 
-# The settings of a replicated cluster, after the template's one-node ones
-# (a later line of a properties file wins).
-cluster_props() {
-        cat <<'EOF'
-
-# kafka.sh cluster-start: three replicas, two in sync for acks=all.
-default.replication.factor=3
-min.insync.replicas=2
-offsets.topic.replication.factor=3
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-share.coordinator.state.topic.replication.factor=3
-share.coordinator.state.topic.min.isr=2
-EOF
-}
-
-cluster_once() {
-        local dir=$1 ports voters cluster_id i status=0 list=""
-        read -r -a ports < <(free_ports 6)
-        [ "${#ports[@]}" -eq 6 ] || die "cannot find free ports (python3 missing?)"
-        voters="1@127.0.0.1:${ports[3]},2@127.0.0.1:${ports[4]},3@127.0.0.1:${ports[5]}"
-        for i in 1 2 3; do
-                rm -rf "$dir/node$i"
-                mkdir -p "$dir/node$i"
-                write_props "$dir/node$i" "$i" "${ports[$((i - 1))]}" \
-                        "${ports[$((i + 2))]}" "$voters"
-                cluster_props >>"$dir/node$i/server.properties"
-        done
-        cluster_id=$(new_cluster_id "$dir/node1")
-        for i in 1 2 3; do
-                format "$dir/node$i" "$cluster_id"
-        done
-        for i in 1 2 3; do
-                launch "$dir/node$i"
-                list=${list:+$list,}$(cat "$dir/node$i/bootstrap")
-        done
-        for i in 1 2 3; do
-                await "$dir/node$i" 3 || status=$?
-                if [ "$status" -ne 0 ]; then
-                        cluster_stop "$dir" >/dev/null 2>&1 || true
-                        mkdir -p "$dir"
-                        return "$status"
-                fi
-        done
-        echo "$list" >"$dir/bootstrap"
-        echo "$list"
-}
-
-cluster_start() {
-        local dir=$1 attempt status i
-        prepare
-        mkdir -p "$dir"
-        dir=$(cd "$dir" && pwd)
-        for i in 1 2 3; do
-                if running "$dir/node$i"; then
-                        die "a broker already runs from $dir/node$i (pid $(cat "$dir/node$i/pid"))"
-                fi
-        done
-        for attempt in 1 2 3; do
-                status=0
-                cluster_once "$dir" || status=$?
-                [ "$status" -eq 2 ] || return "$status"
-        done
-        die "no free ports after 3 attempts"
-}
-
-# halt NODEDIR: SIGTERM (after SIGCONT, for a paused node), then SIGKILL
-# after 30 s; the data stays. Returns 1 when SIGKILL was needed.
+# halt DIR: SIGTERM, then SIGKILL after 30 s. Returns 1 when SIGKILL was
+# needed.
 halt() {
         local dir=$1 pid i
         [ -f "$dir/pid" ] || die "no broker in $dir"
         pid=$(cat "$dir/pid")
-        kill -CONT "$pid" 2>/dev/null || true
         kill -TERM "$pid" 2>/dev/null || return 0
-        # A controlled shutdown of one node takes a few seconds.
+        # A controlled shutdown takes a few seconds.
         for i in $(seq 1 300); do
                 kill -0 "$pid" 2>/dev/null || return 0
                 sleep 0.1
@@ -318,53 +236,6 @@ halt() {
         kill -KILL "$pid" 2>/dev/null || true
         echo "$prog: the broker (pid $pid) ignored SIGTERM for 30 s and was killed; its log: $dir/server.log" >&2
         return 1
-}
-
-kill_node() {
-        local dir=$1 pid
-        [ -f "$dir/pid" ] || die "no broker in $dir"
-        pid=$(cat "$dir/pid")
-        kill -KILL "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
-}
-
-restart() {
-        local dir=$1
-        prepare
-        [ -f "$dir/server.properties" ] && [ -d "$dir/data" ] ||
-                die "$dir holds no node (server.properties and data/)"
-        ! running "$dir" || die "a broker already runs from $dir (pid $(cat "$dir/pid"))"
-        launch "$dir"
-        await "$dir" || die "the broker could not take its port again; its log: $dir/server.log"
-        cat "$dir/bootstrap"
-}
-
-cluster_stop() {
-        local keep_log=0 dir i
-        if [ "${1:-}" = --keep-log ]; then
-                keep_log=1
-                shift
-        fi
-        dir=${1:?usage: kafka.sh cluster-stop [--keep-log] DIR}
-        [ -d "$dir" ] || die "no cluster folder $dir"
-        # All at once: a node stopping alone waits for the others to take
-        # its partitions.
-        for i in 1 2 3; do
-                [ -f "$dir/node$i/pid" ] || continue
-                kill -CONT "$(cat "$dir/node$i/pid")" 2>/dev/null || true
-                kill -TERM "$(cat "$dir/node$i/pid")" 2>/dev/null || true
-        done
-        for i in 1 2 3; do
-                [ -f "$dir/node$i/pid" ] || continue
-                halt "$dir/node$i" || keep_log=1
-        done
-        if [ "$keep_log" -eq 1 ]; then
-                find "$dir" -type f ! -name '*.log' -delete
-                find "$dir" -depth -type d -empty -delete
-                echo "$prog: the cluster's logs are kept in $dir/node*/" >&2
-        else
-                rm -rf "$dir"
-        fi
 }
 
 stop() {
@@ -399,26 +270,6 @@ start)
 stop)
         shift
         stop "$@"
-        ;;
-cluster-start)
-        [ $# -eq 2 ] || die "usage: kafka.sh cluster-start DIR"
-        cluster_start "$2"
-        ;;
-cluster-stop)
-        shift
-        cluster_stop "$@"
-        ;;
-halt)
-        [ $# -eq 2 ] || die "usage: kafka.sh halt NODEDIR"
-        halt "$2"
-        ;;
-kill)
-        [ $# -eq 2 ] || die "usage: kafka.sh kill NODEDIR"
-        kill_node "$2"
-        ;;
-restart)
-        [ $# -eq 2 ] || die "usage: kafka.sh restart NODEDIR"
-        restart "$2"
         ;;
 run)
         shift
