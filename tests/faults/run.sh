@@ -233,18 +233,18 @@ s5() {
                 EVENTS_BUILD_DIR=$BUILD EVENTS_SOURCE_DIR=$src \
                 bash "$src/tests/integration/kafka_consumer_chaos.sh" 2>&1) || rc=$?
         f=$(grep -o 'kills=.*' <<<"$out" | tail -1)
-        local kills handled multi events extra most bound
+        local kills handled multi events extra most bound first
         for kv in $f; do
                 case $kv in
                 kills=*) kills=${kv#*=} ;; events=*) events=${kv#*=} ;;
                 handled=*) handled=${kv#*=} ;; multi=*) multi=${kv#*=} ;;
                 extra=*) extra=${kv#*=} ;; max_copies=*) most=${kv#*=} ;;
-                bound=*) bound=${kv#*=} ;;
+                bound=*) bound=${kv#*=} ;; first_new_s=*) first=${kv#*=} ;;
                 esac
         done
         local verdict="ok"
         [ "$rc" -eq 0 ] || { verdict="FAIL: $(grep FAIL <<<"$out" | tail -1)"; failed=1; }
-        echo "| 5 consumer kill -9 x${kills:-?} | ${events:-?} | - | - | 0 | - | ${events:-?} | ${multi:-?} | - | $verdict ($handled runs, $extra extra copies, bound $bound, at most $most copies of one event) |" |
+        echo "| 5 consumer kill -9 x${kills:-?} | ${events:-?} | - | - | 0 | - | ${events:-?} | ${multi:-?} | - | $verdict ($handled runs, $extra extra copies, bound $bound, at most $most copies of one event, a restart's first new event within ${first}s) |" |
                 tee -a "$table"
 }
 
