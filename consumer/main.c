@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "options.h"
+#include "print.h"
 #include "routes.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -496,6 +497,9 @@ int main(int argc, char **argv) {
         daemon_t dm;
         int rc;
 
+        /* --print and --capture read a topic, without routes: print.c. */
+        if (print_wanted(argc, argv))
+                return print_main(argc, argv);
         memset(&dm, 0, sizeof(dm));
         rc = options_parse(&dm.opt, argc, argv);
         if (rc != 0) {

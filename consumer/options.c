@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "print.h"
 
 enum {
         OPT_HTTP = 256,
@@ -91,6 +92,7 @@ void options_usage(FILE *fp) {
                 "fatal, 70 internal error,\n71 system error (e.g. HTTP port "
                 "in use), 75 stopped because the\ndead-letter topic could not "
                 "be written, 78 bad Kafka property or no schemas.\n");
+        print_usage(fp);
 }
 
 static int add_topics(options_t *o, const char *arg) {
