@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "options.h"
 #include "print.h"
+#include "redrive.h"
 #include "routes.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -500,6 +501,8 @@ int main(int argc, char **argv) {
         /* --print and --capture read a topic, without routes: print.c. */
         if (print_wanted(argc, argv))
                 return print_main(argc, argv);
+        if (redrive_wanted(argc, argv))
+                return redrive_main(argc, argv);
         memset(&dm, 0, sizeof(dm));
         rc = options_parse(&dm.opt, argc, argv);
         if (rc != 0) {

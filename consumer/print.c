@@ -94,7 +94,19 @@ void print_usage(FILE *fp) {
                 "                           had at the start\n"
                 "      --partition N        only partition N (repeatable)\n"
                 "      --type PATTERN       only events whose type matches "
-                "(the routes' glob)\n");
+                "(the routes' glob)\n"
+                "\nRedrive (events-consumer --redrive DLQ [-g GROUP]):\n"
+                "      --redrive DLQ        send each message of the "
+                "dead-letter topic DLQ\n"
+                "                           back to its events.topic, "
+                "exactly once, and exit\n"
+                "      --code CODE          only those with events.error.code "
+                "CODE (repeatable)\n"
+                "      --since T, --until T only those dead-lettered at or "
+                "after T, before T\n"
+                "      --dry-run            list them; send nothing\n"
+                "      --batch N            messages per transaction "
+                "(default 200)\n");
 }
 
 int print_wanted(int argc, char **argv) {
