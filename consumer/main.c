@@ -32,6 +32,7 @@
 #include <events/consumer.h>
 #include <events/events.h>
 
+#include "drain.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
@@ -64,8 +65,10 @@ typedef struct daemon {
         metrics_t *metrics;
         events_registry_t *registry;
         http_server_t *http;
-        int dlq_failed;  /* a DLQ write failed: the consumer stopped */
-        notify_t notify; /* systemd: READY, WATCHDOG, STOPPING */
+        int dlq_failed;         /* a DLQ write failed: the consumer stopped */
+        uint64_t dead_lettered; /* for -e's exit status */
+        drain_t *drain;         /* -e; NULL without */
+        notify_t notify;        /* systemd: READY, WATCHDOG, STOPPING */
         const events_event_t *aged; /* the event whose age was observed */
 } daemon_t;
 
@@ -101,6 +104,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                                 (long long)d->offset);
                 break;
         case EVENTS_DISPOSITION_DEAD_LETTERED:
+                dm->dead_lettered++;
                 metrics_dead_lettered(dm->metrics, type,
                                       d->handler ? d->handler : "",
                                       events_err2name(d->reason));
@@ -474,6 +478,8 @@ static int run(daemon_t *dm) {
                         reload_routes(dm);
                 }
                 handler_set_tick(dm->handlers);
+                if (dm->drain && drain_reached(dm->drain, dm->consumer))
+                        break; /* -e: all handled; close commits below */
         }
         notify_stopping(&dm->notify);
         if (stop_flag)
@@ -491,6 +497,10 @@ static int run(daemon_t *dm) {
                 log_msg(LOG_INFO, "offsets committed, group left", "group=%s",
                         dm->opt.group);
         }
+        /* -e: a batch job's status says whether anything went to the
+         * DLQ. */
+        if (rc == EX_OK && dm->drain && dm->dead_lettered)
+                rc = EX_DATAERR;
         return rc;
 }
 
@@ -518,7 +528,12 @@ int main(int argc, char **argv) {
                 options_free(&dm.opt);
                 return EX_OSERR;
         }
+        if (dm.opt.exit_at_end && !(dm.drain = drain_new())) {
+                options_free(&dm.opt);
+                return EX_OSERR;
+        }
         rc = run(&dm);
+        drain_destroy(dm.drain);
         http_server_stop(dm.http);
         events_consumer_destroy(dm.consumer);
         handler_set_destroy(dm.handlers);

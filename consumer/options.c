@@ -85,6 +85,10 @@ void options_usage(FILE *fp) {
                 "error\n"
                 "      --shutdown-timeout MS  how long SIGTERM may take "
                 "(default 10000)\n"
+                "  -e, --exit-at-end        handle what the partitions held "
+                "when assigned, commit,\n"
+                "                           and exit: 0, or 65 when "
+                "anything was dead-lettered\n"
                 "  -h, --help               show this help and exit\n"
                 "  -V, --version            show the version and exit\n\n"
                 "Exit status: 0 stopped by SIGTERM/SIGINT, 64 usage, 65 bad "
@@ -182,6 +186,7 @@ int options_parse(options_t *o, int argc, char **argv) {
                  OPT_SHUTDOWN_TIMEOUT},
                 {"handler-stall-timeout", required_argument, NULL,
                  OPT_STALL_TIMEOUT},
+                {"exit-at-end", no_argument, NULL, 'e'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
@@ -197,7 +202,7 @@ int options_parse(options_t *o, int argc, char **argv) {
         o->stall_timeout_ms = 60000;
         opterr = 0;
         optind = 1;
-        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:hV", longopts,
+        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:ehV", longopts,
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
@@ -295,6 +300,9 @@ int options_parse(options_t *o, int argc, char **argv) {
                                                    "%s: expected 100 to "
                                                    "86400000 ms",
                                                    optarg);
+                        break;
+                case 'e':
+                        o->exit_at_end = 1;
                         break;
                 case 'h':
                         options_usage(stdout);

@@ -30,6 +30,7 @@ typedef struct options {
         int log_level;           /* --log-level */
         int shutdown_timeout_ms; /* --shutdown-timeout */
         int stall_timeout_ms;    /* --handler-stall-timeout */
+        int exit_at_end;         /* -e */
 } options_t;
 
 /**
