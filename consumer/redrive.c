@@ -582,6 +582,30 @@ int redrive_main(int argc, char **argv) {
                         goto out;
                 }
         }
+        {
+                /* A group subscribed to a missing topic waits forever. */
+                const struct rd_kafka_metadata *md = NULL;
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(r.c, r.dlq, NULL);
+                rd_kafka_resp_err_t err =
+                        rd_kafka_metadata(r.c, 0, rkt, &md, TIMEOUT_MS);
+
+                if (!err)
+                        err = md->topic_cnt != 1
+                                      ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+                              : md->topics[0].err ? md->topics[0].err
+                              : md->topics[0].partition_cnt == 0
+                                      ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+                                      : RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (md)
+                        rd_kafka_metadata_destroy(md);
+                rd_kafka_topic_destroy(rkt);
+                if (err) {
+                        fprintf(stderr, "events-consumer: --redrive %s: %s\n",
+                                r.dlq, rd_kafka_err2str(err));
+                        rc = EX_UNAVAILABLE;
+                        goto out;
+                }
+        }
         sub = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(sub, r.dlq, RD_KAFKA_PARTITION_UA);
         if (rd_kafka_subscribe(r.c, sub)) {
