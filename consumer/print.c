@@ -47,6 +47,7 @@ typedef struct reader {
         int32_t *only; /* --partition */
         size_t n_only;
         int exit_at_end; /* -e */
+        int reset;       /* --reset */
         int print;
         int format;
         const char *fmt; /* the kcat-like format */
@@ -95,6 +96,10 @@ void print_usage(FILE *fp) {
                 "      --partition N        only partition N (repeatable)\n"
                 "      --type PATTERN       only events whose type matches "
                 "(the routes' glob)\n"
+                "      --reset              with -g and -o: commit those "
+                "positions for the\n"
+                "                           group and exit; refused while "
+                "it has live members\n"
                 "\nRedrive (events-consumer --redrive DLQ [-g GROUP]):\n"
                 "      --redrive DLQ        send each message of the "
                 "dead-letter topic DLQ\n"
@@ -114,6 +119,7 @@ int print_wanted(int argc, char **argv) {
                 if (!strcmp(argv[i], "--"))
                         break;
                 if (!strcmp(argv[i], "--print") ||
+                    !strcmp(argv[i], "--reset") ||
                     !strncmp(argv[i], "--capture", 9))
                         return 1;
         }
@@ -155,6 +161,7 @@ static int parse(reader_t *r, int argc, char **argv) {
                 OPT_CAPTURE,
                 OPT_PARTITION,
                 OPT_TYPE,
+                OPT_RESET,
         };
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
@@ -170,6 +177,7 @@ static int parse(reader_t *r, int argc, char **argv) {
                 {"capture", required_argument, NULL, OPT_CAPTURE},
                 {"partition", required_argument, NULL, OPT_PARTITION},
                 {"type", required_argument, NULL, OPT_TYPE},
+                {"reset", no_argument, NULL, OPT_RESET},
                 {NULL, 0, NULL, 0},
         };
         int c;
@@ -245,6 +253,9 @@ static int parse(reader_t *r, int argc, char **argv) {
                 case OPT_CAPTURE:
                         r->capture_path = optarg;
                         break;
+                case OPT_RESET:
+                        r->reset = 1;
+                        break;
                 case OPT_PARTITION: {
                         char *end;
                         long v;
@@ -283,6 +294,8 @@ static int parse(reader_t *r, int argc, char **argv) {
                 return usage("unexpected argument %s", argv[optind]);
         if (r->n_topics == 0)
                 return usage("%s", "no topic: give -t TOPIC");
+        if (r->reset && (!r->group || !r->n_specs))
+                return usage("%s", "--reset needs -g GROUP and -o SPEC");
         for (size_t i = 0; i < r->n_specs; i++)
                 if (r->specs[i].kind == OFFSET_STORED && !r->group)
                         return usage("%s", "-o stored needs a group: give "
@@ -663,6 +676,97 @@ static int consume(reader_t *r) {
         return r->failed;
 }
 
+/* --reset: commit -o's positions for a group that has no live member
+ * (kafka-consumer-groups --reset-offsets, refusing when it is in use). */
+static int reset_group(reader_t *r) {
+        const struct rd_kafka_group_list *gl = NULL;
+        rd_kafka_topic_partition_list_t *parts;
+        rd_kafka_resp_err_t err;
+        int rc = EX_OK;
+
+        err = rd_kafka_list_groups(r->rk, r->group, &gl, META_TIMEOUT_MS);
+        if (err) {
+                fprintf(stderr,
+                        "events-consumer: --reset: cannot describe "
+                        "group %s: %s\n",
+                        r->group, rd_kafka_err2str(err));
+                return EX_UNAVAILABLE;
+        }
+        for (int i = 0; i < gl->group_cnt; i++)
+                if (gl->groups[i].member_cnt > 0) {
+                        fprintf(stderr,
+                                "events-consumer: --reset: group %s has %d "
+                                "live member(s) (state %s); stop them "
+                                "first\n",
+                                r->group, gl->groups[i].member_cnt,
+                                gl->groups[i].state);
+                        rc = EX_TEMPFAIL;
+                }
+        rd_kafka_group_list_destroy(gl);
+        if (rc)
+                return rc;
+        /* prepare() through assign_all()'s metadata, without assigning. */
+        parts = rd_kafka_topic_partition_list_new(8);
+        for (size_t t = 0; !err && t < r->n_topics; t++) {
+                const struct rd_kafka_metadata *md;
+                rd_kafka_topic_t *rkt =
+                        rd_kafka_topic_new(r->rk, r->topics[t], NULL);
+                err = rd_kafka_metadata(r->rk, 0, rkt, &md, META_TIMEOUT_MS);
+                rd_kafka_topic_destroy(rkt);
+                if (err)
+                        break;
+                if (md->topic_cnt == 1 && !md->topics[0].err)
+                        for (int p = 0; p < md->topics[0].partition_cnt; p++)
+                                if (wanted_partition(
+                                            r, md->topics[0].partitions[p].id))
+                                        rd_kafka_topic_partition_list_add(
+                                                parts, r->topics[t],
+                                                md->topics[0].partitions[p].id);
+                err = md->topic_cnt == 1 ? md->topics[0].err
+                                         : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+                rd_kafka_metadata_destroy(md);
+        }
+        if (!err)
+                err = prepare(r, parts);
+        /* Logical offsets become numbers: a commit stores numbers. */
+        for (int i = 0; !err && i < parts->cnt; i++) {
+                rd_kafka_topic_partition_t *p = &parts->elems[i];
+                int64_t lo, hi;
+
+                if (p->offset >= 0 || p->offset == RD_KAFKA_OFFSET_STORED)
+                        continue;
+                err = rd_kafka_query_watermark_offsets(r->rk, p->topic,
+                                                       p->partition, &lo, &hi,
+                                                       META_TIMEOUT_MS);
+                if (p->offset == RD_KAFKA_OFFSET_BEGINNING)
+                        p->offset = lo;
+                else if (p->offset == RD_KAFKA_OFFSET_END)
+                        p->offset = hi;
+                else /* RD_KAFKA_OFFSET_TAIL(n) */
+                        p->offset =
+                                hi - (RD_KAFKA_OFFSET_TAIL_BASE - p->offset) <
+                                                lo
+                                        ? lo
+                                        : hi - (RD_KAFKA_OFFSET_TAIL_BASE -
+                                                p->offset);
+        }
+        for (int i = parts->cnt; i-- > 0;)
+                if (parts->elems[i].offset == RD_KAFKA_OFFSET_STORED)
+                        rd_kafka_topic_partition_list_del_by_idx(parts, i);
+        if (!err && parts->cnt)
+                err = rd_kafka_commit(r->rk, parts, 0);
+        for (int i = 0; !err && i < parts->cnt; i++)
+                printf("%s %" PRId32 " %" PRId64 "\n", parts->elems[i].topic,
+                       parts->elems[i].partition, parts->elems[i].offset);
+        rd_kafka_topic_partition_list_destroy(parts);
+        if (err) {
+                fprintf(stderr, "events-consumer: --reset %s: %s\n", r->group,
+                        rd_kafka_err2str(err));
+                return EX_UNAVAILABLE;
+        }
+        return EX_OK;
+}
+
 int print_main(int argc, char **argv) {
         reader_t r;
         struct sigaction sa;
@@ -689,6 +793,10 @@ int print_main(int argc, char **argv) {
         }
         if ((rc = make_rk(&r)))
                 goto out;
+        if (r.reset) {
+                rc = reset_group(&r);
+                goto out;
+        }
         if (r.group) {
                 rd_kafka_topic_partition_list_t *sub =
                         rd_kafka_topic_partition_list_new((int)r.n_topics);
