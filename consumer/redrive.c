@@ -56,7 +56,12 @@ typedef struct redrive {
         rpart_t *parts;
         size_t n_parts;
         long sent, skipped, failed;
+        int in_txn; /* a transaction is open */
+        int n;      /* messages in it */
+        int broken; /* a transaction failed in a rebalance */
 } redrive_t;
+
+static int commit_batch(redrive_t *r);
 
 static volatile sig_atomic_t stop;
 
@@ -261,8 +266,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         redrive_t *r = opaque;
 
         if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                for (size_t j = 0; j < r->n_parts; j++)
-                        r->parts[j].done = 1;
+                /* Commit what was sent with the positions it came from
+                 * before they go: after the revoke the positions are
+                 * gone, and a reassigned partition would be read (and
+                 * sent) again from the last commit. */
+                if (r->in_txn && commit_batch(r)) {
+                        r->broken = 1;
+                        stop = 1;
+                }
+                r->in_txn = r->n = 0;
+                /* Nothing to wait for until the next assignment. */
+                r->n_parts = 0;
                 rd_kafka_assign(rk, NULL);
                 return;
         }
@@ -436,7 +450,6 @@ static int commit_batch(redrive_t *r) {
 }
 
 static int loop(redrive_t *r) {
-        int in_txn = 0, n = 0;
         rd_kafka_error_t *e;
 
         while (!stop && !all_done(r)) {
@@ -446,10 +459,10 @@ static int loop(redrive_t *r) {
                 rpart_t *pt;
 
                 if (!m) {
-                        if (in_txn && n) {
+                        if (r->in_txn && r->n) {
                                 if (commit_batch(r))
                                         return -1;
-                                in_txn = n = 0;
+                                r->in_txn = r->n = 0;
                         }
                         continue;
                 }
@@ -479,7 +492,7 @@ static int loop(redrive_t *r) {
                         list(m, h, topic);
                         r->sent++;
                 } else {
-                        if (!in_txn) {
+                        if (!r->in_txn) {
                                 if ((e = rd_kafka_begin_transaction(r->p))) {
                                         fprintf(stderr, "events-consumer: %s\n",
                                                 rd_kafka_error_string(e));
@@ -487,26 +500,26 @@ static int loop(redrive_t *r) {
                                         rd_kafka_message_destroy(m);
                                         return -1;
                                 }
-                                in_txn = 1;
+                                r->in_txn = 1;
                         }
                         if (resend(r, m, h, topic)) {
                                 rd_kafka_message_destroy(m);
                                 return -1;
                         }
                         r->sent++;
-                        n++;
+                        r->n++;
                 }
                 rd_kafka_message_destroy(m);
-                if (in_txn && n >= r->batch) {
+                if (r->in_txn && r->n >= r->batch) {
                         if (commit_batch(r))
                                 return -1;
-                        in_txn = n = 0;
+                        r->in_txn = r->n = 0;
                 }
         }
         /* Skipped messages only: their offsets go in a transaction too,
          * so that the next run does not list them again. */
         if (!r->dry_run && !stop) {
-                if (!in_txn && (e = rd_kafka_begin_transaction(r->p))) {
+                if (!r->in_txn && (e = rd_kafka_begin_transaction(r->p))) {
                         rd_kafka_error_destroy(e);
                         return -1;
                 }
@@ -614,7 +627,7 @@ int redrive_main(int argc, char **argv) {
                 goto out;
         }
         rd_kafka_topic_partition_list_destroy(sub);
-        rc = loop(&r) ? EX_UNAVAILABLE : stop ? EX_TEMPFAIL : EX_OK;
+        rc = loop(&r) || r.broken ? EX_UNAVAILABLE : stop ? EX_TEMPFAIL : EX_OK;
         fflush(stdout);
         fprintf(stderr,
                 "events-consumer: %s %ld of %s's messages, skipped %ld\n",
