@@ -35,12 +35,15 @@
 #include <events/consumer.h>
 #include <events/events.h>
 
+#include "drain.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
 #include "options.h"
+#include "print.h"
+#include "redrive.h"
 #include "routes.h"
 #include "shutdown.h"
 
@@ -61,8 +64,10 @@ typedef struct daemon {
         metrics_t *metrics;
         events_registry_t *registry;
         http_server_t *http;
-        int dlq_failed;  /* a DLQ write failed: the consumer stopped */
-        notify_t notify; /* systemd: READY, WATCHDOG, STOPPING */
+        int dlq_failed;         /* a DLQ write failed: the consumer stopped */
+        uint64_t dead_lettered; /* for -e's exit status */
+        drain_t *drain;         /* -e; NULL without */
+        notify_t notify;        /* systemd: READY, WATCHDOG, STOPPING */
         const events_event_t *aged; /* the event whose age was observed */
 } daemon_t;
 
@@ -105,6 +110,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                                 (long long)d->offset);
                 break;
         case EVENTS_DISPOSITION_DEAD_LETTERED:
+                dm->dead_lettered++;
                 metrics_dead_lettered(dm->metrics, type,
                                       d->handler ? d->handler : "",
                                       events_err2name(d->reason));
@@ -507,6 +513,8 @@ static int run(daemon_t *dm) {
                         reload_routes(dm);
                 }
                 handler_set_tick(dm->handlers);
+                if (dm->drain && drain_reached(dm->drain, dm->consumer))
+                        break; /* -e: all handled; close commits below */
         }
         notify_stopping(&dm->notify);
         if (stop_flag)
@@ -514,6 +522,10 @@ static int run(daemon_t *dm) {
                         dm->opt.shutdown_timeout_ms);
         shutdown_begin();
         rc = close_consumer(dm, rc);
+        /* -e: a batch job's status says whether anything went to the
+         * DLQ. */
+        if (rc == EX_OK && dm->drain && dm->dead_lettered)
+                rc = EX_DATAERR;
         shutdown_set_status(rc);
         return rc;
 }
@@ -522,6 +534,11 @@ int main(int argc, char **argv) {
         daemon_t dm;
         int rc;
 
+        /* --print and --capture read a topic, without routes: print.c. */
+        if (print_wanted(argc, argv))
+                return print_main(argc, argv);
+        if (redrive_wanted(argc, argv))
+                return redrive_main(argc, argv);
         memset(&dm, 0, sizeof(dm));
         rc = options_parse(&dm.opt, argc, argv);
         if (rc != 0) {
@@ -544,7 +561,12 @@ int main(int argc, char **argv) {
                 options_free(&dm.opt);
                 return EX_OSERR;
         }
+        if (dm.opt.exit_at_end && !(dm.drain = drain_new())) {
+                options_free(&dm.opt);
+                return EX_OSERR;
+        }
         rc = run(&dm);
+        drain_destroy(dm.drain);
         http_server_stop(dm.http);
         events_consumer_destroy(dm.consumer);
         handler_set_destroy(dm.handlers);

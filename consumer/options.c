@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "print.h"
 
 enum {
         OPT_HTTP = 256,
@@ -96,6 +97,10 @@ void options_usage(FILE *fp) {
                 "      --shutdown-timeout MS  how long SIGTERM may take, "
                 "handlers included\n"
                 "                           (default 10000)\n"
+                "  -e, --exit-at-end        handle what the partitions held "
+                "when assigned, commit,\n"
+                "                           and exit: 0, or 65 when "
+                "anything was dead-lettered\n"
                 "  -h, --help               show this help and exit\n"
                 "  -V, --version            show the version and exit\n\n"
                 "Exit status: 0 stopped by SIGTERM/SIGINT, 64 usage, 65 bad "
@@ -104,6 +109,7 @@ void options_usage(FILE *fp) {
                 "in use), 75 the final commit failed or could not\nbe made, or "
                 "the dead-letter topic could not be written, 78 bad Kafka\n"
                 "property or no schemas.\n");
+        print_usage(fp);
 }
 
 static int add_topics(options_t *o, const char *arg) {
@@ -226,6 +232,7 @@ int options_parse(options_t *o, int argc, char **argv) {
                  OPT_SHUTDOWN_TIMEOUT},
                 {"handler-stall-timeout", required_argument, NULL,
                  OPT_STALL_TIMEOUT},
+                {"exit-at-end", no_argument, NULL, 'e'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
@@ -241,7 +248,7 @@ int options_parse(options_t *o, int argc, char **argv) {
         o->stall_timeout_ms = 60000;
         opterr = 0;
         optind = 1;
-        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:hV", longopts,
+        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:ehV", longopts,
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
@@ -349,6 +356,9 @@ int options_parse(options_t *o, int argc, char **argv) {
                                                    "%s: expected 100 to "
                                                    "86400000 ms",
                                                    optarg);
+                        break;
+                case 'e':
+                        o->exit_at_end = 1;
                         break;
                 case 'h':
                         options_usage(stdout);

@@ -32,6 +32,7 @@ typedef struct options {
         int shutdown_timeout_ms; /* --shutdown-timeout */
         int stall_timeout_ms;    /* --handler-stall-timeout */
         char *instance_arg;      /* "group.instance.id=ID", in kafka_args */
+        int exit_at_end;         /* -e */
 } options_t;
 
 /**

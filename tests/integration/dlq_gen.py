@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Write N dead-letter records (events-consumer --capture's format, with
+the events.* headers consumer_dlq.c adds) whose events.topic is TARGET;
+with --expect, write instead what kcat -f '%k|%h|%T|%s\\n' must read from
+TARGET after a redrive (events.* headers gone, the envelope's timestamp)."""
+import json
+import sys
+
+
+def main():
+    n, target, expect = int(sys.argv[1]), sys.argv[2], "--expect" in sys.argv
+    t0 = 1767225600  # 2026-01-01T00:00:00Z
+    for i in range(n):
+        etype = f"t.{i % 3}"
+        ts = t0 * 1000 + i * 11
+        stamp = f"2026-01-01T00:{(i * 11) // 60000:02d}:{(i * 11) % 60000 / 1000:06.3f}000Z"
+        value = json.dumps({"event_type": etype, "data": {"i": i}, "timestamp": stamp})
+        key = f"k{i % 13}"
+        code = "EVENTS_ERR_HANDLER" if i % 2 else "EVENTS_ERR_SCHEMA"
+        keep = [["event_type", etype], ["trace", f"tr-{i}"]]
+        if expect:
+            h = ",".join(f"{k}={v}" for k, v in keep)
+            print(f"{key}|{h}|{ts}|{value}")
+            continue
+        headers = keep + [["events.error", "boom"], ["events.error.code", code],
+                          ["events.topic", target], ["events.partition", "0"],
+                          ["events.offset", str(i)], ["events.event_type", etype]]
+        print(json.dumps({"topic": "dlq", "partition": 0, "offset": i,
+                          "timestamp": ts + 5000, "timestamp_type": "create",
+                          "key": key, "value": value, "headers": headers}))
+
+
+main()
