@@ -36,7 +36,8 @@
 
 typedef struct rpart {
         int32_t partition;
-        int64_t end; /* the end at assignment: stop there */
+        int64_t end;  /* the end at assignment: stop there */
+        int64_t next; /* the offset after the last one sent or skipped; -1 */
         int done;
 } rpart_t;
 
@@ -297,6 +298,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         stop = 1;
                 np[r->n_parts].partition = parts->elems[i].partition;
                 np[r->n_parts].end = hi;
+                np[r->n_parts].next = -1;
                 np[r->n_parts++].done = 0;
         }
         rd_kafka_assign(rk, parts);
@@ -420,15 +422,21 @@ static int resend(redrive_t *r, const rd_kafka_message_t *m,
         return 0;
 }
 
-/* Commit the batch: the re-sent messages and the DLQ offsets, together. */
+/* Commit the batch: the re-sent messages and the DLQ offsets, together.
+ * The offsets are those of the messages this run has handled, not the
+ * consumer's position: a message past a partition's end is read but not
+ * handled (it came after the start), and must be read again next time. */
 static int commit_batch(redrive_t *r) {
         rd_kafka_topic_partition_list_t *pos;
         rd_kafka_consumer_group_metadata_t *gm;
         rd_kafka_error_t *e;
 
-        if (rd_kafka_assignment(r->c, &pos))
-                return -1;
-        rd_kafka_position(r->c, pos);
+        pos = rd_kafka_topic_partition_list_new((int)r->n_parts + 1);
+        for (size_t j = 0; j < r->n_parts; j++)
+                if (r->parts[j].next >= 0)
+                        rd_kafka_topic_partition_list_add(pos, r->dlq,
+                                                          r->parts[j].partition)
+                                ->offset = r->parts[j].next;
         gm = rd_kafka_consumer_group_metadata(r->c);
         e = rd_kafka_send_offsets_to_transaction(r->p, pos, gm, TIMEOUT_MS);
         rd_kafka_consumer_group_metadata_destroy(gm);
@@ -479,12 +487,17 @@ static int loop(redrive_t *r) {
                         rd_kafka_message_destroy(m);
                         return -1;
                 }
-                if (pt && m->offset + 1 >= pt->end)
-                        pt->done = 1;
-                if (pt && m->offset >= pt->end) {
+                /* Past the end (or not assigned): left for the next
+                 * run, its offset not committed. */
+                if (!pt || m->offset >= pt->end) {
+                        if (pt)
+                                pt->done = 1;
                         rd_kafka_message_destroy(m);
                         continue;
                 }
+                if (m->offset + 1 >= pt->end)
+                        pt->done = 1;
+                pt->next = m->offset + 1;
                 rd_kafka_message_headers(m, &h);
                 if (!wanted(r, m, h, topic, sizeof(topic))) {
                         r->skipped++;

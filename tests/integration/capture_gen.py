@@ -2,7 +2,10 @@
 """Write N mixed capture records (events-consumer --capture's format) to
 stdout: text and binary (non-UTF-8) keys and values, null keys, tombstones,
 empty values, duplicate and null headers, and distinct timestamps, spread
-over P partitions. Deterministic for a given N and P."""
+over P partitions. Deterministic for a given N, P and --t0 MS (the first
+timestamp, ms since the epoch; tests against Kafka pass a recent one, as
+the broker deletes messages older than retention.ms at its next retention
+check)."""
 import base64
 import json
 import random
@@ -20,6 +23,8 @@ def main():
     n, parts = int(sys.argv[1]), int(sys.argv[2])
     rnd = random.Random(16)
     t0 = 1767225600000  # 2026-01-01T00:00:00Z
+    if "--t0" in sys.argv:
+        t0 = int(sys.argv[sys.argv.index("--t0") + 1])
     for i in range(n):
         kind = i % 7
         key = None if kind == 1 else (f"key-{i % 97}".encode() if kind != 4

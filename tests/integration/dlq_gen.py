@@ -2,18 +2,25 @@
 """Write N dead-letter records (events-consumer --capture's format, with
 the events.* headers consumer_dlq.c adds) whose events.topic is TARGET;
 with --expect, write instead what kcat -f '%k|%h|%T|%s\\n' must read from
-TARGET after a redrive (events.* headers gone, the envelope's timestamp)."""
+TARGET after a redrive (events.* headers gone, the envelope's timestamp).
+--t0 MS: the first event's time, in ms since the epoch (a whole second).
+Tests against Kafka pass a recent time: the broker deletes messages whose
+timestamps are older than the topic's retention.ms (7 days by default) at
+its next retention check, so old fixed timestamps lose messages at random."""
 import json
 import sys
+import time
 
 
 def main():
     n, target, expect = int(sys.argv[1]), sys.argv[2], "--expect" in sys.argv
-    t0 = 1767225600  # 2026-01-01T00:00:00Z
+    t0 = 1767225600000  # 2026-01-01T00:00:00Z
+    if "--t0" in sys.argv:
+        t0 = int(sys.argv[sys.argv.index("--t0") + 1])
     for i in range(n):
         etype = f"t.{i % 3}"
-        ts = t0 * 1000 + i * 11
-        stamp = f"2026-01-01T00:{(i * 11) // 60000:02d}:{(i * 11) % 60000 / 1000:06.3f}000Z"
+        ts = t0 + i * 11
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts // 1000)) + f".{ts % 1000:03d}000Z"
         value = json.dumps({"event_type": etype, "data": {"i": i}, "timestamp": stamp})
         key = f"k{i % 13}"
         code = "EVENTS_ERR_HANDLER" if i % 2 else "EVENTS_ERR_SCHEMA"

@@ -17,9 +17,12 @@ main=$(unique redrive-main)
 create_topic "$dlq" 1
 create_topic "$main" 1
 gopts=(-X session.timeout.ms=6000)
+# Events of an hour ago: redrive restores their timestamps, and Kafka
+# deletes messages older than retention.ms (7 days) at its next check.
+t0=$((($(date +%s) - 3600) * 1000))
 
-python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main" >"$T/dlq.jsonl" || fail "dlq_gen.py failed"
-python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main" --expect >"$T/expect" || fail "dlq_gen.py --expect failed"
+python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main" --t0 "$t0" >"$T/dlq.jsonl" || fail "dlq_gen.py failed"
+python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main" --t0 "$t0" --expect >"$T/expect" || fail "dlq_gen.py --expect failed"
 timeout 60 "$P" -b "$BROKERS" --replay "$T/dlq.jsonl" -t "$dlq" || fail "--replay to $dlq failed"
 
 count() { # count TOPIC: messages in TOPIC, committed ones only
@@ -42,8 +45,8 @@ want=$(python3 -c 'print(sum(1 for i in range(300) if i % 2 and i % 3 == 1))')
 # Everything, under another group, into a fresh main topic.
 main2=$(unique redrive-main2)
 create_topic "$main2" 1
-python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main2" >"$T/dlq2.jsonl"
-python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main2" --expect >"$T/expect2"
+python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main2" --t0 "$t0" >"$T/dlq2.jsonl"
+python3 "$SRC/tests/integration/dlq_gen.py" 300 "$main2" --t0 "$t0" --expect >"$T/expect2"
 dlq2=$(unique redrive-dlq2)
 create_topic "$dlq2" 1
 timeout 60 "$P" -b "$BROKERS" --replay "$T/dlq2.jsonl" -t "$dlq2" || fail "--replay to $dlq2 failed"
