@@ -2,11 +2,12 @@
  * redrive.c - events-consumer --redrive DLQ: read a dead-letter topic up to
  * the end it had at the start and send each message back to the topic in
  * its events.topic header (consumer_dlq.c writes it), with the original
- * key, value and headers, the events.* headers dropped, and the event's
- * own timestamp (the envelope's "timestamp"; the dead-letter message's
- * when the value is no envelope). Filters: --code (events.error.code),
- * --type (the router's glob on the event type), --since/--until (when the
- * message was dead-lettered: its Kafka timestamp).
+ * key, value and headers, the events.* headers dropped, and the original
+ * message's Kafka timestamp (its events.timestamp header; failing that the
+ * envelope's "timestamp", then the dead-letter message's own). Filters:
+ * --code (events.error.code), --type (the router's glob on the event
+ * type), --since/--until (when the message was dead-lettered: its Kafka
+ * timestamp).
  *
  * Exactly once: the DLQ is read with isolation.level=read_committed under a
  * group, and each batch of re-sent messages and the group's DLQ offsets
@@ -333,14 +334,25 @@ static const char *hdr(rd_kafka_headers_t *h, const char *name, char *buf,
         return buf;
 }
 
-/* The event's own time: the envelope's "timestamp", else the DLQ
- * message's. */
-static int64_t event_time(const rd_kafka_message_t *m) {
-        json_t *root =
-                m->payload ? json_loadb(m->payload, m->len, 0, NULL) : NULL;
-        const char *s = json_string_value(json_object_get(root, "timestamp"));
+/* The original message's time: its Kafka timestamp, which the dead-letter
+ * write keeps in a header; for a DLQ written before that header existed,
+ * the envelope's "timestamp" (which events-producer makes the Kafka
+ * timestamp); else the DLQ message's own. */
+static int64_t event_time(const rd_kafka_message_t *m, rd_kafka_headers_t *h) {
+        char buf[32], *end;
+        const char *s;
+        json_t *root;
+        long long v;
         int64_t us, ms = rd_kafka_message_timestamp(m, NULL);
 
+        if ((s = hdr(h, EVENTS_DLQ_HDR_TIMESTAMP, buf, sizeof(buf)))) {
+                errno = 0;
+                v = strtoll(s, &end, 10);
+                if (!errno && end != s && !*end && v >= 0)
+                        return v;
+        }
+        root = m->payload ? json_loadb(m->payload, m->len, 0, NULL) : NULL;
+        s = json_string_value(json_object_get(root, "timestamp"));
         if (s && events_timestamp_parse(s, strlen(s), &us, NULL) == EVENTS_OK)
                 ms = us / 1000;
         json_decref(root);
@@ -404,7 +416,7 @@ static int resend(redrive_t *r, const rd_kafka_message_t *m,
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                         RD_KAFKA_V_KEY(m->key, m->key_len),
                         RD_KAFKA_V_VALUE(m->payload, m->len),
-                        RD_KAFKA_V_TIMESTAMP(event_time(m)),
+                        RD_KAFKA_V_TIMESTAMP(event_time(m, h)),
                         RD_KAFKA_V_HEADERS(out), RD_KAFKA_V_END);
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                         break;

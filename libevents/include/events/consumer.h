@@ -83,6 +83,13 @@ extern "C" {
 #define EVENTS_DLQ_HDR_EVENT_TYPE "events.event_type"
 /** When the event was dead-lettered, RFC 3339 UTC. */
 #define EVENTS_DLQ_HDR_TIME "events.dead_lettered_at"
+/** The original message's Kafka timestamp, in ms since the epoch, in
+ *  decimal; absent when it had none. The DLQ message's own timestamp is
+ *  the time of the dead-letter write. */
+#define EVENTS_DLQ_HDR_TIMESTAMP "events.timestamp"
+/** The original timestamp's type: "create" (set by the producer) or
+ *  "log_append" (set by the broker); with EVENTS_DLQ_HDR_TIMESTAMP. */
+#define EVENTS_DLQ_HDR_TIMESTAMP_TYPE "events.timestamp_type"
 /** @} */
 
 /** The default DLQ topic template: the original topic plus ".dlq". */
