@@ -31,6 +31,8 @@ enum {
         OPT_STALL_TIMEOUT,
         OPT_LOG_FORMAT,
         OPT_GROUP_INSTANCE_ID,
+        OPT_TYPE,
+        OPT_PARTITION,
 };
 
 void options_usage(FILE *fp) {
@@ -97,6 +99,13 @@ void options_usage(FILE *fp) {
                 "      --shutdown-timeout MS  how long SIGTERM may take, "
                 "handlers included\n"
                 "                           (default 10000)\n"
+                "      --type PATTERN       handle only events whose type "
+                "matches (the router's\n"
+                "                           glob; repeatable); skip and "
+                "commit the others\n"
+                "      --partition N        handle only partition N "
+                "(repeatable); skip and\n"
+                "                           commit the others\n"
                 "  -e, --exit-at-end        handle what the partitions held "
                 "when assigned, commit,\n"
                 "                           and exit: 0, or 65 when "
@@ -233,6 +242,8 @@ int options_parse(options_t *o, int argc, char **argv) {
                 {"handler-stall-timeout", required_argument, NULL,
                  OPT_STALL_TIMEOUT},
                 {"exit-at-end", no_argument, NULL, 'e'},
+                {"type", required_argument, NULL, OPT_TYPE},
+                {"partition", required_argument, NULL, OPT_PARTITION},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
@@ -360,6 +371,30 @@ int options_parse(options_t *o, int argc, char **argv) {
                 case 'e':
                         o->exit_at_end = 1;
                         break;
+                case OPT_TYPE: {
+                        const char **nt = realloc(
+                                o->types, (o->n_types + 1) * sizeof(*nt));
+                        if (!nt)
+                                return usage_error("%s", "out of memory");
+                        nt[o->n_types++] = optarg;
+                        o->types = nt;
+                        break;
+                }
+                case OPT_PARTITION: {
+                        int p;
+                        int32_t *np;
+                        if (parse_int(optarg, 0, INT32_MAX, &p))
+                                return usage_error("--partition %s: expected "
+                                                   "a partition number",
+                                                   optarg);
+                        np = realloc(o->partitions,
+                                     (o->n_partitions + 1) * sizeof(*np));
+                        if (!np)
+                                return usage_error("%s", "out of memory");
+                        np[o->n_partitions++] = p;
+                        o->partitions = np;
+                        break;
+                }
                 case 'h':
                         options_usage(stdout);
                         return 1;
@@ -397,5 +432,7 @@ void options_free(options_t *o) {
         free(o->kafka_args);
         free(o->schemas);
         free(o->instance_arg);
+        free(o->types);
+        free(o->partitions);
         memset(o, 0, sizeof(*o));
 }
