@@ -359,6 +359,12 @@ static int64_t event_time(const rd_kafka_message_t *m, rd_kafka_headers_t *h) {
         return ms;
 }
 
+/* The DLQ writes events_err2name()'s "ERR_HANDLER"; the C name
+ * "EVENTS_ERR_HANDLER" names the same code. */
+static const char *no_prefix(const char *code) {
+        return strncmp(code, "EVENTS_", 7) ? code : code + 7;
+}
+
 /* Whether @p m passes the filters; its target topic in @p topic. */
 static int wanted(redrive_t *r, const rd_kafka_message_t *m,
                   rd_kafka_headers_t *h, char *topic, size_t size) {
@@ -370,7 +376,7 @@ static int wanted(redrive_t *r, const rd_kafka_message_t *m,
                 return 0;
         for (size_t i = 0; i < r->n_codes; i++)
                 if (hdr(h, EVENTS_DLQ_HDR_ERROR_CODE, code, sizeof(code)) &&
-                    !strcmp(code, r->codes[i]))
+                    !strcmp(no_prefix(code), no_prefix(r->codes[i])))
                         ok = 1;
         if (ok && r->types)
                 ok = events_router_match(r->types,

@@ -25,7 +25,7 @@ def main():
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts // 1000)) + f".{ts % 1000:03d}000Z"
         value = json.dumps({"event_type": etype, "data": {"i": i}, "timestamp": stamp})
         key = f"k{i % 13}"
-        code = "EVENTS_ERR_HANDLER" if i % 2 else "EVENTS_ERR_SCHEMA"
+        code = "ERR_HANDLER" if i % 2 else "ERR_VALIDATION"  # as the DLQ writes them
         keep = [["event_type", etype], ["trace", f"tr-{i}"]]
         # The original Kafka timestamp, kept by the dead-letter write: not
         # the envelope's, so that a test sees which one the redrive used.

@@ -38,7 +38,7 @@ grep -c "\"to\":\"$main\"" "$T/list" | grep -qx 150 || fail "--dry-run names the
 
 # --code and --type together, under their own group.
 timeout 60 "$C" -b "$BROKERS" --redrive "$dlq" -g "$(unique redrive-f)" "${gopts[@]}" \
-        --code EVENTS_ERR_HANDLER --type t.1 || fail "a filtered redrive exited $?"
+        --code ERR_HANDLER --type t.1 || fail "a filtered redrive exited $?"
 want=$(python3 -c 'print(sum(1 for i in range(300) if i % 2 and i % 3 == 1))')
 [ "$(count "$main")" -eq "$want" ] || fail "the filtered redrive sent $(count "$main"), expected $want"
 
