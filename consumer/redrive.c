@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <events/consumer.h>
 #include <events/events.h>
@@ -41,6 +42,15 @@ typedef struct rpart {
         int64_t next; /* the offset after the last one sent or skipped; -1 */
         int done;
 } rpart_t;
+
+/* A target topic's time retention, asked once: restored timestamps older
+ * than it are accepted, then deleted at the broker's next retention
+ * check. */
+typedef struct target {
+        char *topic;
+        int64_t retention_ms; /* -1: none, or not known */
+        long too_old;         /* messages sent older than that */
+} target_t;
 
 typedef struct redrive {
         const char *dlq;
@@ -58,9 +68,12 @@ typedef struct redrive {
         rpart_t *parts;
         size_t n_parts;
         long sent, skipped, failed;
-        int in_txn; /* a transaction is open */
-        int n;      /* messages in it */
-        int broken; /* a transaction failed in a rebalance */
+        target_t *targets;
+        size_t n_targets;
+        int no_describe; /* DescribeConfigs failed once: ask no more */
+        int in_txn;      /* a transaction is open */
+        int n;           /* messages in it */
+        int broken;      /* a transaction failed in a rebalance */
 } redrive_t;
 
 static int commit_batch(redrive_t *r);
@@ -440,6 +453,86 @@ static int resend(redrive_t *r, const rd_kafka_message_t *m,
         return 0;
 }
 
+/* @p topic's retention.ms when its cleanup.policy deletes, else -1 (also
+ * when the broker does not say within 2 s: the devbroker's mock cluster
+ * does not answer; *failed is then set, so as not to wait again). */
+static int64_t retention_ms(rd_kafka_t *rk, const char *topic, int *failed) {
+        rd_kafka_ConfigResource_t *res =
+                rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(
+                rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+        rd_kafka_event_t *ev;
+        char errstr[256];
+        const rd_kafka_ConfigResource_t **rs;
+        const rd_kafka_ConfigEntry_t **es;
+        size_t n = 0, ne = 0;
+        int64_t ms = -1;
+        int deletes = 1;
+
+        rd_kafka_AdminOptions_set_request_timeout(opt, 2000, errstr,
+                                                  sizeof(errstr));
+        rd_kafka_DescribeConfigs(rk, &res, 1, opt, q);
+        ev = rd_kafka_queue_poll(q, 3000);
+        if (!ev || rd_kafka_event_error(ev) ||
+            !rd_kafka_event_DescribeConfigs_result(ev)) {
+                *failed = 1;
+        } else {
+                rs = rd_kafka_DescribeConfigs_result_resources(
+                        rd_kafka_event_DescribeConfigs_result(ev), &n);
+                es = n == 1 && !rd_kafka_ConfigResource_error(rs[0])
+                             ? rd_kafka_ConfigResource_configs(rs[0], &ne)
+                             : NULL;
+                for (size_t i = 0; i < ne; i++) {
+                        const char *k = rd_kafka_ConfigEntry_name(es[i]);
+                        const char *v = rd_kafka_ConfigEntry_value(es[i]);
+                        if (!v)
+                                continue;
+                        if (!strcmp(k, "retention.ms"))
+                                ms = strtoll(v, NULL, 10);
+                        else if (!strcmp(k, "cleanup.policy"))
+                                deletes = strstr(v, "delete") != NULL;
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_AdminOptions_destroy(opt);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_ConfigResource_destroy(res);
+        return deletes && ms > 0 ? ms : -1;
+}
+
+/* Count a message for @p topic whose restored timestamp is @p ts. */
+static void note_age(redrive_t *r, const char *topic, int64_t ts) {
+        target_t *t = NULL;
+        struct timespec now;
+
+        for (size_t i = 0; i < r->n_targets && !t; i++)
+                if (!strcmp(r->targets[i].topic, topic))
+                        t = &r->targets[i];
+        if (!t) {
+                target_t *nt =
+                        realloc(r->targets, (r->n_targets + 1) * sizeof(*nt));
+                if (!nt)
+                        return;
+                r->targets = nt;
+                t = &nt[r->n_targets];
+                if (!(t->topic = strdup(topic)))
+                        return;
+                r->n_targets++;
+                t->retention_ms =
+                        r->no_describe
+                                ? -1
+                                : retention_ms(r->c, topic, &r->no_describe);
+                t->too_old = 0;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        if (t->retention_ms > 0 && ts < (int64_t)now.tv_sec * 1000 +
+                                                   now.tv_nsec / 1000000 -
+                                                   t->retention_ms)
+                t->too_old++;
+}
+
 /* Commit the batch: the re-sent messages and the DLQ offsets, together.
  * The offsets are those of the messages this run has handled, not the
  * consumer's position: a message past a partition's end is read but not
@@ -519,7 +612,11 @@ static int loop(redrive_t *r) {
                 rd_kafka_message_headers(m, &h);
                 if (!wanted(r, m, h, topic, sizeof(topic))) {
                         r->skipped++;
-                } else if (r->dry_run) {
+                        rd_kafka_message_destroy(m);
+                        continue;
+                }
+                note_age(r, topic, event_time(m, h));
+                if (r->dry_run) {
                         list(m, h, topic);
                         r->sent++;
                 } else {
@@ -664,6 +761,18 @@ int redrive_main(int argc, char **argv) {
                 "events-consumer: %s %ld of %s's messages, skipped %ld\n",
                 r.dry_run ? "would redrive" : "redrove", r.sent, r.dlq,
                 r.skipped);
+        for (size_t i = 0; i < r.n_targets; i++)
+                if (r.targets[i].too_old)
+                        fprintf(stderr,
+                                "events-consumer: warning: %ld message%s %s "
+                                "%s with a timestamp older than its "
+                                "retention.ms (%" PRId64
+                                " ms): the broker deletes them at its next "
+                                "retention check\n",
+                                r.targets[i].too_old,
+                                r.targets[i].too_old == 1 ? "" : "s",
+                                r.dry_run ? "would go to" : "went to",
+                                r.targets[i].topic, r.targets[i].retention_ms);
 out:
         if (r.c) {
                 rd_kafka_consumer_close(r.c);
@@ -675,6 +784,9 @@ out:
                 rd_kafka_conf_destroy(cc);
         if (pc)
                 rd_kafka_conf_destroy(pc);
+        for (size_t i = 0; i < r.n_targets; i++)
+                free(r.targets[i].topic);
+        free(r.targets);
         free(r.parts);
         free(r.codes);
         free(r.kafka_args);

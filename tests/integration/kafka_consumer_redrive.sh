@@ -51,7 +51,9 @@ dlq2=$(unique redrive-dlq2)
 create_topic "$dlq2" 1
 timeout 60 "$P" -b "$BROKERS" --replay "$T/dlq2.jsonl" -t "$dlq2" || fail "--replay to $dlq2 failed"
 g=$(unique redrive-all)
-timeout 60 "$C" -b "$BROKERS" --redrive "$dlq2" -g "$g" "${gopts[@]}" || fail "the redrive exited $?"
+timeout 60 "$C" -b "$BROKERS" --redrive "$dlq2" -g "$g" "${gopts[@]}" 2>"$T/all.log" ||
+        fail "the redrive exited $?: $(tail -3 "$T/all.log")"
+! grep -q 'retention' "$T/all.log" || fail "a warning about recent events: $(grep retention "$T/all.log")"
 timeout 60 kcat -b "$BROKERS" -C -t "$main2" -o beginning -e -q -X isolation.level=read_committed \
         -f '%k|%h|%T|%s\n' >"$T/got" || fail "kcat could not read $main2"
 cmp -s "$T/expect2" "$T/got" ||
@@ -59,5 +61,17 @@ cmp -s "$T/expect2" "$T/got" ||
 # A second run of the same group finds nothing new.
 timeout 60 "$C" -b "$BROKERS" --redrive "$dlq2" -g "$g" "${gopts[@]}" || fail "the second redrive exited $?"
 [ "$(count "$main2")" -eq 300 ] || fail "a second run re-sent: $(count "$main2") messages in $main2"
+
+# Events older than the target topic's retention.ms (7 days here): the
+# broker would delete them soon after the redrive, which says so.
+old_t0=$((($(date +%s) - 30 * 86400) * 1000))
+dlq3=$(unique redrive-dlq3)
+create_topic "$dlq3" 1
+python3 "$SRC/tests/integration/dlq_gen.py" 3 "$main2" --t0 "$old_t0" >"$T/old.jsonl"
+timeout 60 "$P" -b "$BROKERS" --replay "$T/old.jsonl" -t "$dlq3" || fail "--replay to $dlq3 failed"
+timeout 60 "$C" -b "$BROKERS" --redrive "$dlq3" --dry-run >/dev/null 2>"$T/old.log" ||
+        fail "--dry-run of old events exited $?"
+grep -q "warning: 3 messages would go to $main2 with a timestamp older than its retention.ms (604800000 ms)" \
+        "$T/old.log" || fail "no retention warning: $(cat "$T/old.log")"
 
 echo "ok: redrive --dry-run, filters and a full redrive on $EVENTS_TEST_BROKER_KIND"
