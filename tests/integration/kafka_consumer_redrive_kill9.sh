@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Redrive is exactly once under kill -9: a redrive of 3000 dead-lettered
-# messages, one transaction per 10, is killed with SIGKILL once some have
-# reached the main topic; a second run of the same group finishes; then
+# messages, one transaction per 10, is killed with SIGKILL once 300 have
+# reached the main topic (committed or not: the kill lands in mid-batch,
+# whose messages the restart's fencing aborts); a second run of the same
+# group finishes; then
 # every message is in the main topic exactly once (read_committed), and no
 # aborted message is visible to a read_committed reader.
 # Kafka only: it relies on transactions and on TxnOffsetCommit keeping the
@@ -31,14 +33,15 @@ args=(-b "$BROKERS" --redrive "$dlq" -g "$g" --batch 10 -X session.timeout.ms=60
 # subshell, and the kill would leave the redrive running).
 "$C" "${args[@]}" 2>>"$T/redrive.log" &
 pid=$!
-# Wait for the first messages in the main topic, committed or not.
-for _ in $(seq 1 300); do
+# Wait until 300 messages are in the main topic, committed or not: the
+# redrive is then in full flow, mostly in mid-transaction.
+for _ in $(seq 1 600); do
         kill -0 "$pid" 2>/dev/null ||
                 fail "the redrive ended before the kill ($(tail -3 "$T/redrive.log"))"
-        n=$( (timeout 10 kcat -b "$BROKERS" -C -t "$main" -o beginning -c 1 -e -q \
-                -f '%o\n' || true) | wc -l)
-        [ "$n" -gt 0 ] && break
-        sleep 0.05
+        n=$( (timeout 10 kcat -b "$BROKERS" -C -t "$main" -o beginning -c 300 -e -q \
+                -X isolation.level=read_uncommitted -f '%o\n' || true) | wc -l)
+        [ "$n" -ge 300 ] && break
+        sleep 0.02
 done
 kill -9 "$pid" 2>/dev/null || fail "the redrive ended before the kill: nothing was tested"
 st=0
