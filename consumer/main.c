@@ -35,12 +35,15 @@
 #include <events/consumer.h>
 #include <events/events.h>
 
+#include "drain.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
 #include "options.h"
+#include "print.h"
+#include "redrive.h"
 #include "routes.h"
 #include "shutdown.h"
 
@@ -61,9 +64,13 @@ typedef struct daemon {
         metrics_t *metrics;
         events_registry_t *registry;
         http_server_t *http;
-        int dlq_failed;  /* a DLQ write failed: the consumer stopped */
-        notify_t notify; /* systemd: READY, WATCHDOG, STOPPING */
-        const events_event_t *aged; /* the event whose age was observed */
+        int dlq_failed;         /* a DLQ write failed: the consumer stopped */
+        uint64_t dead_lettered; /* for -e's exit status */
+        events_router_t *only_types; /* --type; NULL: every type */
+        uint64_t skipped;            /* by --type and --partition */
+        drain_t *drain;              /* -e; NULL without */
+        notify_t notify;             /* systemd: READY, WATCHDOG, STOPPING */
+        const events_event_t *aged;  /* the event whose age was observed */
 } daemon_t;
 
 /* ---- callbacks from the consumer and the router (main thread) ---- */
@@ -105,6 +112,7 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                                 (long long)d->offset);
                 break;
         case EVENTS_DISPOSITION_DEAD_LETTERED:
+                dm->dead_lettered++;
                 metrics_dead_lettered(dm->metrics, type,
                                       d->handler ? d->handler : "",
                                       events_err2name(d->reason));
@@ -116,9 +124,61 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
                 break;
         case EVENTS_DISPOSITION_INTERRUPTED:
                 break; /* the library logs these; the event comes again */
+        case EVENTS_DISPOSITION_SKIPPED:
+                dm->skipped++;
+                metrics_skipped(dm->metrics, type);
+                if (log_enabled(LOG_DEBUG))
+                        log_msg(LOG_DEBUG, "event skipped by a filter",
+                                "type=%s topic=%s partition=%d offset=%lld",
+                                type, d->topic, (int)d->partition,
+                                (long long)d->offset);
+                break;
         }
         handler_env_reset(&dm->env);
         dm->aged = NULL;
+}
+
+/* --type uses a router only to match: its handler never runs. */
+static int match_only(const events_event_t *ev, events_handler_ctx_t *ctx,
+                      void *opaque) {
+        (void)ev;
+        (void)ctx;
+        (void)opaque;
+        return 0;
+}
+
+/* --type and --partition: whether the daemon handles this message. */
+static int filter(const char *topic, int32_t partition, const char *type,
+                  void *opaque) {
+        daemon_t *dm = opaque;
+        size_t i;
+
+        (void)topic;
+        for (i = 0; i < dm->opt.n_partitions; i++)
+                if (dm->opt.partitions[i] == partition)
+                        break;
+        if (dm->opt.n_partitions && i == dm->opt.n_partitions)
+                return 0;
+        return !dm->only_types ||
+               (type && events_router_match(dm->only_types, type));
+}
+
+/* --type's patterns, checked as the router checks a route's. */
+static int make_filter(daemon_t *dm) {
+        if (!dm->opt.n_types)
+                return 0;
+        if (events_router_new(&dm->only_types) != EVENTS_OK)
+                return EX_OSERR;
+        for (size_t i = 0; i < dm->opt.n_types; i++)
+                if (events_router_add(dm->only_types, dm->opt.types[i], "type",
+                                      match_only, NULL) != EVENTS_OK) {
+                        fprintf(stderr,
+                                "events-consumer: --type %s: not a type or "
+                                "a glob\n",
+                                dm->opt.types[i]);
+                        return EX_USAGE;
+                }
+        return 0;
 }
 
 static void on_handler_call(const events_event_t *ev,
@@ -428,6 +488,8 @@ static int run(daemon_t *dm) {
         events_consumer_set_handler_deadline(dm->consumer,
                                              &shutdown_handler_deadline_ms);
         events_consumer_set_delivery_cb(dm->consumer, on_delivery, dm);
+        if (dm->opt.n_types || dm->opt.n_partitions)
+                events_consumer_set_filter(dm->consumer, filter, dm);
         events_consumer_set_registry(dm->consumer, dm->registry);
         events_consumer_set_stop_flag(dm->consumer,
                                       (const volatile int *)&stop_flag);
@@ -507,13 +569,22 @@ static int run(daemon_t *dm) {
                         reload_routes(dm);
                 }
                 handler_set_tick(dm->handlers);
+                if (dm->drain && drain_reached(dm->drain, dm->consumer))
+                        break; /* -e: all handled; close commits below */
         }
         notify_stopping(&dm->notify);
         if (stop_flag)
                 log_msg(LOG_INFO, "stopping: signal received", "timeout_ms=%d",
                         dm->opt.shutdown_timeout_ms);
+        if (dm->opt.n_types || dm->opt.n_partitions)
+                log_msg(LOG_INFO, "skipped by --type/--partition", "count=%llu",
+                        (unsigned long long)dm->skipped);
         shutdown_begin();
         rc = close_consumer(dm, rc);
+        /* -e: a batch job's status says whether anything went to the
+         * DLQ. */
+        if (rc == EX_OK && dm->drain && dm->dead_lettered)
+                rc = EX_DATAERR;
         shutdown_set_status(rc);
         return rc;
 }
@@ -522,6 +593,11 @@ int main(int argc, char **argv) {
         daemon_t dm;
         int rc;
 
+        /* --print and --capture read a topic, without routes: print.c. */
+        if (print_wanted(argc, argv))
+                return print_main(argc, argv);
+        if (redrive_wanted(argc, argv))
+                return redrive_main(argc, argv);
         memset(&dm, 0, sizeof(dm));
         rc = options_parse(&dm.opt, argc, argv);
         if (rc != 0) {
@@ -544,7 +620,19 @@ int main(int argc, char **argv) {
                 options_free(&dm.opt);
                 return EX_OSERR;
         }
+        if (dm.opt.exit_at_end && !(dm.drain = drain_new())) {
+                options_free(&dm.opt);
+                return EX_OSERR;
+        }
+        if ((rc = make_filter(&dm))) {
+                drain_destroy(dm.drain);
+                metrics_destroy(dm.metrics);
+                options_free(&dm.opt);
+                return rc;
+        }
         rc = run(&dm);
+        drain_destroy(dm.drain);
+        events_router_destroy(dm.only_types);
         http_server_stop(dm.http);
         events_consumer_destroy(dm.consumer);
         handler_set_destroy(dm.handlers);

@@ -28,6 +28,7 @@ enum counter_id {
         C_FAILED,
         C_CALL_FAILURES,
         C_DEAD_LETTERED,
+        C_SKIPPED,
         C__COUNT
 };
 
@@ -50,6 +51,9 @@ static const struct {
                              "Events written to the dead-letter topic, by "
                              "event type, handler (empty for poison events) "
                              "and reason."},
+        [C_SKIPPED] = {"events_skipped_total",
+                       "Events the --type and --partition filters skipped "
+                       "(committed, no handler run), by event type."},
 };
 
 #define MAX_SERIES 2048 /* label sets; table has twice the slots */
@@ -251,6 +255,12 @@ void metrics_dead_lettered(metrics_t *m, const char *type, const char *handler,
         pthread_mutex_lock(&m->lock);
         count(m, C_DEAD_LETTERED, type, handler ? handler : "",
               reason ? reason : "");
+        pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_skipped(metrics_t *m, const char *type) {
+        pthread_mutex_lock(&m->lock);
+        count(m, C_SKIPPED, type, NULL, NULL);
         pthread_mutex_unlock(&m->lock);
 }
 

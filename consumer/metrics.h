@@ -30,6 +30,8 @@ void metrics_event_done(metrics_t *m, const char *type, const char *handler,
 /** An event went to the dead-letter topic; @p handler is "" for poison. */
 void metrics_dead_lettered(metrics_t *m, const char *type, const char *handler,
                            const char *reason);
+/** An event was skipped by --type or --partition (and committed). */
+void metrics_skipped(metrics_t *m, const char *type);
 /** A reload of the routes file succeeded or failed. */
 void metrics_reload(metrics_t *m, int ok);
 /** One partition's lag, for metrics_source_t.lag_foreach. */

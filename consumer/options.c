@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "print.h"
 
 enum {
         OPT_HTTP = 256,
@@ -30,6 +31,8 @@ enum {
         OPT_STALL_TIMEOUT,
         OPT_LOG_FORMAT,
         OPT_GROUP_INSTANCE_ID,
+        OPT_TYPE,
+        OPT_PARTITION,
 };
 
 void options_usage(FILE *fp) {
@@ -96,6 +99,17 @@ void options_usage(FILE *fp) {
                 "      --shutdown-timeout MS  how long SIGTERM may take, "
                 "handlers included\n"
                 "                           (default 10000)\n"
+                "      --type PATTERN       handle only events whose type "
+                "matches (the router's\n"
+                "                           glob; repeatable); skip and "
+                "commit the others\n"
+                "      --partition N        handle only partition N "
+                "(repeatable); skip and\n"
+                "                           commit the others\n"
+                "  -e, --exit-at-end        handle what the partitions held "
+                "when assigned, commit,\n"
+                "                           and exit: 0, or 65 when "
+                "anything was dead-lettered\n"
                 "  -h, --help               show this help and exit\n"
                 "  -V, --version            show the version and exit\n\n"
                 "Exit status: 0 stopped by SIGTERM/SIGINT, 64 usage, 65 bad "
@@ -104,6 +118,7 @@ void options_usage(FILE *fp) {
                 "in use), 75 the final commit failed or could not\nbe made, or "
                 "the dead-letter topic could not be written, 78 bad Kafka\n"
                 "property or no schemas.\n");
+        print_usage(fp);
 }
 
 static int add_topics(options_t *o, const char *arg) {
@@ -226,6 +241,9 @@ int options_parse(options_t *o, int argc, char **argv) {
                  OPT_SHUTDOWN_TIMEOUT},
                 {"handler-stall-timeout", required_argument, NULL,
                  OPT_STALL_TIMEOUT},
+                {"exit-at-end", no_argument, NULL, 'e'},
+                {"type", required_argument, NULL, OPT_TYPE},
+                {"partition", required_argument, NULL, OPT_PARTITION},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {NULL, 0, NULL, 0},
@@ -241,7 +259,7 @@ int options_parse(options_t *o, int argc, char **argv) {
         o->stall_timeout_ms = 60000;
         opterr = 0;
         optind = 1;
-        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:hV", longopts,
+        while ((c = getopt_long(argc, argv, ":b:g:t:r:X:F:ehV", longopts,
                                 NULL)) != -1) {
                 switch (c) {
                 case 'b':
@@ -350,6 +368,33 @@ int options_parse(options_t *o, int argc, char **argv) {
                                                    "86400000 ms",
                                                    optarg);
                         break;
+                case 'e':
+                        o->exit_at_end = 1;
+                        break;
+                case OPT_TYPE: {
+                        const char **nt = realloc(
+                                o->types, (o->n_types + 1) * sizeof(*nt));
+                        if (!nt)
+                                return usage_error("%s", "out of memory");
+                        nt[o->n_types++] = optarg;
+                        o->types = nt;
+                        break;
+                }
+                case OPT_PARTITION: {
+                        int p;
+                        int32_t *np;
+                        if (parse_int(optarg, 0, INT32_MAX, &p))
+                                return usage_error("--partition %s: expected "
+                                                   "a partition number",
+                                                   optarg);
+                        np = realloc(o->partitions,
+                                     (o->n_partitions + 1) * sizeof(*np));
+                        if (!np)
+                                return usage_error("%s", "out of memory");
+                        np[o->n_partitions++] = p;
+                        o->partitions = np;
+                        break;
+                }
                 case 'h':
                         options_usage(stdout);
                         return 1;
@@ -387,5 +432,7 @@ void options_free(options_t *o) {
         free(o->kafka_args);
         free(o->schemas);
         free(o->instance_arg);
+        free(o->types);
+        free(o->partitions);
         memset(o, 0, sizeof(*o));
 }

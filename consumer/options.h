@@ -32,6 +32,11 @@ typedef struct options {
         int shutdown_timeout_ms; /* --shutdown-timeout */
         int stall_timeout_ms;    /* --handler-stall-timeout */
         char *instance_arg;      /* "group.instance.id=ID", in kafka_args */
+        int exit_at_end;         /* -e */
+        const char **types;      /* --type PATTERN, repeatable */
+        size_t n_types;          /* 0: every type */
+        int32_t *partitions;     /* --partition N, repeatable */
+        size_t n_partitions;     /* 0: every partition */
 } options_t;
 
 /**

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "log.h"
+#include "replay.h"
 #include "report.h"
 
 volatile sig_atomic_t signals_seen;
@@ -160,6 +161,9 @@ int main(int argc, char **argv) {
         events_error_t err;
         int rc, stopped, nfiles;
 
+        /* --replay sends a capture file back, bytes as they are. */
+        if (replay_wanted(argc, argv))
+                return replay_main(argc, argv);
         if ((rc = options_parse(argc, argv, &o)) != EX_OK)
                 goto out;
         if (o.log_format >= 0) {

@@ -174,7 +174,15 @@ static void usage(FILE *fp) {
                 "75 a\n"
                 "delivery failed for now (broker unreachable, timed out, "
                 "interrupted);\n"
-                "78 bad configuration; 70 internal error.\n",
+                "78 bad configuration; 70 internal error.\n"
+                "\n"
+                "Replay (" PROG " --replay FILE -t TOPIC [-b/-F/-X]):\n"
+                "      --replay FILE        send the messages of an "
+                "events-consumer capture\n"
+                "                           file as they are: keys, values, "
+                "headers, timestamps\n"
+                "      --same-partitions    to the partitions they were "
+                "captured from\n",
                 events_schemas_default_dir());
 }
 

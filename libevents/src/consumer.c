@@ -262,6 +262,14 @@ void events_consumer_set_delivery_cb(events_consumer_t *c,
         c->delivery_opaque = opaque;
 }
 
+void events_consumer_set_filter(events_consumer_t *c, events_filter_cb cb,
+                                void *opaque) {
+        if (!c)
+                return;
+        c->filter_cb = cb;
+        c->filter_opaque = opaque;
+}
+
 void events_consumer_set_registry(events_consumer_t *c,
                                   const events_registry_t *reg) {
         if (c)

@@ -206,6 +206,8 @@ events_err_t events__consumer_dead_letter(events_consumer_t *c,
         char ts[EVENTS_TIMESTAMP_BUFSIZE];
         char *topic;
         events_err_t rc;
+        rd_kafka_timestamp_type_t tstype;
+        int64_t kts = rd_kafka_message_timestamp(m, &tstype);
 
         if (!(topic = dlq_topic(c, d->topic)))
                 return events__error_set(err, EVENTS_ERR_NOMEM, NULL);
@@ -225,6 +227,15 @@ events_err_t events__consumer_dead_letter(events_consumer_t *c,
                 hdr_add(h, EVENTS_DLQ_HDR_EVENT_TYPE, d->event_type);
         if (events_timestamp_format(events_now_us(), ts, sizeof(ts)))
                 hdr_add(h, EVENTS_DLQ_HDR_TIME, ts);
+        /* The original Kafka timestamp, for a redrive to restore: the
+         * DLQ message's own is the time of this write. */
+        if (tstype != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && kts >= 0) {
+                hdr_add_int(h, EVENTS_DLQ_HDR_TIMESTAMP, kts);
+                hdr_add(h, EVENTS_DLQ_HDR_TIMESTAMP_TYPE,
+                        tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME
+                                ? "log_append"
+                                : "create");
+        }
         rc = produce_sync(c, topic, m->key, m->key_len, m->payload, m->len, h,
                           DEFAULT_PUBLISH_MS, err);
         d->dlq_topic = topic;

@@ -122,6 +122,8 @@ struct events_consumer_s {
 
         events__log_t log;
         events_delivery_cb delivery_cb;
+        events_filter_cb filter_cb; /* NULL: handle everything */
+        void *filter_opaque;
         void *delivery_opaque;
 
         /* Health, read by other threads. */

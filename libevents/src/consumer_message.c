@@ -151,6 +151,21 @@ static int lite_valid(events_consumer_t *c, const events_event_t *ev) {
                 c->registry, events_event_type(ev), &c->lite, (uint32_t)d);
 }
 
+/* The program's filter declines d's message: store its offset as done and
+ * report it skipped. @returns 1 when skipped. */
+static int skipped(events_consumer_t *c, const rd_kafka_message_t *m,
+                   events_delivery_t *d, int64_t t0) {
+        if (!c->filter_cb || c->filter_cb(d->topic, d->partition, d->event_type,
+                                          c->filter_opaque))
+                return 0;
+        d->outcome = EVENTS_DISPOSITION_SKIPPED;
+        d->reason = EVENTS_OK;
+        d->error = "";
+        store_offset(c, m);
+        deliver(c, d, t0);
+        return 1;
+}
+
 events_err_t events__consumer_handle(events_consumer_t *c,
                                      const rd_kafka_message_t *m,
                                      events_error_t *err) {
@@ -177,6 +192,11 @@ events_err_t events__consumer_handle(events_consumer_t *c,
                 char where[300];
                 d.reason = rc;
                 d.event_type = header_type(m, typebuf, sizeof(typebuf));
+                if (skipped(c, m, &d, t0)) {
+                        events_event_destroy(ev);
+                        events_cloudevent_destroy(ce);
+                        return EVENTS_OK;
+                }
                 snprintf(text, sizeof(text), "not a valid CloudEvent: %s",
                          events_error_format(&perr, where, sizeof(where)));
                 d.error = text;
@@ -186,12 +206,22 @@ events_err_t events__consumer_handle(events_consumer_t *c,
                 char where[300];
                 d.reason = rc;
                 d.event_type = header_type(m, typebuf, sizeof(typebuf));
+                if (skipped(c, m, &d, t0)) {
+                        events_event_destroy(ev);
+                        events_cloudevent_destroy(ce);
+                        return EVENTS_OK;
+                }
                 snprintf(text, sizeof(text), "not a valid event: %s",
                          events_error_format(&perr, where, sizeof(where)));
                 d.error = text;
                 goto dlq;
         }
         d.event_type = events_event_type(ev);
+        if (skipped(c, m, &d, t0)) {
+                events_event_destroy(ev);
+                events_cloudevent_destroy(ce);
+                return EVENTS_OK;
+        }
         d.route = events_router_match(c->router, d.event_type);
         if (!d.route) {
                 d.reason = EVENTS_ERR_NO_ROUTE;

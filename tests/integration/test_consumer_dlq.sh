@@ -61,10 +61,13 @@ stop_consumer "$pid"
 n=$(grep -c 'msg="handler failed" handler=always-fails' "$T/c1.log" || true)
 [ "$n" -eq 3 ] || fail "the failing handler ran $n times, expected 1 + 2 retries"
 
-python3 - "$T/dlq.json" "$topic" <<'PY' || fail "DLQ content is wrong: $(cat "$T/dlq.json")"
+kcat -C -b "$BROKERS" -t "$topic" -o beginning -e -q -J >"$T/orig.json" ||
+        fail "kcat could not read $topic"
+python3 - "$T/dlq.json" "$topic" "$T/orig.json" <<'PY' || fail "DLQ content is wrong: $(cat "$T/dlq.json")"
 import json, sys
 msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 topic = sys.argv[2]
+orig = {m["offset"]: m for m in (json.loads(l) for l in open(sys.argv[3]) if l.strip())}
 assert len(msgs) == 4, len(msgs)
 def headers(m):
     h = m.get("headers") or []
@@ -76,6 +79,10 @@ for h, payload, key in got:
     assert h["events.partition"] == "0", h
     assert "events.error" in h and h["events.error"], h
     assert "events.dead_lettered_at" in h, h
+    # the original Kafka timestamp and its type, for a redrive to restore
+    o = orig[int(h["events.offset"])]
+    assert h["events.timestamp"] == str(o["ts"]), (h, o["ts"])
+    assert h["events.timestamp_type"] == "create", h
 offsets = [int(h["events.offset"]) for h, _, _ in got]
 assert offsets == [0, 1, 3, 4], offsets
 h, payload, _ = got[0]

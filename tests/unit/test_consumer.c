@@ -116,7 +116,7 @@ static rd_kafka_conf_t *consumer_conf(void) {
 /* What the callbacks saw. */
 typedef struct seen_s {
         int deliveries;
-        int outcomes[4];
+        int outcomes[EVENTS_DISPOSITION_SKIPPED + 1];
         events_err_t last_reason;
         char last_type[64];
         int handled;    /* calls of the counting handler */
@@ -703,6 +703,52 @@ static void test_events_consumer_poll_poison_to_dlq_and_continue(void **state) {
         events_router_destroy(r);
 }
 
+/* Handles user.* only; a message with no type never matches. */
+static int only_users(const char *topic, int32_t partition,
+                      const char *event_type, void *opaque) {
+        int *calls = opaque;
+
+        (void)topic;
+        (void)partition;
+        (*calls)++;
+        return event_type && !strncmp(event_type, "user.", 5);
+}
+
+static void test_events_consumer_set_filter_skips_and_stores(void **state) {
+        char topic[64], group[64], dlq[80];
+        events_router_t *r;
+        events_consumer_t *c;
+        seen_t s = {0};
+        int calls = 0;
+
+        name(topic, sizeof(topic), "t-filter");
+        name(group, sizeof(group), "group");
+        snprintf(dlq, sizeof(dlq), "%s.dlq", topic);
+        create_topic(topic, 1);
+        create_topic(dlq, 1);
+        seed_event(topic, "order.placed", 0);
+        seed(topic, "k1", "{not json", NULL);
+        seed_event(topic, "user.created", 2);
+        seed_event(topic, "nobody.routes.this", 3);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
+        c = consumer(topic, group, r, &s);
+        events_consumer_set_filter(c, only_users, &calls);
+
+        assert_int_equal(poll_until(c, &s, 4, 8000), EVENTS_OK);
+        assert_int_equal(calls, 4);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_SKIPPED], 3);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_HANDLED], 1);
+        assert_int_equal(s.outcomes[EVENTS_DISPOSITION_DEAD_LETTERED], 0);
+        assert_int_equal(s.handled, 1);
+        events_consumer_destroy(c);
+        /* skipped offsets are stored and committed like handled ones */
+        assert_int_equal(committed(group, topic), 4);
+        events_router_destroy(r);
+}
+
 static void test_events_consumer_poll_dlq_failure_stops(void **state) {
         char topic[64], group[64], dlq[80];
         events_router_t *r;
@@ -1201,6 +1247,8 @@ int main(void) {
                 cmocka_unit_test(
                         test_events_consumer_poll_poison_to_dlq_and_continue),
                 cmocka_unit_test(test_events_consumer_poll_dlq_failure_stops),
+                cmocka_unit_test(
+                        test_events_consumer_set_filter_skips_and_stores),
                 cmocka_unit_test(
                         test_events_consumer_poll_stop_interrupts_retries),
                 cmocka_unit_test(

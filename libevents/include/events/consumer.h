@@ -83,6 +83,13 @@ extern "C" {
 #define EVENTS_DLQ_HDR_EVENT_TYPE "events.event_type"
 /** When the event was dead-lettered, RFC 3339 UTC. */
 #define EVENTS_DLQ_HDR_TIME "events.dead_lettered_at"
+/** The original message's Kafka timestamp, in ms since the epoch, in
+ *  decimal; absent when it had none. The DLQ message's own timestamp is
+ *  the time of the dead-letter write. */
+#define EVENTS_DLQ_HDR_TIMESTAMP "events.timestamp"
+/** The original timestamp's type: "create" (set by the producer) or
+ *  "log_append" (set by the broker); with EVENTS_DLQ_HDR_TIMESTAMP. */
+#define EVENTS_DLQ_HDR_TIMESTAMP_TYPE "events.timestamp_type"
 /** @} */
 
 /** The default DLQ topic template: the original topic plus ".dlq". */
@@ -127,7 +134,10 @@ typedef enum events_disposition_e {
         EVENTS_DISPOSITION_DLQ_FAILED,
         /** The stop flag ended the retries; the offset is not stored and
          *  the event will be consumed again. */
-        EVENTS_DISPOSITION_INTERRUPTED
+        EVENTS_DISPOSITION_INTERRUPTED,
+        /** The filter (events_consumer_set_filter()) declined it: no
+         *  handler ran; the offset is stored, as for a handled event. */
+        EVENTS_DISPOSITION_SKIPPED
 } events_disposition_t;
 
 /**
@@ -155,6 +165,21 @@ typedef struct events_delivery_s {
  * @remark called on the polling thread.
  */
 typedef void (*events_delivery_cb)(const events_delivery_t *d, void *opaque);
+
+/**
+ * Decides whether the consumer handles a message (the program's --type and
+ * --partition). Called once per message, before routing and validation.
+ * @param topic, partition where the message was read.
+ * @param event_type the event type; NULL when the message is not a valid
+ *                   event and no event-type header names one.
+ * @returns non-zero to handle the message as usual; 0 to skip it: no
+ *          handler runs, nothing is dead-lettered, its offset is stored
+ *          (so committed) and the delivery callback sees
+ *          EVENTS_DISPOSITION_SKIPPED.
+ * @remark called on the polling thread.
+ */
+typedef int (*events_filter_cb)(const char *topic, int32_t partition,
+                                const char *event_type, void *opaque);
 
 /**
  * @brief Create a consumer and subscribe it to topics.
@@ -298,6 +323,16 @@ EVENTS_API void events_consumer_set_stop_flag(events_consumer_t *c,
 EVENTS_API void
 events_consumer_set_handler_deadline(events_consumer_t *c,
                                      const volatile int64_t *deadline_ms);
+
+/**
+ * @brief Handle only the messages @p cb accepts; skip (and commit) the
+ *        others. See events_filter_cb.
+ * @param cb NULL: handle every message (the default).
+ * @param opaque handed back to @p cb unchanged.
+ * @remark call it before the first poll, on the polling thread.
+ */
+EVENTS_API void events_consumer_set_filter(events_consumer_t *c,
+                                           events_filter_cb cb, void *opaque);
 
 /**
  * @brief Use another router from the next message on (SIGHUP reload). The
