@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/producer/gen_mixed.py - a mixed, realistic workload for the producer.
 
-    gen_mixed.py [-n N] [--seed S] [--type TYPE] [--users U]
+    gen_mixed.py [-n N] [--seed S] [--type TYPE] [--users U] [--keyed]
 
 Writes N NDJSON envelopes (default 20,000) to stdout, the same bytes for the
 same arguments (a fixed seed, default 17):
@@ -213,6 +213,8 @@ def main():
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--type", choices=[t for t, _ in TYPES])
     ap.add_argument("--users", type=int, default=100000)
+    ap.add_argument("--keyed", action="store_true",
+                    help="write KEY<TAB>LINE (the user id), for kcat -K")
     a = ap.parse_args()
     g = Gen(a.seed, a.users)
     types = [t for t, _ in TYPES]
@@ -234,6 +236,8 @@ def main():
         else:
             sys.exit("gen_mixed.py: no new layout after 100 tries")
         prev = lay
+        if a.keyed:
+            out.write("%d\t" % ev["data"]["user_id"])
         out.write(line + "\n")
 
 

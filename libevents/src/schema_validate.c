@@ -526,6 +526,14 @@ static size_t utf8_length(const char *s, size_t len) {
         return n;
 }
 
+/* Whether @p s has at least @p min characters (utf8_length() >= min). */
+static int utf8_at_least(const char *s, size_t len, long long min) {
+        size_t n = 0;
+        for (size_t i = 0; i < len && n < (unsigned long long)min; i++)
+                n += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return n >= (unsigned long long)min;
+}
+
 static int validate(vctx_t *c, const sch_node_t *n, uint32_t i);
 
 /* Validate with failures muted; @returns 1 if valid. */
@@ -636,17 +644,20 @@ static int v_string(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
         size_t len = v->len;
         int ok = 1;
 
-        if (n->max_length >= 0 || n->min_length >= 0) {
+        /* Characters are counted only when the bytes do not decide: a
+         * string of at most max bytes has at most max characters, and
+         * the count for minLength stops once it is reached. */
+        if (n->max_length >= 0 && len > (size_t)n->max_length) {
                 size_t cps = utf8_length(s, len);
-                if (n->max_length >= 0 && cps > (size_t)n->max_length)
+                if (cps > (size_t)n->max_length)
                         FAIL("maxLength",
                              "must be at most %lld characters long (is %zu)",
                              n->max_length, cps);
-                if (n->min_length >= 0 && cps < (size_t)n->min_length)
-                        FAIL("minLength",
-                             "must be at least %lld characters long (is %zu)",
-                             n->min_length, cps);
         }
+        if (n->min_length > 0 && !utf8_at_least(s, len, n->min_length))
+                FAIL("minLength",
+                     "must be at least %lld characters long (is %zu)",
+                     n->min_length, utf8_length(s, len));
         if (n->pattern.code &&
             events__regex_search(&n->pattern, s, len, &c->matcher) != 1)
                 FAIL("pattern", "does not match pattern \"%s\"",
@@ -793,7 +804,9 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
 
                         saved = push_key(c, key, klen);
                         for (size_t p = 0; p < n->n_props; p++) {
+                                /* The first byte before a call. */
                                 if (n->props[p].len != klen ||
+                                    (klen && n->props[p].name[0] != key[0]) ||
                                     memcmp(n->props[p].name, key, klen))
                                         continue;
                                 matched = 1;
