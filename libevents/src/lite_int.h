@@ -253,6 +253,18 @@ int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i);
  *  (lite_validate.c, keys_only()). */
 int events__lite_keys_only(const sch_node_t *n);
 
+/* sch_node_t.lite, filled by events__lite_prepare() once a node is
+ * compiled: what the validator may skip without looking at each field. */
+enum {
+        EVENTS__LK_READY = 1 << 0,       /* the mask is filled in */
+        EVENTS__LK_KEYS_ONLY = 1 << 1,   /* keys_only() */
+        EVENTS__LK_APPLICATORS = 1 << 2, /* if, allOf, anyOf, oneOf, not */
+        EVENTS__LK_VALUES = 1 << 3       /* enum, const */
+};
+
+/** The mask events__lite_prepare() stores in @p n->lite. */
+unsigned events__lite_mask(const sch_node_t *n);
+
 /**
  * events__registry_validate_json() on a lite envelope (root node 0) and
  * its data node: @returns 1 when both are certainly valid (and the type

@@ -28,11 +28,8 @@
 
 #include "lite_int.h"
 
-/* sch_node_t.lite */
-enum {
-        LK_READY = 1 << 0,    /* the mask is filled in */
-        LK_KEYS_ONLY = 1 << 1 /* on a container, only keys and sizes count */
-};
+#define LK_READY EVENTS__LK_READY
+#define LK_KEYS_ONLY EVENTS__LK_KEYS_ONLY
 
 /*
  * 1 when @p n asks of an object or an array nothing but what its keys and
@@ -79,8 +76,18 @@ static int keys_only(const sch_node_t *n) {
         return !memcmp(&t, &fresh, sizeof(t));
 }
 
+unsigned events__lite_mask(const sch_node_t *n) {
+        unsigned m = LK_READY | (keys_only(n) ? LK_KEYS_ONLY : 0);
+
+        if (n->if_ || n->n_all_of || n->any_of || n->one_of || n->not_)
+                m |= EVENTS__LK_APPLICATORS;
+        if (n->enum_values || (n->keys & SCH_K_CONST))
+                m |= EVENTS__LK_VALUES;
+        return m;
+}
+
 void events__lite_prepare(sch_node_t *n) {
-        n->lite = LK_READY | (keys_only(n) ? LK_KEYS_ONLY : 0);
+        n->lite = events__lite_mask(n);
 }
 
 int events__lite_keys_only(const sch_node_t *n) {

@@ -903,7 +903,7 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
 
 static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
-        unsigned t = type_of(v);
+        unsigned t = type_of(v), m;
         int ok = 1;
         size_t k;
 
@@ -924,10 +924,11 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         }
         /* A container whose verdict may depend on more than its keys and
          * sizes: a plan cannot stand for it (fails closed, lite_validate.c). */
+        m = n->lite & EVENTS__LK_READY ? n->lite : events__lite_mask(n);
         if (c->plan && !c->no_record && (t & (SCH_T_OBJECT | SCH_T_ARRAY)) &&
-            !events__lite_keys_only(n))
+            !(m & EVENTS__LK_KEYS_ONLY))
                 c->plan_ok = 0;
-        if (n->enum_values) {
+        if ((m & EVENTS__LK_VALUES) && n->enum_values) {
                 const json_t *e;
                 int found = 0;
                 if (n->enum_str) {
@@ -948,7 +949,8 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
                 if (!found)
                         FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
         }
-        if ((n->keys & SCH_K_CONST) && !equal_jl(n->const_value, c->L, i)) {
+        if ((m & EVENTS__LK_VALUES) && (n->keys & SCH_K_CONST) &&
+            !equal_jl(n->const_value, c->L, i)) {
                 FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
         }
         if (t & SCH_T_NUMBER) {
@@ -962,6 +964,9 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
                 SUB(v_object(c, n, i));
         }
 
+        /* The mask says no applicator: the rest would find none. */
+        if (!(m & EVENTS__LK_APPLICATORS))
+                return ok;
         if (n->if_) {
                 if (test(c, n->if_, i)) {
                         if (n->then_)
