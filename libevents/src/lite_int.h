@@ -79,6 +79,7 @@ typedef struct events__lslot_s {
  * "$ref"s), as it ran on the line the plan was made from. */
 typedef struct events__lcheck_s {
         uint32_t node;
+        unsigned char part; /**< 1: a container's value keywords only */
         const sch_node_t *schema;
 } events__lcheck_t;
 
@@ -249,6 +250,12 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
  *  node @p i's value. @returns 0, or -1 (no memory). */
 int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i);
 
+/** Record a check of container node @p i against @p n's value keywords
+ *  only (enum, const, uniqueItems, contains, if, anyOf, oneOf, not).
+ *  @returns 0, or -1 (no memory). */
+int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
+                               uint32_t i);
+
 /** 1 when @p n asks of a container only what its keys and sizes decide
  *  (lite_validate.c, keys_only()). */
 int events__lite_keys_only(const sch_node_t *n);
@@ -259,7 +266,9 @@ enum {
         EVENTS__LK_READY = 1 << 0,       /* the mask is filled in */
         EVENTS__LK_KEYS_ONLY = 1 << 1,   /* keys_only() */
         EVENTS__LK_APPLICATORS = 1 << 2, /* if, allOf, anyOf, oneOf, not */
-        EVENTS__LK_VALUES = 1 << 3       /* enum, const */
+        EVENTS__LK_VALUES = 1 << 3,      /* enum, const */
+        EVENTS__LK_PLANNABLE = 1 << 4    /* keys_only() but for the value
+                                            keywords a plan's check re-runs */
 };
 
 /** The mask events__lite_prepare() stores in @p n->lite. */

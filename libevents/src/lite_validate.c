@@ -14,14 +14,18 @@
  * have the same keys, sizes and fixed values, and differ only in their
  * scalar values. While the validator accepts the first line it records
  * each (scalar node, schema) it checks; the next lines of the layout
- * re-run the validator on those pairs only. That holds only when no
- * container's verdict depends on more than its keys and sizes, and the
- * test of that fails closed: a container's schema node may have only the
- * fields of a positive list (keys_only() below: type, properties,
- * patternProperties, additionalProperties, required, the size limits,
- * propertyNames, dependencies, items, additionalItems, allOf, $ref), and a
- * node with any other field set, including one for a keyword added after
- * this was written, makes no plan: every line is then validated in full.
+ * re-run the validator on those pairs only. What a container's schema
+ * asks of its keys and sizes holds for every line then; what it asks of
+ * the values below it (enum, const, uniqueItems, contains, if/then/else,
+ * anyOf, oneOf, not) is recorded as a check of the container that re-runs
+ * just those keywords (schema_validate.c, v_run()). The test fails closed:
+ * a container's schema node may have only the fields of a positive list
+ * (keys_only() below: type, properties, patternProperties,
+ * additionalProperties, required, the size limits, propertyNames,
+ * dependencies, items, additionalItems, allOf, $ref, and those value
+ * keywords), and a node with any other field set, including one for a
+ * keyword added after this was written, makes no plan: every line is then
+ * validated in full.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +44,7 @@
  * const, if, anyOf, oneOf, not, uniqueItems or contains, or a field added
  * later) answers 0.
  */
-static int keys_only(const sch_node_t *n) {
+static int keys_only(const sch_node_t *n, int values) {
         sch_node_t t, fresh;
 
         memset(&fresh, 0, sizeof(fresh));
@@ -73,11 +77,29 @@ static int keys_only(const sch_node_t *n) {
         t.all_of = NULL;
         t.n_all_of = 0;
         t.lite = 0;
+        if (values) {
+                /* And the keywords a plan's check of a container re-runs
+                 * on every line (schema_validate.c, v_run()). */
+                t.enum_values = NULL;
+                t.enum_str = NULL;
+                t.n_enum_str = 0;
+                t.const_value = NULL;
+                t.text[SCH_TX_ENUM] = t.text[SCH_TX_CONST] = NULL;
+                t.keys &= ~(unsigned)(SCH_K_CONST | SCH_K_UNIQUE_ITEMS);
+                t.contains = NULL;
+                t.if_ = t.then_ = t.else_ = NULL;
+                t.any_of = t.one_of = NULL;
+                t.n_any_of = t.n_one_of = 0;
+                t.not_ = NULL;
+        }
         return !memcmp(&t, &fresh, sizeof(t));
 }
 
 unsigned events__lite_mask(const sch_node_t *n) {
-        unsigned m = LK_READY | (keys_only(n) ? LK_KEYS_ONLY : 0);
+        unsigned m = LK_READY | (keys_only(n, 0) ? LK_KEYS_ONLY : 0);
+
+        if (keys_only(n, 1))
+                m |= EVENTS__LK_PLANNABLE;
 
         if (n->if_ || n->n_all_of || n->any_of || n->one_of || n->not_)
                 m |= EVENTS__LK_APPLICATORS;
@@ -93,7 +115,7 @@ void events__lite_prepare(sch_node_t *n) {
 int events__lite_keys_only(const sch_node_t *n) {
         if (n->lite & LK_READY)
                 return (n->lite & LK_KEYS_ONLY) != 0;
-        return keys_only(n);
+        return keys_only(n, 0);
 }
 
 /* Whether node @p i of layout @p t is a value that varies. */
@@ -123,6 +145,19 @@ int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i) {
                 return -1;
         t->check[t->ncheck].node = i;
         t->check[t->ncheck].schema = n;
+        t->check[t->ncheck].part = 0;
+        t->ncheck++;
+        return 0;
+}
+
+int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
+                               uint32_t i) {
+        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
+                              sizeof(*t->check)))
+                return -1;
+        t->check[t->ncheck].node = i;
+        t->check[t->ncheck].schema = n;
+        t->check[t->ncheck].part = 1;
         t->ncheck++;
         return 0;
 }

@@ -714,6 +714,17 @@ static int v_array(vctx_t *c, const sch_node_t *n, uint32_t a) {
         if (n->min_items >= 0 && size < (size_t)n->min_items)
                 FAIL("minItems", "must have at least %lld items (has %zu)",
                      n->min_items, size);
+        return ok;
+}
+
+/* The array keywords that look at the items' values (a plan re-runs them
+ * on every line: v_run()). */
+static int v_array_values(vctx_t *c, const sch_node_t *n, uint32_t a) {
+        const events__lite_t *L = c->L;
+        size_t i;
+        uint32_t end = L->n[a].end, k;
+        int ok = 1;
+
         if (n->keys & SCH_K_UNIQUE_ITEMS) {
                 uint32_t x, y;
                 size_t j;
@@ -901,33 +912,12 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
         return ok;
 }
 
-static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+/* enum and const. */
+static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
         const events__lnode_t *v = &c->L->n[i];
-        unsigned t = type_of(v), m;
         int ok = 1;
         size_t k;
 
-        if (n->boolean == 1)
-                return 1;
-        if (n->boolean == 0) {
-                FAIL("false", "no value is allowed here");
-                return 0;
-        }
-        if (n->types && !(n->types & t)) {
-                char want[96];
-                if (fast(c)) /* no message will be read */
-                        return 0;
-                types_text(n->types, want, sizeof(want));
-                FAIL("type", "must be of type %s, not %s", want, type_name(v));
-                /* the other keywords would only repeat the point */
-                return 0;
-        }
-        /* A container whose verdict may depend on more than its keys and
-         * sizes: a plan cannot stand for it (fails closed, lite_validate.c). */
-        m = n->lite & EVENTS__LK_READY ? n->lite : events__lite_mask(n);
-        if (c->plan && !c->no_record && (t & (SCH_T_OBJECT | SCH_T_ARRAY)) &&
-            !(m & EVENTS__LK_KEYS_ONLY))
-                c->plan_ok = 0;
         if ((m & EVENTS__LK_VALUES) && n->enum_values) {
                 const json_t *e;
                 int found = 0;
@@ -953,20 +943,13 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
             !equal_jl(n->const_value, c->L, i)) {
                 FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
         }
-        if (t & SCH_T_NUMBER) {
-                if (n->keys & SCH_K_NUMERIC)
-                        SUB(v_number(c, n, v));
-        } else if (t == SCH_T_STRING) {
-                SUB(v_string(c, n, v));
-        } else if (t == SCH_T_ARRAY) {
-                SUB(v_array(c, n, i));
-        } else if (t == SCH_T_OBJECT) {
-                SUB(v_object(c, n, i));
-        }
+        return ok;
+}
 
-        /* The mask says no applicator: the rest would find none. */
-        if (!(m & EVENTS__LK_APPLICATORS))
-                return ok;
+/* if, then, else. */
+static int v_if(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        int ok = 1;
+
         if (n->if_) {
                 if (test(c, n->if_, i)) {
                         if (n->then_)
@@ -975,8 +958,14 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
                         SUB(validate(c, n->else_, i));
                 }
         }
-        for (k = 0; k < n->n_all_of; k++)
-                SUB(validate(c, n->all_of[k], i));
+        return ok;
+}
+
+/* anyOf, oneOf, not. */
+static int v_choices(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        int ok = 1;
+        size_t k;
+
         if (n->any_of) {
                 int found = 0;
                 for (k = 0; k < n->n_any_of && !found; k++)
@@ -1020,6 +1009,95 @@ static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         if (n->not_ && test(c, n->not_, i))
                 FAIL("not", "must not match the \"not\" schema");
         return ok;
+}
+
+/*
+ * Node @p i against @p n: every keyword (@p part 0), or (@p part 1, a
+ * plan's check of a container, lite_validate.c) only the keywords that
+ * look at values below the container's keys and sizes: enum, const,
+ * uniqueItems, contains, if/then/else, anyOf, oneOf, not. While a plan is
+ * recorded, a container whose schema has those keywords gets such a
+ * check, and nothing inside them is recorded (the check re-runs them);
+ * a container whose schema has anything else makes no plan (fails
+ * closed).
+ */
+static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
+        const events__lnode_t *v = &c->L->n[i];
+        unsigned t = type_of(v), m;
+        int ok = 1, rec = 0;
+        size_t k;
+
+        if (n->boolean == 1)
+                return 1;
+        if (n->boolean == 0) {
+                FAIL("false", "no value is allowed here");
+                return 0;
+        }
+        if (n->types && !(n->types & t)) {
+                char want[96];
+                if (fast(c)) /* no message will be read */
+                        return 0;
+                types_text(n->types, want, sizeof(want));
+                FAIL("type", "must be of type %s, not %s", want, type_name(v));
+                /* the other keywords would only repeat the point */
+                return 0;
+        }
+        m = n->lite & EVENTS__LK_READY ? n->lite : events__lite_mask(n);
+        if (c->plan && !c->no_record && !part &&
+            (t & (SCH_T_OBJECT | SCH_T_ARRAY)) && !(m & EVENTS__LK_KEYS_ONLY)) {
+                if (!(m & EVENTS__LK_PLANNABLE) ||
+                    events__lite_plan_add_part(c->plan, n, i))
+                        c->plan_ok = 0;
+                rec = 1;
+        }
+        if (m & EVENTS__LK_VALUES) {
+                c->no_record += rec;
+                k = (size_t)v_values(c, n, i, m);
+                c->no_record -= rec;
+                SUB(k);
+        }
+        if (t & SCH_T_NUMBER) {
+                if (n->keys & SCH_K_NUMERIC)
+                        SUB(v_number(c, n, v));
+        } else if (t == SCH_T_STRING) {
+                SUB(v_string(c, n, v));
+        } else if (t == SCH_T_ARRAY) {
+                if (!part)
+                        SUB(v_array(c, n, i));
+                if (n->contains || (n->keys & SCH_K_UNIQUE_ITEMS)) {
+                        c->no_record += rec;
+                        k = (size_t)v_array_values(c, n, i);
+                        c->no_record -= rec;
+                        SUB(k);
+                }
+        } else if (t == SCH_T_OBJECT) {
+                if (!part)
+                        SUB(v_object(c, n, i));
+        }
+
+        /* The mask says no applicator: the rest would find none. */
+        if (!(m & EVENTS__LK_APPLICATORS))
+                return ok;
+        if (n->if_) {
+                c->no_record += rec;
+                k = (size_t)v_if(c, n, i);
+                c->no_record -= rec;
+                SUB(k);
+        }
+        /* allOf's schemas are recorded (or checked) on their own. */
+        for (k = 0; !part && k < n->n_all_of; k++)
+                SUB(validate(c, n->all_of[k], i));
+        if (n->any_of || n->one_of || n->not_) {
+                c->no_record += rec;
+                k = (size_t)v_choices(c, n, i);
+                c->no_record -= rec;
+                SUB(k);
+        }
+        return ok;
+}
+
+static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        return v_run(c, n, i, 0);
 }
 
 static int validate(vctx_t *c, const sch_node_t *n, uint32_t i) {
@@ -1129,7 +1207,7 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
         /* A check's schema is past its "$ref"s: v_node() directly. */
         for (uint32_t k = 0; k < n && ok; k++)
                 ok = ck[k].node < L->used &&
-                     v_node(&c, ck[k].schema, ck[k].node);
+                     v_run(&c, ck[k].schema, ck[k].node, ck[k].part);
         ctx_fini(&c);
         return ok;
 }

@@ -787,33 +787,36 @@ static void test_events__producer_probe_strict_on_fast_path(void **state) {
         events_registry_destroy(reg);
 }
 
-/* A plan may stand only for containers whose schema asks nothing but what
- * keys and sizes decide; anything else, including what the list does not
- * name, makes none (fails closed). */
+/* A plan may stand for a container whose schema asks nothing but what
+ * keys and sizes decide, or also the value keywords a plan's check re-runs
+ * (plannable); anything else, including what the lists do not name,
+ * makes none (fails closed). */
 static void test_events__lite_keys_only_positive_list(void **state) {
         static const struct {
                 const char *schema;
-                int keys_only;
+                int keys_only, plannable;
         } cases[] = {
-                {"{}", 1},
+                {"{}", 1, 1},
                 {"{\"type\":\"object\",\"required\":[\"a\"],\"properties\":"
                  "{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":"
                  "false,"
                  "\"patternProperties\":{\"^x_\":{}},\"minProperties\":1,"
                  "\"propertyNames\":{\"maxLength\":9},\"dependencies\":{\"a\":"
                  "[\"b\"]},\"allOf\":[{}],\"x-annotation\":1}",
+                 1, 1},
+                {"{\"items\":[{}],\"additionalItems\":{},\"maxItems\":3}", 1,
                  1},
-                {"{\"items\":[{}],\"additionalItems\":{},\"maxItems\":3}", 1},
-                {"{\"enum\":[{}]}", 0},
-                {"{\"const\":{}}", 0},
-                {"{\"if\":{},\"then\":{}}", 0},
-                {"{\"anyOf\":[{}]}", 0},
-                {"{\"oneOf\":[{}]}", 0},
-                {"{\"not\":false}", 0},
-                {"{\"uniqueItems\":true}", 0},
-                {"{\"contains\":{}}", 0},
-                {"{\"maxLength\":3}", 0},
-                {"{\"minimum\":3}", 0},
+                {"{\"enum\":[{}]}", 0, 1},
+                {"{\"const\":{}}", 0, 1},
+                {"{\"if\":{},\"then\":{}}", 0, 1},
+                {"{\"anyOf\":[{}]}", 0, 1},
+                {"{\"oneOf\":[{}]}", 0, 1},
+                {"{\"not\":false}", 0, 1},
+                {"{\"uniqueItems\":true}", 0, 1},
+                {"{\"contains\":{}}", 0, 1},
+                {"{\"maxLength\":3}", 0, 0},
+                {"{\"minimum\":3}", 0, 0},
+                {"{\"if\":{},\"then\":{},\"pattern\":\"a\"}", 0, 0},
         };
 
         (void)state;
@@ -826,6 +829,9 @@ static void test_events__lite_keys_only_positive_list(void **state) {
                                  EVENTS_OK);
                 if (events__lite_keys_only(s->root) != cases[i].keys_only)
                         fail_msg("keys only: %s", cases[i].schema);
+                if (!!(events__lite_mask(s->root) & EVENTS__LK_PLANNABLE) !=
+                    cases[i].plannable)
+                        fail_msg("plannable: %s", cases[i].schema);
                 events_schema_destroy(s);
                 json_decref(doc);
         }
