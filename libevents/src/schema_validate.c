@@ -1,6 +1,23 @@
 /*
  * schema_validate.c - validate JSON values against compiled schemas, and
- * the report that collects the failures.
+ * the report that collects the failures. The one validator: every path
+ * that says "valid" or "invalid, because..." runs this code.
+ *
+ * Why one validator over one representation. There used to be two: a
+ * light one on the producer's token tree, mirroring this file keyword by
+ * keyword for the keywords it knew and declining the rest, and this one on
+ * jansson values. Two copies of each keyword's meaning can drift, and what
+ * the light one did not know sent every event to the slow path. Now the
+ * instance is always a token tree (lite_int.h): the fast paths parse
+ * bytes straight into one, and a jansson value is turned into one first
+ * (events__lite_from_json(), its nodes pointing into the value's
+ * strings). The tree is read-only, flat and typed like JSON, so nothing
+ * here depends on where it came from; the cost of the conversion falls on
+ * the jansson path only (the public events_schema_validate(), and events
+ * the token parser did not take). A validator compiled to a flat program
+ * over the input's tokens would be faster still, but would be a second
+ * meaning to keep equal to the report's; here the report is the same walk
+ * with failures recorded.
  *
  * Validation walks the compiled nodes and the instance together. With no
  * report it stops at the first failure and builds no text at all, which is
@@ -16,6 +33,13 @@
  * Everything a validation changes lives in its own context on the stack
  * (and the caller's report), so any number of threads may validate with
  * one compiled schema.
+ *
+ * The producer's layouts keep plans (lite_validate.c): a validation with a
+ * plan records, as it goes, the checks that stand for it on later lines
+ * of the same layout, and those checks run v_run() again, on the scalar
+ * values, and on the containers whose schemas have value keywords (only
+ * those keywords). A container whose schema has anything outside the
+ * positive list of lite_validate.c makes no plan.
  */
 #include <math.h>
 #include <stdarg.h>
