@@ -6,6 +6,9 @@
 #      and the unit tests again under valgrind;
 #   2. a build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit
 #      tests again;
+#   2b. the libFuzzer targets (tests/fuzz), built with clang, each run for
+#      EVENTS_FUZZ_SECONDS (default 60) after replaying its regression
+#      cases (scripts/fuzz.sh, label fuzz; docs/fuzzing.md);
 #   3. the integration tests (first build) against a real Apache Kafka,
 #      started from Maven Central's jars, and against events-devbroker:
 #      `ctest -L integration`, whose fixtures start both brokers and stop
@@ -53,6 +56,9 @@ step "unit tests under the sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs"
+
+step "fuzz targets (clang, libFuzzer, the sanitizers), ${EVENTS_FUZZ_SECONDS:-60} s each"
+"$root/scripts/fuzz.sh" "$root/build-fuzz"
 
 step "integration tests against a real Kafka and events-devbroker"
 # The ASan build also runs where an integration test asks for it (a

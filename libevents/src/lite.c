@@ -12,6 +12,7 @@
  * the validation plans kept with the layouts are lite_validate.c.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@
 /* Members an object may have on the lite path: duplicate keys are looked
  * for pairwise. */
 #define LITE_MAX_MEMBERS 64
+
+/* Nesting events__lite_from_json() takes: past jansson's own parse limit
+ * (2048), so that any value jansson made can be validated. */
+#define LITE_FROM_JSON_DEPTH 4096
 
 typedef struct lp_s {
         events__lite_t *L;
@@ -336,6 +341,114 @@ static int lp_value(lp_t *p, long idx) {
         return 0;
 }
 
+/* ------------------------------------------------ a tree of a jansson value */
+
+/* Node @p idx (pushed) from @p v; @p depth counts down to 0. */
+static int from_json(events__lite_t *L, long idx, const json_t *v, int depth) {
+        events__lnode_t *nd = &L->n[idx];
+        uint32_t count = 0;
+        long c;
+
+        switch (json_typeof(v)) {
+        case JSON_OBJECT: {
+                const char *key;
+                json_t *m;
+
+                if (depth <= 0)
+                        return -1;
+                nd->type = EVENTS__LT_OBJECT;
+                json_object_foreach((json_t *)v, key, m) {
+                        lp_t p = {.L = L};
+
+                        if ((c = lp_push(&p)) < 0)
+                                return -1;
+                        L->n[c].key = key;
+                        L->n[c].klen = (uint32_t)strlen(key);
+                        if (from_json(L, c, m, depth - 1))
+                                return -1;
+                        count++;
+                }
+                break;
+        }
+        case JSON_ARRAY: {
+                size_t k;
+                json_t *m;
+
+                if (depth <= 0)
+                        return -1;
+                nd->type = EVENTS__LT_ARRAY;
+                json_array_foreach(v, k, m) {
+                        lp_t p = {.L = L};
+
+                        if ((c = lp_push(&p)) < 0 ||
+                            from_json(L, c, m, depth - 1))
+                                return -1;
+                        count++;
+                }
+                break;
+        }
+        case JSON_STRING:
+                nd->type = EVENTS__LT_STRING;
+                nd->s = json_string_value(v);
+                nd->len = json_string_length(v);
+                break;
+        case JSON_INTEGER:
+                nd->type = EVENTS__LT_INT;
+                nd->num.i = json_integer_value(v);
+                nd->s = NULL;
+                nd->len = 0;
+                break;
+        case JSON_REAL:
+                nd->type = EVENTS__LT_REAL;
+                nd->num.d = json_real_value(v);
+                nd->s = NULL;
+                nd->len = 0;
+                break;
+        case JSON_TRUE:
+                nd->type = EVENTS__LT_TRUE;
+                break;
+        case JSON_FALSE:
+                nd->type = EVENTS__LT_FALSE;
+                break;
+        default:
+                nd->type = EVENTS__LT_NULL;
+                break;
+        }
+        /* The node array may have moved: index again. */
+        L->n[idx].count = count;
+        L->n[idx].end = (uint32_t)L->used;
+        return 0;
+}
+
+int events__lite_from_json(events__lite_t *L, const json_t *v) {
+        lp_t p = {.L = L};
+        long root;
+
+        L->used = 0;
+        L->close = EVENTS__NPOS;
+        if (!v || (root = lp_push(&p)) < 0)
+                return -1;
+        return from_json(L, root, v, LITE_FROM_JSON_DEPTH);
+}
+
+/* ------------------------------------------------------- the run switch */
+
+static int fastpath = -1;
+static pthread_once_t fastpath_once = PTHREAD_ONCE_INIT;
+
+static void fastpath_read(void) {
+        const char *e = getenv("EVENTS_FASTPATH");
+
+        fastpath = !(e && (!strcmp(e, "0") || !strcmp(e, "off")));
+}
+
+int events__fastpath_on(void) {
+        pthread_once(&fastpath_once, fastpath_read);
+        return fastpath;
+}
+
+/* ------------------------------------------------------------ the parser */
+
 int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
                        int max_depth) {
         lp_t p = {.L = L,
@@ -346,7 +459,7 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
 
         L->used = 0;
         L->close = EVENTS__NPOS;
-        if (!buf || len >= UINT32_MAX)
+        if (!buf || len >= UINT32_MAX || !events__fastpath_on())
                 return -1;
         p.guard = last_stop(p.b, len);
         lp_ws(&p);

@@ -9,11 +9,11 @@
  * bytes, reused from line to line. It takes only the simplest documents:
  * strings without escapes, objects of at most 64 members without
  * duplicate keys, limited nesting; anything else makes the parser give
- * up, and the caller takes the full path (jansson, the full validator),
- * which also produces every error report. In the same spirit
- * events__lite_validate() returns 1 only when the full validator would
- * accept the value, and 0 when it would not or when it cannot tell
- * (keywords it does not handle): 0 always means "ask the full path".
+ * up, and the caller takes the full path (jansson's values, turned into
+ * the same kind of tree: events__lite_from_json()). There is one
+ * validator, over this tree (schema_validate.c): events__lite_validate()
+ * is its first-failure mode, and the error report its other mode, so the
+ * two cannot disagree on any keyword.
  */
 #ifndef EVENTS_LITE_INT_H
 #define EVENTS_LITE_INT_H
@@ -75,16 +75,12 @@ typedef struct events__lslot_s {
         uint32_t litlen;
 } events__lslot_t;
 
-/* A plan's check: node against schema (past its "$ref"s). The common
- * schemas of scalars are decided without the general validator when the
- * value has the type the plan was made for (lite_validate.c,
- * lcheck_compile()). */
+/* A plan's check: the validator on node against schema (past its
+ * "$ref"s), as it ran on the line the plan was made from. */
 typedef struct events__lcheck_s {
         uint32_t node;
-        unsigned char kind; /**< LC_FULL, LC_INT or LC_STR (lite_validate.c) */
-        unsigned char str;  /**< LC_STR: the string keywords apply */
+        unsigned char part; /**< 1: a container's value keywords only */
         const sch_node_t *schema;
-        int64_t lo, hi; /**< LC_INT: the integers the bounds allow */
 } events__lcheck_t;
 
 typedef struct events__ltpl_s {
@@ -185,11 +181,11 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                                       size_t len, uint32_t fixed);
 
 /**
- * Add to @p t's plan the checks that stand for events__lite_validate() of
- * @p schema on node @p i of @p L, a tree of @p t's layout that the
- * validator has just accepted. @returns 1, or 0 when the schema asks
- * something of an object that depends on its values (anyOf, enum on an
- * object, ...) or on no memory: then no plan can stand for it.
+ * Validate node @p i of @p L, a tree of @p t's layout, against @p schema
+ * and add to @p t's plan the checks that stand for that validation on the
+ * next lines of the layout (lite_validate.c says when a plan can).
+ * @returns 1 (valid, and the plan stands for it), -1 (valid, but no plan
+ *          can stand for it, or no memory) or 0 (invalid).
  */
 int events__lite_plan(events__ltpl_t *t, const sch_node_t *schema,
                       const events__lite_t *L, uint32_t i);
@@ -210,11 +206,73 @@ long events__lite_append_string(events__lite_t *L, const char *key,
                                 const char *s, size_t len);
 
 /**
- * @returns 1 when @p schema certainly accepts node @p i, 0 when it does
- *          not or when the lite validator cannot tell.
+ * The validator's verdict (schema_validate.c, first-failure mode) on node
+ * @p i: @returns 1 when @p schema accepts it, else 0.
  */
 int events__lite_validate(const sch_node_t *schema, const events__lite_t *L,
                           uint32_t i);
+
+/**
+ * Fill @p L with a tree of the jansson value @p v (any type; node 0),
+ * whose strings and keys point into @p v: valid while @p v lives and is
+ * not changed. The one representation the validator reads.
+ * @returns 0, or -1 (nested past 4096 levels, or no memory).
+ */
+int events__lite_from_json(events__lite_t *L, const json_t *v);
+
+/**
+ * Whether the fast path (the token parser, remembered layouts and their
+ * plans) runs: 1 unless the environment variable EVENTS_FASTPATH is "0"
+ * or "off" when first asked (for bisecting: every line then takes the
+ * jansson parser; validation is the same code either way).
+ */
+int events__fastpath_on(void);
+
+/* The validator (schema_validate.c) and what plans need of it. */
+
+/**
+ * Validate node @p i of @p L against @p n: with @p report NULL, stop at
+ * the first failure; else record every failure, their pointers prefixed
+ * with @p prefix (may be NULL). With @p plan, also record the checks of a
+ * plan (events__lite_plan()).
+ * @returns 1 valid, 0 invalid; with @p plan, -1 when valid but no plan
+ *          stands for it.
+ */
+int events__schema_run(const sch_node_t *n, const events__lite_t *L, uint32_t i,
+                       const char *prefix, events_report_t *report,
+                       events__ltpl_t *plan);
+
+/** Run @p n checks of a plan on @p L: 1 when all pass, else 0. */
+int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
+                              const events__lite_t *L);
+
+/** Record node @p i against @p n in @p t's plan, unless the layout fixes
+ *  node @p i's value. @returns 0, or -1 (no memory). */
+int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i);
+
+/** Record a check of container node @p i against @p n's value keywords
+ *  only (enum, const, uniqueItems, contains, if, anyOf, oneOf, not).
+ *  @returns 0, or -1 (no memory). */
+int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
+                               uint32_t i);
+
+/** 1 when @p n asks of a container only what its keys and sizes decide
+ *  (lite_validate.c, keys_only()). */
+int events__lite_keys_only(const sch_node_t *n);
+
+/* sch_node_t.lite, filled by events__lite_prepare() once a node is
+ * compiled: what the validator may skip without looking at each field. */
+enum {
+        EVENTS__LK_READY = 1 << 0,       /* the mask is filled in */
+        EVENTS__LK_KEYS_ONLY = 1 << 1,   /* keys_only() */
+        EVENTS__LK_APPLICATORS = 1 << 2, /* if, allOf, anyOf, oneOf, not */
+        EVENTS__LK_VALUES = 1 << 3,      /* enum, const */
+        EVENTS__LK_PLANNABLE = 1 << 4    /* keys_only() but for the value
+                                            keywords a plan's check re-runs */
+};
+
+/** The mask events__lite_prepare() stores in @p n->lite. */
+unsigned events__lite_mask(const sch_node_t *n);
 
 /**
  * events__registry_validate_json() on a lite envelope (root node 0) and

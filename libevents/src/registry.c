@@ -411,6 +411,7 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                                           uint32_t data, events__ltpl_t *t) {
         const sch_node_t *env;
         const events_schema_t *s;
+        int ev, dv;
 
         if (!t)
                 return events__registry_lite_validate(r, event_type, L, data);
@@ -423,18 +424,22 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                 return events__lite_plan_check(t, L);
         env = r->gen && r->gen->envelope ? r->gen->envelope->root : NULL;
         s = events_registry_get(r, event_type);
-        if (!events__registry_lite_validate(r, event_type, L, data))
-                return 0;
-        /* Valid: make the plan that stands for this for the next lines of
-         * the layout (none when the type has no schema), once a line has
-         * matched the layout: a layout that never repeats is not worth a
-         * plan. */
-        if (!t->hits)
-                return 1;
+        /* A plan is made once a line has matched the layout: a layout
+         * that never repeats is not worth one. None for a type without a
+         * schema. */
+        if (!t->hits || !s)
+                return events__registry_lite_validate(r, event_type, L, data);
+        /* Validate, recording the plan that stands for this validation on
+         * the next lines of the layout. */
         t->planned = 0;
         t->ncheck = 0;
-        if (s && (!env || events__lite_plan(t, env, L, 0)) &&
-            events__lite_plan(t, s->root, L, data)) {
+        ev = env ? events__lite_plan(t, env, L, 0) : 1;
+        if (!ev)
+                return 0;
+        dv = events__lite_plan(t, s->root, L, data);
+        if (!dv)
+                return 0;
+        if (ev == 1 && dv == 1) {
                 t->plan_owner = r;
                 t->plan_gen = r->gen;
                 t->planned = 1;

@@ -1,6 +1,23 @@
 /*
  * schema_validate.c - validate JSON values against compiled schemas, and
- * the report that collects the failures.
+ * the report that collects the failures. The one validator: every path
+ * that says "valid" or "invalid, because..." runs this code.
+ *
+ * Why one validator over one representation. There used to be two: a
+ * light one on the producer's token tree, mirroring this file keyword by
+ * keyword for the keywords it knew and declining the rest, and this one on
+ * jansson values. Two copies of each keyword's meaning can drift, and what
+ * the light one did not know sent every event to the slow path. Now the
+ * instance is always a token tree (lite_int.h): the fast paths parse
+ * bytes straight into one, and a jansson value is turned into one first
+ * (events__lite_from_json(), its nodes pointing into the value's
+ * strings). The tree is read-only, flat and typed like JSON, so nothing
+ * here depends on where it came from; the cost of the conversion falls on
+ * the jansson path only (the public events_schema_validate(), and events
+ * the token parser did not take). A validator compiled to a flat program
+ * over the input's tokens would be faster still, but would be a second
+ * meaning to keep equal to the report's; here the report is the same walk
+ * with failures recorded.
  *
  * Validation walks the compiled nodes and the instance together. With no
  * report it stops at the first failure and builds no text at all, which is
@@ -16,6 +33,13 @@
  * Everything a validation changes lives in its own context on the stack
  * (and the caller's report), so any number of threads may validate with
  * one compiled schema.
+ *
+ * The producer's layouts keep plans (lite_validate.c): a validation with a
+ * plan records, as it goes, the checks that stand for it on later lines
+ * of the same layout, and those checks run v_run() again, on the scalar
+ * values, and on the containers whose schemas have value keywords (only
+ * those keywords). A container whose schema has anything outside the
+ * positive list of lite_validate.c makes no plan.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -23,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lite_int.h"
 #include "schema_int.h"
 
 /* A schema that recurses without consuming the instance ({"allOf":
@@ -50,6 +75,7 @@ typedef struct step_s {
 } step_t;
 
 typedef struct vctx_s {
+        const events__lite_t *L; /* the instance */
         events_report_t *report;
         int mute;
         int stop;
@@ -61,6 +87,11 @@ typedef struct vctx_s {
         size_t n_path, cap_path;
         step_t inline_path[32];
         sch_matcher_t matcher;
+        /* Recording a layout's plan (lite_validate.c): the scalars'
+         * checks go to plan; plan_ok drops to 0 when a plan cannot stand
+         * for this validation; no_record > 0 below a recorded scalar. */
+        events__ltpl_t *plan;
+        int plan_ok, no_record;
 } vctx_t;
 
 /* ------------------------------------------------------------ report */
@@ -338,52 +369,152 @@ int events__json_equal(const json_t *a, const json_t *b) {
         }
 }
 
-static int is_integral(const json_t *v) {
-        double d;
-        if (json_is_integer(v))
-                return 1;
-        if (!json_is_real(v))
-                return 0;
-        d = json_real_value(v);
-        return isfinite(d) && d == floor(d);
+/* ------------------------------------------------- values of the tree */
+
+static int is_num(const events__lnode_t *v) {
+        return v->type == EVENTS__LT_INT || v->type == EVENTS__LT_REAL;
 }
 
-static unsigned type_of(const json_t *v) {
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
+static long double lnum(const events__lnode_t *v) {
+        return v->type == EVENTS__LT_INT ? (long double)v->num.i
+                                         : (long double)v->num.d;
+}
+
+/* num_cmp() with a value of the tree on the left. */
+static int lnum_cmp(const events__lnode_t *a, const json_t *b) {
+        if (a->type == EVENTS__LT_INT && json_is_integer(b)) {
+                json_int_t x = a->num.i, y = json_integer_value(b);
+                return x < y ? -1 : x > y;
+        }
+        {
+                long double x = lnum(a), y = num_value(b);
+                return x < y ? -1 : x > y;
+        }
+}
+
+/* The member @p key of object node @p obj of @p L, or -1 (the tree's
+ * objects have no key twice). */
+static long member(const events__lite_t *L, uint32_t obj, const char *key,
+                   size_t klen) {
+        for (uint32_t k = obj + 1; k < L->n[obj].end; k = L->n[k].end)
+                if (L->n[k].klen == klen && !memcmp(L->n[k].key, key, klen))
+                        return (long)k;
+        return -1;
+}
+
+/* events__json_equal() of a schema's value @p j and node @p i. */
+static int equal_jl(const json_t *j, const events__lite_t *L, uint32_t i) {
+        const events__lnode_t *v = &L->n[i];
+
+        if (is_num(v))
+                return json_is_number(j) && lnum_cmp(v, j) == 0;
+        switch (v->type) {
+        case EVENTS__LT_STRING:
+                return json_is_string(j) && json_string_length(j) == v->len &&
+                       !memcmp(json_string_value(j), v->s, v->len);
+        case EVENTS__LT_TRUE:
+                return json_is_true(j);
+        case EVENTS__LT_FALSE:
+                return json_is_false(j);
+        case EVENTS__LT_NULL:
+                return json_is_null(j);
+        case EVENTS__LT_ARRAY: {
+                size_t k = 0;
+
+                if (!json_is_array(j) || json_array_size(j) != v->count)
+                        return 0;
+                for (uint32_t m = i + 1; m < v->end; m = L->n[m].end, k++)
+                        if (!equal_jl(json_array_get(j, k), L, m))
+                                return 0;
+                return 1;
+        }
+        default: { /* an object */
+                const json_t *jm;
+
+                if (!json_is_object(j) || json_object_size(j) != v->count)
+                        return 0;
+                for (uint32_t m = i + 1; m < v->end; m = L->n[m].end)
+                        if (!(jm = json_object_getn(j, L->n[m].key,
+                                                    L->n[m].klen)) ||
+                            !equal_jl(jm, L, m))
+                                return 0;
+                return 1;
+        }
+        }
+}
+
+/* The same equality between two nodes of @p L (uniqueItems). */
+static int equal_ll(const events__lite_t *L, uint32_t a, uint32_t b) {
+        const events__lnode_t *x = &L->n[a], *y = &L->n[b];
+
+        if (is_num(x) && is_num(y)) {
+                if (x->type == EVENTS__LT_INT && y->type == EVENTS__LT_INT)
+                        return x->num.i == y->num.i;
+                return lnum(x) == lnum(y);
+        }
+        if (x->type != y->type)
+                return 0;
+        switch (x->type) {
+        case EVENTS__LT_STRING:
+                return x->len == y->len && !memcmp(x->s, y->s, x->len);
+        case EVENTS__LT_ARRAY:
+                if (x->count != y->count)
+                        return 0;
+                for (uint32_t m = a + 1, k = b + 1; m < x->end;
+                     m = L->n[m].end, k = L->n[k].end)
+                        if (!equal_ll(L, m, k))
+                                return 0;
+                return 1;
+        case EVENTS__LT_OBJECT:
+                if (x->count != y->count)
+                        return 0;
+                for (uint32_t m = a + 1; m < x->end; m = L->n[m].end) {
+                        long k = member(L, b, L->n[m].key, L->n[m].klen);
+                        if (k < 0 || !equal_ll(L, m, (uint32_t)k))
+                                return 0;
+                }
+                return 1;
+        default:
+                return 1; /* true, false, null */
+        }
+}
+
+static unsigned type_of(const events__lnode_t *v) {
+        switch (v->type) {
+        case EVENTS__LT_OBJECT:
                 return SCH_T_OBJECT;
-        case JSON_ARRAY:
+        case EVENTS__LT_ARRAY:
                 return SCH_T_ARRAY;
-        case JSON_STRING:
+        case EVENTS__LT_STRING:
                 return SCH_T_STRING;
-        case JSON_INTEGER:
+        case EVENTS__LT_INT:
                 return SCH_T_INTEGER | SCH_T_NUMBER;
-        case JSON_REAL:
-                return is_integral(v) ? SCH_T_INTEGER | SCH_T_NUMBER
-                                      : SCH_T_NUMBER;
-        case JSON_TRUE:
-        case JSON_FALSE:
+        case EVENTS__LT_REAL:
+                return isfinite(v->num.d) && v->num.d == floor(v->num.d)
+                               ? SCH_T_INTEGER | SCH_T_NUMBER
+                               : SCH_T_NUMBER;
+        case EVENTS__LT_TRUE:
+        case EVENTS__LT_FALSE:
                 return SCH_T_BOOLEAN;
-        case JSON_NULL:
+        default:
                 return SCH_T_NULL;
         }
-        return 0;
 }
 
-static const char *type_name(const json_t *v) {
-        switch (json_typeof(v)) {
-        case JSON_OBJECT:
+static const char *type_name(const events__lnode_t *v) {
+        switch (v->type) {
+        case EVENTS__LT_OBJECT:
                 return "object";
-        case JSON_ARRAY:
+        case EVENTS__LT_ARRAY:
                 return "array";
-        case JSON_STRING:
+        case EVENTS__LT_STRING:
                 return "string";
-        case JSON_INTEGER:
+        case EVENTS__LT_INT:
                 return "integer";
-        case JSON_REAL:
+        case EVENTS__LT_REAL:
                 return "number";
-        case JSON_TRUE:
-        case JSON_FALSE:
+        case EVENTS__LT_TRUE:
+        case EVENTS__LT_FALSE:
                 return "boolean";
         default:
                 return "null";
@@ -419,23 +550,31 @@ static size_t utf8_length(const char *s, size_t len) {
         return n;
 }
 
-static int validate(vctx_t *c, const sch_node_t *n, const json_t *inst);
+/* Whether @p s has at least @p min characters (utf8_length() >= min). */
+static int utf8_at_least(const char *s, size_t len, long long min) {
+        size_t n = 0;
+        for (size_t i = 0; i < len && n < (unsigned long long)min; i++)
+                n += ((unsigned char)s[i] & 0xC0) != 0x80;
+        return n >= (unsigned long long)min;
+}
+
+static int validate(vctx_t *c, const sch_node_t *n, uint32_t i);
 
 /* Validate with failures muted; @returns 1 if valid. */
-static int test(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+static int test(vctx_t *c, const sch_node_t *n, uint32_t i) {
         int ok;
         c->mute++;
-        ok = validate(c, n, inst);
+        ok = validate(c, n, i);
         c->mute--;
         return ok;
 }
 
-/* Why each of @p n schemas rejects @p inst, for a summary failure: the
+/* Why each of @p n schemas rejects node @p i, for a summary failure: the
  * first failure of each, "[i] MESSAGE" or "[i] /RELATIVE/POINTER: MESSAGE"
  * (without "[i] " when @p n is 1). Runs only when a failure is about to
  * be recorded, so the valid path never pays for it. */
 static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
-                    const json_t *inst, char *buf, size_t size) {
+                    uint32_t inst, char *buf, size_t size) {
         events_report_t *saved = c->report, *tmp = events_report_new(1);
         int saved_stop = c->stop;
         char *here = pointer_text(c);
@@ -485,17 +624,17 @@ static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
 
 /* ---------------------------------------------------------- keywords */
 
-static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+static int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
         int ok = 1;
 
         if (n->keys & SCH_K_MULTIPLE_OF) {
                 int good;
-                if (json_is_integer(inst) && json_is_integer(n->multiple_of)) {
-                        good = json_integer_value(inst) %
-                                       json_integer_value(n->multiple_of) ==
+                if (v->type == EVENTS__LT_INT &&
+                    json_is_integer(n->multiple_of)) {
+                        good = v->num.i % json_integer_value(n->multiple_of) ==
                                0;
                 } else {
-                        double q = json_number_value(inst) /
+                        double q = (double)lnum(v) /
                                    json_number_value(n->multiple_of);
                         good = isfinite(q) && fabs(q - nearbyint(q)) <=
                                                       1e-9 * fmax(1.0, fabs(q));
@@ -505,69 +644,76 @@ static int v_number(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                              n->text[SCH_TX_MULTIPLE_OF]);
                 }
         }
-        if ((n->keys & SCH_K_MAXIMUM) && num_cmp(inst, n->maximum) > 0) {
+        if ((n->keys & SCH_K_MAXIMUM) && lnum_cmp(v, n->maximum) > 0) {
                 FAIL("maximum", "must be <= %s", n->text[SCH_TX_MAXIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
-            num_cmp(inst, n->excl_maximum) >= 0) {
+            lnum_cmp(v, n->excl_maximum) >= 0) {
                 FAIL("exclusiveMaximum", "must be < %s",
                      n->text[SCH_TX_EXCL_MAXIMUM]);
         }
-        if ((n->keys & SCH_K_MINIMUM) && num_cmp(inst, n->minimum) < 0) {
+        if ((n->keys & SCH_K_MINIMUM) && lnum_cmp(v, n->minimum) < 0) {
                 FAIL("minimum", "must be >= %s", n->text[SCH_TX_MINIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
-            num_cmp(inst, n->excl_minimum) <= 0) {
+            lnum_cmp(v, n->excl_minimum) <= 0) {
                 FAIL("exclusiveMinimum", "must be > %s",
                      n->text[SCH_TX_EXCL_MINIMUM]);
         }
         return ok;
 }
 
-static int v_string(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        const char *s = json_string_value(inst);
-        size_t len = json_string_length(inst);
+static int v_string(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
+        const char *s = v->s;
+        size_t len = v->len;
         int ok = 1;
 
-        if (n->max_length >= 0 || n->min_length >= 0) {
+        /* Characters are counted only when the bytes do not decide: a
+         * string of at most max bytes has at most max characters, and
+         * the count for minLength stops once it is reached. */
+        if (n->max_length >= 0 && len > (size_t)n->max_length) {
                 size_t cps = utf8_length(s, len);
-                if (n->max_length >= 0 && cps > (size_t)n->max_length)
+                if (cps > (size_t)n->max_length)
                         FAIL("maxLength",
                              "must be at most %lld characters long (is %zu)",
                              n->max_length, cps);
-                if (n->min_length >= 0 && cps < (size_t)n->min_length)
-                        FAIL("minLength",
-                             "must be at least %lld characters long (is %zu)",
-                             n->min_length, cps);
         }
+        if (n->min_length > 0 && !utf8_at_least(s, len, n->min_length))
+                FAIL("minLength",
+                     "must be at least %lld characters long (is %zu)",
+                     n->min_length, utf8_length(s, len));
         if (n->pattern.code &&
             events__regex_search(&n->pattern, s, len, &c->matcher) != 1)
                 FAIL("pattern", "does not match pattern \"%s\"",
                      n->pattern.source);
-        if (n->format != SCH_F_NONE && !events__format_check(n->format, s, len))
+        /* is_ts: a timestamp events_timestamp_format() wrote, which is a
+         * valid date-time (lite_int.h). */
+        if (n->format != SCH_F_NONE &&
+            !(n->format == SCH_F_DATE_TIME && v->is_ts) &&
+            !events__format_check(n->format, s, len))
                 FAIL("format", "does not match format \"%s\"", n->format_name);
         return ok;
 }
 
-static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        size_t size = json_array_size(inst), i, saved;
+static int v_array(vctx_t *c, const sch_node_t *n, uint32_t a) {
+        const events__lite_t *L = c->L;
+        size_t size = L->n[a].count, i, saved;
+        uint32_t end = L->n[a].end, k;
         int ok = 1;
 
         if (n->items) {
-                for (i = 0; i < size; i++) {
+                for (i = 0, k = a + 1; k < end; i++, k = L->n[k].end) {
                         saved = push_index(c, i);
-                        int good =
-                                validate(c, n->items, json_array_get(inst, i));
+                        int good = validate(c, n->items, k);
                         pop(c, saved);
                         SUB(good);
                 }
         } else if (n->items_array) {
-                for (i = 0; i < size; i++) {
+                for (i = 0, k = a + 1; k < end; i++, k = L->n[k].end) {
                         int good;
                         saved = push_index(c, i);
                         if (i < n->n_items_array) {
-                                good = validate(c, n->items_array[i],
-                                                json_array_get(inst, i));
+                                good = validate(c, n->items_array[i], k);
                         } else if (!n->additional_items) {
                                 good = 1;
                         } else if (n->additional_items->boolean == 0) {
@@ -580,8 +726,7 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                         return 0;
                                 }
                         } else {
-                                good = validate(c, n->additional_items,
-                                                json_array_get(inst, i));
+                                good = validate(c, n->additional_items, k);
                         }
                         pop(c, saved);
                         SUB(good);
@@ -593,14 +738,26 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         if (n->min_items >= 0 && size < (size_t)n->min_items)
                 FAIL("minItems", "must have at least %lld items (has %zu)",
                      n->min_items, size);
+        return ok;
+}
+
+/* The array keywords that look at the items' values (a plan re-runs them
+ * on every line: v_run()). */
+static int v_array_values(vctx_t *c, const sch_node_t *n, uint32_t a) {
+        const events__lite_t *L = c->L;
+        size_t i;
+        uint32_t end = L->n[a].end, k;
+        int ok = 1;
+
         if (n->keys & SCH_K_UNIQUE_ITEMS) {
-                for (i = 0; i + 1 < size; i++) {
-                        size_t j;
-                        for (j = i + 1; j < size; j++)
-                                if (events__json_equal(json_array_get(inst, i),
-                                                       json_array_get(inst, j)))
+                uint32_t x, y;
+                size_t j;
+                for (i = 0, x = a + 1; x < end; i++, x = L->n[x].end) {
+                        for (j = i + 1, y = L->n[x].end; y < end;
+                             j++, y = L->n[y].end)
+                                if (equal_ll(L, x, y))
                                         break;
-                        if (j < size) {
+                        if (y < end) {
                                 FAIL("uniqueItems",
                                      "items must be unique (items %zu and %zu "
                                      "are equal)",
@@ -611,8 +768,8 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         }
         if (n->contains) {
                 int found = 0;
-                for (i = 0; i < size && !found; i++)
-                        found = test(c, n->contains, json_array_get(inst, i));
+                for (k = a + 1; k < end && !found; k = L->n[k].end)
+                        found = test(c, n->contains, k);
                 if (!found)
                         FAIL("contains",
                              "must contain an item that matches the "
@@ -621,8 +778,37 @@ static int v_array(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         return ok;
 }
 
-static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        size_t size = json_object_size(inst), i, saved;
+/* Node 0 of a tree of its own: the key @p key as a string value, for
+ * "propertyNames" (a plan never records it: keys belong to the layout). */
+typedef struct name_tree_s {
+        events__lnode_t nd;
+        events__lite_t K;
+        const events__lite_t *saved;
+} name_tree_t;
+
+static void name_enter(vctx_t *c, name_tree_t *t, const char *key,
+                       size_t klen) {
+        memset(t, 0, sizeof(*t));
+        t->nd.type = EVENTS__LT_STRING;
+        t->nd.s = key;
+        t->nd.len = klen;
+        t->nd.end = 1;
+        t->K.n = &t->nd;
+        t->K.used = t->K.cap = 1;
+        t->saved = c->L;
+        c->L = &t->K;
+        c->no_record++;
+}
+
+static void name_leave(vctx_t *c, name_tree_t *t) {
+        c->L = t->saved;
+        c->no_record--;
+}
+
+static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
+        const events__lite_t *L = c->L;
+        size_t size = L->n[o].count, i, saved;
+        uint32_t end = L->n[o].end;
         uint64_t seen = 0; /* which props the instance has */
         int ok = 1;
 
@@ -638,24 +824,24 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
          * from the key walk below when it can. */
         if (!(n->required_by_props && fast(c)))
                 for (i = 0; i < n->n_required; i++)
-                        if (!json_object_get(inst, n->required[i]))
+                        if (member(L, o, n->required[i],
+                                   strlen(n->required[i])) < 0)
                                 FAIL("required",
                                      "missing required property \"%s\"",
                                      n->required[i]);
 
         if (n->n_props || n->n_pprops || n->additional_properties ||
             n->property_names) {
-                void *it;
-                for (it = json_object_iter((json_t *)inst); it;
-                     it = json_object_iter_next((json_t *)inst, it)) {
-                        const char *key = json_object_iter_key(it);
-                        size_t klen = json_object_iter_key_len(it);
-                        const json_t *val = json_object_iter_value(it);
+                for (uint32_t k = o + 1; k < end; k = L->n[k].end) {
+                        const char *key = L->n[k].key;
+                        size_t klen = L->n[k].klen;
                         int matched = 0, good = 1;
 
                         saved = push_key(c, key, klen);
                         for (size_t p = 0; p < n->n_props; p++) {
+                                /* The first byte before a call. */
                                 if (n->props[p].len != klen ||
+                                    (klen && n->props[p].name[0] != key[0]) ||
                                     memcmp(n->props[p].name, key, klen))
                                         continue;
                                 matched = 1;
@@ -663,13 +849,13 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 if (n->props[p].schema->boolean == 0) {
                                         good = 0;
                                         if (fail(c, "properties",
-                                                 "property \"%s\" is not "
+                                                 "property \"%.*s\" is not "
                                                  "allowed",
-                                                 key))
+                                                 (int)klen, key))
                                                 goto stop;
                                 } else {
                                         good = validate(c, n->props[p].schema,
-                                                        val);
+                                                        k);
                                 }
                                 break;
                         }
@@ -680,7 +866,7 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                                          &c->matcher) != 1)
                                         continue;
                                 matched = 1;
-                                if (!validate(c, n->pprops[p].schema, val))
+                                if (!validate(c, n->pprops[p].schema, k))
                                         good = 0;
                         }
                         if (!matched && n->additional_properties &&
@@ -688,33 +874,35 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 if (n->additional_properties->boolean == 0) {
                                         good = 0;
                                         if (fail(c, "additionalProperties",
-                                                 "property \"%s\" is not "
+                                                 "property \"%.*s\" is not "
                                                  "allowed",
-                                                 key))
+                                                 (int)klen, key))
                                                 goto stop;
                                 } else if (!validate(c,
                                                      n->additional_properties,
-                                                     val)) {
+                                                     k)) {
                                         good = 0;
                                 }
                         }
                         if (n->property_names && (good || !fast(c))) {
-                                json_t *name = json_stringn_nocheck(key, klen);
-                                int named = name &&
-                                            test(c, n->property_names, name);
+                                name_tree_t nt;
                                 char why[400] = "";
-                                if (!named && name && !fast(c))
-                                        reasons(c, &n->property_names, 1, name,
+                                int named;
+
+                                name_enter(c, &nt, key, klen);
+                                named = test(c, n->property_names, 0);
+                                if (!named && !fast(c))
+                                        reasons(c, &n->property_names, 1, 0,
                                                 why, sizeof(why));
-                                json_decref(name);
+                                name_leave(c, &nt);
                                 if (!named) {
                                         good = 0;
                                         if (fail(c, "propertyNames",
-                                                 "property name \"%s\" does "
-                                                 "not match the "
+                                                 "property name \"%.*s\" "
+                                                 "does not match the "
                                                  "\"propertyNames\" schema "
                                                  "(%s)",
-                                                 key, why))
+                                                 (int)klen, key, why))
                                                 goto stop;
                                 }
                         }
@@ -732,14 +920,14 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                                 return 0;
         for (i = 0; i < n->n_deps; i++) {
                 const sch_dep_t *d = &n->deps[i];
-                if (!json_object_get(inst, d->name))
+                if (member(L, o, d->name, strlen(d->name)) < 0)
                         continue;
                 if (d->schema) {
-                        SUB(validate(c, d->schema, inst));
+                        SUB(validate(c, d->schema, o));
                         continue;
                 }
                 for (size_t j = 0; j < d->n_names; j++)
-                        if (!json_object_get(inst, d->names[j]))
+                        if (member(L, o, d->names[j], strlen(d->names[j])) < 0)
                                 FAIL("dependencies",
                                      "property \"%s\" requires property "
                                      "\"%s\"",
@@ -748,10 +936,120 @@ static int v_object(vctx_t *c, const sch_node_t *n, const json_t *inst) {
         return ok;
 }
 
-static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
-        unsigned t = type_of(inst);
+/* enum and const. */
+static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
+        const events__lnode_t *v = &c->L->n[i];
         int ok = 1;
-        size_t i;
+        size_t k;
+
+        if ((m & EVENTS__LK_VALUES) && n->enum_values) {
+                const json_t *e;
+                int found = 0;
+                if (n->enum_str) {
+                        /* Only strings: only a string can be one. */
+                        for (k = 0; v->type == EVENTS__LT_STRING && !found &&
+                                    k < n->n_enum_str;
+                             k++)
+                                found = n->enum_str[k].len == v->len &&
+                                        !memcmp(n->enum_str[k].s, v->s, v->len);
+                } else {
+                        json_array_foreach(n->enum_values, k, e) {
+                                if (equal_jl(e, c->L, i)) {
+                                        found = 1;
+                                        break;
+                                }
+                        }
+                }
+                if (!found)
+                        FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
+        }
+        if ((m & EVENTS__LK_VALUES) && (n->keys & SCH_K_CONST) &&
+            !equal_jl(n->const_value, c->L, i)) {
+                FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
+        }
+        return ok;
+}
+
+/* if, then, else. */
+static int v_if(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        int ok = 1;
+
+        if (n->if_) {
+                if (test(c, n->if_, i)) {
+                        if (n->then_)
+                                SUB(validate(c, n->then_, i));
+                } else if (n->else_) {
+                        SUB(validate(c, n->else_, i));
+                }
+        }
+        return ok;
+}
+
+/* anyOf, oneOf, not. */
+static int v_choices(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        int ok = 1;
+        size_t k;
+
+        if (n->any_of) {
+                int found = 0;
+                for (k = 0; k < n->n_any_of && !found; k++)
+                        found = test(c, n->any_of[k], i);
+                if (!found) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->any_of, n->n_any_of, i, why, sizeof(why));
+                        FAIL("anyOf",
+                             "must match at least one schema in \"anyOf\" "
+                             "(%s)",
+                             why);
+                }
+        }
+        if (n->one_of) {
+                size_t first = 0, matches = 0;
+                for (k = 0; k < n->n_one_of && matches < 2; k++) {
+                        if (test(c, n->one_of[k], i)) {
+                                if (matches++ == 0)
+                                        first = k;
+                                else
+                                        break;
+                        }
+                }
+                if (matches == 0) {
+                        char why[400];
+                        if (fast(c))
+                                return 0;
+                        reasons(c, n->one_of, n->n_one_of, i, why, sizeof(why));
+                        FAIL("oneOf",
+                             "must match exactly one schema in \"oneOf\" "
+                             "(matches none: %s)",
+                             why);
+                } else if (matches > 1)
+                        FAIL("oneOf",
+                             "must match exactly one schema in \"oneOf\" "
+                             "(matches %zu and %zu)",
+                             first, k);
+        }
+        if (n->not_ && test(c, n->not_, i))
+                FAIL("not", "must not match the \"not\" schema");
+        return ok;
+}
+
+/*
+ * Node @p i against @p n: every keyword (@p part 0), or (@p part 1, a
+ * plan's check of a container, lite_validate.c) only the keywords that
+ * look at values below the container's keys and sizes: enum, const,
+ * uniqueItems, contains, if/then/else, anyOf, oneOf, not. While a plan is
+ * recorded, a container whose schema has those keywords gets such a
+ * check, and nothing inside them is recorded (the check re-runs them);
+ * a container whose schema has anything else makes no plan (fails
+ * closed).
+ */
+static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
+        const events__lnode_t *v = &c->L->n[i];
+        unsigned t = type_of(v), m;
+        int ok = 1, rec = 0;
+        size_t k;
 
         if (n->boolean == 1)
                 return 1;
@@ -764,96 +1062,69 @@ static int v_node(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 if (fast(c)) /* no message will be read */
                         return 0;
                 types_text(n->types, want, sizeof(want));
-                FAIL("type", "must be of type %s, not %s", want,
-                     type_name(inst));
+                FAIL("type", "must be of type %s, not %s", want, type_name(v));
                 /* the other keywords would only repeat the point */
                 return 0;
         }
-        if (n->enum_values) {
-                const json_t *v;
-                int found = 0;
-                json_array_foreach(n->enum_values, i, v) {
-                        if (events__json_equal(v, inst)) {
-                                found = 1;
-                                break;
-                        }
-                }
-                if (!found)
-                        FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
+        m = n->lite & EVENTS__LK_READY ? n->lite : events__lite_mask(n);
+        if (c->plan && !c->no_record && !part &&
+            (t & (SCH_T_OBJECT | SCH_T_ARRAY)) && !(m & EVENTS__LK_KEYS_ONLY)) {
+                if (!(m & EVENTS__LK_PLANNABLE) ||
+                    events__lite_plan_add_part(c->plan, n, i))
+                        c->plan_ok = 0;
+                rec = 1;
         }
-        if ((n->keys & SCH_K_CONST) &&
-            !events__json_equal(n->const_value, inst)) {
-                FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
+        if (m & EVENTS__LK_VALUES) {
+                c->no_record += rec;
+                k = (size_t)v_values(c, n, i, m);
+                c->no_record -= rec;
+                SUB(k);
         }
         if (t & SCH_T_NUMBER) {
                 if (n->keys & SCH_K_NUMERIC)
-                        SUB(v_number(c, n, inst));
+                        SUB(v_number(c, n, v));
         } else if (t == SCH_T_STRING) {
-                SUB(v_string(c, n, inst));
+                SUB(v_string(c, n, v));
         } else if (t == SCH_T_ARRAY) {
-                SUB(v_array(c, n, inst));
+                if (!part)
+                        SUB(v_array(c, n, i));
+                if (n->contains || (n->keys & SCH_K_UNIQUE_ITEMS)) {
+                        c->no_record += rec;
+                        k = (size_t)v_array_values(c, n, i);
+                        c->no_record -= rec;
+                        SUB(k);
+                }
         } else if (t == SCH_T_OBJECT) {
-                SUB(v_object(c, n, inst));
+                if (!part)
+                        SUB(v_object(c, n, i));
         }
 
+        /* The mask says no applicator: the rest would find none. */
+        if (!(m & EVENTS__LK_APPLICATORS))
+                return ok;
         if (n->if_) {
-                if (test(c, n->if_, inst)) {
-                        if (n->then_)
-                                SUB(validate(c, n->then_, inst));
-                } else if (n->else_) {
-                        SUB(validate(c, n->else_, inst));
-                }
+                c->no_record += rec;
+                k = (size_t)v_if(c, n, i);
+                c->no_record -= rec;
+                SUB(k);
         }
-        for (i = 0; i < n->n_all_of; i++)
-                SUB(validate(c, n->all_of[i], inst));
-        if (n->any_of) {
-                int found = 0;
-                for (i = 0; i < n->n_any_of && !found; i++)
-                        found = test(c, n->any_of[i], inst);
-                if (!found) {
-                        char why[400];
-                        if (fast(c))
-                                return 0;
-                        reasons(c, n->any_of, n->n_any_of, inst, why,
-                                sizeof(why));
-                        FAIL("anyOf",
-                             "must match at least one schema in \"anyOf\" "
-                             "(%s)",
-                             why);
-                }
+        /* allOf's schemas are recorded (or checked) on their own. */
+        for (k = 0; !part && k < n->n_all_of; k++)
+                SUB(validate(c, n->all_of[k], i));
+        if (n->any_of || n->one_of || n->not_) {
+                c->no_record += rec;
+                k = (size_t)v_choices(c, n, i);
+                c->no_record -= rec;
+                SUB(k);
         }
-        if (n->one_of) {
-                size_t first = 0, matches = 0;
-                for (i = 0; i < n->n_one_of && matches < 2; i++) {
-                        if (test(c, n->one_of[i], inst)) {
-                                if (matches++ == 0)
-                                        first = i;
-                                else
-                                        break;
-                        }
-                }
-                if (matches == 0) {
-                        char why[400];
-                        if (fast(c))
-                                return 0;
-                        reasons(c, n->one_of, n->n_one_of, inst, why,
-                                sizeof(why));
-                        FAIL("oneOf",
-                             "must match exactly one schema in \"oneOf\" "
-                             "(matches none: %s)",
-                             why);
-                } else if (matches > 1)
-                        FAIL("oneOf",
-                             "must match exactly one schema in \"oneOf\" "
-                             "(matches %zu and %zu)",
-                             first, i);
-        }
-        if (n->not_ && test(c, n->not_, inst))
-                FAIL("not", "must not match the \"not\" schema");
         return ok;
 }
 
-static int validate(vctx_t *c, const sch_node_t *n, const json_t *inst) {
+static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        return v_run(c, n, i, 0);
+}
+
+static int validate(vctx_t *c, const sch_node_t *n, uint32_t i) {
         int ok, hops = 0;
 
         while (n->ref) {
@@ -867,8 +1138,58 @@ static int validate(vctx_t *c, const sch_node_t *n, const json_t *inst) {
                 return 0;
         }
         c->depth++;
-        ok = v_node(c, n, inst);
+        if (c->plan && !c->no_record && c->L->n[i].type != EVENTS__LT_OBJECT &&
+            c->L->n[i].type != EVENTS__LT_ARRAY) {
+                /* A scalar: the plan checks it again on every line of the
+                 * layout (unless the layout fixes it), with this very
+                 * function; nothing under it is recorded again. */
+                if (events__lite_plan_add(c->plan, n, i))
+                        c->plan_ok = 0;
+                c->no_record++;
+                ok = v_node(c, n, i);
+                c->no_record--;
+        } else {
+                ok = v_node(c, n, i);
+        }
         c->depth--;
+        return ok;
+}
+
+static void ctx_init(vctx_t *c, const events__lite_t *L, const char *prefix,
+                     events_report_t *report) {
+        c->L = L;
+        c->report = report;
+        c->mute = c->stop = c->depth = 0;
+        c->plan = NULL;
+        c->plan_ok = 1;
+        c->no_record = 0;
+        c->prefix = prefix ? prefix : "";
+        c->path = c->inline_path;
+        c->n_path = 0;
+        c->cap_path = sizeof(c->inline_path) / sizeof(c->inline_path[0]);
+        events__matcher_init(&c->matcher);
+}
+
+static void ctx_fini(vctx_t *c) {
+        events__matcher_fini(&c->matcher);
+        if (c->path != c->inline_path)
+                free(c->path);
+}
+
+int events__schema_run(const sch_node_t *n, const events__lite_t *L, uint32_t i,
+                       const char *prefix, events_report_t *report,
+                       events__ltpl_t *plan) {
+        vctx_t c; /* not zero-filled: the matcher's arena is large */
+        int ok;
+
+        if (!n || !L || i >= L->used)
+                return 0;
+        ctx_init(&c, L, prefix, report);
+        c.plan = plan;
+        ok = validate(&c, n, i);
+        if (plan && !c.plan_ok)
+                ok = ok ? -1 : 0;
+        ctx_fini(&c);
         return ok;
 }
 
@@ -876,27 +1197,41 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
                                         const json_t *instance,
                                         const char *prefix,
                                         events_report_t *report) {
-        vctx_t c;
+        events__lite_t L = {0};
         int ok;
 
         if (!s || !instance)
                 return EVENTS_ERR_INVALID_ARG;
-        c.report = report;
-        c.mute = c.stop = c.depth = 0;
-        c.prefix = prefix ? prefix : "";
-        c.path = c.inline_path;
-        c.n_path = 0;
-        c.cap_path = sizeof(c.inline_path) / sizeof(c.inline_path[0]);
-        events__matcher_init(&c.matcher);
-        ok = validate(&c, s->root, instance);
-        events__matcher_fini(&c.matcher);
-        if (c.path != c.inline_path)
-                free(c.path);
-        return ok ? EVENTS_OK : EVENTS_ERR_VALIDATION;
+        /* One representation for every path: the jansson value becomes a
+         * tree like the one the fast path parses (its nodes point into
+         * the value's own strings). */
+        if (events__lite_from_json(&L, instance)) {
+                events__lite_free(&L);
+                events__report_add(report, prefix ? prefix : "", "depth",
+                                   "value nested too deeply, or no memory");
+                return EVENTS_ERR_VALIDATION;
+        }
+        ok = events__schema_run(s->root, &L, 0, prefix, report, NULL);
+        events__lite_free(&L);
+        return ok == 1 ? EVENTS_OK : EVENTS_ERR_VALIDATION;
 }
 
 events_err_t events_schema_validate(const events_schema_t *s,
                                     const json_t *instance,
                                     events_report_t *report) {
         return events__schema_validate_at(s, instance, NULL, report);
+}
+
+int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
+                              const events__lite_t *L) {
+        vctx_t c; /* not zero-filled: the matcher's arena is large */
+        int ok = 1;
+
+        ctx_init(&c, L, NULL, NULL);
+        /* A check's schema is past its "$ref"s: v_node() directly. */
+        for (uint32_t k = 0; k < n && ok; k++)
+                ok = ck[k].node < L->used &&
+                     v_run(&c, ck[k].schema, ck[k].node, ck[k].part);
+        ctx_fini(&c);
+        return ok;
 }

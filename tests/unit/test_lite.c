@@ -705,10 +705,145 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         events__lite_free(&L);
 }
 
+/* The strict example schemas use if/then (user.created, user.deleted,
+ * user.password_changed), enums, patterns and patternProperties: every
+ * valid line of them goes the fast way now, and every line gets the full
+ * path's outcome and message, with a fresh tree and with a kept one
+ * (layouts and their plans). */
+static void test_events__producer_probe_strict_on_fast_path(void **state) {
+        static const char *const strict_lines[] = {
+                "{\"event_type\":\"user.created\",\"data\":{\"user_id\":5,"
+                "\"email\":\"a@example.com\",\"signup_source\":\"admin\","
+                "\"created_by\":2}}",
+                "{\"event_type\":\"user.created\",\"data\":{\"user_id\":6,"
+                "\"email\":\"b@example.com\",\"signup_source\":\"web\","
+                "\"referrer\":\"https://www.example.com/p?q=1\"}}",
+                "{\"event_type\":\"user.deleted\",\"data\":{\"user_id\":7,"
+                "\"reason\":\"fraud\",\"deleted_by\":3}}",
+                "{\"event_type\":\"user.password_changed\",\"data\":{"
+                "\"user_id\":8,\"reason\":\"admin\",\"changed_by\":1,"
+                "\"ip\":\"2001:db8::7\"}}",
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":9,"
+                "\"ip\":\"198.51.100.4\",\"method\":\"sso\","
+                "\"x_trial\":\"b\",\"country\":\"NL\"}}",
+                "{\"event_type\":\"user.updated\",\"data\":{\"user_id\":10,"
+                "\"changes\":{\"plan\":\"pro\",\"locale\":\"en-GB\"}}}",
+                /* invalid: the if/then's required, an enum, a pattern */
+                "{\"event_type\":\"user.created\",\"data\":{\"user_id\":5,"
+                "\"email\":\"a@example.com\",\"signup_source\":\"admin\"}}",
+                "{\"event_type\":\"user.deleted\",\"data\":{\"user_id\":7,"
+                "\"reason\":\"admin\"}}",
+                "{\"event_type\":\"user.password_changed\",\"data\":{"
+                "\"user_id\":8,\"reason\":\"admin\"}}",
+                "{\"event_type\":\"user.login\",\"data\":{\"user_id\":9,"
+                "\"ip\":\"198.51.100.4\",\"method\":\"sso\","
+                "\"x_Trial\":\"b\"}}",
+                "{\"event_type\":\"user.updated\",\"data\":{\"user_id\":10,"
+                "\"changes\":{}}}",
+        };
+        const size_t n_valid = 6;
+        const char *src = getenv("EVENTS_SOURCE_DIR");
+        char dir[4096];
+        events_registry_t *reg = NULL;
+        events_producer_t *p = NULL;
+        events__lite_t kept = {0};
+
+        (void)state;
+        assert_non_null(src);
+        snprintf(dir, sizeof(dir), "%s/examples/schemas-strict", src);
+        assert_int_equal(events_registry_new(&reg), EVENTS_OK);
+        assert_int_equal(events_registry_load_dir(reg, dir, NULL), EVENTS_OK);
+        assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
+        events_producer_set_registry(p, reg);
+        for (int round = 0; round < 3; round++)
+                for (size_t i = 0;
+                     i < sizeof(strict_lines) / sizeof(strict_lines[0]); i++) {
+                        const char *l = strict_lines[i];
+                        events__probe_t a, b, c;
+
+                        assert_int_equal(events__producer_probe(p, l, strlen(l),
+                                                                NOW_US, 0, &a),
+                                         EVENTS_OK);
+                        assert_int_equal(events__producer_probe(p, l, strlen(l),
+                                                                NOW_US, 1, &b),
+                                         EVENTS_OK);
+                        assert_int_equal(
+                                events__producer_probe_tree(
+                                        p, &kept, l, strlen(l), NOW_US, &c),
+                                EVENTS_OK);
+                        compare(&a, &b, l);
+                        compare(&a, &c, l);
+                        assert_int_equal(a.outcome,
+                                         i < n_valid ? EVENTS_OUTCOME_QUEUED
+                                                     : EVENTS_OUTCOME_REJECTED);
+                        if (i < n_valid && (!b.lite_taken || !c.lite_taken))
+                                fail_msg("the fast path did not take: %s", l);
+                        free(a.msg);
+                        free(b.msg);
+                        free(c.msg);
+                }
+        events__lite_free(&kept);
+        events_producer_destroy(p);
+        events_registry_destroy(reg);
+}
+
+/* A plan may stand for a container whose schema asks nothing but what
+ * keys and sizes decide, or also the value keywords a plan's check re-runs
+ * (plannable); anything else, including what the lists do not name,
+ * makes none (fails closed). */
+static void test_events__lite_keys_only_positive_list(void **state) {
+        static const struct {
+                const char *schema;
+                int keys_only, plannable;
+        } cases[] = {
+                {"{}", 1, 1},
+                {"{\"type\":\"object\",\"required\":[\"a\"],\"properties\":"
+                 "{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":"
+                 "false,"
+                 "\"patternProperties\":{\"^x_\":{}},\"minProperties\":1,"
+                 "\"propertyNames\":{\"maxLength\":9},\"dependencies\":{\"a\":"
+                 "[\"b\"]},\"allOf\":[{}],\"x-annotation\":1}",
+                 1, 1},
+                {"{\"items\":[{}],\"additionalItems\":{},\"maxItems\":3}", 1,
+                 1},
+                {"{\"enum\":[{}]}", 0, 1},
+                {"{\"const\":{}}", 0, 1},
+                {"{\"if\":{},\"then\":{}}", 0, 1},
+                {"{\"anyOf\":[{}]}", 0, 1},
+                {"{\"oneOf\":[{}]}", 0, 1},
+                {"{\"not\":false}", 0, 1},
+                {"{\"uniqueItems\":true}", 0, 1},
+                {"{\"contains\":{}}", 0, 1},
+                {"{\"maxLength\":3}", 0, 0},
+                {"{\"minimum\":3}", 0, 0},
+                {"{\"if\":{},\"then\":{},\"pattern\":\"a\"}", 0, 0},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                json_t *doc = json_loads(cases[i].schema, 0, NULL);
+                events_schema_t *s = NULL;
+
+                assert_non_null(doc);
+                assert_int_equal(events_schema_compile(&s, doc, NULL),
+                                 EVENTS_OK);
+                if (events__lite_keys_only(s->root) != cases[i].keys_only)
+                        fail_msg("keys only: %s", cases[i].schema);
+                if (!!(events__lite_mask(s->root) & EVENTS__LK_PLANNABLE) !=
+                    cases[i].plannable)
+                        fail_msg("plannable: %s", cases[i].schema);
+                events_schema_destroy(s);
+                json_decref(doc);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__producer_probe_lite_equals_full),
                 cmocka_unit_test(test_events__lite_parse_declines),
+                cmocka_unit_test(
+                        test_events__producer_probe_strict_on_fast_path),
+                cmocka_unit_test(test_events__lite_keys_only_positive_list),
                 cmocka_unit_test(test_events_producer_submit_large_then_small),
                 cmocka_unit_test(test_events__lite_parse_string_bytes),
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
