@@ -20,7 +20,7 @@ state=$(mktemp -d "${TMPDIR:-/tmp}/compose-boot-$profile.XXXXXX")
 booted=0
 cleanup() {
         if [ "$booted" = 1 ]; then
-                python3 "$here/boot.py" stop "$state" || true
+                python3 "$here/boot.py" stop "$state/c" || true
         fi
         rm -rf "$state"
 }
