@@ -35,6 +35,7 @@
 #include <events/consumer.h>
 #include <events/events.h>
 
+#include "cli_args.h"
 #include "drain.h"
 #include "handlers.h"
 #include "http.h"
@@ -138,15 +139,6 @@ static void on_delivery(const events_delivery_t *d, void *opaque) {
         dm->aged = NULL;
 }
 
-/* --type uses a router only to match: its handler never runs. */
-static int match_only(const events_event_t *ev, events_handler_ctx_t *ctx,
-                      void *opaque) {
-        (void)ev;
-        (void)ctx;
-        (void)opaque;
-        return 0;
-}
-
 /* --type and --partition: whether the daemon handles this message. */
 static int filter(const char *topic, int32_t partition, const char *type,
                   void *opaque) {
@@ -165,19 +157,17 @@ static int filter(const char *topic, int32_t partition, const char *type,
 
 /* --type's patterns, checked as the router checks a route's. */
 static int make_filter(daemon_t *dm) {
-        if (!dm->opt.n_types)
-                return 0;
-        if (events_router_new(&dm->only_types) != EVENTS_OK)
-                return EX_OSERR;
-        for (size_t i = 0; i < dm->opt.n_types; i++)
-                if (events_router_add(dm->only_types, dm->opt.types[i], "type",
-                                      match_only, NULL) != EVENTS_OK) {
+        for (size_t i = 0; i < dm->opt.n_types; i++) {
+                int rc = cli_type_filter_add(&dm->only_types, dm->opt.types[i]);
+
+                if (rc == EX_USAGE)
                         fprintf(stderr,
                                 "events-consumer: --type %s: not a type or "
                                 "a glob\n",
                                 dm->opt.types[i]);
-                        return EX_USAGE;
-                }
+                if (rc)
+                        return rc;
+        }
         return 0;
 }
 

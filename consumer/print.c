@@ -16,7 +16,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -25,8 +24,10 @@
 #include <events/kafka.h>
 
 #include "capture.h"
+#include "cli_args.h"
 #include "offsets.h"
 
+#define PROG "events-consumer"
 #define META_TIMEOUT_MS 10000
 
 enum { FMT_NDJSON, FMT_ENVELOPE, FMT_KCAT };
@@ -115,35 +116,9 @@ void print_usage(FILE *fp) {
 }
 
 int print_wanted(int argc, char **argv) {
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "--"))
-                        break;
-                if (!strcmp(argv[i], "--print") ||
-                    !strcmp(argv[i], "--reset") ||
-                    !strncmp(argv[i], "--capture", 9))
-                        return 1;
-        }
-        return 0;
-}
-
-__attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "events-consumer: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nTry 'events-consumer --help'.\n");
-        return EX_USAGE;
-}
-
-/* --type uses the router only to match: the handler never runs. */
-static int match_any(const events_event_t *ev, events_handler_ctx_t *ctx,
-                     void *opaque) {
-        (void)ctx;
-        (void)ev;
-        (void)opaque;
-        return 0;
+        return cli_has_arg(argc, argv, "--print", 0) ||
+               cli_has_arg(argc, argv, "--reset", 0) ||
+               cli_has_arg(argc, argv, "--capture", 1);
 }
 
 static int grow(void **p, size_t n, size_t size) {
@@ -164,10 +139,7 @@ static int parse(reader_t *r, int argc, char **argv) {
                 OPT_RESET,
         };
         static const struct option longopts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"bootstrap-server", required_argument, NULL, 'b'},
-                {"property", required_argument, NULL, 'X'},
-                {"config-file", required_argument, NULL, 'F'},
+                CLI_KAFKA_LONGOPTS,
                 {"group", required_argument, NULL, 'g'},
                 {"topic", required_argument, NULL, 't'},
                 {"offset", required_argument, NULL, 'o'},
@@ -180,7 +152,7 @@ static int parse(reader_t *r, int argc, char **argv) {
                 {"reset", no_argument, NULL, OPT_RESET},
                 {NULL, 0, NULL, 0},
         };
-        int c;
+        int c, rc;
 
         opterr = 0;
         optind = 1;
@@ -190,14 +162,10 @@ static int parse(reader_t *r, int argc, char **argv) {
                 case 'b':
                 case 'X':
                 case 'F':
-                        if (c == 'X' && !strchr(optarg, '='))
-                                return usage("-X %s: expected KEY=VALUE",
-                                             optarg);
-                        if (grow((void **)&r->kafka_args, r->n_kafka_args,
-                                 sizeof(*r->kafka_args)))
-                                return EX_OSERR;
-                        r->kafka_args[r->n_kafka_args].kind = (char)c;
-                        r->kafka_args[r->n_kafka_args++].arg = optarg;
+                        if ((rc = cli_kafka_arg_add(PROG, c, optarg,
+                                                    &r->kafka_args,
+                                                    &r->n_kafka_args)))
+                                return rc;
                         break;
                 case 'g':
                         r->group = optarg;
@@ -224,10 +192,12 @@ static int parse(reader_t *r, int argc, char **argv) {
                                  sizeof(*r->specs)))
                                 return EX_OSERR;
                         if (offset_spec_parse(optarg, &r->specs[r->n_specs]))
-                                return usage("-o %s: expected [P:]beginning, "
-                                             "end, stored, N, -N, s@TIME or "
-                                             "e@TIME",
-                                             optarg);
+                                return cli_usage(
+                                        PROG,
+                                        "-o %s: expected [P:]beginning, "
+                                        "end, stored, N, -N, s@TIME or "
+                                        "e@TIME",
+                                        optarg);
                         r->n_specs++;
                         break;
                 case 'e':
@@ -245,9 +215,11 @@ static int parse(reader_t *r, int argc, char **argv) {
                                 r->format = FMT_KCAT;
                                 r->fmt = optarg;
                         } else {
-                                return usage("--format %s: expected ndjson, "
-                                             "envelope or a format with %%",
-                                             optarg);
+                                return cli_usage(
+                                        PROG,
+                                        "--format %s: expected ndjson, "
+                                        "envelope or a format with %%",
+                                        optarg);
                         }
                         break;
                 case OPT_CAPTURE:
@@ -263,9 +235,10 @@ static int parse(reader_t *r, int argc, char **argv) {
                         v = strtol(optarg, &end, 10);
                         if (errno || end == optarg || *end || v < 0 ||
                             v > INT32_MAX)
-                                return usage("--partition %s: expected a "
-                                             "partition number",
-                                             optarg);
+                                return cli_usage(PROG,
+                                                 "--partition %s: expected a "
+                                                 "partition number",
+                                                 optarg);
                         if (grow((void **)&r->only, r->n_only,
                                  sizeof(*r->only)))
                                 return EX_OSERR;
@@ -273,33 +246,27 @@ static int parse(reader_t *r, int argc, char **argv) {
                         break;
                 }
                 case OPT_TYPE:
-                        if (!r->types && events_router_new(&r->types))
-                                return EX_OSERR;
-                        if (events_router_add(r->types, optarg, "type",
-                                              match_any, NULL) != EVENTS_OK)
-                                return usage("--type %s: not a type or a "
-                                             "glob",
-                                             optarg);
+                        if ((rc = cli_type_add(PROG, &r->types, optarg)))
+                                return rc;
                         break;
-                case ':':
-                        return usage("option %s needs a value",
-                                     argv[optind - 1]);
                 default:
-                        return usage("unknown option %s (in --print or "
-                                     "--capture mode)",
-                                     argv[optind - 1]);
+                        return cli_option_error(PROG, c, argv[optind - 1],
+                                                "in --print or --capture "
+                                                "mode");
                 }
         }
-        if (optind < argc)
-                return usage("unexpected argument %s", argv[optind]);
+        if ((rc = cli_no_operands(PROG, argc, argv)))
+                return rc;
         if (r->n_topics == 0)
-                return usage("%s", "no topic: give -t TOPIC");
+                return cli_usage(PROG, "%s", "no topic: give -t TOPIC");
         if (r->reset && (!r->group || !r->n_specs))
-                return usage("%s", "--reset needs -g GROUP and -o SPEC");
+                return cli_usage(PROG, "%s",
+                                 "--reset needs -g GROUP and -o SPEC");
         for (size_t i = 0; i < r->n_specs; i++)
                 if (r->specs[i].kind == OFFSET_STORED && !r->group)
-                        return usage("%s", "-o stored needs a group: give "
-                                           "-g GROUP");
+                        return cli_usage(PROG, "%s",
+                                         "-o stored needs a group: give "
+                                         "-g GROUP");
         return 0;
 }
 
@@ -423,7 +390,7 @@ static int make_rk(reader_t *r) {
                 if (rd_kafka_conf_set(conf, "group.id", r->group, errstr,
                                       sizeof(errstr)) != RD_KAFKA_CONF_OK) {
                         rd_kafka_conf_destroy(conf);
-                        return usage("-g %s: %s", r->group, errstr);
+                        return cli_usage(PROG, "-g %s: %s", r->group, errstr);
                 }
                 rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
                 rd_kafka_conf_set_opaque(conf, r);
@@ -440,9 +407,10 @@ static int make_rk(reader_t *r) {
                                      &e);
         if (rc == EVENTS_ERR_NOT_FOUND) {
                 rd_kafka_conf_destroy(conf);
-                return usage("%s", "no brokers: give -b, set "
-                                   "bootstrap.servers with -F or -X, or set "
-                                   "EVENTS_BROKERS");
+                return cli_usage(PROG, "%s",
+                                 "no brokers: give -b, set "
+                                 "bootstrap.servers with -F or -X, or set "
+                                 "EVENTS_BROKERS");
         }
         if (rc) {
                 fprintf(stderr, "events-consumer: %s\n", e.text);

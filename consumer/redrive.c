@@ -22,7 +22,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,9 @@
 #include <events/events.h>
 #include <events/kafka.h>
 
+#include "cli_args.h"
+
+#define PROG "events-consumer"
 #define TIMEOUT_MS 30000
 #define BATCH 200 /* messages per transaction, by default */
 
@@ -86,32 +88,7 @@ static void on_stop(int sig) {
 }
 
 int redrive_wanted(int argc, char **argv) {
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "--"))
-                        break;
-                if (!strncmp(argv[i], "--redrive", 9))
-                        return 1;
-        }
-        return 0;
-}
-
-__attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, "events-consumer: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nTry 'events-consumer --help'.\n");
-        return EX_USAGE;
-}
-
-static int match_any(const events_event_t *ev, events_handler_ctx_t *ctx,
-                     void *opaque) {
-        (void)ev;
-        (void)ctx;
-        (void)opaque;
-        return 0;
+        return cli_has_arg(argc, argv, "--redrive", 1);
 }
 
 static int parse_time(const char *s, int64_t *ms) {
@@ -143,10 +120,7 @@ static int parse(redrive_t *r, int argc, char **argv) {
                 OPT_BATCH
         };
         static const struct option longopts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"bootstrap-server", required_argument, NULL, 'b'},
-                {"property", required_argument, NULL, 'X'},
-                {"config-file", required_argument, NULL, 'F'},
+                CLI_KAFKA_LONGOPTS,
                 {"group", required_argument, NULL, 'g'},
                 {"redrive", required_argument, NULL, OPT_REDRIVE},
                 {"code", required_argument, NULL, OPT_CODE},
@@ -157,7 +131,7 @@ static int parse(redrive_t *r, int argc, char **argv) {
                 {"batch", required_argument, NULL, OPT_BATCH},
                 {NULL, 0, NULL, 0},
         };
-        int c;
+        int c, rc;
 
         r->until_ms = INT64_MAX;
         r->batch = BATCH;
@@ -168,20 +142,12 @@ static int parse(redrive_t *r, int argc, char **argv) {
                 switch (c) {
                 case 'b':
                 case 'X':
-                case 'F': {
-                        events_kafka_arg_t *na;
-                        if (c == 'X' && !strchr(optarg, '='))
-                                return usage("-X %s: expected KEY=VALUE",
-                                             optarg);
-                        na = realloc(r->kafka_args,
-                                     (r->n_kafka_args + 1) * sizeof(*na));
-                        if (!na)
-                                return EX_OSERR;
-                        na[r->n_kafka_args].kind = (char)c;
-                        na[r->n_kafka_args++].arg = optarg;
-                        r->kafka_args = na;
+                case 'F':
+                        if ((rc = cli_kafka_arg_add(PROG, c, optarg,
+                                                    &r->kafka_args,
+                                                    &r->n_kafka_args)))
+                                return rc;
                         break;
-                }
                 case 'g':
                         r->group = optarg;
                         break;
@@ -198,23 +164,19 @@ static int parse(redrive_t *r, int argc, char **argv) {
                         break;
                 }
                 case OPT_TYPE:
-                        if (!r->types && events_router_new(&r->types))
-                                return EX_OSERR;
-                        if (events_router_add(r->types, optarg, "type",
-                                              match_any, NULL) != EVENTS_OK)
-                                return usage("--type %s: not a type or a "
-                                             "glob",
-                                             optarg);
+                        if ((rc = cli_type_add(PROG, &r->types, optarg)))
+                                return rc;
                         break;
                 case OPT_SINCE:
                 case OPT_UNTIL:
                         if (parse_time(optarg, c == OPT_SINCE ? &r->since_ms
                                                               : &r->until_ms))
-                                return usage("%s %s: expected an RFC 3339 "
-                                             "time or ms since the epoch",
-                                             c == OPT_SINCE ? "--since"
-                                                            : "--until",
-                                             optarg);
+                                return cli_usage(PROG,
+                                                 "%s %s: expected an RFC 3339 "
+                                                 "time or ms since the epoch",
+                                                 c == OPT_SINCE ? "--since"
+                                                                : "--until",
+                                                 optarg);
                         break;
                 case OPT_DRY_RUN:
                         r->dry_run = 1;
@@ -223,24 +185,22 @@ static int parse(redrive_t *r, int argc, char **argv) {
                         char *end;
                         long v = strtol(optarg, &end, 10);
                         if (end == optarg || *end || v < 1 || v > 100000)
-                                return usage("--batch %s: expected 1 to "
-                                             "100000 messages",
-                                             optarg);
+                                return cli_usage(PROG,
+                                                 "--batch %s: expected 1 to "
+                                                 "100000 messages",
+                                                 optarg);
                         r->batch = (int)v;
                         break;
                 }
-                case ':':
-                        return usage("option %s needs a value",
-                                     argv[optind - 1]);
                 default:
-                        return usage("unknown option %s (with --redrive)",
-                                     argv[optind - 1]);
+                        return cli_option_error(PROG, c, argv[optind - 1],
+                                                "with --redrive");
                 }
         }
-        if (optind < argc)
-                return usage("unexpected argument %s", argv[optind]);
+        if ((rc = cli_no_operands(PROG, argc, argv)))
+                return rc;
         if (!r->dlq || !*r->dlq)
-                return usage("%s", "--redrive: no dead-letter topic");
+                return cli_usage(PROG, "%s", "--redrive: no dead-letter topic");
         if (!r->group) {
                 /* One group per DLQ: a second run resumes the first. */
                 snprintf(r->group_buf, sizeof(r->group_buf),
@@ -263,9 +223,10 @@ static int conf_new(redrive_t *r, const char *const *defaults,
                                              r->n_kafka_args, NULL, &e);
         if (rc == EVENTS_ERR_NOT_FOUND) {
                 rd_kafka_conf_destroy(conf);
-                return usage("%s", "no brokers: give -b, set "
-                                   "bootstrap.servers with -F or -X, or set "
-                                   "EVENTS_BROKERS");
+                return cli_usage(PROG, "%s",
+                                 "no brokers: give -b, set "
+                                 "bootstrap.servers with -F or -X, or set "
+                                 "EVENTS_BROKERS");
         }
         if (rc) {
                 fprintf(stderr, "events-consumer: %s\n", e.text);
@@ -681,7 +642,7 @@ int redrive_main(int argc, char **argv) {
                 goto out;
         if (rd_kafka_conf_set(cc, "group.id", r.group, errstr,
                               sizeof(errstr))) {
-                rc = usage("-g %s: %s", r.group, errstr);
+                rc = cli_usage(PROG, "-g %s: %s", r.group, errstr);
                 goto out;
         }
         rd_kafka_conf_set_rebalance_cb(cc, rebalance_cb);

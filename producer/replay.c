@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <jansson.h>
 
 #include "app.h"
+#include "cli_args.h"
 #include "conf.h"
 #include "options.h"
 
@@ -37,39 +37,19 @@ typedef struct replay {
 } replay_t;
 
 int replay_wanted(int argc, char **argv) {
-        for (int i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "--"))
-                        break;
-                if (!strncmp(argv[i], "--replay", 8))
-                        return 1;
-        }
-        return 0;
-}
-
-__attribute__((format(printf, 1, 2))) static int usage(const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(stderr, PROG ": ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\nTry '" PROG " --help'.\n");
-        return EX_USAGE;
+        return cli_has_arg(argc, argv, "--replay", 1);
 }
 
 static int parse(replay_t *r, int argc, char **argv) {
         enum { OPT_REPLAY = 256, OPT_SAME };
         static const struct option longopts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"bootstrap-server", required_argument, NULL, 'b'},
-                {"property", required_argument, NULL, 'X'},
-                {"config-file", required_argument, NULL, 'F'},
+                CLI_KAFKA_LONGOPTS,
                 {"topic", required_argument, NULL, 't'},
                 {"replay", required_argument, NULL, OPT_REPLAY},
                 {"same-partitions", no_argument, NULL, OPT_SAME},
                 {NULL, 0, NULL, 0},
         };
-        int c;
+        int c, rc;
 
         opterr = 0;
         optind = 1;
@@ -78,20 +58,11 @@ static int parse(replay_t *r, int argc, char **argv) {
                 switch (c) {
                 case 'b':
                 case 'X':
-                case 'F': {
-                        events_kafka_arg_t *na;
-                        if (c == 'X' && !strchr(optarg, '='))
-                                return usage("-X %s: expected KEY=VALUE",
-                                             optarg);
-                        na = realloc(r->o.confs,
-                                     (r->o.nconfs + 1) * sizeof(*na));
-                        if (!na)
-                                return EX_OSERR;
-                        na[r->o.nconfs].kind = (char)c;
-                        na[r->o.nconfs++].arg = optarg;
-                        r->o.confs = na;
+                case 'F':
+                        if ((rc = cli_kafka_arg_add(PROG, c, optarg,
+                                                    &r->o.confs, &r->o.nconfs)))
+                                return rc;
                         break;
-                }
                 case 't':
                         r->topic = optarg;
                         break;
@@ -101,18 +72,15 @@ static int parse(replay_t *r, int argc, char **argv) {
                 case OPT_SAME:
                         r->same_partitions = 1;
                         break;
-                case ':':
-                        return usage("option %s needs a value",
-                                     argv[optind - 1]);
                 default:
-                        return usage("unknown option %s (with --replay)",
-                                     argv[optind - 1]);
+                        return cli_option_error(PROG, c, argv[optind - 1],
+                                                "with --replay");
                 }
         }
-        if (optind < argc)
-                return usage("unexpected argument %s", argv[optind]);
+        if ((rc = cli_no_operands(PROG, argc, argv)))
+                return rc;
         if (!r->topic || !*r->topic)
-                return usage("%s", "no topic: give -t TOPIC");
+                return cli_usage(PROG, "%s", "no topic: give -t TOPIC");
         return 0;
 }
 

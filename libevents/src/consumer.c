@@ -120,7 +120,7 @@ events_err_t events_consumer_new(events_consumer_t **cp, rd_kafka_conf_t *conf,
         /* The rebalance protocol, from the configuration: asking
          * librdkafka (rd_kafka_rebalance_protocol()) from the rebalance
          * handler waits on the group's thread, which, while the consumer
-         * closes, waits on the handler (test_consumer hung there once),
+         * closes, waits on the handler (test_consumer_poll hung there once),
          * and it answers NULL before the group is joined. librdkafka
          * refuses to mix eager and cooperative strategies. */
         vlen = sizeof(strategy);

@@ -212,7 +212,8 @@ static int lite_key(const events__lite_t *L, long at, events__shaped_t *o) {
  * events__producer_shape() must do it the full way: for every line the lite
  * path does not take, and for every line that is to be rejected, so that
  * rejections and their reasons come from one place. Whatever it queues, the
- * full path queues as the same message (test_producer.c compares the two).
+ * full path queues as the same message (test_producer_shape.c compares the
+ * two).
  */
 static int shape_lite(const events_producer_t *p, events__shaper_t *sh,
                       const char *s, size_t sn, int64_t now_us,

@@ -172,8 +172,8 @@ static void test_handler_file_short_write_leaves_whole_lines(void **state) {
 
 /* Outside a consumer the handlers' context has no message: the exec
  * handler's EVENT_TOPIC and EVENT_KEY are then empty and its
- * EVENT_PARTITION and EVENT_OFFSET -1 (test_consumer checks the context of
- * a consumed message). */
+ * EVENT_PARTITION and EVENT_OFFSET -1 (test_consumer_handle checks the
+ * context of a consumed message). */
 static void test_handler_exec_gets_stdin_and_env(void **state) {
         handler_env_t env;
         char err[512];

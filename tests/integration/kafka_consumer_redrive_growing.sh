@@ -9,21 +9,8 @@
 # ctest-labels: timing -- the appends must land while the redrive runs
 source "$(dirname "$0")/lib.sh"
 
-command -v kcat >/dev/null || fail "kcat is not installed (scripts/deps.sh test)"
-C="$BUILD/consumer/events-consumer"
-P="$BUILD/producer/events-producer"
-dlq=$(unique grow-dlq)
-main=$(unique grow-main)
-g=$(unique grow-group)
-create_topic "$dlq" 3
-create_topic "$main" 3
-# Events of an hour ago (see kafka_consumer_redrive_kill9.sh).
-t0=$((($(date +%s) - 3600) * 1000))
-python3 "$SRC/tests/integration/dlq_gen.py" 10000 "$main" --t0 "$t0" >"$T/all.jsonl" ||
-        fail "dlq_gen.py failed"
-head -9000 "$T/all.jsonl" >"$T/first.jsonl"
-tail -1000 "$T/all.jsonl" >"$T/later.jsonl"
-timeout 60 "$P" -b "$BROKERS" --replay "$T/first.jsonl" -t "$dlq" || fail "--replay to $dlq failed"
+# Events of an hour ago; 9000 dead letters now, 1000 to append.
+redrive_prelude grow 10000 9000
 
 # Small fetches and a short prefetch queue keep the fetcher just ahead of
 # the redrive, so that the smallest partition reaches its end while the
@@ -40,7 +27,7 @@ for _ in $(seq 1 300); do
         sleep 0.05
 done
 kill -0 "$pid" 2>/dev/null || fail "the redrive ended before the appends: nothing was tested"
-timeout 60 "$P" -b "$BROKERS" --replay "$T/later.jsonl" -t "$dlq" 2>"$T/append.log" ||
+timeout 60 "$P" -b "$BROKERS" --replay "$T/dlq-later.jsonl" -t "$dlq" 2>"$T/append.log" ||
         fail "appending to $dlq failed"
 kill -0 "$pid" 2>/dev/null || echo "note: the redrive ended while the appends ran"
 st=0
@@ -54,13 +41,6 @@ timeout 120 "$C" "${args[@]}" 2>>"$T/redrive.log" ||
         fail "the second run exited $? ($(tail -3 "$T/redrive.log"))"
 timeout 60 kcat -b "$BROKERS" -C -t "$main" -o beginning -e -q \
         -X isolation.level=read_committed -f '%s\n' >"$T/got" || fail "kcat could not read $main"
-python3 - "$T/got" <<'PY' || fail "the main topic does not hold each message exactly once"
-import collections, json, sys
-seen = collections.Counter(json.loads(l)["data"]["i"] for l in open(sys.argv[1]))
-missing = [i for i in range(10000) if i not in seen]
-doubled = [i for i, c in seen.items() if c > 1]
-assert not missing and not doubled, \
-    f"{len(missing)} missing {missing[:10]}, {len(doubled)} doubled {doubled[:10]}"
-PY
+redrive_assert_each_once "$T/got" 10000
 echo "ok: the first run sent $first (9000 were there at its start), the second the rest;" \
         "each of 10000 is in $main exactly once"

@@ -9,6 +9,10 @@
 #   create_topic NAME PARTITIONS   create a topic, wait until it has leaders
 #   unique PREFIX    print a topic or group name no other test run uses
 #   fail MSG...      print MSG on stderr and exit 1
+#   redrive_prelude PREFIX COUNT [NOW]   the start of a redrive test: topics,
+#                    a group and dead letters in the DLQ (below)
+#   redrive_assert_each_once FILE COUNT   each of COUNT redriven events is
+#                    in FILE exactly once
 #
 # The brokers come from CTest fixtures: fixture.kafka.start and
 # fixture.devbroker.start (tests/integration/broker-fixture.sh) start them
@@ -130,4 +134,52 @@ create_topic() {
                 "$tool" -b "$BROKERS" "$1" "$2" ||
                         fail "cannot create topic $1 ($2 partitions) on Kafka at $BROKERS"
         fi
+}
+
+# redrive_prelude PREFIX COUNT [NOW]: the common start of the redrive tests
+# against Kafka (kafka_consumer_redrive_*.sh). Sets C and P (events-consumer
+# and events-producer), dlq, main and g (names from PREFIX for a dead-letter
+# topic, the main topic its messages go back to, both created with 3
+# partitions, and the redrive's group) and t0 (an hour ago, in ms). Writes
+# COUNT dead letters of events for $main, stamped from $t0 on, to
+# $T/dlq.jsonl and replays the first NOW of them (default: all) to $dlq;
+# the rest are left in $T/dlq-later.jsonl.
+redrive_prelude() {
+        [ $# -ge 2 ] || fail "usage: redrive_prelude PREFIX COUNT [NOW]"
+        local prefix=$1 count=$2 now=${3:-$2}
+        command -v kcat >/dev/null || fail "kcat is not installed (scripts/deps.sh test)"
+        C="$BUILD/consumer/events-consumer"
+        P="$BUILD/producer/events-producer"
+        dlq=$(unique "$prefix-dlq")
+        main=$(unique "$prefix-main")
+        g=$(unique "$prefix-group")
+        create_topic "$dlq" 3
+        create_topic "$main" 3
+        # Events of an hour ago: the redrive restores their timestamps, and
+        # Kafka deletes messages older than retention.ms (7 days) at its
+        # next retention check, which would look like a loss.
+        t0=$((($(date +%s) - 3600) * 1000))
+        python3 "$SRC/tests/integration/dlq_gen.py" "$count" "$main" --t0 "$t0" \
+                >"$T/dlq.jsonl" || fail "dlq_gen.py failed"
+        head -n "$now" "$T/dlq.jsonl" >"$T/dlq-now.jsonl"
+        tail -n "+$((now + 1))" "$T/dlq.jsonl" >"$T/dlq-later.jsonl"
+        timeout 60 "$P" -b "$BROKERS" --replay "$T/dlq-now.jsonl" -t "$dlq" ||
+                fail "--replay to $dlq failed"
+}
+
+# redrive_assert_each_once FILE COUNT: FILE holds the values a redrive sent
+# (dlq_gen.py's events, one a line); each of the events 0 to COUNT-1 is
+# there exactly once, or the test fails naming the first missing and
+# doubled ones.
+redrive_assert_each_once() {
+        [ $# -eq 2 ] || fail "usage: redrive_assert_each_once FILE COUNT"
+        python3 - "$1" "$2" <<'PY' || fail "the main topic does not hold each message exactly once"
+import collections, json, sys
+seen = collections.Counter(json.loads(l)["data"]["i"] for l in open(sys.argv[1]))
+n = int(sys.argv[2])
+missing = [i for i in range(n) if i not in seen]
+doubled = [i for i, c in seen.items() if c > 1]
+assert not missing and not doubled, \
+    f"{len(missing)} missing {missing[:10]}, {len(doubled)} doubled {doubled[:10]}"
+PY
 }
