@@ -126,10 +126,11 @@ typedef struct events__lite_s {
         char ts_head[EVENTS__TS_HEAD_LEN];
         events__ltpl_t *tpl[EVENTS__LITE_LAYOUTS];
         unsigned ntpl;
-        /* Lines that matched no layout in a row, and lines for which no
-         * layout is tried or remembered: when lines do not repeat their
-         * layouts, trying costs more than it saves, so it pauses. */
-        unsigned miss_run, pause;
+        /* The current window's lines and hits, and lines for which no
+         * layout is tried or remembered: when few lines repeat a recent
+         * layout, trying costs more than it saves, so it pauses
+         * (events__lite_match()). */
+        unsigned win_lines, win_hits, pause;
 } events__lite_t;
 
 /**

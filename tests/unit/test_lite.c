@@ -470,7 +470,7 @@ static void test_events__lite_match_equals_parse(void **state) {
                                 if (events__lite_parse(&L, a, na, 64))
                                         continue;
                                 /* Misses are the point here: no pause. */
-                                L.pause = L.miss_run = 0;
+                                L.pause = L.win_lines = L.win_hits = 0;
                                 assert_non_null(events__lite_remember(
                                         &L, a, na, UINT32_MAX));
                                 if (!events__lite_match(&L, b, nb)) {
@@ -681,7 +681,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         int n;
 
         (void)state;
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 64; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":1,\"k%d\":2}", i);
                 assert_null(events__lite_match(&L, buf, (size_t)n));
                 assert_int_equal(events__lite_parse(&L, buf, (size_t)n, 64), 0);
@@ -689,7 +689,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         }
         assert_true(L.pause > 0);
         /* Paused: a line of a remembered layout is parsed, not matched. */
-        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k39\":8}");
+        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k63\":8}");
         assert_null(events__lite_match(&L, buf, (size_t)n));
         for (int i = 0; i < 1100; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":%d,\"b\":\"x\"}", i);
@@ -702,6 +702,49 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         assert_int_equal(L.pause, 0);
         assert_true(L.ntpl > 0 && L.tpl[0]->hits > 0);
         assert_int_equal(L.n[1].num.i, 1099);
+        events__lite_free(&L);
+}
+
+/* The pause follows the hit rate, not a run of misses: one line in nine
+ * repeating a recent layout (a hit after every few misses) pauses them,
+ * one in two never does. */
+static void test_events__lite_layouts_pause_by_rate(void **state) {
+        events__lite_t L = {0};
+        char buf[256];
+        int n, paused = 0;
+
+        (void)state;
+        for (int i = 0; i < 9 * 16 && !paused; i++) {
+                /* A (miss), 3 new, A (hit), 4 new: A falls out of the
+                 * four layouts and misses again. */
+                int k = i % 9;
+                if (k == 0 || k == 4)
+                        n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
+                else
+                        n = snprintf(buf, sizeof(buf), "{\"n%d\":1}", i);
+                if (!events__lite_match(&L, buf, (size_t)n)) {
+                        assert_int_equal(
+                                events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                        events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+                }
+                paused = L.pause > 0;
+        }
+        assert_true(paused);
+        events__lite_free(&L);
+
+        memset(&L, 0, sizeof(L));
+        for (int i = 0; i < 2000; i++) {
+                if (i % 2)
+                        n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
+                else
+                        n = snprintf(buf, sizeof(buf), "{\"n%d\":1}", i);
+                if (!events__lite_match(&L, buf, (size_t)n)) {
+                        assert_int_equal(
+                                events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                        events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+                }
+                assert_int_equal(L.pause, 0);
+        }
         events__lite_free(&L);
 }
 
@@ -853,6 +896,7 @@ int main(void) {
                 cmocka_unit_test(
                         test_events__producer_layout_sees_new_settings),
                 cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
+                cmocka_unit_test(test_events__lite_layouts_pause_by_rate),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
