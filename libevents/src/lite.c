@@ -503,15 +503,30 @@ static void tpl_destroy(events__ltpl_t *t) {
         free(t);
 }
 
-void events__lite_free(events__lite_t *L) {
-        free(L->n);
-        L->n = NULL;
-        L->used = L->cap = 0;
+/* Forget every layout and empty the index. */
+static void layouts_forget(events__lite_t *L) {
         for (unsigned k = 0; k < L->ntpl; k++) {
                 tpl_destroy(L->tpl[k]);
                 L->tpl[k] = NULL;
         }
         L->ntpl = 0;
+        L->nidx = 0;
+}
+
+void events__lite_free(events__lite_t *L) {
+        free(L->n);
+        L->n = NULL;
+        L->used = L->cap = 0;
+        layouts_forget(L);
+        free(L->tpl);
+        L->tpl = NULL;
+        L->tpl_cap = 0;
+        free(L->idx);
+        L->idx = NULL;
+        L->idx_cap = 0;
+        free(L->val);
+        L->val = NULL;
+        L->val_cap = 0;
 }
 
 long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
@@ -567,27 +582,247 @@ int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size) {
         return 0;
 }
 
+/* ------------------------------------------------------ the index */
+
+/* A new index node, or 0 (no memory; 0 is the root, never a child). */
+static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
+                        uint32_t litlen, unsigned char kind, uint32_t node) {
+        events__lidx_t *x;
+        uint32_t i;
+
+        if (L->nidx == UINT32_MAX ||
+            events__lite_grow(&L->idx, &L->idx_cap, L->nidx + 1,
+                              sizeof(*L->idx)))
+                return 0;
+        i = L->nidx++;
+        x = &L->idx[i];
+        x->lit = lit;
+        x->litlen = litlen;
+        x->kind = kind;
+        x->node = node;
+        x->child = 0;
+        x->leaf = NULL;
+        if (i == 0) { /* the root */
+                x->next = 0;
+                return 0;
+        }
+        x->next = L->idx[parent].child;
+        L->idx[parent].child = i;
+        return i;
+}
+
+/* The child of @p at for fixed bytes starting with @p c, or 0. */
+static uint32_t idx_fixed(const events__lite_t *L, uint32_t at,
+                          unsigned char c) {
+        uint32_t k;
+
+        for (k = L->idx[at].child; k; k = L->idx[k].next)
+                if (!L->idx[k].kind && (unsigned char)L->idx[k].lit[0] == c)
+                        break;
+        return k;
+}
+
+/* The child of @p at for a value of @p kind, or 0. */
+static uint32_t idx_value(const events__lite_t *L, uint32_t at,
+                          unsigned char kind) {
+        uint32_t k;
+
+        for (k = L->idx[at].child; k; k = L->idx[k].next)
+                if (L->idx[k].kind == kind)
+                        break;
+        return k;
+}
+
+/*
+ * Add layout @p t's path to the index: its slots' fixed bytes and values,
+ * then its tail, and t at the end. Fixed bytes that share a beginning with
+ * a child's go down that child, split where they part.
+ * @returns 0, 1 when the path ends at a layout already (*@p same; nothing
+ *          was added), or -1 (no memory).
+ */
+static int idx_add(events__lite_t *L, events__ltpl_t *t,
+                   events__ltpl_t **same) {
+        uint32_t at = 0;
+
+        if (!L->nidx && (idx_new(L, 0, NULL, 0, 0, 0), !L->nidx))
+                return -1;
+        for (uint32_t j = 0; j <= t->nslot; j++) {
+                const char *lit;
+                uint32_t n, c, k;
+                unsigned char kind;
+
+                if (j < t->nslot) {
+                        lit = t->text + t->slot[j].lit;
+                        n = t->slot[j].litlen;
+                } else {
+                        lit = t->text + t->tail;
+                        n = (uint32_t)(t->len - t->tail);
+                }
+                while (n) {
+                        events__lidx_t *x;
+
+                        if (!(c = idx_fixed(L, at, (unsigned char)lit[0]))) {
+                                if (!(c = idx_new(L, at, lit, n, 0, 0)))
+                                        return -1;
+                                at = c;
+                                break;
+                        }
+                        x = &L->idx[c];
+                        for (k = 1;
+                             k < n && k < x->litlen && x->lit[k] == lit[k]; k++)
+                                ;
+                        if (k < x->litlen) {
+                                /* Split c: its first k bytes stay, the rest
+                                 * becomes its only child, which takes over
+                                 * its children and its layout. */
+                                uint32_t d, kids = x->child;
+                                events__ltpl_t *leaf = x->leaf;
+
+                                if (!(d = idx_new(L, c, L->idx[c].lit + k,
+                                                  L->idx[c].litlen - k, 0, 0)))
+                                        return -1;
+                                x = &L->idx[c]; /* idx may have moved */
+                                L->idx[d].child = kids;
+                                L->idx[d].next = 0; /* c's only child */
+                                L->idx[d].leaf = leaf;
+                                x->child = d;
+                                x->leaf = NULL;
+                                x->litlen = k;
+                        }
+                        at = c;
+                        lit += k;
+                        n -= k;
+                }
+                if (j == t->nslot)
+                        break;
+                kind = t->n[t->slot[j].node].type == EVENTS__LT_STRING
+                               ? EVENTS__LT_STRING
+                               : EVENTS__LT_INT;
+                if ((c = idx_value(L, at, kind))) {
+                        /* The same bytes before it make it the same node;
+                         * anything else would be a bug: remember nothing. */
+                        if (L->idx[c].node != t->slot[j].node)
+                                return -1;
+                } else if (!(c = idx_new(L, at, NULL, 0, kind,
+                                         t->slot[j].node))) {
+                        return -1;
+                }
+                at = c;
+        }
+        if (L->idx[at].leaf) {
+                *same = L->idx[at].leaf;
+                return 1;
+        }
+        L->idx[at].leaf = t;
+        return 0;
+}
+
+/* Walk the index with @p buf; fill L through the layout the walk ends at.
+ * @returns that layout, or NULL (no layout's path spells the line). */
+static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
+                                 size_t len) {
+        const unsigned char *b = (const unsigned char *)buf;
+        lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
+        events__ltpl_t *t;
+        size_t pos = 0;
+        uint32_t at = 0, nv = 0, c;
+
+        if (!L->nidx)
+                return NULL;
+        for (;;) {
+                const events__lidx_t *x;
+
+                if (pos == len) {
+                        if (!(t = L->idx[at].leaf))
+                                return NULL;
+                        break;
+                }
+                /* A string value follows the fixed bytes that open it; a
+                 * number starts with its sign or a digit; fixed bytes are
+                 * told apart by their first. */
+                c = 0;
+                if (pos && b[pos - 1] == '"')
+                        c = idx_value(L, at, EVENTS__LT_STRING);
+                if (!c && (b[pos] == '-' || (b[pos] >= '0' && b[pos] <= '9')))
+                        c = idx_value(L, at, EVENTS__LT_INT);
+                if (!c && !(c = idx_fixed(L, at, b[pos])))
+                        return NULL;
+                x = &L->idx[c];
+                if (!x->kind) {
+                        if (len - pos < x->litlen ||
+                            memcmp(b + pos + 1, x->lit + 1, x->litlen - 1))
+                                return NULL;
+                        pos += x->litlen;
+                } else {
+                        events__lnode_t *v;
+
+                        if (events__lite_grow(&L->val, &L->val_cap, nv + 1,
+                                              sizeof(*L->val)))
+                                return NULL;
+                        L->val[nv].node = x->node;
+                        v = &L->val[nv++].v;
+                        if (x->kind == EVENTS__LT_STRING) {
+                                /* The opening quote ends the fixed bytes
+                                 * before; the closing one starts the next. */
+                                const char *sv;
+                                size_t sn;
+
+                                p.i = pos - 1;
+                                if (lp_string(&p, &sv, &sn))
+                                        return NULL;
+                                v->type = EVENTS__LT_STRING;
+                                v->s = sv;
+                                v->len = sn;
+                                pos = p.i - 1;
+                        } else {
+                                p.i = pos;
+                                if (lp_number(&p, v))
+                                        return NULL;
+                                pos = p.i;
+                        }
+                }
+                at = c;
+        }
+        /* The layout's nodes, then the line's values in its slots. */
+        if (t->used > L->cap) {
+                events__lnode_t *nn = realloc(L->n, t->used * sizeof(*nn));
+
+                if (!nn)
+                        return NULL;
+                L->n = nn;
+                L->cap = t->used;
+        }
+        memcpy(L->n, t->n, t->used * sizeof(*L->n));
+        for (uint32_t j = 0; j < nv; j++) {
+                events__lnode_t *nd = &L->n[L->val[j].node];
+                const events__lnode_t *v = &L->val[j].v;
+
+                nd->type = v->type;
+                nd->s = v->s;
+                nd->len = v->len;
+                nd->num = v->num;
+        }
+        L->used = t->used;
+        L->close = len - t->len + t->close;
+        return t;
+}
+
+/* ------------------------------------------------- remembering */
+
 events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                                       size_t len, uint32_t fixed) {
-        events__ltpl_t *t;
+        events__ltpl_t *t, *same = NULL;
         size_t at = 0, start, end;
-        unsigned k;
 
         if (L->pause || len > LAYOUT_MAX_BYTES || L->used > LAYOUT_MAX_NODES ||
             L->close >= len)
                 return NULL;
-        /* The least recently used layout makes room; the new one goes
-         * first. */
-        if (L->ntpl < EVENTS__LITE_LAYOUTS) {
-                if (!(t = calloc(1, sizeof(*t))))
-                        return NULL;
-                k = L->ntpl++;
-        } else {
-                k = EVENTS__LITE_LAYOUTS - 1;
-                t = L->tpl[k];
-        }
-        memmove(&L->tpl[1], &L->tpl[0], k * sizeof(L->tpl[0]));
-        L->tpl[0] = t;
+        if (L->ntpl >= EVENTS__LITE_LAYOUTS)
+                layouts_forget(L);
+        if (events__lite_grow(&L->tpl, &L->tpl_cap, L->ntpl + 1,
+                              sizeof(*L->tpl)) ||
+            !(t = calloc(1, sizeof(*t))))
+                return NULL;
         t->planned = 0;
         t->ncheck = 0;
         t->nslot = 0;
@@ -639,81 +874,32 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                 goto fail;
         t->tail = (uint32_t)at;
         t->close = L->close;
-        return t;
+        switch (idx_add(L, t, &same)) {
+        case 0:
+                L->tpl[L->ntpl++] = t;
+                return t;
+        case 1: /* remembered before: nothing in the index points to t */
+                tpl_destroy(t);
+                return same;
+        default: /* no memory: the index may point into t's text */
+                tpl_destroy(t);
+                layouts_forget(L);
+                return NULL;
+        }
 fail:
-        /* Forget it: a half-made layout must never match. */
-        memmove(&L->tpl[0], &L->tpl[1], (L->ntpl - 1) * sizeof(L->tpl[0]));
-        L->ntpl--;
         tpl_destroy(t);
         return NULL;
 }
 
-/* Fill L from buf through layout t: 0, or -1 when buf does not match. */
-static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
-                     const char *buf, size_t len) {
-        const unsigned char *b = (const unsigned char *)buf;
-        size_t pos = 0, tl = t->len - t->tail;
-        lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
-
-        /* Cheap refusals first: the leading bytes, the trailing bytes. */
-        if (len < tl || (t->nslot && len < t->slot[0].litlen) ||
-            memcmp(buf + len - tl, t->text + t->tail, tl))
-                return -1;
-        if (t->used > L->cap) {
-                events__lnode_t *nn = realloc(L->n, t->used * sizeof(*nn));
-
-                if (!nn)
-                        return -1;
-                L->n = nn;
-                L->cap = t->used;
-        }
-        /* The layout's nodes; the values are filled in below. */
-        memcpy(L->n, t->n, t->used * sizeof(*L->n));
-        for (uint32_t j = 0; j < t->nslot; j++) {
-                const events__lslot_t *sl = &t->slot[j];
-                events__lnode_t *nd = &L->n[sl->node];
-
-                if (len - pos < sl->litlen ||
-                    memcmp(buf + pos, t->text + sl->lit, sl->litlen))
-                        return -1;
-                pos += sl->litlen;
-                if (nd->type == EVENTS__LT_STRING) {
-                        const char *sv;
-                        size_t sn;
-
-                        /* The opening quote ends the fixed bytes; the
-                         * closing one starts the next. */
-                        p.i = pos - 1;
-                        if (lp_string(&p, &sv, &sn))
-                                return -1;
-                        nd->s = sv;
-                        nd->len = sn;
-                        pos = p.i - 1;
-                } else {
-                        p.i = pos;
-                        if (lp_number(&p, nd))
-                                return -1;
-                        pos = p.i;
-                }
-                if (pos > len - tl)
-                        return -1;
-        }
-        /* What is left must be the tail (compared above) exactly. */
-        if (pos != len - tl)
-                return -1;
-        L->used = t->used;
-        L->close = pos + (t->close - t->tail);
-        return 0;
-}
-
 /* Layouts are judged by windows of LAYOUT_WINDOW lines: when fewer than
  * one in LAYOUT_MIN_HITS of them matched a layout, layouts are neither
- * tried nor remembered for LAYOUT_PAUSE lines. A miss costs a match
- * attempt per layout and a copy of the line, a hit saves the parse; a
- * stream that rarely repeats a recent layout (the mixed benchmark: 2 to 4
- * percent) pays for the window only, about 6 percent of its lines. */
-#define LAYOUT_WINDOW 64
-#define LAYOUT_MIN_HITS 4
+ * tried nor remembered for LAYOUT_PAUSE lines. A miss costs a partial walk
+ * of the index and a copy of the line, a hit saves the parse and most of
+ * the validation; a stream whose lines never repeat a layout pays for the
+ * windows only, a fifth of its lines. The mixed benchmark's first window
+ * (256 lines of its 865 layouts) has about a third hits. */
+#define LAYOUT_WINDOW 256
+#define LAYOUT_MIN_HITS 16
 #define LAYOUT_PAUSE 1024
 
 static void window_count(events__lite_t *L, int hit) {
@@ -727,21 +913,14 @@ static void window_count(events__lite_t *L, int hit) {
 
 events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
                                    size_t len) {
+        events__ltpl_t *t;
+
         if (L->pause) {
                 L->pause--;
                 return NULL;
         }
-        for (unsigned k = 0; k < L->ntpl; k++) {
-                events__ltpl_t *t = L->tpl[k];
-
-                if (tpl_match(L, t, buf, len))
-                        continue;
-                memmove(&L->tpl[1], &L->tpl[0], k * sizeof(L->tpl[0]));
-                L->tpl[0] = t;
+        if ((t = idx_match(L, buf, len)))
                 t->hits++;
-                window_count(L, 1);
-                return t;
-        }
-        window_count(L, 0);
-        return NULL;
+        window_count(L, t != NULL);
+        return t;
 }

@@ -496,6 +496,106 @@ static void test_events__lite_match_equals_parse(void **state) {
         events__lite_free(&P);
 }
 
+/* A line of layout @p id (of a few hundred that share beginnings: keys
+ * that are prefixes of each other, values of every kind, nesting, arrays,
+ * literals), its values picked by @p seed. */
+static size_t index_line(char *buf, size_t size, unsigned id, unsigned *seed) {
+        static const char *const keys[] = {"a", "ab", "abc", "b", "ba", "c"};
+        /* Kinds: numbers, strings, then one layout each. */
+        static const char *const nums[] = {"1", "-2", "3.5", "12", "1e3"};
+        static const char *const strs[] = {"\"x\"", "\"\"", "\"abc\""};
+        static const char *const lits[] = {
+                "true",      "false",
+                "null",      "[]",
+                "{}",        "[1,\"y\"]",
+                "{\"a\":1}", "{\"ab\":\"z\",\"b\":[true]}"};
+        unsigned shape = id * 2654435761u, members = 1 + shape % 3;
+        size_t n = 0;
+
+        n += (size_t)snprintf(buf + n, size - n, "{");
+        for (unsigned m = 0; m < members; m++) {
+                unsigned k, kind;
+                const char *v;
+
+                shape = shape * 1103515245u + 12345u;
+                k = (shape >> 16) % 6;
+                kind = (shape >> 8) % 10;
+                *seed = *seed * 1103515245u + 12345u;
+                v = kind == 0   ? nums[(*seed >> 16) % 5]
+                    : kind == 1 ? strs[(*seed >> 16) % 3]
+                                : lits[kind - 2];
+                /* Keys are unique: each member's index is appended. */
+                n += (size_t)snprintf(buf + n, size - n, "%s\"%s%u\":%s",
+                                      m ? "," : "", keys[k], m, v);
+        }
+        n += (size_t)snprintf(buf + n, size - n, "}");
+        return n;
+}
+
+/* The index of layouts: lines of a few hundred layouts that share their
+ * beginnings, in a random order, each matched (then equal to its parse)
+ * or parsed and remembered; again, when every line must match; and past
+ * EVENTS__LITE_LAYOUTS layouts, when all are forgotten and matching
+ * starts again, still equal to the parse. */
+static void test_events__lite_index_equals_parse(void **state) {
+        events__lite_t L = {0}, P = {0};
+        char buf[512];
+        size_t n, matched = 0;
+        unsigned seed;
+
+        (void)state;
+        for (int round = 0; round < 2; round++) {
+                seed = 7 + (unsigned)round;
+                for (unsigned i = 0; i < 3000; i++) {
+                        n = index_line(buf, sizeof(buf), i * 7919u % 300,
+                                       &seed);
+                        assert_int_equal(events__lite_parse(&P, buf, n, 64), 0);
+                        L.pause = 0;
+                        if (events__lite_match(&L, buf, n)) {
+                                matched++;
+                                same_tree(&L, &P);
+                                assert_int_equal(L.close, P.close);
+                                continue;
+                        }
+                        /* The second round has seen every layout. */
+                        assert_int_equal(round, 0);
+                        assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                        assert_non_null(
+                                events__lite_remember(&L, buf, n, UINT32_MAX));
+                }
+                assert_true(L.ntpl <= EVENTS__LITE_LAYOUTS);
+        }
+        assert_true(matched > 5000);
+        /* More layouts than are kept: forgotten, and still right. */
+        for (int i = 0; i < 3 * EVENTS__LITE_LAYOUTS; i++) {
+                n = (size_t)snprintf(buf, sizeof(buf),
+                                     "{\"k%d\":%d,\"v\":\"s%d\"}", i % 2500, i,
+                                     i);
+                assert_int_equal(events__lite_parse(&P, buf, n, 64), 0);
+                L.pause = 0;
+                if (events__lite_match(&L, buf, n)) {
+                        same_tree(&L, &P);
+                        continue;
+                }
+                assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                events__lite_remember(&L, buf, n, UINT32_MAX);
+                assert_true(L.ntpl <= EVENTS__LITE_LAYOUTS);
+        }
+        /* The same layout remembered twice is one layout. */
+        n = (size_t)snprintf(buf, sizeof(buf), "{\"only\":1}");
+        assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+        {
+                events__ltpl_t *a =
+                        events__lite_remember(&L, buf, n, UINT32_MAX);
+                assert_non_null(a);
+                assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                assert_ptr_equal(events__lite_remember(&L, buf, n, UINT32_MAX),
+                                 a);
+        }
+        events__lite_free(&L);
+        events__lite_free(&P);
+}
+
 /* A tree that keeps its layouts (and validation plans) from line to line
  * must shape every line as the full path does: lines of one layout with
  * each slot set to each value, in every order the loops give. */
@@ -681,7 +781,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         int n;
 
         (void)state;
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < 256; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":1,\"k%d\":2}", i);
                 assert_null(events__lite_match(&L, buf, (size_t)n));
                 assert_int_equal(events__lite_parse(&L, buf, (size_t)n, 64), 0);
@@ -689,7 +789,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         }
         assert_true(L.pause > 0);
         /* Paused: a line of a remembered layout is parsed, not matched. */
-        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k63\":8}");
+        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k255\":8}");
         assert_null(events__lite_match(&L, buf, (size_t)n));
         for (int i = 0; i < 1100; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":%d,\"b\":\"x\"}", i);
@@ -700,25 +800,22 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
                 }
         }
         assert_int_equal(L.pause, 0);
-        assert_true(L.ntpl > 0 && L.tpl[0]->hits > 0);
+        assert_true(L.ntpl > 0 && L.tpl[L.ntpl - 1]->hits > 0);
         assert_int_equal(L.n[1].num.i, 1099);
         events__lite_free(&L);
 }
 
-/* The pause follows the hit rate, not a run of misses: one line in nine
- * repeating a recent layout (a hit after every few misses) pauses them,
- * one in two never does. */
+/* The pause follows the hit rate, not a run of misses: one line in 32
+ * repeating a layout (a hit after every 31 misses) pauses them, one in
+ * two never does. */
 static void test_events__lite_layouts_pause_by_rate(void **state) {
         events__lite_t L = {0};
         char buf[256];
         int n, paused = 0;
 
         (void)state;
-        for (int i = 0; i < 9 * 16 && !paused; i++) {
-                /* A (miss), 3 new, A (hit), 4 new: A falls out of the
-                 * four layouts and misses again. */
-                int k = i % 9;
-                if (k == 0 || k == 4)
+        for (int i = 0; i < 2 * 256 && !paused; i++) {
+                if (i % 32 == 0)
                         n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
                 else
                         n = snprintf(buf, sizeof(buf), "{\"n%d\":1}", i);
@@ -733,7 +830,7 @@ static void test_events__lite_layouts_pause_by_rate(void **state) {
         events__lite_free(&L);
 
         memset(&L, 0, sizeof(L));
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 4000; i++) {
                 if (i % 2)
                         n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
                 else
@@ -897,6 +994,7 @@ int main(void) {
                         test_events__producer_layout_sees_new_settings),
                 cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
                 cmocka_unit_test(test_events__lite_layouts_pause_by_rate),
+                cmocka_unit_test(test_events__lite_index_equals_parse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
