@@ -584,7 +584,8 @@ int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size) {
 
 /* ------------------------------------------------------ the index */
 
-/* A new index node, or 0 (no memory; 0 is the root, never a child). */
+/* A new index node, a child of @p parent (fixed bytes, or its string or
+ * number value), or 0 (no memory; 0 is the root, never a child). */
 static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
                         uint32_t litlen, unsigned char kind, uint32_t node) {
         events__lidx_t *x;
@@ -596,41 +597,52 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
                 return 0;
         i = L->nidx++;
         x = &L->idx[i];
+        memset(x, 0, sizeof(*x));
         x->lit = lit;
         x->litlen = litlen;
+        x->first = litlen ? (unsigned char)lit[0] : 0;
         x->kind = kind;
         x->node = node;
-        x->child = 0;
-        x->leaf = NULL;
-        if (i == 0) { /* the root */
-                x->next = 0;
+        if (i == 0) /* the root */
                 return 0;
+        if (kind == EVENTS__LT_STRING) {
+                L->idx[parent].str = i;
+        } else if (kind) {
+                L->idx[parent].num = i;
+        } else {
+                x->next = L->idx[parent].child;
+                L->idx[parent].child = i;
         }
-        x->next = L->idx[parent].child;
-        L->idx[parent].child = i;
         return i;
 }
 
 /* The child of @p at for fixed bytes starting with @p c, or 0. */
-static uint32_t idx_fixed(const events__lite_t *L, uint32_t at,
-                          unsigned char c) {
+static inline uint32_t idx_fixed(const events__lite_t *L, uint32_t at,
+                                 unsigned char c) {
         uint32_t k;
 
-        for (k = L->idx[at].child; k; k = L->idx[k].next)
-                if (!L->idx[k].kind && (unsigned char)L->idx[k].lit[0] == c)
-                        break;
+        for (k = L->idx[at].child; k && L->idx[k].first != c;
+             k = L->idx[k].next)
+                ;
         return k;
 }
 
-/* The child of @p at for a value of @p kind, or 0. */
-static uint32_t idx_value(const events__lite_t *L, uint32_t at,
-                          unsigned char kind) {
-        uint32_t k;
+/* Whether @p a and @p b have the same @p n bytes: inline, eight at a
+ * time; most fixed bytes between a branch and the next are few. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b,
+                             size_t n) {
+        uint64_t x, y;
 
-        for (k = L->idx[at].child; k; k = L->idx[k].next)
-                if (L->idx[k].kind == kind)
-                        break;
-        return k;
+        for (; n >= 8; n -= 8, a += 8, b += 8) {
+                memcpy(&x, a, 8);
+                memcpy(&y, b, 8);
+                if (x != y)
+                        return 0;
+        }
+        for (; n; n--)
+                if (*a++ != *b++)
+                        return 0;
+        return 1;
 }
 
 /*
@@ -675,17 +687,20 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
                                 /* Split c: its first k bytes stay, the rest
                                  * becomes its only child, which takes over
                                  * its children and its layout. */
-                                uint32_t d, kids = x->child;
-                                events__ltpl_t *leaf = x->leaf;
+                                uint32_t d;
+                                events__lidx_t keep = *x;
 
-                                if (!(d = idx_new(L, c, L->idx[c].lit + k,
-                                                  L->idx[c].litlen - k, 0, 0)))
+                                if (!(d = idx_new(L, c, keep.lit + k,
+                                                  keep.litlen - k, 0, 0)))
                                         return -1;
                                 x = &L->idx[c]; /* idx may have moved */
-                                L->idx[d].child = kids;
+                                L->idx[d].child = keep.child;
+                                L->idx[d].str = keep.str;
+                                L->idx[d].num = keep.num;
+                                L->idx[d].leaf = keep.leaf;
                                 L->idx[d].next = 0; /* c's only child */
-                                L->idx[d].leaf = leaf;
                                 x->child = d;
+                                x->str = x->num = 0;
                                 x->leaf = NULL;
                                 x->litlen = k;
                         }
@@ -698,7 +713,8 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
                 kind = t->n[t->slot[j].node].type == EVENTS__LT_STRING
                                ? EVENTS__LT_STRING
                                : EVENTS__LT_INT;
-                if ((c = idx_value(L, at, kind))) {
+                if ((c = kind == EVENTS__LT_STRING ? L->idx[at].str
+                                                   : L->idx[at].num)) {
                         /* The same bytes before it make it the same node;
                          * anything else would be a bug: remember nothing. */
                         if (L->idx[c].node != t->slot[j].node)
@@ -740,17 +756,20 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 /* A string value follows the fixed bytes that open it; a
                  * number starts with its sign or a digit; fixed bytes are
                  * told apart by their first. */
-                c = 0;
-                if (pos && b[pos - 1] == '"')
-                        c = idx_value(L, at, EVENTS__LT_STRING);
-                if (!c && (b[pos] == '-' || (b[pos] >= '0' && b[pos] <= '9')))
-                        c = idx_value(L, at, EVENTS__LT_INT);
-                if (!c && !(c = idx_fixed(L, at, b[pos])))
+                x = &L->idx[at];
+                if (x->str && pos && b[pos - 1] == '"')
+                        c = x->str;
+                else if (x->num &&
+                         (b[pos] == '-' || (b[pos] >= '0' && b[pos] <= '9')))
+                        c = x->num;
+                else if (!(c = idx_fixed(L, at, b[pos])))
                         return NULL;
                 x = &L->idx[c];
                 if (!x->kind) {
                         if (len - pos < x->litlen ||
-                            memcmp(b + pos + 1, x->lit + 1, x->litlen - 1))
+                            !same_bytes(b + pos + 1,
+                                        (const unsigned char *)x->lit + 1,
+                                        x->litlen - 1))
                                 return NULL;
                         pos += x->litlen;
                 } else {

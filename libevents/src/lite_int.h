@@ -124,11 +124,15 @@ typedef struct events__ltpl_s {
 typedef struct events__lidx_s {
         const char *lit;      /**< fixed bytes, in some layout's text */
         uint32_t litlen;      /**< their length (0 for a value) */
+        uint32_t node;        /**< a value's node in the tree */
+        uint32_t child;       /**< the first child of fixed bytes (0: none;
+                                   0 is the root, never a child) */
+        uint32_t next;        /**< the next such sibling (0: none) */
+        uint32_t str, num;    /**< the child for a string value, for a
+                                   number (0: none) */
         unsigned char kind;   /**< 0: fixed bytes; EVENTS__LT_STRING or
                                    EVENTS__LT_INT: a string or number value */
-        uint32_t node;        /**< a value's node in the tree */
-        uint32_t child;       /**< the first child (0: none; 0 is the root) */
-        uint32_t next;        /**< the next sibling (0: none) */
+        unsigned char first;  /**< lit[0] */
         events__ltpl_t *leaf; /**< the layout whose lines end here */
 } events__lidx_t;
 
