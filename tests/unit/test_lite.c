@@ -391,6 +391,15 @@ static const char *const stamps[] = {
         "",
         ",\"timestamp\":\"2026-11-27T18:05:00.123456Z\"",
         ",\"timestamp\":\"2026-11-27T19:05:00+01:00\"",
+        /* Written back as their own digits and a Z, or formatted again:
+         * both must give the full path's text. */
+        ",\"timestamp\":\"2026-11-27T18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.12345Z\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.123456z\"",
+        ",\"timestamp\":\"2026-11-27t18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27 18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.1234567\"",
+        ",\"timestamp\":\"2026-02-30T18:05:00.123456\"",
         ",\"timestamp\":\"yesterday\"",
         ",\"timestamp\":12",
 };
