@@ -11,6 +11,7 @@
  * nesting within the caller's limit. Its "certainly valid" validator and
  * the validation plans kept with the layouts are lite_validate.c.
  */
+#include <endian.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,6 +52,25 @@ static const unsigned char lstr[256] = {
         ['\\'] = 1,
         [0x80 ... 0xff] = 1,
 };
+
+/* The bytes among @p b[0..8) that lstr[] marks, as the high bit of their
+ * byte in the result (0: all eight are plain string bytes). Only the
+ * lowest marked byte is exact: a borrow can mark a plain byte above a
+ * marked one, never below, and the caller reads only the lowest. The
+ * bytes are read little-endian, so the lowest is the first. */
+static inline uint64_t stops8(const unsigned char *b) {
+        const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+        uint64_t x, q, e;
+
+        memcpy(&x, b, 8);
+        x = le64toh(x);
+        q = x ^ (ones * '"');
+        e = x ^ (ones * '\\');
+        return (x & high) |                      /* non-ASCII */
+               ((x - ones * 0x20) & ~x & high) | /* control bytes */
+               ((q - ones) & ~q & high) |        /* quote */
+               ((e - ones) & ~e & high);         /* backslash */
+}
 
 /* lp_t.guard for @p b[0..len): the last byte that ends a string scan. */
 static size_t last_stop(const unsigned char *b, size_t len) {
@@ -96,6 +116,17 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
         size_t j = p->i + 1, start = j, n;
 
         for (;;) {
+                /* Eight bytes at a time while they are plain, then byte
+                 * by byte to the one that stopped them. */
+                while (j + 8 <= p->len) {
+                        uint64_t m = stops8(b + j);
+
+                        if (m) {
+                                j += (size_t)__builtin_ctzll(m) >> 3;
+                                break;
+                        }
+                        j += 8;
+                }
                 /* No bounds check per byte: b[guard] stops the scan. */
                 if (j > p->guard || p->guard >= p->len)
                         return -1;

@@ -274,16 +274,21 @@ static void test_events__lite_timestamp_matches_format(void **state) {
 /* Every byte position of a string, for each kind of byte: the 8-byte scan
  * must find what the byte loop would. */
 static void test_events__lite_parse_string_bytes(void **state) {
-        static const unsigned char kinds[] = {'y',  0x7f, '\t', 0x01, 0x1f,
-                                              '\\', '"',  0x80, 0xff, 0xc3};
+        /* Plain bytes first (the neighbours of the bytes that stop a
+         * scan, which an eight-byte scan must not take for them), then
+         * those that stop it. */
+        static const unsigned char kinds[] = {'y', 0x7f, ' ',  '!',  '#',  '[',
+                                              ']', 0x20, '\t', 0x01, 0x1f, '\\',
+                                              '"', 0x80, 0xff, 0xc3};
+        const size_t plain = 8;
         events__lite_t L = {0};
         char doc[64];
 
         (void)state;
         for (size_t k = 0; k < sizeof(kinds); k++)
-                for (size_t len = 1; len < 24; len++)
+                for (size_t len = 1; len < 40; len++)
                         for (size_t at = 0; at < len; at++) {
-                                int want = kinds[k] == 'y' || kinds[k] == 0x7f;
+                                int want = k < plain;
                                 size_t n = 0;
 
                                 memcpy(doc, "{\"a\":\"", 6);
