@@ -658,6 +658,26 @@ static inline uint32_t idx_fixed(const events__lite_t *L, uint32_t at,
         return k;
 }
 
+/* idx_fixed() for a line being matched: the child found moves to the
+ * front of its siblings, so that the children lines take most often are
+ * found first (the order of children means nothing else). */
+static inline uint32_t idx_fixed_mtf(events__lite_t *L, uint32_t at,
+                                     unsigned char c) {
+        uint32_t k = L->idx[at].child, prev = 0;
+
+        if (!k || L->idx[k].first == c)
+                return k;
+        for (prev = k, k = L->idx[k].next; k && L->idx[k].first != c;
+             prev = k, k = L->idx[k].next)
+                ;
+        if (k) {
+                L->idx[prev].next = L->idx[k].next;
+                L->idx[k].next = L->idx[at].child;
+                L->idx[at].child = k;
+        }
+        return k;
+}
+
 /* Whether @p a and @p b have the same @p n bytes: inline, eight at a
  * time; most fixed bytes between a branch and the next are few. */
 static inline int same_bytes(const unsigned char *a, const unsigned char *b,
@@ -670,10 +690,25 @@ static inline int same_bytes(const unsigned char *a, const unsigned char *b,
                 if (x != y)
                         return 0;
         }
-        for (; n; n--)
-                if (*a++ != *b++)
+        if (n >= 4) {
+                uint32_t u, w;
+
+                memcpy(&u, a, 4);
+                memcpy(&w, b, 4);
+                if (u != w)
                         return 0;
-        return 1;
+                a += 4, b += 4, n -= 4;
+        }
+        if (n >= 2) {
+                uint16_t u, w;
+
+                memcpy(&u, a, 2);
+                memcpy(&w, b, 2);
+                if (u != w)
+                        return 0;
+                a += 2, b += 2, n -= 2;
+        }
+        return !n || *a == *b;
 }
 
 /*
@@ -793,7 +828,7 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 else if (x->num &&
                          (b[pos] == '-' || (b[pos] >= '0' && b[pos] <= '9')))
                         c = x->num;
-                else if (!(c = idx_fixed(L, at, b[pos])))
+                else if (!(c = idx_fixed_mtf(L, at, b[pos])))
                         return NULL;
                 x = &L->idx[c];
                 if (!x->kind) {
