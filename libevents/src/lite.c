@@ -457,6 +457,7 @@ int events__lite_from_json(events__lite_t *L, const json_t *v) {
 
         L->used = 0;
         L->close = EVENTS__NPOS;
+        L->last = NULL;
         if (!v || (root = lp_push(&p)) < 0)
                 return -1;
         return from_json(L, root, v, LITE_FROM_JSON_DEPTH);
@@ -490,6 +491,7 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
 
         L->used = 0;
         L->close = EVENTS__NPOS;
+        L->last = NULL;
         if (!buf || len >= UINT32_MAX || !events__fastpath_on())
                 return -1;
         p.guard = last_stop(p.b, len);
@@ -962,10 +964,10 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
         switch (idx_add(L, t, &same)) {
         case 0:
                 L->tpl[L->ntpl++] = t;
-                return t;
+                return L->last = t;
         case 1: /* remembered before: nothing in the index points to t */
                 tpl_destroy(t);
-                return same;
+                return L->last = same;
         default: /* no memory: the index may point into t's text */
                 tpl_destroy(t);
                 layouts_forget(L);
@@ -1007,5 +1009,5 @@ events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
         if ((t = idx_match(L, buf, len)))
                 t->hits++;
         window_count(L, t != NULL);
-        return t;
+        return L->last = t;
 }

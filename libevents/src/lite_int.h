@@ -162,6 +162,9 @@ typedef struct events__lite_s {
         uint32_t nidx, idx_cap;
         events__lval_t *val; /**< the values of the line being matched */
         uint32_t val_cap;
+        /** The layout that filled the tree (events__lite_match(), or
+         *  events__lite_remember() after a parse), or NULL. */
+        events__ltpl_t *last;
         /* The current window's lines and hits, and lines for which no
          * layout is tried or remembered: when few lines repeat a recent
          * layout, trying costs more than it saves, so it pauses
