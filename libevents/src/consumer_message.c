@@ -135,20 +135,30 @@ static int cloudevent(const rd_kafka_message_t *m, events_event_t **evp,
 }
 
 /* 1 when the lite validator certainly accepts @p ev, which must be the
- * lazy event built on c->lite (so that the tree is the event's): an input
- * timestamp that was not normalized would read differently in the full
- * path's tree, so those go the full way. 0: ask the full validator, which
- * also writes the reasons. */
+ * lazy event built on c->lite (so that the tree is the event's). The
+ * tree's timestamp is given the event's normalized text, as the full
+ * path's tree has it (an input such as Python's utcnow().isoformat(),
+ * without a zone, reads differently there); that text is what
+ * events_timestamp_format() wrote, a valid date-time (is_ts). 0: ask the
+ * full validator, which also writes the reasons. */
 static int lite_valid(events_consumer_t *c, const events_event_t *ev) {
         const events__event_input_t *in = events__event_input(ev);
-        long d;
+        long d, t;
 
         if (!events__event_is_lazy(ev) ||
-            (in->ts_present && !in->ts_normalized) ||
             (d = events__lite_get(&c->lite, 0, "data", 4)) < 0)
                 return 0;
-        return events__registry_lite_validate(
-                c->registry, events_event_type(ev), &c->lite, (uint32_t)d);
+        if (in->ts_present) {
+                if ((t = events__lite_get(&c->lite, 0, "timestamp", 9)) < 0)
+                        return 0;
+                c->lite.n[t].s = events_event_timestamp(ev);
+                c->lite.n[t].len = EVENTS_TIMESTAMP_LEN;
+                c->lite.n[t].is_ts = 1;
+        }
+        /* Through the layout's plan when the tree came from a layout. */
+        return events__registry_lite_validate_layout(
+                c->registry, events_event_type(ev), &c->lite, (uint32_t)d,
+                c->lite.last);
 }
 
 /* The program's filter declines d's message: store its offset as done and

@@ -304,9 +304,19 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
         if (!evp || !L)
                 return events_event_parse_limits(evp, buf, len, 0, 0, err);
         *evp = NULL;
-        if (len > EVENTS_DEFAULT_MAX_BYTES ||
-            events__lite_parse(L, buf, len, EVENTS_DEFAULT_MAX_DEPTH) ||
-            (it = events__lite_get(L, 0, "event_type", 10)) < 0 ||
+        /* A line of a layout seen before fills the tree without a parse;
+         * another is parsed, and its layout remembered, its event type
+         * part of it like a key (the layout then names the schema). */
+        if (len > EVENTS_DEFAULT_MAX_BYTES)
+                goto full;
+        if (!events__lite_match(L, buf, len)) {
+                if (events__lite_parse(L, buf, len, EVENTS_DEFAULT_MAX_DEPTH))
+                        goto full;
+                if ((it = events__lite_get(L, 0, "event_type", 10)) >= 0 &&
+                    L->n[it].type == EVENTS__LT_STRING)
+                        events__lite_remember(L, buf, len, (uint32_t)it);
+        }
+        if ((it = events__lite_get(L, 0, "event_type", 10)) < 0 ||
             (id = events__lite_get(L, 0, "data", 4)) < 0)
                 goto full;
         t = &L->n[it];

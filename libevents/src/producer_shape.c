@@ -47,6 +47,18 @@ static int reserve(events__shaper_t *sh, size_t need) {
                 (at) += (n);                                                   \
         } while (0)
 
+/* Whether a timestamp that parsed is written back as its own digits and
+ * a Z: UTC with six fractional digits and an upper-case T, its Z there or
+ * not (what Python's datetime.utcnow().isoformat() writes, mostly). The
+ * sixth digit rules out the 26 bytes of five digits and a Z. Formatting it
+ * again would give the same bytes. */
+static int ts_own_digits(const char *s, size_t n) {
+        return (n == EVENTS_TIMESTAMP_LEN - 1 ||
+                (n == EVENTS_TIMESTAMP_LEN && s[n - 1] == 'Z')) &&
+               s[10] == 'T' && s[19] == '.' &&
+               (unsigned)(s[EVENTS_TIMESTAMP_LEN - 2] - '0') < 10;
+}
+
 /*
  * The message for a line: the input bytes with the timestamp spliced in.
  * Sets *msgp and *lenp to the message, which may be the input itself.
@@ -291,9 +303,15 @@ envelope_ok:
                 events__lnode_t *v = &L->n[tsi];
 
                 if (v->type != EVENTS__LT_STRING ||
-                    events_timestamp_parse(v->s, v->len, &us, NULL) ||
-                    !events__lite_timestamp(L, us, ts))
+                    events_timestamp_parse(v->s, v->len, &us, NULL))
                         return 0;
+                if (ts_own_digits(v->s, v->len)) {
+                        memcpy(ts, v->s, EVENTS_TIMESTAMP_LEN - 1);
+                        ts[EVENTS_TIMESTAMP_LEN - 1] = 'Z';
+                        ts[EVENTS_TIMESTAMP_LEN] = '\0';
+                } else if (!events__lite_timestamp(L, us, ts)) {
+                        return 0;
+                }
                 normalized = v->len == EVENTS_TIMESTAMP_LEN &&
                              !memcmp(v->s, ts, EVENTS_TIMESTAMP_LEN);
         }

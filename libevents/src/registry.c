@@ -424,10 +424,11 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                 return events__lite_plan_check(t, L);
         env = r->gen && r->gen->envelope ? r->gen->envelope->root : NULL;
         s = events_registry_get(r, event_type);
-        /* A plan is made once a line has matched the layout: a layout
-         * that never repeats is not worth one. None for a type without a
-         * schema. */
-        if (!t->hits || !s)
+        /* A plan is made with the layout's first line: recording it costs
+         * less than validating that line twice (now, and again when the
+         * next line of the layout comes), and layouts that never repeat
+         * pause themselves (lite.c). None for a type without a schema. */
+        if (!s)
                 return events__registry_lite_validate(r, event_type, L, data);
         /* Validate, recording the plan that stands for this validation on
          * the next lines of the layout. */

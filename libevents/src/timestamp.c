@@ -17,9 +17,6 @@
 static const int days_before_month[13] = {0,   31,  59,  90,  120, 151, 181,
                                           212, 243, 273, 304, 334, 365};
 
-/* Days from 0001-01-01 to 1970-01-01. */
-#define EPOCH_DAYS 719162
-
 static int is_leap(int y) {
         return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
@@ -29,38 +26,38 @@ static int days_in_month(int y, int m) {
                (m == 2 && is_leap(y));
 }
 
+/*
+ * Civil dates and day numbers, in closed form: the year is counted from
+ * March, so that February's leap day ends it, and eras of 400 years
+ * (146097 days) repeat exactly. Within an era, a year of 365 days gains a
+ * day every 4 years except every 100th, except every 400th; months from
+ * March follow a 153-days-per-5-months pattern. No loop and no table: this
+ * runs for every event (test_events_civil_days_every_day checks every day
+ * of years 0001 to 9999 both ways).
+ */
 int64_t events__days_from_civil(int y, int m, int d) {
-        int64_t before = (int64_t)y - 1; /* whole years since 0001 */
-        int64_t days = before * 365 + before / 4 - before / 100 + before / 400;
+        int64_t yy = (int64_t)y - (m <= 2); /* from March */
+        int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+        int64_t yoe = yy - era * 400;                        /* [0, 399] */
+        int64_t mp = m > 2 ? m - 3 : m + 9;                  /* March = 0 */
+        int64_t doy = (153 * mp + 2) / 5 + d - 1;            /* [0, 365] */
+        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
 
-        days += days_before_month[m - 1] + (m > 2 && is_leap(y)) + d - 1;
-        return days - EPOCH_DAYS;
+        return era * 146097 + doe - 719468; /* 0000-03-01 to 1970-01-01 */
 }
 
 void events__civil_from_days(int64_t days, int *yp, int *mp, int *dp) {
-        int64_t n = days + EPOCH_DAYS; /* days since 0001-01-01 */
-        int64_t c400, c100, c4, c1;
-        int y, m = 1, leap;
+        int64_t z = days + 719468;
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int64_t mo = (5 * doy + 2) / 153; /* March = 0 */
+        int m = (int)(mo < 10 ? mo + 3 : mo - 9);
 
-        c400 = n / 146097;
-        n %= 146097;
-        c100 = n / 36524; /* the 4th century of a cycle has one day more */
-        if (c100 == 4)
-                c100 = 3;
-        n -= c100 * 36524;
-        c4 = n / 1461;
-        n %= 1461;
-        c1 = n / 365; /* the 4th year of a 4-year run has one day more */
-        if (c1 == 4)
-                c1 = 3;
-        n -= c1 * 365;
-        y = (int)(1 + 400 * c400 + 100 * c100 + 4 * c4 + c1);
-        leap = is_leap(y);
-        while (m < 12 && n >= days_before_month[m] + (m >= 2 && leap))
-                m++;
-        *yp = y;
+        *yp = (int)(yoe + era * 400 + (m <= 2));
         *mp = m;
-        *dp = (int)(n - days_before_month[m - 1] - (m > 2 && leap)) + 1;
+        *dp = (int)(doy - (153 * mo + 2) / 5 + 1);
 }
 
 static events_err_t ts_fail(events_error_t *err, const char *s, size_t len,
@@ -76,7 +73,7 @@ static events_err_t ts_fail(events_error_t *err, const char *s, size_t len,
 }
 
 static int digit(unsigned char c) {
-        return c >= '0' && c <= '9';
+        return (unsigned)(c - '0') < 10;
 }
 
 static int num2(const unsigned char *p) {
@@ -94,7 +91,18 @@ events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
 
         if (!s || !usp)
                 return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
-        for (i = 0; i < sizeof(shape) - 1; i++) {
+        /* The usual shape, in one expression; what is not, goes through
+         * the loop below, which names the first byte that is wrong. */
+        if (len >= sizeof(shape) - 1 && digit(p[0]) && digit(p[1]) &&
+            digit(p[2]) && digit(p[3]) && p[4] == '-' && digit(p[5]) &&
+            digit(p[6]) && p[7] == '-' && digit(p[8]) && digit(p[9]) &&
+            (p[10] == 'T' || p[10] == 't' || p[10] == ' ') && digit(p[11]) &&
+            digit(p[12]) && p[13] == ':' && digit(p[14]) && digit(p[15]) &&
+            p[16] == ':' && digit(p[17]) && digit(p[18]))
+                i = sizeof(shape) - 1;
+        else
+                i = 0;
+        for (; i < sizeof(shape) - 1; i++) {
                 char want = shape[i];
 
                 if (i >= len)

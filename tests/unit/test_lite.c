@@ -274,16 +274,21 @@ static void test_events__lite_timestamp_matches_format(void **state) {
 /* Every byte position of a string, for each kind of byte: the 8-byte scan
  * must find what the byte loop would. */
 static void test_events__lite_parse_string_bytes(void **state) {
-        static const unsigned char kinds[] = {'y',  0x7f, '\t', 0x01, 0x1f,
-                                              '\\', '"',  0x80, 0xff, 0xc3};
+        /* Plain bytes first (the neighbours of the bytes that stop a
+         * scan, which an eight-byte scan must not take for them), then
+         * those that stop it. */
+        static const unsigned char kinds[] = {'y', 0x7f, ' ',  '!',  '#',  '[',
+                                              ']', 0x20, '\t', 0x01, 0x1f, '\\',
+                                              '"', 0x80, 0xff, 0xc3};
+        const size_t plain = 8;
         events__lite_t L = {0};
         char doc[64];
 
         (void)state;
         for (size_t k = 0; k < sizeof(kinds); k++)
-                for (size_t len = 1; len < 24; len++)
+                for (size_t len = 1; len < 40; len++)
                         for (size_t at = 0; at < len; at++) {
-                                int want = kinds[k] == 'y' || kinds[k] == 0x7f;
+                                int want = k < plain;
                                 size_t n = 0;
 
                                 memcpy(doc, "{\"a\":\"", 6);
@@ -391,6 +396,15 @@ static const char *const stamps[] = {
         "",
         ",\"timestamp\":\"2026-11-27T18:05:00.123456Z\"",
         ",\"timestamp\":\"2026-11-27T19:05:00+01:00\"",
+        /* Written back as their own digits and a Z, or formatted again:
+         * both must give the full path's text. */
+        ",\"timestamp\":\"2026-11-27T18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.12345Z\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.123456z\"",
+        ",\"timestamp\":\"2026-11-27t18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27 18:05:00.123456\"",
+        ",\"timestamp\":\"2026-11-27T18:05:00.1234567\"",
+        ",\"timestamp\":\"2026-02-30T18:05:00.123456\"",
         ",\"timestamp\":\"yesterday\"",
         ",\"timestamp\":12",
 };
@@ -470,7 +484,7 @@ static void test_events__lite_match_equals_parse(void **state) {
                                 if (events__lite_parse(&L, a, na, 64))
                                         continue;
                                 /* Misses are the point here: no pause. */
-                                L.pause = L.miss_run = 0;
+                                L.pause = L.win_lines = L.win_hits = 0;
                                 assert_non_null(events__lite_remember(
                                         &L, a, na, UINT32_MAX));
                                 if (!events__lite_match(&L, b, nb)) {
@@ -492,6 +506,106 @@ static void test_events__lite_match_equals_parse(void **state) {
                         }
         /* A string layout matches every other plain string. */
         assert_true(matched > 500);
+        events__lite_free(&L);
+        events__lite_free(&P);
+}
+
+/* A line of layout @p id (of a few hundred that share beginnings: keys
+ * that are prefixes of each other, values of every kind, nesting, arrays,
+ * literals), its values picked by @p seed. */
+static size_t index_line(char *buf, size_t size, unsigned id, unsigned *seed) {
+        static const char *const keys[] = {"a", "ab", "abc", "b", "ba", "c"};
+        /* Kinds: numbers, strings, then one layout each. */
+        static const char *const nums[] = {"1", "-2", "3.5", "12", "1e3"};
+        static const char *const strs[] = {"\"x\"", "\"\"", "\"abc\""};
+        static const char *const lits[] = {
+                "true",      "false",
+                "null",      "[]",
+                "{}",        "[1,\"y\"]",
+                "{\"a\":1}", "{\"ab\":\"z\",\"b\":[true]}"};
+        unsigned shape = id * 2654435761u, members = 1 + shape % 3;
+        size_t n = 0;
+
+        n += (size_t)snprintf(buf + n, size - n, "{");
+        for (unsigned m = 0; m < members; m++) {
+                unsigned k, kind;
+                const char *v;
+
+                shape = shape * 1103515245u + 12345u;
+                k = (shape >> 16) % 6;
+                kind = (shape >> 8) % 10;
+                *seed = *seed * 1103515245u + 12345u;
+                v = kind == 0   ? nums[(*seed >> 16) % 5]
+                    : kind == 1 ? strs[(*seed >> 16) % 3]
+                                : lits[kind - 2];
+                /* Keys are unique: each member's index is appended. */
+                n += (size_t)snprintf(buf + n, size - n, "%s\"%s%u\":%s",
+                                      m ? "," : "", keys[k], m, v);
+        }
+        n += (size_t)snprintf(buf + n, size - n, "}");
+        return n;
+}
+
+/* The index of layouts: lines of a few hundred layouts that share their
+ * beginnings, in a random order, each matched (then equal to its parse)
+ * or parsed and remembered; again, when every line must match; and past
+ * EVENTS__LITE_LAYOUTS layouts, when all are forgotten and matching
+ * starts again, still equal to the parse. */
+static void test_events__lite_index_equals_parse(void **state) {
+        events__lite_t L = {0}, P = {0};
+        char buf[512];
+        size_t n, matched = 0;
+        unsigned seed;
+
+        (void)state;
+        for (int round = 0; round < 2; round++) {
+                seed = 7 + (unsigned)round;
+                for (unsigned i = 0; i < 3000; i++) {
+                        n = index_line(buf, sizeof(buf), i * 7919u % 300,
+                                       &seed);
+                        assert_int_equal(events__lite_parse(&P, buf, n, 64), 0);
+                        L.pause = 0;
+                        if (events__lite_match(&L, buf, n)) {
+                                matched++;
+                                same_tree(&L, &P);
+                                assert_int_equal(L.close, P.close);
+                                continue;
+                        }
+                        /* The second round has seen every layout. */
+                        assert_int_equal(round, 0);
+                        assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                        assert_non_null(
+                                events__lite_remember(&L, buf, n, UINT32_MAX));
+                }
+                assert_true(L.ntpl <= EVENTS__LITE_LAYOUTS);
+        }
+        assert_true(matched > 5000);
+        /* More layouts than are kept: forgotten, and still right. */
+        for (int i = 0; i < 3 * EVENTS__LITE_LAYOUTS; i++) {
+                n = (size_t)snprintf(buf, sizeof(buf),
+                                     "{\"k%d\":%d,\"v\":\"s%d\"}", i % 2500, i,
+                                     i);
+                assert_int_equal(events__lite_parse(&P, buf, n, 64), 0);
+                L.pause = 0;
+                if (events__lite_match(&L, buf, n)) {
+                        same_tree(&L, &P);
+                        continue;
+                }
+                assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                events__lite_remember(&L, buf, n, UINT32_MAX);
+                assert_true(L.ntpl <= EVENTS__LITE_LAYOUTS);
+        }
+        /* The same layout remembered twice is one layout. */
+        n = (size_t)snprintf(buf, sizeof(buf), "{\"only\":1}");
+        assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+        {
+                events__ltpl_t *a =
+                        events__lite_remember(&L, buf, n, UINT32_MAX);
+                assert_non_null(a);
+                assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                assert_ptr_equal(events__lite_remember(&L, buf, n, UINT32_MAX),
+                                 a);
+        }
         events__lite_free(&L);
         events__lite_free(&P);
 }
@@ -681,7 +795,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         int n;
 
         (void)state;
-        for (int i = 0; i < 40; i++) {
+        for (int i = 0; i < 256; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":1,\"k%d\":2}", i);
                 assert_null(events__lite_match(&L, buf, (size_t)n));
                 assert_int_equal(events__lite_parse(&L, buf, (size_t)n, 64), 0);
@@ -689,7 +803,7 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
         }
         assert_true(L.pause > 0);
         /* Paused: a line of a remembered layout is parsed, not matched. */
-        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k39\":8}");
+        n = snprintf(buf, sizeof(buf), "{\"a\":7,\"k255\":8}");
         assert_null(events__lite_match(&L, buf, (size_t)n));
         for (int i = 0; i < 1100; i++) {
                 n = snprintf(buf, sizeof(buf), "{\"a\":%d,\"b\":\"x\"}", i);
@@ -700,8 +814,48 @@ static void test_events__lite_layouts_pause_and_resume(void **state) {
                 }
         }
         assert_int_equal(L.pause, 0);
-        assert_true(L.ntpl > 0 && L.tpl[0]->hits > 0);
+        assert_true(L.ntpl > 0 && L.tpl[L.ntpl - 1]->hits > 0);
         assert_int_equal(L.n[1].num.i, 1099);
+        events__lite_free(&L);
+}
+
+/* The pause follows the hit rate, not a run of misses: one line in 32
+ * repeating a layout (a hit after every 31 misses) pauses them, one in
+ * two never does. */
+static void test_events__lite_layouts_pause_by_rate(void **state) {
+        events__lite_t L = {0};
+        char buf[256];
+        int n, paused = 0;
+
+        (void)state;
+        for (int i = 0; i < 2 * 256 && !paused; i++) {
+                if (i % 32 == 0)
+                        n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
+                else
+                        n = snprintf(buf, sizeof(buf), "{\"n%d\":1}", i);
+                if (!events__lite_match(&L, buf, (size_t)n)) {
+                        assert_int_equal(
+                                events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                        events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+                }
+                paused = L.pause > 0;
+        }
+        assert_true(paused);
+        events__lite_free(&L);
+
+        memset(&L, 0, sizeof(L));
+        for (int i = 0; i < 4000; i++) {
+                if (i % 2)
+                        n = snprintf(buf, sizeof(buf), "{\"a\":%d}", i);
+                else
+                        n = snprintf(buf, sizeof(buf), "{\"n%d\":1}", i);
+                if (!events__lite_match(&L, buf, (size_t)n)) {
+                        assert_int_equal(
+                                events__lite_parse(&L, buf, (size_t)n, 64), 0);
+                        events__lite_remember(&L, buf, (size_t)n, UINT32_MAX);
+                }
+                assert_int_equal(L.pause, 0);
+        }
         events__lite_free(&L);
 }
 
@@ -853,6 +1007,8 @@ int main(void) {
                 cmocka_unit_test(
                         test_events__producer_layout_sees_new_settings),
                 cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
+                cmocka_unit_test(test_events__lite_layouts_pause_by_rate),
+                cmocka_unit_test(test_events__lite_index_equals_parse),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

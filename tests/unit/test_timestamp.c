@@ -281,10 +281,21 @@ static void test_events_timestamp_format_matches_gmtime(void **state) {
         }
 }
 
-static void test_events_now_us_is_now(void **state) {
-        int64_t a = (int64_t)time(NULL) * 1000000, now = events_now_us();
-        int64_t b = (int64_t)time(NULL) * 1000000 + 1000000;
+/* Bounded by the same clock read before and after. Not time(NULL): glibc
+ * reads it from the coarse clock, up to a tick behind CLOCK_REALTIME, so
+ * "time(NULL) + 1 s" could fall before a precise now that had just
+ * crossed a second (the test failed so about once in five runs). */
+static int64_t realtime_us(void) {
+        struct timespec ts;
 
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void test_events_now_us_is_now(void **state) {
+        int64_t a = realtime_us(), now = events_now_us(), b = realtime_us();
+
+        (void)state;
         assert_true(now >= a && now <= b);
 }
 
