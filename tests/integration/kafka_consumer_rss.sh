@@ -7,6 +7,8 @@
 # that /metrics answered, and that the peak RSS (getrusage's ru_maxrss of
 # the whole process, librdkafka's threads and buffers included) is at most
 # 64 MB, the target, and at most 48 MB, the bound this load should keep.
+# Then that a raised message.max.bytes alone is not refused: the daemon's
+# fetch.max.bytes follows it.
 #
 # Why these numbers: the daemon's peak is its base (about 12 MB) plus the
 # prefetch queue (20,000 messages) plus one fetch response, queued whole
@@ -96,6 +98,23 @@ peak_mb=$(awk -v k="$peak_kb" 'BEGIN { printf "%.1f", k / 1024 }')
         fail "peak RSS $peak_mb MB ($peak_kb kB) is over this load's 48 MB bound" \
                 "(base, a full queue and one 1 MB fetch: about 33 MB; the old" \
                 "4 MB fetch gave 61-69 MB), $n events (docs/operations.md, Memory)"
+# The 1 MB default must not refuse a larger message.max.bytes (librdkafka
+# wants fetch.max.bytes >= message.max.bytes): fetch.max.bytes follows it.
+small=$(unique rss-small)
+create_topic "$small" 1
+head -n 10 "$SRC/samples/events.ndjson" >"$T/small.ndjson"
+m=$(wc -l <"$T/small.ndjson")
+timeout 60 "$P" -b "$BROKERS" -t "$small" --schemas "$SRC/schemas" "$T/small.ndjson" \
+        2>"$T/producer-small.log" || fail "events-producer failed: $(tail -3 "$T/producer-small.log")"
+printf '{"routes":[{"pattern":"*","handlers":[{"type":"file","path":"%s"}]}]}\n' \
+        "$T/small.out" >"$T/small.json"
+timeout 60 "$CONSUMER_BIN" -b "$BROKERS" -g "$(unique rss-g)" -t "$small" -r "$T/small.json" \
+        --schemas "$SRC/schemas" --from-beginning -e --log-level warn \
+        -X message.max.bytes=2000000 2>"$T/small.log" ||
+        fail "-X message.max.bytes=2000000: events-consumer exited $?: $(tail -2 "$T/small.log")"
+[ "$(line_count "$T/small.out")" -eq "$m" ] ||
+        fail "-X message.max.bytes=2000000: $(line_count "$T/small.out") of $m events handled"
+
 echo "ok: $n events handled, peak RSS $peak_mb MB (at most 48), /metrics" \
         "answered $answered of $polls polls; produce $((produced - start)) s," \
         "consume $((SECONDS - produced)) s"
