@@ -362,6 +362,31 @@ static int load_schemas(daemon_t *dm) {
         return 0;
 }
 
+#define DEFAULT_FETCH_MAX_BYTES "1048576"
+
+/* librdkafka refuses a fetch.max.bytes below message.max.bytes. A user who
+ * raised message.max.bytes (for the dead-letter producer, or to read larger
+ * messages) and left our fetch.max.bytes gets one as large: the user's
+ * setting wins over our default, never the other way round. A
+ * fetch.max.bytes the user set stays as set (unless it is our default's
+ * value: then it is raised too, where librdkafka would refuse it). */
+static void fix_fetch_max(rd_kafka_conf_t *conf) {
+        char fetch[64], msg[64], errstr[256];
+        size_t flen = sizeof(fetch), mlen = sizeof(msg);
+
+        if (rd_kafka_conf_get(conf, "fetch.max.bytes", fetch, &flen) !=
+                    RD_KAFKA_CONF_OK ||
+            rd_kafka_conf_get(conf, "message.max.bytes", msg, &mlen) !=
+                    RD_KAFKA_CONF_OK ||
+            strcmp(fetch, DEFAULT_FETCH_MAX_BYTES) != 0 ||
+            strtoll(msg, NULL, 10) <= strtoll(fetch, NULL, 10))
+                return;
+        /* message.max.bytes' range (up to 1000000000) lies within
+         * fetch.max.bytes': this cannot fail. */
+        (void)rd_kafka_conf_set(conf, "fetch.max.bytes", msg, errstr,
+                                sizeof(errstr));
+}
+
 /* The defaults below, then EVENTS_BROKERS and -b/-F/-X in order, by the
  * one rule of events_kafka_conf_apply() (events/kafka.h). */
 static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
@@ -371,13 +396,19 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
         char buf[512];
         /* Defaults a user may override with -X / -F. The fetch queue is
          * kept small: librdkafka's default (64 MB per consumer) would be
-         * the daemon's whole memory budget. Offsets are committed every
-         * second (librdkafka: 5 s), and on every revoke, so that a crash
-         * repeats at most about a second of events. */
+         * the daemon's whole memory budget. So is one fetch: the queue's
+         * bounds only decide whether to fetch, and a response is queued
+         * whole, decompressed, with an op of about 300 bytes per message
+         * (massif: a 4 MB zstd response of 180-byte events is about
+         * 75,000 messages, 45 MB, on top of a full queue; docs/operations.md,
+         * "Memory"). 1 MB is the least librdkafka takes with its default
+         * message.max.bytes (fix_fetch_max() below). Offsets are committed
+         * every second (librdkafka: 5 s), and on every revoke, so that a
+         * crash repeats at most about a second of events. */
         static const char *const defaults[] = {
                 "queued.max.messages.kbytes=4096",
                 "auto.commit.interval.ms=1000",
-                "fetch.max.bytes=4194304",
+                "fetch.max.bytes=" DEFAULT_FETCH_MAX_BYTES,
                 "session.timeout.ms=10000",
                 "heartbeat.interval.ms=1000",
                 NULL,
@@ -410,6 +441,7 @@ static int make_conf(const options_t *o, rd_kafka_conf_t **out) {
                 rd_kafka_conf_destroy(conf);
                 return rc == EVENTS_ERR_IO ? EX_NOINPUT : EX_CONFIG;
         }
+        fix_fetch_max(conf);
         *out = conf;
         return 0;
 }
