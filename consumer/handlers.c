@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -51,6 +52,7 @@ struct handler {
         /* file */
         int fd;
         int dirty;
+        int no_sync; /* not a regular file (/dev/null, a FIFO): no disk */
         int64_t last_sync_ms;
         /* plugin */
         plugin_handler_t plugin;
@@ -239,7 +241,7 @@ static int handle_exec(const events_event_t *ev, events_handler_ctx_t *ctx,
 
 /* On failure, the reason goes to @p ctx (may be NULL). */
 static int file_sync(struct handler *h, events_handler_ctx_t *ctx) {
-        if (fdatasync(h->fd) < 0) {
+        if (!h->no_sync && fdatasync(h->fd) < 0) {
                 events_handler_ctx_set_error(ctx, "fdatasync %s: %s",
                                              h->spec->path, strerror(errno));
                 return -1;
@@ -400,6 +402,13 @@ static int handler_init(struct handler_set *s, struct handler *h,
                         snprintf(err, errsize, "%s: cannot open %s: %s",
                                  spec->pointer, spec->path, strerror(errno));
                         return -1;
+                }
+                {
+                        struct stat st;
+
+                        /* fdatasync() fails (EINVAL) on what is not a
+                         * regular file, and there is nothing to sync. */
+                        h->no_sync = !fstat(h->fd, &st) && !S_ISREG(st.st_mode);
                 }
                 h->last_sync_ms = consumer_mono_ms();
                 return 0;

@@ -122,6 +122,26 @@ static void test_handler_file_appends_ndjson(void **state) {
         free(text);
 }
 
+/* A file handler on what is not a regular file (/dev/null, a FIFO) with
+ * fsync "always": fdatasync() fails there (EINVAL), and there is nothing
+ * to sync, so the events are handled, not retried and dead-lettered. */
+static void test_handler_file_not_regular_needs_no_sync(void **state) {
+        handler_env_t env;
+        char err[512];
+        handler_set_t *s =
+                build(&env,
+                      "{\"routes\":[{\"pattern\":\"user.*\",\"handlers\":["
+                      "{\"type\":\"file\",\"path\":\"/dev/null\",\"fsync\":"
+                      "\"always\"}]}]}",
+                      err, sizeof(err));
+        (void)state;
+
+        assert_non_null(s);
+        assert_int_equal(dispatch(s, &env, "user.created", 1, NULL), EVENTS_OK);
+        assert_int_equal(dispatch(s, &env, "user.deleted", 2, NULL), EVENTS_OK);
+        handler_set_destroy(s);
+}
+
 /* A short write, made real by a file size limit (as a full disk would
  * make it): the partial line is cut off, the event fails after its
  * retries, and the next line starts where the last whole line ended. */
@@ -594,6 +614,7 @@ static int teardown(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_handler_file_appends_ndjson),
+                cmocka_unit_test(test_handler_file_not_regular_needs_no_sync),
                 cmocka_unit_test(
                         test_handler_file_short_write_leaves_whole_lines),
                 cmocka_unit_test(test_handler_exec_gets_stdin_and_env),
