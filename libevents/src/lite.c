@@ -978,6 +978,71 @@ fail:
         return NULL;
 }
 
+/* Fill L from buf through layout t: 0, or -1 when buf does not match. The
+ * last layout matched is tried this way before the index is walked: a
+ * stream that repeats one layout pays for its bytes and nothing more, and
+ * one that does not pays for the few bytes that tell it apart. */
+static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
+                     const char *buf, size_t len) {
+        const unsigned char *b = (const unsigned char *)buf;
+        size_t pos = 0, tl = t->len - t->tail;
+        lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
+
+        /* Cheap refusals first: the leading bytes (up to the first value:
+         * the event type and the first keys, what tells most layouts
+         * apart), the trailing bytes. */
+        if (len < tl || (t->nslot && len < t->slot[0].litlen) ||
+            (t->nslot &&
+             memcmp(buf, t->text + t->slot[0].lit, t->slot[0].litlen)) ||
+            memcmp(buf + len - tl, t->text + t->tail, tl))
+                return -1;
+        if (t->used > L->cap) {
+                events__lnode_t *nn = realloc(L->n, t->used * sizeof(*nn));
+
+                if (!nn)
+                        return -1;
+                L->n = nn;
+                L->cap = t->used;
+        }
+        /* The layout's nodes; the values are filled in below. */
+        memcpy(L->n, t->n, t->used * sizeof(*L->n));
+        for (uint32_t j = 0; j < t->nslot; j++) {
+                const events__lslot_t *sl = &t->slot[j];
+                events__lnode_t *nd = &L->n[sl->node];
+
+                if (len - pos < sl->litlen ||
+                    memcmp(buf + pos, t->text + sl->lit, sl->litlen))
+                        return -1;
+                pos += sl->litlen;
+                if (nd->type == EVENTS__LT_STRING) {
+                        const char *sv;
+                        size_t sn;
+
+                        /* The opening quote ends the fixed bytes; the
+                         * closing one starts the next. */
+                        p.i = pos - 1;
+                        if (lp_string(&p, &sv, &sn))
+                                return -1;
+                        nd->s = sv;
+                        nd->len = sn;
+                        pos = p.i - 1;
+                } else {
+                        p.i = pos;
+                        if (lp_number(&p, nd))
+                                return -1;
+                        pos = p.i;
+                }
+                if (pos > len - tl)
+                        return -1;
+        }
+        /* What is left must be the tail (compared above) exactly. */
+        if (pos != len - tl)
+                return -1;
+        L->used = t->used;
+        L->close = pos + (t->close - t->tail);
+        return 0;
+}
+
 /* Layouts are judged by windows of LAYOUT_WINDOW lines: when fewer than
  * one in LAYOUT_MIN_HITS of them matched a layout, layouts are neither
  * tried nor remembered for LAYOUT_PAUSE lines. A miss costs a partial walk
@@ -1006,7 +1071,16 @@ events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
                 L->pause--;
                 return NULL;
         }
-        if ((t = idx_match(L, buf, len)))
+        /* The last layout directly while lines repeat it (and on every
+         * 64th line, to find out whether they do); else the index. */
+        t = L->last;
+        if (t && (L->run || !(++L->probe & 63)) && !tpl_match(L, t, buf, len)) {
+                L->run = 1;
+        } else {
+                t = idx_match(L, buf, len);
+                L->run = t && t == L->last;
+        }
+        if (t)
                 t->hits++;
         window_count(L, t != NULL);
         return L->last = t;

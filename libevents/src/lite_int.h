@@ -165,6 +165,9 @@ typedef struct events__lite_s {
         /** The layout that filled the tree (events__lite_match(), or
          *  events__lite_remember() after a parse), or NULL. */
         events__ltpl_t *last;
+        /** Whether the last line repeated the layout of the one before;
+         *  lines seen since the last direct try of the last layout. */
+        unsigned run, probe;
         /* The current window's lines and hits, and lines for which no
          * layout is tried or remembered: when few lines repeat a recent
          * layout, trying costs more than it saves, so it pauses

@@ -595,6 +595,27 @@ static void test_events__lite_index_equals_parse(void **state) {
                 events__lite_remember(&L, buf, n, UINT32_MAX);
                 assert_true(L.ntpl <= EVENTS__LITE_LAYOUTS);
         }
+        /* A run of one layout: after its second line, each line is
+         * matched against the last layout directly; still equal to the
+         * parse, and a line of another layout in the run is not taken
+         * for it. */
+        for (int i = 0; i < 300; i++) {
+                n = (size_t)snprintf(buf, sizeof(buf),
+                                     i % 50 == 25 ? "{\"r\":%d,\"s\":[\"t%d\"]}"
+                                                  : "{\"r\":%d,\"s\":\"t%d\"}",
+                                     i * 7 - 500, i);
+                assert_int_equal(events__lite_parse(&P, buf, n, 64), 0);
+                L.pause = 0;
+                if (events__lite_match(&L, buf, n)) {
+                        matched++;
+                        same_tree(&L, &P);
+                        assert_int_equal(L.close, P.close);
+                        continue;
+                }
+                assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
+                events__lite_remember(&L, buf, n, UINT32_MAX);
+        }
+        assert_true(L.run);
         /* The same layout remembered twice is one layout. */
         n = (size_t)snprintf(buf, sizeof(buf), "{\"only\":1}");
         assert_int_equal(events__lite_parse(&L, buf, n, 64), 0);
