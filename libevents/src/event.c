@@ -326,7 +326,10 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                 goto full;
         if ((its = events__lite_get(L, 0, "timestamp", 9)) >= 0) {
                 ts = &L->n[its];
-                if (ts->type != EVENTS__LT_STRING)
+                /* Its offset in the input is kept: not one with escapes
+                 * (the node points to the unescaped copy). */
+                if (ts->type != EVENTS__LT_STRING ||
+                    (L->escaped && (ts->s < buf || ts->s > buf + len)))
                         goto full;
                 if (!(normalized = ts_cached(L, ts->s, ts->len, &us))) {
                         if (events_timestamp_parse(ts->s, ts->len, &us, NULL) ||

@@ -83,6 +83,20 @@ void events__error_locate(events_error_t *err, const char *buf, size_t len,
  *  4, or 0 when it is invalid. */
 size_t events__utf8_seq(const unsigned char *b, size_t n);
 
+/** The offset of the quote that closes a string, scanning from @p j (in
+ *  the string, past its opening quote) and stepping over escapes; @p len
+ *  when there is none. */
+size_t events__json_string_end(const unsigned char *b, size_t len, size_t j);
+
+/**
+ * A string's bytes @p b[start, end) (between its quotes) unescaped into
+ * @p out, which holds at least end - start bytes (the text never grows).
+ * Strict, as jansson: @returns the length, or -1 for a bad escape,
+ * \u0000, a lone surrogate, a control byte or bad UTF-8.
+ */
+long events__json_unescape(const unsigned char *b, size_t start, size_t end,
+                           char *out);
+
 /** A growable byte buffer for the serializer. */
 typedef struct events__buf_s {
         char *p;    /**< the bytes, NUL-terminated when len > 0 */

@@ -551,7 +551,7 @@ static size_t utf8_put(unsigned cp, char *o) {
 static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
         const unsigned char *b = p->b;
         size_t len = p->len, start = p->i + 1, j = start, end, n;
-        char *o;
+        long un;
 
         for (;;) {
                 while (j < len && string_class[b[j]] == S_PLAIN)
@@ -573,10 +573,7 @@ static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
         }
         /* Escaped: find the end, then unescape everything into scratch
          * (never longer than the raw text). */
-        for (end = j; end < len && b[end] != '"'; end++)
-                if (b[end] == '\\')
-                        end++;
-        if (end >= len)
+        if ((end = events__json_string_end(b, len, j)) >= len)
                 return -1;
         if (end - start > p->scratch_cap) {
                 size_t cap = (end - start) * 2 + 64;
@@ -587,8 +584,29 @@ static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
                 p->scratch = q;
                 p->scratch_cap = cap;
         }
-        o = p->scratch;
-        j = start;
+        if ((un = events__json_unescape(b, start, end, p->scratch)) < 0)
+                return -1;
+        *sp = p->scratch;
+        *np = (size_t)un;
+        *escp = 1;
+        p->i = end + 1;
+        return 0;
+}
+
+size_t events__json_string_end(const unsigned char *b, size_t len, size_t j) {
+        size_t end;
+
+        for (end = j; end < len && b[end] != '"'; end++)
+                if (b[end] == '\\')
+                        end++;
+        return end < len ? end : len;
+}
+
+long events__json_unescape(const unsigned char *b, size_t start, size_t end,
+                           char *out) {
+        char *o = out;
+        size_t j = start, n;
+
         while (j < end) {
                 unsigned char c = b[j];
                 int cp, lo;
@@ -606,6 +624,8 @@ static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
                         j += n;
                         continue;
                 }
+                if (end - j < 2)
+                        return -1;
                 switch (b[j + 1]) {
                 case '"':
                 case '\\':
@@ -649,11 +669,7 @@ static int fast_string(fast_t *p, const char **sp, size_t *np, int *escp) {
                 }
                 j += 2;
         }
-        *sp = p->scratch;
-        *np = (size_t)(o - p->scratch);
-        *escp = 1;
-        p->i = end + 1;
-        return 0;
+        return (long)(o - out);
 }
 
 /* A number, read the way jansson reads it: an integer when it has no

@@ -35,6 +35,9 @@ typedef struct lp_s {
         size_t len, i;
         size_t guard; /* the last byte with an lstr[] entry, or len */
         int depth, max_depth;
+        int unescape; /* strings with escapes are unescaped into L->sbuf
+                         (a parse); else they end the fast path (a walk of
+                         the layouts) */
 } lp_t;
 
 static const unsigned char lws[256] = {
@@ -108,6 +111,33 @@ static long lp_push(lp_t *p) {
         return (long)L->used++;
 }
 
+/* The rest of a string with an escape at @p j: unescaped (as jansson
+ * would) into L->sbuf, which the parse sized to hold every string of the
+ * line. Not inlined: Python's json.dumps() escapes non-ASCII letters
+ * (ensure_ascii), so such lines are common, but not the common case. */
+static __attribute__((noinline)) int lp_string_escaped(lp_t *p, size_t start,
+                                                       size_t j,
+                                                       const char **sp,
+                                                       size_t *np) {
+        events__lite_t *L = p->L;
+        size_t end;
+        long n;
+        char *o;
+
+        if (!p->unescape ||
+            (end = events__json_string_end(p->b, p->len, j)) >= p->len)
+                return -1;
+        o = L->sbuf + L->sbuf_used;
+        if ((n = events__json_unescape(p->b, start, end, o)) < 0)
+                return -1;
+        L->sbuf_used += (size_t)n;
+        L->escaped = 1;
+        *sp = o;
+        *np = (size_t)n;
+        p->i = end + 1;
+        return 0;
+}
+
 /* The string whose opening quote is at p->i, without escapes. Inlined:
  * the call cost as much as the scan of a short key. */
 static inline __attribute__((always_inline)) int
@@ -134,8 +164,10 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                         j++;
                 if (b[j] == '"')
                         break;
+                if (b[j] == '\\')
+                        return lp_string_escaped(p, start, j, sp, np);
                 if (b[j] < 0x80 || !(n = events__utf8_seq(b + j, p->len - j)))
-                        return -1; /* escape, control byte, bad UTF-8 */
+                        return -1; /* control byte, bad UTF-8 */
                 j += n;
         }
         *sp = (const char *)b + start;
@@ -217,8 +249,11 @@ static int lp_object(lp_t *p, long idx) {
         if (p->i < p->len && p->b[p->i] == '}')
                 goto close;
         for (;;) {
+                /* A key with escapes is left to the full path: keys name
+                 * the members the producer splices by their bytes. */
                 if (p->i >= p->len || p->b[p->i] != '"' ||
-                    lp_string(p, &k, &klen) || klen > UINT32_MAX)
+                    lp_string(p, &k, &klen) || klen > UINT32_MAX ||
+                    k < (const char *)p->b || k > (const char *)p->b + p->len)
                         return -1;
                 if (++count > LITE_MAX_MEMBERS)
                         return -1;
@@ -492,8 +527,21 @@ int events__lite_parse(events__lite_t *L, const char *buf, size_t len,
         L->used = 0;
         L->close = EVENTS__NPOS;
         L->last = NULL;
+        L->escaped = 0;
+        L->sbuf_used = 0;
         if (!buf || len >= UINT32_MAX || !events__fastpath_on())
                 return -1;
+        /* Room for every string of the line unescaped: never longer than
+         * the line. */
+        if (len > L->sbuf_cap) {
+                char *nb = realloc(L->sbuf, len);
+
+                if (!nb)
+                        return -1;
+                L->sbuf = nb;
+                L->sbuf_cap = len;
+        }
+        p.unescape = 1;
         p.guard = last_stop(p.b, len);
         lp_ws(&p);
         if (p.i >= len || p.b[p.i] != '{')
@@ -560,6 +608,9 @@ void events__lite_free(events__lite_t *L) {
         free(L->val);
         L->val = NULL;
         L->val_cap = 0;
+        free(L->sbuf);
+        L->sbuf = NULL;
+        L->sbuf_cap = L->sbuf_used = 0;
 }
 
 long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
@@ -901,8 +952,10 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
         events__ltpl_t *t, *same = NULL;
         size_t at = 0, start, end;
 
-        if (L->pause || len > LAYOUT_MAX_BYTES || L->used > LAYOUT_MAX_NODES ||
-            L->close >= len)
+        /* A tree with unescaped strings points outside the line; its
+         * lines are parsed each time. */
+        if (L->pause || L->escaped || len > LAYOUT_MAX_BYTES ||
+            L->used > LAYOUT_MAX_NODES || L->close >= len)
                 return NULL;
         if (L->ntpl >= EVENTS__LITE_LAYOUTS)
                 layouts_forget(L);
@@ -978,6 +1031,71 @@ fail:
         return NULL;
 }
 
+/* Fill L from buf through layout t: 0, or -1 when buf does not match. The
+ * last layout matched is tried this way before the index is walked: a
+ * stream that repeats one layout pays for its bytes and nothing more, and
+ * one that does not pays for the few bytes that tell it apart. */
+static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
+                     const char *buf, size_t len) {
+        const unsigned char *b = (const unsigned char *)buf;
+        size_t pos = 0, tl = t->len - t->tail;
+        lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
+
+        /* Cheap refusals first: the leading bytes (up to the first value:
+         * the event type and the first keys, what tells most layouts
+         * apart), the trailing bytes. */
+        if (len < tl || (t->nslot && len < t->slot[0].litlen) ||
+            (t->nslot &&
+             memcmp(buf, t->text + t->slot[0].lit, t->slot[0].litlen)) ||
+            memcmp(buf + len - tl, t->text + t->tail, tl))
+                return -1;
+        if (t->used > L->cap) {
+                events__lnode_t *nn = realloc(L->n, t->used * sizeof(*nn));
+
+                if (!nn)
+                        return -1;
+                L->n = nn;
+                L->cap = t->used;
+        }
+        /* The layout's nodes; the values are filled in below. */
+        memcpy(L->n, t->n, t->used * sizeof(*L->n));
+        for (uint32_t j = 0; j < t->nslot; j++) {
+                const events__lslot_t *sl = &t->slot[j];
+                events__lnode_t *nd = &L->n[sl->node];
+
+                if (len - pos < sl->litlen ||
+                    memcmp(buf + pos, t->text + sl->lit, sl->litlen))
+                        return -1;
+                pos += sl->litlen;
+                if (nd->type == EVENTS__LT_STRING) {
+                        const char *sv;
+                        size_t sn;
+
+                        /* The opening quote ends the fixed bytes; the
+                         * closing one starts the next. */
+                        p.i = pos - 1;
+                        if (lp_string(&p, &sv, &sn))
+                                return -1;
+                        nd->s = sv;
+                        nd->len = sn;
+                        pos = p.i - 1;
+                } else {
+                        p.i = pos;
+                        if (lp_number(&p, nd))
+                                return -1;
+                        pos = p.i;
+                }
+                if (pos > len - tl)
+                        return -1;
+        }
+        /* What is left must be the tail (compared above) exactly. */
+        if (pos != len - tl)
+                return -1;
+        L->used = t->used;
+        L->close = pos + (t->close - t->tail);
+        return 0;
+}
+
 /* Layouts are judged by windows of LAYOUT_WINDOW lines: when fewer than
  * one in LAYOUT_MIN_HITS of them matched a layout, layouts are neither
  * tried nor remembered for LAYOUT_PAUSE lines. A miss costs a partial walk
@@ -1006,7 +1124,16 @@ events__ltpl_t *events__lite_match(events__lite_t *L, const char *buf,
                 L->pause--;
                 return NULL;
         }
-        if ((t = idx_match(L, buf, len)))
+        /* The last layout directly while lines repeat it (and on every
+         * 64th line, to find out whether they do); else the index. */
+        t = L->last;
+        if (t && (L->run || !(++L->probe & 63)) && !tpl_match(L, t, buf, len)) {
+                L->run = 1;
+        } else {
+                t = idx_match(L, buf, len);
+                L->run = t && t == L->last;
+        }
+        if (t)
                 t->hits++;
         window_count(L, t != NULL);
         return L->last = t;

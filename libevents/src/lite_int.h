@@ -6,9 +6,10 @@
  * Building jansson values (a hashtable per object, an allocation per
  * value and per key) and freeing them again was most of the producer's
  * time. The lite tree is one array of nodes that points into the input
- * bytes, reused from line to line. It takes only the simplest documents:
- * strings without escapes, objects of at most 64 members without
- * duplicate keys, limited nesting; anything else makes the parser give
+ * bytes (strings with escapes: into the tree's buffer, unescaped), reused
+ * from line to line. It takes only the simplest documents: objects of at
+ * most 64 members without duplicate keys, limited nesting, strict JSON
+ * strings; anything else makes the parser give
  * up, and the caller takes the full path (jansson's values, turned into
  * the same kind of tree: events__lite_from_json()). There is one
  * validator, over this tree (schema_validate.c): events__lite_validate()
@@ -165,6 +166,15 @@ typedef struct events__lite_s {
         /** The layout that filled the tree (events__lite_match(), or
          *  events__lite_remember() after a parse), or NULL. */
         events__ltpl_t *last;
+        /** Strings with escapes, unescaped (events__lite_parse()): their
+         *  nodes point here, not into the line; escaped says the tree has
+         *  one. */
+        char *sbuf;
+        size_t sbuf_used, sbuf_cap;
+        int escaped;
+        /** Whether the last line repeated the layout of the one before;
+         *  lines seen since the last direct try of the last layout. */
+        unsigned run, probe;
         /* The current window's lines and hits, and lines for which no
          * layout is tried or remembered: when few lines repeat a recent
          * layout, trying costs more than it saves, so it pauses

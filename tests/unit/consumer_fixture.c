@@ -198,14 +198,11 @@ void copy_free(copy_t *m) {
                 rd_kafka_headers_destroy(m->hdrs);
 }
 
-/* Read up to @p max messages of partition 0 of @p topic from the start. */
-int read_topic(const char *topic, copy_t *out, int max, int ms) {
+rd_kafka_t *reader_open(const char *topic) {
         char errstr[256], group[64];
         rd_kafka_conf_t *conf = consumer_conf();
         rd_kafka_t *rk;
         rd_kafka_topic_partition_list_t *l;
-        int n = 0;
-        int64_t end = events__mono_us() + (int64_t)ms * 1000;
 
         name(group, sizeof(group), "reader");
         rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr));
@@ -217,14 +214,35 @@ int read_topic(const char *topic, copy_t *out, int max, int ms) {
                 RD_KAFKA_OFFSET_BEGINNING;
         assert_int_equal(rd_kafka_assign(rk, l), RD_KAFKA_RESP_ERR_NO_ERROR);
         rd_kafka_topic_partition_list_destroy(l);
-        while (n < max && events__mono_us() < end) {
+        return rk;
+}
+
+rd_kafka_message_t *reader_next(rd_kafka_t *rk, int64_t end_us) {
+        while (events__mono_us() < end_us) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-                if (!m)
-                        continue;
-                if (m->err) {
+
+                if (m && !m->err)
+                        return m;
+                if (m)
                         rd_kafka_message_destroy(m);
-                        continue;
-                }
+        }
+        return NULL;
+}
+
+void reader_close(rd_kafka_t *rk) {
+        rd_kafka_assign(rk, NULL);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+}
+
+/* Read up to @p max messages of partition 0 of @p topic from the start. */
+int read_topic(const char *topic, copy_t *out, int max, int ms) {
+        rd_kafka_t *rk = reader_open(topic);
+        rd_kafka_message_t *m;
+        int n = 0;
+        int64_t end = events__mono_us() + (int64_t)ms * 1000;
+
+        while (n < max && (m = reader_next(rk, end))) {
                 rd_kafka_headers_t *h = NULL;
                 copy_t *cp = &out[n++];
                 cp->len = m->len;
@@ -239,9 +257,7 @@ int read_topic(const char *topic, copy_t *out, int max, int ms) {
                                    : rd_kafka_headers_copy(h);
                 rd_kafka_message_destroy(m);
         }
-        rd_kafka_assign(rk, NULL);
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
+        reader_close(rk);
         return n;
 }
 

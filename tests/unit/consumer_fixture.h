@@ -85,6 +85,14 @@ typedef struct copy_s {
 } copy_t;
 
 void copy_free(copy_t *m);
+/* A consumer of partition 0 of @p topic from the start (a group of its
+ * own, assigned, not subscribed); its messages must be destroyed before
+ * reader_close(). */
+rd_kafka_t *reader_open(const char *topic);
+/* Its next message (errors are skipped), or NULL once events__mono_us()
+ * passes @p end_us. */
+rd_kafka_message_t *reader_next(rd_kafka_t *rk, int64_t end_us);
+void reader_close(rd_kafka_t *rk);
 /* Read up to @p max messages of partition 0 of @p topic from the start. */
 int read_topic(const char *topic, copy_t *out, int max, int ms);
 /* The last value of header @p hname as a string in a static buffer, or

@@ -17,43 +17,7 @@
 
 #include <cmocka.h>
 
-#include "consumer_int.h"
-
-#include <librdkafka/rdkafka_mock.h>
-
-/* A mock cluster takes the dead letters of the invalid lines. */
-static rd_kafka_t *seeder;
-static rd_kafka_mock_cluster_t *mock;
-
-static int setup(void **state) {
-        char errstr[256];
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-        (void)state;
-        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", errstr,
-                          sizeof(errstr));
-        seeder = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-        assert_non_null(seeder);
-        mock = rd_kafka_handle_mock_cluster(seeder);
-        assert_non_null(mock);
-        for (int i = 1; i <= 2; i++) {
-                char t[16];
-
-                snprintf(t, sizeof(t), "t%d", i);
-                assert_int_equal(rd_kafka_mock_topic_create(mock, t, 1, 1),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-                snprintf(t, sizeof(t), "t%d.dlq", i);
-                assert_int_equal(rd_kafka_mock_topic_create(mock, t, 1, 1),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        (void)state;
-        rd_kafka_destroy(seeder);
-        return 0;
-}
+#include "consumer_fixture.h"
 
 static int count(const events_event_t *ev, events_handler_ctx_t *ctx,
                  void *opaque) {
@@ -132,78 +96,48 @@ static void make_line(char *buf, size_t size, int round, size_t k) {
 }
 
 /* The lines as messages of @p topic in the mock cluster, read back: real
- * messages (headers and all), as events_consumer_poll() hands them. */
-static void fetch_lines(const char *topic, char lines[][512],
-                        rd_kafka_message_t **msgs) {
-        char errstr[256];
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+ * messages (headers and all), as events_consumer_poll() hands them.
+ * @returns the reader, to close once the messages are destroyed. */
+static rd_kafka_t *fetch_lines(const char *topic, char lines[][512],
+                               rd_kafka_message_t **msgs) {
         rd_kafka_t *rk;
-        rd_kafka_topic_partition_list_t *tp;
+        /* Up to a minute: under valgrind the mock fetches slowly. */
+        int64_t end = events__mono_us() + 60 * 1000000LL;
         int got = 0;
 
         for (int i = 0; i < LINES; i++)
-                assert_int_equal(
-                        rd_kafka_producev(
-                                seeder, RD_KAFKA_V_TOPIC(topic),
-                                RD_KAFKA_V_VALUE(lines[i], strlen(lines[i])),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_END),
-                        RD_KAFKA_RESP_ERR_NO_ERROR);
-        assert_int_equal(rd_kafka_flush(seeder, 10000),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_conf_set(conf, "bootstrap.servers",
-                          rd_kafka_mock_cluster_bootstraps(mock), errstr,
-                          sizeof(errstr));
-        rd_kafka_conf_set(conf, "group.id", "reader", errstr, sizeof(errstr));
-        rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-        assert_non_null(rk);
-        rd_kafka_poll_set_consumer(rk);
-        tp = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(tp, topic, 0)->offset =
-                RD_KAFKA_OFFSET_BEGINNING;
-        assert_int_equal(rd_kafka_assign(rk, tp), RD_KAFKA_RESP_ERR_NO_ERROR);
-        rd_kafka_topic_partition_list_destroy(tp);
-        /* Up to a minute: under valgrind the mock fetches slowly. */
-        for (int tries = 0; got < LINES && tries < 600; tries++) {
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-
-                if (!m)
-                        continue;
-                if (m->err) {
-                        rd_kafka_message_destroy(m);
-                        continue;
-                }
-                msgs[got++] = m;
-        }
+                seed(topic, NULL, lines[i], NULL);
+        rk = reader_open(topic);
+        while (got < LINES && (msgs[got] = reader_next(rk, end)))
+                got++;
         assert_int_equal(got, LINES);
-        /* The messages outlive their consumer's handle only if it stays:
-         * closed after they are destroyed (run_dir). */
-        msgs[LINES] = (rd_kafka_message_t *)rk;
+        return rk;
 }
 
-static void run_dir(const char *dir, const char *topic) {
-        const char *topics[] = {topic};
+static void run_dir(const char *dir) {
+        const char *topics[1];
         static char lines[LINES][512];
-        rd_kafka_message_t *msgs[LINES + 1];
-        char errstr[128];
+        rd_kafka_message_t *msgs[LINES];
+        rd_kafka_t *reader;
+        char topic[64], dlq[80];
         events_registry_t *reg = NULL;
         events_router_t *r = NULL;
         events_consumer_t *c = NULL;
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_t *conf = consumer_conf();
         events_error_t err;
         int handled = 0;
         long valid = 0;
 
+        name(topic, sizeof(topic), "fast");
+        snprintf(dlq, sizeof(dlq), "%s.dlq", topic);
+        create_topic(topic, 1);
+        create_topic(dlq, 1);
+        topics[0] = topic;
         assert_int_equal(events_registry_new(&reg), EVENTS_OK);
         assert_int_equal(events_registry_load_dir(reg, dir, &err), EVENTS_OK);
         assert_int_equal(events_router_new(&r), EVENTS_OK);
         assert_int_equal(events_router_add(r, "*", "count", count, &handled),
                          EVENTS_OK);
-        assert_int_equal(
-                rd_kafka_conf_set(conf, "bootstrap.servers",
-                                  rd_kafka_mock_cluster_bootstraps(mock),
-                                  errstr, sizeof(errstr)),
-                RD_KAFKA_CONF_OK);
         assert_int_equal(events_consumer_new(&c, conf, "g", topics, 1, r, &err),
                          EVENTS_OK);
         events_consumer_set_registry(c, reg);
@@ -213,7 +147,7 @@ static void run_dir(const char *dir, const char *topic) {
                 for (size_t k = 0; k < PER_ROUND; k++)
                         make_line(lines[round * PER_ROUND + (int)k],
                                   sizeof(lines[0]), round, k);
-        fetch_lines(topic, lines, msgs);
+        reader = fetch_lines(topic, lines, msgs);
         for (int i = 0; i < LINES; i++) {
                 const char *line = lines[i];
                 events_event_t *ev = NULL;
@@ -233,8 +167,7 @@ static void run_dir(const char *dir, const char *topic) {
                 valid += want;
                 rd_kafka_message_destroy(msgs[i]);
         }
-        rd_kafka_consumer_close((rd_kafka_t *)msgs[LINES]);
-        rd_kafka_destroy((rd_kafka_t *)msgs[LINES]);
+        reader_close(reader);
         /* Both outcomes were exercised, and layouts were taken. */
         fprintf(stderr, "%s: %ld of %d valid\n", dir, valid, LINES);
         assert_true(valid > 20 && valid < LINES - 20);
@@ -252,14 +185,14 @@ static void test_events__consumer_fastpath_equals_full(void **state) {
         (void)state;
         assert_non_null(dir);
         assert_non_null(src);
-        run_dir(dir, "t1");
+        run_dir(dir);
         snprintf(strict, sizeof(strict), "%s/examples/schemas-strict", src);
-        run_dir(strict, "t2");
+        run_dir(strict);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__consumer_fastpath_equals_full),
         };
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, mock_setup, mock_teardown);
 }
