@@ -129,7 +129,8 @@ static void compare(const events__probe_t *full, const events__probe_t *lite,
                          lite->outcome, full->code, lite->code, line);
         if (full->outcome != EVENTS_OUTCOME_QUEUED)
                 return;
-        if (full->mlen != lite->mlen || memcmp(full->msg, lite->msg, full->mlen))
+        if (full->mlen != lite->mlen ||
+            memcmp(full->msg, lite->msg, full->mlen))
                 fail_msg("message %s / %s", full->msg, lite->msg);
         assert_int_equal(full->has_key, lite->has_key);
         assert_int_equal(full->klen, lite->klen);
