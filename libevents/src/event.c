@@ -329,7 +329,7 @@ events_err_t events__event_parse_lazy(events_event_t **evp, const char *buf,
                 /* Its offset in the input is kept: not one with escapes
                  * (the node points to the unescaped copy). */
                 if (ts->type != EVENTS__LT_STRING ||
-                    (L->escaped && (ts->s < buf || ts->s > buf + len)))
+                    events__lite_unescaped(L, ts->s))
                         goto full;
                 if (!(normalized = ts_cached(L, ts->s, ts->len, &us))) {
                         if (events_timestamp_parse(ts->s, ts->len, &us, NULL) ||

@@ -253,7 +253,7 @@ static int lp_object(lp_t *p, long idx) {
                  * the members the producer splices by their bytes. */
                 if (p->i >= p->len || p->b[p->i] != '"' ||
                     lp_string(p, &k, &klen) || klen > UINT32_MAX ||
-                    k < (const char *)p->b || k > (const char *)p->b + p->len)
+                    events__lite_unescaped(p->L, k))
                         return -1;
                 if (++count > LITE_MAX_MEMBERS)
                         return -1;
@@ -592,6 +592,8 @@ static void layouts_forget(events__lite_t *L) {
         }
         L->ntpl = 0;
         L->nidx = 0;
+        L->last = NULL;
+        L->run = 0;
 }
 
 void events__lite_free(events__lite_t *L) {

@@ -182,6 +182,13 @@ typedef struct events__lite_s {
         unsigned win_lines, win_hits, pause;
 } events__lite_t;
 
+/** Whether @p s, a string of @p L's tree, is an unescaped copy in the
+ *  tree's buffer rather than bytes of the line. */
+static inline int events__lite_unescaped(const events__lite_t *L,
+                                         const char *s) {
+        return L->escaped && s >= L->sbuf && s < L->sbuf + L->sbuf_cap;
+}
+
 /**
  * Parse @p buf[0..len) into @p L (its previous tree is dropped): exactly
  * one object, with only what the lite tree takes (see above).

@@ -305,7 +305,7 @@ envelope_ok:
                 /* A timestamp written with escapes (its node points to
                  * the unescaped copy) is spliced by the full path. */
                 if (v->type != EVENTS__LT_STRING ||
-                    (L->escaped && (v->s < s || v->s > s + sn)) ||
+                    events__lite_unescaped(L, v->s) ||
                     events_timestamp_parse(v->s, v->len, &us, NULL))
                         return 0;
                 if (ts_own_digits(v->s, v->len)) {

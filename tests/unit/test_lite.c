@@ -99,6 +99,13 @@ static const char *const lines[] = {
         "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":1},"
         "\"time\\u0073tamp\":\"2026-11-27T18:05:00Z\"}",
         "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":\"a\\\"b\"}}",
+        /* escapes in values: unescaped (the name), or left to the full
+         * path (a timestamp is spliced by its bytes) */
+        "{\"event_type\":\"user.created\",\"data\":{\"user_id\":3,"
+        "\"email\":\"zoe@example.com\",\"name\":\"Zo\\u00eb\"}}",
+        "{\"event_type\":\"user\\u002elogout\",\"data\":{\"user_id\":4}}",
+        "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":5},"
+        "\"timestamp\":\"2026-11-27T18:05:00\\u002e123456Z\"}",
         /* keys of other kinds */
         "{\"event_type\":\"user.logout\",\"data\":{\"user_id\":1,"
         "\"session_id\":\"123e4567-e89b-12d3-a456-426614174000\"}}",
@@ -122,7 +129,8 @@ static void compare(const events__probe_t *full, const events__probe_t *lite,
                          lite->outcome, full->code, lite->code, line);
         if (full->outcome != EVENTS_OUTCOME_QUEUED)
                 return;
-        if (full->mlen != lite->mlen || memcmp(full->msg, lite->msg, full->mlen))
+        if (full->mlen != lite->mlen ||
+            memcmp(full->msg, lite->msg, full->mlen))
                 fail_msg("message %s / %s", full->msg, lite->msg);
         assert_int_equal(full->has_key, lite->has_key);
         assert_int_equal(full->klen, lite->klen);
@@ -187,10 +195,18 @@ static void test_events__producer_probe_lite_equals_full(void **state) {
                         }
                 }
         }
-        /* The simple valid lines go the lite way. */
+        /* The simple valid lines go the lite way, and so does a value with
+         * an escape; a timestamp with one does not (it is spliced by its
+         * bytes). */
         for (size_t i = 0; i < 12; i++)
                 if (!taken[i])
                         fail_msg("the lite path never took: %s", lines[i]);
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                if (strstr(lines[i], "Zo\\u00eb") && !taken[i])
+                        fail_msg("the lite path never took: %s", lines[i]);
+                if (strstr(lines[i], "00\\u002e1") && taken[i])
+                        fail_msg("the lite path took: %s", lines[i]);
+        }
         events_producer_destroy(p);
         events_registry_destroy(reg);
 }
