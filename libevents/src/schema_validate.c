@@ -1,6 +1,6 @@
 /*
- * schema_validate.c - validate JSON values against compiled schemas, and
- * the report that collects the failures. The one validator: every path
+ * schema_validate.c - validate JSON values against compiled schemas, the
+ * failures going to a report (schema_report.c). The one validator: every path
  * that says "valid" or "invalid, because..." runs this code.
  *
  * Why one validator over one representation. There used to be two: a
