@@ -231,6 +231,13 @@ events_err_t events__schema_validate_at(const events_schema_t *s,
  * Add a failure to @p report (may be NULL) outside a validation.
  * @p keyword must be a static string.
  */
+/* Keep one failure in @p r; takes @p pointer (malloc'd, may be NULL on
+ * allocation failure). @returns 0 when kept, 1 when the report is full or
+ * memory ran out (the report is then marked truncated). schema_report.c */
+int events__report_push(events_report_t *r, char *pointer, const char *keyword,
+                        const char *msg);
+/* 1 (and the report marked truncated) when @p r holds all it may. */
+int events__report_full(events_report_t *r);
 void events__report_add(events_report_t *report, const char *pointer,
                         const char *keyword, const char *fmt, ...)
         EVENTS__PRINTF(4, 5);

@@ -1,6 +1,6 @@
 /*
- * schema_validate.c - validate JSON values against compiled schemas, and
- * the report that collects the failures. The one validator: every path
+ * schema_validate.c - validate JSON values against compiled schemas, the
+ * failures going to a report (schema_report.c). The one validator: every path
  * that says "valid" or "invalid, because..." runs this code.
  *
  * Why one validator over one representation. There used to be two: a
@@ -54,19 +54,6 @@
  * [{"$ref":"#"}]}) would recurse forever; this caps it. */
 #define MAX_SCHEMA_DEPTH 512
 
-typedef struct failure_s {
-        char *pointer;
-        const char *keyword; /* static */
-        char *message;
-} failure_t;
-
-struct events_report_s {
-        size_t max;
-        size_t count;
-        int truncated;
-        failure_t *f;
-};
-
 /* One step of the path from the root to the value being validated: an
  * object key (borrowed from the instance) or, with key NULL, an index. */
 typedef struct step_s {
@@ -94,82 +81,6 @@ typedef struct vctx_s {
         int plan_ok, no_record;
 } vctx_t;
 
-/* ------------------------------------------------------------ report */
-
-events_report_t *events_report_new(size_t max_failures) {
-        events_report_t *r = calloc(1, sizeof(*r));
-        if (!r)
-                return NULL;
-        r->max = max_failures ? max_failures : 16;
-        if (!(r->f = calloc(r->max, sizeof(*r->f)))) {
-                free(r);
-                return NULL;
-        }
-        return r;
-}
-
-void events_report_clear(events_report_t *r) {
-        if (!r)
-                return;
-        for (size_t i = 0; i < r->count; i++) {
-                free(r->f[i].pointer);
-                free(r->f[i].message);
-        }
-        memset(r->f, 0, r->max * sizeof(*r->f));
-        r->count = 0;
-        r->truncated = 0;
-}
-
-void events_report_destroy(events_report_t *r) {
-        if (!r)
-                return;
-        events_report_clear(r);
-        free(r->f);
-        free(r);
-}
-
-size_t events_report_count(const events_report_t *r) {
-        return r ? r->count : 0;
-}
-
-int events_report_truncated(const events_report_t *r) {
-        return r ? r->truncated : 0;
-}
-
-const char *events_report_pointer(const events_report_t *r, size_t i) {
-        return r && i < r->count ? r->f[i].pointer : NULL;
-}
-
-const char *events_report_keyword(const events_report_t *r, size_t i) {
-        return r && i < r->count ? r->f[i].keyword : NULL;
-}
-
-const char *events_report_message(const events_report_t *r, size_t i) {
-        return r && i < r->count ? r->f[i].message : NULL;
-}
-
-char *events_report_format(const events_report_t *r, char *buf, size_t size) {
-        size_t n = 0;
-
-        if (!buf || size == 0)
-                return buf;
-        buf[0] = '\0';
-        if (!r)
-                return buf;
-        for (size_t i = 0; i < r->count && n < size; i++) {
-                int w = snprintf(buf + n, size - n, "%s%s: %s", i ? "; " : "",
-                                 r->f[i].pointer[0] ? r->f[i].pointer
-                                                    : "(root)",
-                                 r->f[i].message);
-                if (w < 0)
-                        break;
-                n += (size_t)w;
-        }
-        if (r->truncated && n < size)
-                snprintf(buf + n, size - n, "; ...");
-        return buf;
-}
-
 /* ----------------------------------------------------------- helpers */
 
 static char *pointer_text(const vctx_t *c);
@@ -178,33 +89,6 @@ static char *pointer_text(const vctx_t *c);
  * no report (a yes/no question), or the report is full. */
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...)
         EVENTS__PRINTF(3, 4);
-/* Keep one failure in @p r; takes @p pointer (malloc'd, may be NULL on
- * allocation failure). @returns 0 when kept, 1 when the report is full or
- * memory ran out (the report is then marked truncated). */
-static int report_push(events_report_t *r, char *pointer, const char *keyword,
-                       const char *msg) {
-        failure_t *f;
-
-        if (r->count >= r->max) {
-                free(pointer);
-                r->truncated = 1;
-                return 1;
-        }
-        f = &r->f[r->count];
-        f->pointer = pointer;
-        f->message = strdup(msg);
-        f->keyword = keyword;
-        if (!f->pointer || !f->message) {
-                free(f->pointer);
-                free(f->message);
-                f->pointer = f->message = NULL;
-                r->truncated = 1;
-                return 1;
-        }
-        r->count++;
-        return 0;
-}
-
 static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
         events_report_t *r = c->report;
         char msg[512];
@@ -212,30 +96,16 @@ static int fail(vctx_t *c, const char *keyword, const char *fmt, ...) {
 
         if (c->mute || !r || c->stop)
                 return 1;
-        if (r->count >= r->max) {
-                r->truncated = 1;
+        if (events__report_full(r)) {
                 c->stop = 1;
                 return 1;
         }
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        if (report_push(r, pointer_text(c), keyword, msg))
+        if (events__report_push(r, pointer_text(c), keyword, msg))
                 c->stop = 1;
         return c->stop;
-}
-
-void events__report_add(events_report_t *report, const char *pointer,
-                        const char *keyword, const char *fmt, ...) {
-        char msg[512];
-        va_list ap;
-
-        if (!report)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        report_push(report, strdup(pointer), keyword, msg);
 }
 
 static int fast(const vctx_t *c) {
@@ -587,18 +457,19 @@ static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
                 c->report = tmp;
                 c->stop = 0;
                 validate(c, nodes[i], inst);
-                if (!tmp->count)
+                if (!events_report_count(tmp))
                         continue;
-                p = tmp->f[0].pointer;
+                p = events_report_pointer(tmp, 0);
                 rel = strncmp(p, here, strlen(here)) ? p : p + strlen(here);
                 if (n > 1)
                         used += (size_t)snprintf(buf + used, size - used,
                                                  "%s[%zu] ", used ? "; " : "",
                                                  i);
                 if (used < size)
-                        used += (size_t)snprintf(
-                                buf + used, size - used, "%s%s%s", rel,
-                                *rel ? ": " : "", tmp->f[0].message);
+                        used += (size_t)snprintf(buf + used, size - used,
+                                                 "%s%s%s", rel,
+                                                 *rel ? ": " : "",
+                                                 events_report_message(tmp, 0));
         }
         c->report = saved;
         c->stop = saved_stop;
