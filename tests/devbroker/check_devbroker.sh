@@ -18,8 +18,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [ ! -f "$T/err" ] || sed 's/^/  devbroker: /' "$T/err" >&2; exit 1; }
 
-"$devbroker" --help | grep -q -- '--topic' || fail "--help does not list --topic"
-"$devbroker" --version | grep -q '^events-devbroker ' || fail "--version"
+# The output first, then grep: `| grep -q` can close the pipe under a
+# program still writing (SIGPIPE) and fail under pipefail.
+h=$("$devbroker" --help) || fail "--help exited $?"
+grep -q -- '--topic' <<<"$h" || fail "--help does not list --topic"
+v=$("$devbroker" --version) || fail "--version exited $?"
+grep -q '^events-devbroker ' <<<"$v" || fail "--version"
 for bad in "-n 0" "-n x" "-t bad/name" "-t t:0" "extra-arg" "--nope"; do
         status=0
         # shellcheck disable=SC2086
