@@ -470,7 +470,9 @@ static int get_count(cctx_t *c, const json_t *js, const char *key,
                 return 0;
         }
         d = json_is_real(v) ? json_real_value(v) : -1;
-        if (d >= 0 && d == (double)(long long)d && d < 9e18) {
+        /* In range before the cast: converting a double past long long's
+         * range is undefined (the fuzzer found "maxLength": 5e212). */
+        if (d >= 0 && d < 9e18 && d == (double)(long long)d) {
                 *out = (long long)d;
                 return 0;
         }
