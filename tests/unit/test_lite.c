@@ -345,6 +345,64 @@ static void test_events__lite_parse_string_bytes(void **state) {
         events__lite_free(&L);
 }
 
+/* Integers of every length, with every byte that can end them, with the
+ * line ending at every distance after them: the eight-byte digit scan
+ * must read what the byte loop reads, and leave reals to the general
+ * path. */
+static void test_events__lite_parse_integers(void **state) {
+        static const char *ends[] = {"}",   ",\"b\":1}", " }",   "\n}",
+                                     ".5}", "e3}",       "E+2}", ".0e1}"};
+        events__lite_t L = {0};
+        char doc[96], num[24];
+
+        (void)state;
+        for (size_t digits = 1; digits <= 19; digits++)
+                for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]); e++)
+                        for (int first = 1; first <= 9; first += 4)
+                                for (size_t pad = 0; pad < 10; pad++) {
+                                        int real =
+                                                strpbrk(ends[e], ".eE") != NULL;
+                                        size_t n;
+
+                                        for (size_t i = 0; i < digits; i++)
+                                                num[i] =
+                                                        (char)('0' +
+                                                               (i ? (first +
+                                                                     3 * i) % 10
+                                                                  : (size_t)first));
+                                        num[digits] = '\0';
+                                        n = (size_t)snprintf(doc, sizeof(doc),
+                                                             "{\"a\":%*s%s%s",
+                                                             (int)pad, "", num,
+                                                             ends[e]);
+                                        /* 19 digits: past what the lite
+                                         * tree takes as an integer */
+                                        if (digits > 18 && !real) {
+                                                assert_int_equal(
+                                                        events__lite_parse(
+                                                                &L, doc, n, 64),
+                                                        -1);
+                                                continue;
+                                        }
+                                        assert_int_equal(
+                                                events__lite_parse(&L, doc, n,
+                                                                   64),
+                                                0);
+                                        if (real) {
+                                                assert_int_equal(
+                                                        L.n[1].type,
+                                                        EVENTS__LT_REAL);
+                                                continue;
+                                        }
+                                        assert_int_equal(L.n[1].type,
+                                                         EVENTS__LT_INT);
+                                        assert_int_equal(L.n[1].len, digits);
+                                        assert_true(L.n[1].num.i ==
+                                                    strtoll(num, NULL, 10));
+                                }
+        events__lite_free(&L);
+}
+
 static void count_delivered(const events_receipt_t *r, void *opaque) {
         if (events_receipt_outcome(r) == EVENTS_OUTCOME_DELIVERED)
                 (*(int *)opaque)++;
@@ -1053,6 +1111,7 @@ int main(void) {
                 cmocka_unit_test(test_events__lite_keys_only_positive_list),
                 cmocka_unit_test(test_events_producer_submit_large_then_small),
                 cmocka_unit_test(test_events__lite_parse_string_bytes),
+                cmocka_unit_test(test_events__lite_parse_integers),
                 cmocka_unit_test(test_events__lite_timestamp_matches_format),
                 cmocka_unit_test(test_events__lite_match_equals_parse),
                 cmocka_unit_test(test_events__producer_layouts_equal_full),
