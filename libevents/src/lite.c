@@ -749,10 +749,11 @@ int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size) {
 
 /* ------------------------------------------------------ the index */
 
-/* A new index node, a child of @p parent (fixed bytes, or its string or
- * number value), or 0 (no memory; 0 is the root, never a child). */
+/* A new segment of @p n bytes at @p lit, the first child of @p parent;
+ * the root when there is none yet. @returns its index, or 0 (no memory;
+ * 0 is the root, never a child). */
 static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
-                        uint32_t litlen, unsigned char kind, uint32_t node) {
+                        uint32_t n) {
         events__lidx_t *x;
         uint32_t i;
 
@@ -764,111 +765,56 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         x = &L->idx[i];
         memset(x, 0, sizeof(*x));
         x->lit = lit;
-        x->litlen = litlen;
-        x->first = litlen ? (unsigned char)lit[0] : 0;
-        x->kind = kind;
-        x->node = node;
+        x->litlen = n;
         if (i == 0) /* the root */
                 return 0;
-        if (kind == EVENTS__LT_STRING) {
-                L->idx[parent].str = i;
-        } else if (kind) {
-                L->idx[parent].num = i;
-        } else {
-                x->next = L->idx[parent].child;
-                L->idx[parent].child = i;
-        }
+        x->next = L->idx[parent].child;
+        L->idx[parent].child = i;
         return i;
 }
 
-/* The child of @p at for fixed bytes starting with @p c, or 0. */
-static inline uint32_t idx_fixed(const events__lite_t *L, uint32_t at,
-                                 unsigned char c) {
-        uint32_t k;
-
-        for (k = L->idx[at].child; k && L->idx[k].first != c;
-             k = L->idx[k].next)
-                ;
-        return k;
-}
-
-/* idx_fixed() for a line being matched: the child found moves to the
- * front of its siblings, so that the children lines take most often are
- * found first (the order of children means nothing else). */
-static inline uint32_t idx_fixed_mtf(events__lite_t *L, uint32_t at,
-                                     unsigned char c) {
-        uint32_t k = L->idx[at].child, prev = 0;
-
-        if (!k || L->idx[k].first == c)
-                return k;
-        for (prev = k, k = L->idx[k].next; k && L->idx[k].first != c;
-             prev = k, k = L->idx[k].next)
-                ;
-        if (k) {
-                L->idx[prev].next = L->idx[k].next;
-                L->idx[k].next = L->idx[at].child;
-                L->idx[at].child = k;
-        }
-        return k;
-}
-
-/* Whether @p a and @p b have the same @p n bytes: inline, eight at a
- * time; most fixed bytes between a branch and the next are few. */
-static inline int same_bytes(const unsigned char *a, const unsigned char *b,
-                             size_t n) {
-        uint64_t x, y;
-
-        for (; n >= 8; n -= 8, a += 8, b += 8) {
-                memcpy(&x, a, 8);
-                memcpy(&y, b, 8);
-                if (x != y)
-                        return 0;
-        }
-        if (n >= 4) {
-                uint32_t u, w;
-
-                memcpy(&u, a, 4);
-                memcpy(&w, b, 4);
-                if (u != w)
-                        return 0;
-                a += 4, b += 4, n -= 4;
-        }
-        if (n >= 2) {
-                uint16_t u, w;
-
-                memcpy(&u, a, 2);
-                memcpy(&w, b, 2);
-                if (u != w)
-                        return 0;
-                a += 2, b += 2, n -= 2;
-        }
-        return !n || *a == *b;
-}
-
-/* Layouts keep this many bytes after their text, zeroed, so that the
- * bytes a line walks through can be compared sixteen at a time up to the
- * text's very end (same_bytes16()). */
+/* Layouts keep this many bytes after their text, zeroed, so that a
+ * segment can be compared sixteen bytes at a time up to its very end
+ * (seg_equal()). */
 #define TEXT_SLACK 16
 
-/* Whether the first @p n (at most 16) of @p a and @p b are the same; 16
- * bytes must be readable at each. */
-static inline int same_bytes16(const unsigned char *a, const unsigned char *b,
-                               size_t n) {
+/* Whether the @p n bytes of a line at @p a, which has @p avail >= n
+ * bytes from there, are the segment @p lit (in a layout's text). */
+static inline int seg_equal(const unsigned char *a, size_t avail,
+                            const unsigned char *lit, size_t n) {
 #ifdef __SSE2__
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                _mm_loadu_si128((const __m128i *)(const void *)a),
-                _mm_loadu_si128((const __m128i *)(const void *)b)));
+        size_t k = 0;
+        unsigned m;
 
-        return ((m | ~0u << n) & 0xffffu) == 0xffffu;
+        for (; k + 16 <= n; k += 16)
+                if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+                            _mm_loadu_si128(
+                                    (const __m128i *)(const void *)(a + k)),
+                            _mm_loadu_si128(
+                                    (const __m128i *)(const void *)(lit +
+                                                                    k)))) !=
+                    0xffff)
+                        return 0;
+        if (k == n)
+                return 1;
+        /* The last bytes: sixteen compared, those past the segment
+         * ignored, where the line has sixteen to read; else memcmp(). */
+        if (k + 16 > avail)
+                return !memcmp(a + k, lit + k, n - k);
+        m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)(a + k)),
+                _mm_loadu_si128((const __m128i *)(const void *)(lit + k))));
+        return ((m | ~0u << (n - k)) & 0xffffu) == 0xffffu;
 #else
-        return same_bytes(a, b, n);
+        (void)avail;
+        return !memcmp(a, lit, n);
 #endif
 }
 
 /*
- * Add layout @p t's path to the index: its slots' fixed bytes and values,
- * then its tail, and t at the end. Fixed bytes that share a beginning with
- * a child's go down that child, split where they part.
+ * Add layout @p t's path to the index: its segments (each slot's fixed
+ * bytes, then its tail) and, after each but the last, the kind and node
+ * of its value; t at the end. A segment the path has already is shared.
  * @returns 0, 1 when the path ends at a layout already (*@p same; nothing
  *          was added), or -1 (no memory).
  */
@@ -876,11 +822,11 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
                    events__ltpl_t **same) {
         uint32_t at = 0;
 
-        if (!L->nidx && (idx_new(L, 0, NULL, 0, 0, 0), !L->nidx))
+        if (!L->nidx && (idx_new(L, 0, NULL, 0), !L->nidx))
                 return -1;
         for (uint32_t j = 0; j <= t->nslot; j++) {
                 const char *lit;
-                uint32_t n, c, k;
+                uint32_t n, k;
                 unsigned char kind;
 
                 if (j < t->nslot) {
@@ -890,60 +836,28 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
                         lit = t->text + t->tail;
                         n = (uint32_t)(t->len - t->tail);
                 }
-                while (n) {
-                        events__lidx_t *x;
-
-                        if (!(c = idx_fixed(L, at, (unsigned char)lit[0]))) {
-                                if (!(c = idx_new(L, at, lit, n, 0, 0)))
-                                        return -1;
-                                at = c;
-                                break;
-                        }
-                        x = &L->idx[c];
-                        for (k = 1;
-                             k < n && k < x->litlen && x->lit[k] == lit[k]; k++)
-                                ;
-                        if (k < x->litlen) {
-                                /* Split c: its first k bytes stay, the rest
-                                 * becomes its only child, which takes over
-                                 * its children and its layout. */
-                                uint32_t d;
-                                events__lidx_t keep = *x;
-
-                                if (!(d = idx_new(L, c, keep.lit + k,
-                                                  keep.litlen - k, 0, 0)))
-                                        return -1;
-                                x = &L->idx[c]; /* idx may have moved */
-                                L->idx[d].child = keep.child;
-                                L->idx[d].str = keep.str;
-                                L->idx[d].num = keep.num;
-                                L->idx[d].leaf = keep.leaf;
-                                L->idx[d].next = 0; /* c's only child */
-                                x->child = d;
-                                x->str = x->num = 0;
-                                x->leaf = NULL;
-                                x->litlen = k;
-                        }
-                        at = c;
-                        lit += k;
-                        n -= k;
-                }
+                for (k = L->idx[at].child; k && (L->idx[k].litlen != n ||
+                                                 memcmp(L->idx[k].lit, lit, n));
+                     k = L->idx[k].next)
+                        ;
+                if (!k && !(k = idx_new(L, at, lit, n)))
+                        return -1;
+                at = k;
                 if (j == t->nslot)
                         break;
                 kind = t->n[t->slot[j].node].type == EVENTS__LT_STRING
                                ? EVENTS__LT_STRING
                                : EVENTS__LT_INT;
-                if ((c = kind == EVENTS__LT_STRING ? L->idx[at].str
-                                                   : L->idx[at].num)) {
-                        /* The same bytes before it make it the same node;
-                         * anything else would be a bug: remember nothing. */
-                        if (L->idx[c].node != t->slot[j].node)
-                                return -1;
-                } else if (!(c = idx_new(L, at, NULL, 0, kind,
-                                         t->slot[j].node))) {
+                if (!L->idx[k].vkind) {
+                        L->idx[k].vkind = kind;
+                        L->idx[k].node = t->slot[j].node;
+                } else if (L->idx[k].vkind != kind ||
+                           L->idx[k].node != t->slot[j].node) {
+                        /* The same bytes before it make it the same
+                         * value; anything else would be a bug: remember
+                         * nothing. */
                         return -1;
                 }
-                at = c;
         }
         if (L->idx[at].leaf) {
                 *same = L->idx[at].leaf;
@@ -964,71 +878,74 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
         lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
         events__ltpl_t *t;
         size_t pos = 0;
-        uint32_t at = 0, nv = 0, c;
+        uint32_t at = 0, nv = 0;
 
         if (!L->nidx)
                 return NULL;
         for (;;) {
-                const events__lidx_t *x;
+                const events__lidx_t *x = NULL;
+                uint32_t k, prev = 0;
+                size_t avail = len - pos, end = 0;
 
+                /* The first segment that the line spells here and that
+                 * what follows can continue: its value's first byte, or
+                 * the line's end. */
+                for (k = L->idx[at].child; k; prev = k, k = x->next) {
+                        x = &L->idx[k];
+                        if (x->litlen > avail ||
+                            !seg_equal(b + pos, avail,
+                                       (const unsigned char *)x->lit,
+                                       x->litlen))
+                                continue;
+                        end = pos + x->litlen;
+                        if (end == len
+                                    ? x->leaf != NULL
+                                    : x->vkind == EVENTS__LT_STRING ||
+                                              (x->vkind && (b[end] == '-' ||
+                                                            (b[end] >= '0' &&
+                                                             b[end] <= '9'))))
+                                break;
+                }
+                if (!k)
+                        return NULL;
+                if (prev) {
+                        /* Found first next time: streams repeat a few
+                         * layouts (the order of segments means nothing
+                         * else). */
+                        L->idx[prev].next = x->next;
+                        L->idx[k].next = L->idx[at].child;
+                        L->idx[at].child = k;
+                }
+                pos = end;
                 if (pos == len) {
-                        if (!(t = L->idx[at].leaf))
-                                return NULL;
+                        t = x->leaf;
                         break;
                 }
-                /* A string value follows the fixed bytes that open it; a
-                 * number starts with its sign or a digit; fixed bytes are
-                 * told apart by their first. */
-                x = &L->idx[at];
-                if (x->str && pos && b[pos - 1] == '"')
-                        c = x->str;
-                else if (x->num &&
-                         (b[pos] == '-' || (b[pos] >= '0' && b[pos] <= '9')))
-                        c = x->num;
-                else if (!(c = idx_fixed_mtf(L, at, b[pos])))
-                        return NULL;
-                x = &L->idx[c];
-                if (!x->kind) {
-                        const unsigned char *lit =
-                                (const unsigned char *)x->lit + 1;
+                /* A walk passes no more values than the layout with the
+                 * most has (sized by idx_add()). */
+                L->val[nv].node = x->node;
+                if (x->vkind == EVENTS__LT_STRING) {
+                        /* The opening quote ends the segment before; the
+                         * closing one starts the next. */
+                        events__lnode_t *v = &L->val[nv].v;
+                        const char *sv;
+                        size_t sn;
 
-                        if (len - pos < x->litlen)
+                        p.i = pos - 1;
+                        if (lp_string(&p, &sv, &sn))
                                 return NULL;
-                        if (x->litlen <= 17 && len - pos >= 17
-                                    ? !same_bytes16(b + pos + 1, lit,
-                                                    x->litlen - 1)
-                                    : !same_bytes(b + pos + 1, lit,
-                                                  x->litlen - 1))
-                                return NULL;
-                        pos += x->litlen;
+                        v->type = EVENTS__LT_STRING;
+                        v->s = sv;
+                        v->len = sn;
+                        pos = p.i - 1;
                 } else {
-                        events__lnode_t *v;
-
-                        /* A walk passes no more values than the layout
-                         * with the most has (sized by idx_add()). */
-                        L->val[nv].node = x->node;
-                        v = &L->val[nv++].v;
-                        if (x->kind == EVENTS__LT_STRING) {
-                                /* The opening quote ends the fixed bytes
-                                 * before; the closing one starts the next. */
-                                const char *sv;
-                                size_t sn;
-
-                                p.i = pos - 1;
-                                if (lp_string(&p, &sv, &sn))
-                                        return NULL;
-                                v->type = EVENTS__LT_STRING;
-                                v->s = sv;
-                                v->len = sn;
-                                pos = p.i - 1;
-                        } else {
-                                p.i = pos;
-                                if (lp_number(&p, v))
-                                        return NULL;
-                                pos = p.i;
-                        }
+                        p.i = pos;
+                        if (lp_number(&p, &L->val[nv].v))
+                                return NULL;
+                        pos = p.i;
                 }
-                at = c;
+                nv++;
+                at = k;
         }
         /* The layout's nodes, then the line's values in its slots. */
         if (t->used > L->cap) {
@@ -1174,7 +1091,9 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                 events__lnode_t *nd = &L->n[sl->node];
 
                 if (len - pos < sl->litlen ||
-                    memcmp(buf + pos, t->text + sl->lit, sl->litlen))
+                    !seg_equal(b + pos, len - pos,
+                               (const unsigned char *)t->text + sl->lit,
+                               sl->litlen))
                         return -1;
                 pos += sl->litlen;
                 if (nd->type == EVENTS__LT_STRING) {

@@ -114,27 +114,26 @@ typedef struct events__ltpl_s {
 } events__ltpl_t;
 
 /*
- * The index of a tree's layouts (lite.c): a radix tree over what a line
- * of each layout must contain, in order: fixed bytes and values. A path
- * from the root to a node with a layout spells that layout exactly, so a
- * line that walks to it matches that layout and no other. Paths share
- * their common beginnings; a node's children start with different bytes
- * (or are a value, which a string's opening quote or a number's first
- * byte announces), so a line walks it without trying layouts one by one.
+ * The index of a tree's layouts (lite.c): a tree of segments, the fixed
+ * bytes of a layout between two of its values (or before the first, or
+ * after the last). A path from the root spells a layout: a segment, a
+ * value, a segment, ..., the last segment, which holds the layout. A line
+ * that walks to a layout spells it exactly (every fixed byte compared,
+ * every value scanned), so it matches that layout and no other. Layouts
+ * that begin alike share the nodes of their common segments and values;
+ * a node's children are the segments that follow its value in some
+ * layout, tried in turn (the one that matched last first).
  */
 typedef struct events__lidx_s {
-        const char *lit;      /**< fixed bytes, in some layout's text */
-        uint32_t litlen;      /**< their length (0 for a value) */
-        uint32_t node;        /**< a value's node in the tree */
-        uint32_t child;       /**< the first child of fixed bytes (0: none;
-                                   0 is the root, never a child) */
-        uint32_t next;        /**< the next such sibling (0: none) */
-        uint32_t str, num;    /**< the child for a string value, for a
-                                   number (0: none) */
-        unsigned char kind;   /**< 0: fixed bytes; EVENTS__LT_STRING or
-                                   EVENTS__LT_INT: a string or number value */
-        unsigned char first;  /**< lit[0] */
-        events__ltpl_t *leaf; /**< the layout whose lines end here */
+        const char *lit;      /**< the segment, in some layout's text */
+        uint32_t litlen;      /**< its length */
+        uint32_t node;        /**< the value after it: its node in the tree */
+        uint32_t child;       /**< the first segment after that value (0:
+                                   none; 0 is the root, never a child) */
+        uint32_t next;        /**< the next segment after the same value */
+        unsigned char vkind;  /**< the value after it: EVENTS__LT_STRING,
+                                   EVENTS__LT_INT (a number), or 0 (none) */
+        events__ltpl_t *leaf; /**< the layout whose lines end with it */
 } events__lidx_t;
 
 /** A value a line holds where its layout has a slot, while it is walked. */

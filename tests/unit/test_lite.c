@@ -724,6 +724,71 @@ static void test_events__lite_index_equals_parse(void **state) {
         events__lite_free(&P);
 }
 
+/* Segments that begin alike: one is the other's beginning ({"a": before
+ * a number, {"a":" before a string), in both orders of remembering, and
+ * a value that one layout fixes (the event type) where another has a
+ * slot. Each line must match its own layout's tree whichever segment is
+ * tried first, or miss; never another tree. */
+static void test_events__lite_index_prefix_segments(void **state) {
+        static const char *docs[] = {
+                "{\"a\":12,\"b\":\"x\"}",
+                "{\"a\":\"12\",\"b\":\"x\"}",
+                "{\"a\":-3,\"b\":\"x\"}",
+                "{\"a\":\"\",\"b\":\"x\"}",
+                "{\"a\":7}",
+                "{\"a\":\"7\"}",
+                "{\"a\":7,\"b\":8}",
+                "{\"a\":\"7\",\"b\":8}",
+        };
+        const size_t nl = sizeof(docs) / sizeof(docs[0]);
+
+        (void)state;
+        for (int order = 0; order < 2; order++) {
+                events__lite_t L = {0}, P = {0};
+                size_t matched = 0;
+
+                for (int round = 0; round < 3; round++)
+                        for (size_t i = 0; i < nl; i++) {
+                                const char *line = docs[order ? nl - 1 - i : i];
+
+                                if (match_or_remember(&L, &P, line,
+                                                      strlen(line)))
+                                        matched++;
+                                else /* seen, so remembered */
+                                        assert_int_equal(round, 0);
+                        }
+                /* Every line after the first round (and the first
+                 * round's lines of a layout seen before it). */
+                assert_true(matched >= 2 * nl);
+                events__lite_free(&L);
+                events__lite_free(&P);
+        }
+        /* The event type fixed in one layout, a slot in the other. */
+        {
+                events__lite_t L = {0}, P = {0};
+                const char *fixed = "{\"t\":\"user.a\",\"v\":1}";
+                const char *other = "{\"t\":\"user.b\",\"v\":1}";
+
+                assert_int_equal(
+                        events__lite_parse(&L, fixed, strlen(fixed), 64), 0);
+                assert_non_null(
+                        events__lite_remember(&L, fixed, strlen(fixed), 1));
+                assert_int_equal(
+                        events__lite_parse(&L, other, strlen(other), 64), 0);
+                assert_non_null(events__lite_remember(&L, other, strlen(other),
+                                                      UINT32_MAX));
+                for (int i = 0; i < 4; i++) {
+                        const char *line = i % 2 ? fixed : other;
+
+                        assert_int_equal(
+                                match_or_remember(&L, &P, line, strlen(line)),
+                                1);
+                }
+                events__lite_free(&L);
+                events__lite_free(&P);
+        }
+}
+
 /* A tree that keeps its layouts (and validation plans) from line to line
  * must shape every line as the full path does: lines of one layout with
  * each slot set to each value, in every order the loops give. */
@@ -1121,6 +1186,7 @@ int main(void) {
                 cmocka_unit_test(test_events__lite_layouts_pause_and_resume),
                 cmocka_unit_test(test_events__lite_layouts_pause_by_rate),
                 cmocka_unit_test(test_events__lite_index_equals_parse),
+                cmocka_unit_test(test_events__lite_index_prefix_segments),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
