@@ -222,6 +222,23 @@ _Static_assert(SHORT_TYPE <= sizeof(((events__shaped_t *)0)->type) &&
                        SHORT_TYPE <= sizeof(((events__ltpl_t *)0)->type),
                "a short type fits both type buffers");
 
+/* events__lite_timestamp() for the stamp time @p us: the lines of one read
+ * are stamped with one time (events_producer_set_stamp_time()), so the
+ * shaper keeps the last one's text. @returns 0 when @p us is out of
+ * range. */
+static int stamp_text(events__shaper_t *sh, events__lite_t *L, int64_t us,
+                      char *ts) {
+        if (sh->ts.stamp[0] && sh->ts.stamp_us == us) {
+                memcpy(ts, sh->ts.stamp, EVENTS_TIMESTAMP_LEN + 1);
+                return 1;
+        }
+        if (!events__lite_timestamp(L, us, ts))
+                return 0;
+        memcpy(sh->ts.stamp, ts, EVENTS_TIMESTAMP_LEN + 1);
+        sh->ts.stamp_us = us;
+        return 1;
+}
+
 /* Nodes a thread's lite tree keeps between lines (about 56 bytes each). */
 #define LITE_KEEP_NODES 4096
 
@@ -339,7 +356,7 @@ envelope_ok:
         }
         if (tsi < 0 || p->restamp) {
                 us = now_us;
-                if (!events__lite_timestamp(L, us, ts))
+                if (!stamp_text(sh, L, us, ts))
                         return 0;
                 stamped = 1;
         }

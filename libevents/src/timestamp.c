@@ -95,8 +95,8 @@ static const int frac_scale[6] = {1000000, 100000, 10000, 1000, 100, 10};
 
 /* Read p[i..len), i just past the seconds, into @p t: 0, or -1 with
  * t->pos and t->why set. Only the syntax: ranges are the caller's. */
-static int parse_tail(const unsigned char *p, size_t i, size_t len,
-                      ts_tail_t *t) {
+static inline __attribute__((always_inline)) int
+parse_tail(const unsigned char *p, size_t i, size_t len, ts_tail_t *t) {
         t->us = t->sign = t->oh = t->om = 0;
         t->zone = 0;
         if (i < len && p[i] == '.') {

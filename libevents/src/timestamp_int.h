@@ -20,12 +20,17 @@
 /** The bytes a cache entry covers: "2026-11-18T11:06". */
 #define EVENTS__TS_MINUTE_LEN 16
 
-/** The last timestamp that parsed, by its first EVENTS__TS_MINUTE_LEN
- *  bytes. All zero is an empty cache. */
+/** A shaper's timestamp caches. All zero is empty. */
 typedef struct events__ts_cache_s {
+        /* The last timestamp that parsed, by its first
+         * EVENTS__TS_MINUTE_LEN bytes (events__timestamp_parse_cached()). */
         char head[EVENTS__TS_MINUTE_LEN]; /**< as written, its T or t or ' ' */
         int64_t minute_s; /**< that minute (no zone applied), epoch seconds */
         int valid;        /**< 1 when head and minute_s hold an entry */
+        /* The last instant lines were stamped with and its text, which the
+         * lines of one read share (producer_shape.c). */
+        int64_t stamp_us;
+        char stamp[EVENTS_TIMESTAMP_BUFSIZE]; /**< "" when none */
 } events__ts_cache_t;
 
 /**

@@ -166,6 +166,45 @@ static void test_events_producer_stamp_time(void **state) {
         seen_free(s);
 }
 
+/* The shaper keeps the last stamp's text: each line still gets its own
+ * stamp time's, whichever came before it. */
+static void test_events_producer_stamp_time_changes(void **state) {
+        static const int64_t t[] = {
+                1795802700123456LL,
+                1795802700123456LL, /* twice the same */
+                1795802700123457LL, /* a microsecond on */
+                1795802700123456LL, /* back */
+                1795802701000000LL, /* the next second */
+                1LL,                /* just after the epoch (0 is the clock) */
+                1795802701000000LL,
+        };
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        const char *bare = "{\"event_type\":\"a\",\"data\":{\"n\":1}}",
+                   *own = "{\"event_type\":\"a\",\"data\":{},"
+                          "\"timestamp\":\"2001-01-01T00:00:00.5\"}";
+        char want[EVENTS_TIMESTAMP_BUFSIZE + 2];
+        uint64_t n = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                events_producer_set_stamp_time(p, t[i]);
+                assert_int_equal(submit(p, bare, ++n),
+                                 EVENTS_OUTCOME_DELIVERED);
+                assert_int_equal(submit(p, own, ++n), EVENTS_OUTCOME_DELIVERED);
+                want[0] = '"';
+                assert_int_equal(events_timestamp_format(t[i], want + 1,
+                                                         sizeof(want) - 1),
+                                 EVENTS_TIMESTAMP_LEN);
+                strcat(want, "\"");
+                assert_non_null(strstr(s->msg[n - 1], want));
+                assert_non_null(
+                        strstr(s->msg[n], "\"2001-01-01T00:00:00.500000Z\""));
+        }
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
 /* A schema added to the registry while producing reaches the next line of
  * a layout whose plan was made with the old one. */
 static void test_events_producer_registry_change_reaches_layout(void **state) {
@@ -511,6 +550,7 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_submit_restamp_replaces),
                 cmocka_unit_test(test_events_producer_submit_wraps_type),
                 cmocka_unit_test(test_events_producer_stamp_time),
+                cmocka_unit_test(test_events_producer_stamp_time_changes),
                 cmocka_unit_test(
                         test_events_producer_registry_change_reaches_layout),
                 cmocka_unit_test(test_events_producer_submit_validates),
