@@ -23,6 +23,7 @@
 #include "lite_int.h"
 #include "log_int.h"
 #include "tbucket_int.h"
+#include "timestamp_int.h"
 
 /* What shaping gives: the message to send, or why there is none. */
 typedef struct events__shaped_s {
@@ -50,6 +51,8 @@ typedef struct events__shaper_s {
         size_t cap;
         events_report_t *report;
         events__lite_t *lite; /* the shaping thread's tree (lite.c) */
+        /* The last timestamp's minute (timestamp_int.h). */
+        events__ts_cache_t ts;
 } events__shaper_t;
 
 struct events__slot_s;

@@ -21,8 +21,11 @@
 
 #include "producer_int.h"
 
+/* JSON's white space. Most bytes tested are a line's '{' and '}': the
+ * first comparison turns them away. */
 static int is_ws(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        return (unsigned char)c <= ' ' &&
+               (c == ' ' || c == '\t' || c == '\n' || c == '\r');
 }
 
 static int reserve(events__shaper_t *sh, size_t need) {
@@ -213,6 +216,29 @@ static int lite_key(const events__lite_t *L, long at, events__shaped_t *o) {
         return 1;
 }
 
+/* A type copied as a fixed block: shorter than both type buffers. */
+#define SHORT_TYPE 32
+_Static_assert(SHORT_TYPE <= sizeof(((events__shaped_t *)0)->type) &&
+                       SHORT_TYPE <= sizeof(((events__ltpl_t *)0)->type),
+               "a short type fits both type buffers");
+
+/* events__lite_timestamp() for the stamp time @p us: the lines of one read
+ * are stamped with one time (events_producer_set_stamp_time()), so the
+ * shaper keeps the last one's text. @returns 0 when @p us is out of
+ * range. */
+static int stamp_text(events__shaper_t *sh, events__lite_t *L, int64_t us,
+                      char *ts) {
+        if (sh->ts.stamp[0] && sh->ts.stamp_us == us) {
+                memcpy(ts, sh->ts.stamp, EVENTS_TIMESTAMP_LEN + 1);
+                return 1;
+        }
+        if (!events__lite_timestamp(L, us, ts))
+                return 0;
+        memcpy(sh->ts.stamp, ts, EVENTS_TIMESTAMP_LEN + 1);
+        sh->ts.stamp_us = us;
+        return 1;
+}
+
 /* Nodes a thread's lite tree keeps between lines (about 56 bytes each). */
 #define LITE_KEEP_NODES 4096
 
@@ -260,7 +286,13 @@ static int shape_lite(const events_producer_t *p, events__shaper_t *sh,
                 di = lay->di;
                 tsi = lay->tsi;
                 o->tlen = lay->type_len;
-                memcpy(o->type, lay->type, o->tlen + 1);
+                /* A short type (all the usual ones) is copied as a fixed
+                 * block, which compiles to a few moves instead of a call;
+                 * the bytes past its NUL are not read. */
+                if (o->tlen < SHORT_TYPE)
+                        memcpy(o->type, lay->type, SHORT_TYPE);
+                else
+                        memcpy(o->type, lay->type, o->tlen + 1);
                 goto envelope_ok;
         }
         /* The envelope, as events_event_parse_limits() checks it. */
@@ -306,21 +338,25 @@ envelope_ok:
                  * the unescaped copy) is spliced by the full path. */
                 if (v->type != EVENTS__LT_STRING ||
                     events__lite_unescaped(L, v->s) ||
-                    events_timestamp_parse(v->s, v->len, &us, NULL))
+                    events__timestamp_parse_cached(&sh->ts, v->s, v->len, &us,
+                                                   NULL))
                         return 0;
                 if (ts_own_digits(v->s, v->len)) {
                         memcpy(ts, v->s, EVENTS_TIMESTAMP_LEN - 1);
                         ts[EVENTS_TIMESTAMP_LEN - 1] = 'Z';
                         ts[EVENTS_TIMESTAMP_LEN] = '\0';
+                        /* Its own bytes, and a Z when it has 27. */
+                        normalized = v->len == EVENTS_TIMESTAMP_LEN;
                 } else if (!events__lite_timestamp(L, us, ts)) {
                         return 0;
+                } else {
+                        normalized = v->len == EVENTS_TIMESTAMP_LEN &&
+                                     !memcmp(v->s, ts, EVENTS_TIMESTAMP_LEN);
                 }
-                normalized = v->len == EVENTS_TIMESTAMP_LEN &&
-                             !memcmp(v->s, ts, EVENTS_TIMESTAMP_LEN);
         }
         if (tsi < 0 || p->restamp) {
                 us = now_us;
-                if (!events__lite_timestamp(L, us, ts))
+                if (!stamp_text(sh, L, us, ts))
                         return 0;
                 stamped = 1;
         }

@@ -6,12 +6,17 @@
  * Every event goes through here, a million per producer run, so this avoids
  * strptime(), mktime() and the time zone database: dates are converted with
  * plain proleptic Gregorian arithmetic (400-year cycles of 146097 days).
+ * The producer's shaping goes further (events__timestamp_parse_cached(),
+ * timestamp_int.h): a stream's timestamps share their minute, so it
+ * remembers the last one and reads only the seconds on, with the full
+ * parse's own reader of what follows them.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "event_int.h"
+#include "timestamp_int.h"
 
 /* Days before the first of each month in a common year, and the year. */
 static const int days_before_month[13] = {0,   31,  59,  90,  120, 151, 181,
@@ -80,29 +85,115 @@ static int num2(const unsigned char *p) {
         return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
-                                    events_error_t *err) {
+/* What follows the seconds: an optional fraction, then an optional zone. */
+typedef struct {
+        int us;           /* the fraction in microseconds, truncated */
+        int sign, oh, om; /* the offset as written (sign 0: none or Z) */
+        size_t zone;      /* where the zone starts, when sign != 0 */
+        size_t pos;       /* on error: the byte that is wrong */
+        const char *why;  /* on error: what was expected */
+} ts_tail_t;
+
+/* Scale a fraction of n (1 to 5) digits to microseconds. */
+static const int frac_scale[6] = {1000000, 100000, 10000, 1000, 100, 10};
+
+/* Read p[i..len), i just past the seconds, into @p t: 0, or -1 with
+ * t->pos and t->why set. Only the syntax: ranges are the caller's. */
+static inline __attribute__((always_inline)) int
+parse_tail(const unsigned char *p, size_t i, size_t len, ts_tail_t *t) {
+        t->us = t->sign = t->oh = t->om = 0;
+        t->zone = 0;
+        if (i < len && p[i] == '.') {
+                size_t start = ++i, n;
+
+                /* Six digits, the usual count, then any more. */
+                if (len - i >= 6 && digit(p[i]) && digit(p[i + 1]) &&
+                    digit(p[i + 2]) && digit(p[i + 3]) && digit(p[i + 4]) &&
+                    digit(p[i + 5]))
+                        i += 6;
+                while (i < len && digit(p[i]))
+                        i++;
+                n = i - start;
+                if (n == 0) {
+                        t->pos = i;
+                        t->why = "expected digits after '.'";
+                        return -1;
+                }
+                if (n > 9) {
+                        t->pos = start + 9;
+                        t->why = "more than 9 fractional digits";
+                        return -1;
+                }
+                /* The first six digits make the microseconds; beyond them
+                 * they are truncated. */
+                if (n >= 6) {
+                        t->us = num2(p + start) * 10000 +
+                                num2(p + start + 2) * 100 + num2(p + start + 4);
+                } else {
+                        int us = 0;
+
+                        for (size_t k = 0; k < n; k++)
+                                us = us * 10 + (p[start + k] - '0');
+                        t->us = us * frac_scale[n];
+                }
+        }
+        if (i == len)
+                return 0;
+        if (p[i] == 'Z' || p[i] == 'z') {
+                i++;
+        } else if (p[i] == '+' || p[i] == '-') {
+                t->zone = i;
+                t->sign = p[i] == '+' ? 1 : -1;
+                if (len - i < 6 || !digit(p[i + 1]) || !digit(p[i + 2]) ||
+                    p[i + 3] != ':' || !digit(p[i + 4]) || !digit(p[i + 5])) {
+                        t->pos = i;
+                        t->why = "expected an offset +HH:MM or -HH:MM";
+                        return -1;
+                }
+                t->oh = num2(p + i + 1);
+                t->om = num2(p + i + 4);
+                i += 6;
+        } else {
+                t->pos = i;
+                t->why = "expected a fraction, 'Z' or an offset +HH:MM";
+                return -1;
+        }
+        if (i != len) {
+                t->pos = i;
+                t->why = "unexpected text after the zone";
+                return -1;
+        }
+        return 0;
+}
+
+/* The bytes up to the seconds' last digit: "YYYY-MM-DDTHH:MM:SS". */
+#define TS_SECONDS_END 19
+
+/* events_timestamp_parse(), filling @p c (may be NULL) when it succeeds. */
+static events_err_t parse_full(const char *s, size_t len, int64_t *usp,
+                               events_error_t *err, events__ts_cache_t *c) {
         /* 'd' a digit, 'T' the date/time separator, others themselves. */
         static const char shape[] = "dddd-dd-ddTdd:dd:dd";
         const unsigned char *p = (const unsigned char *)s;
-        int y, mo, d, h, mi, sec, us = 0, sign = 0, oh = 0, om = 0;
-        size_t i, start, zone = 0;
-        int64_t t;
+        int y, mo, d, h, mi, sec;
+        ts_tail_t tl;
+        size_t i;
+        int64_t minute, t;
 
         if (!s || !usp)
                 return events__error_set(err, EVENTS_ERR_INVALID_ARG, NULL);
         /* The usual shape, in one expression; what is not, goes through
          * the loop below, which names the first byte that is wrong. */
-        if (len >= sizeof(shape) - 1 && digit(p[0]) && digit(p[1]) &&
+        if (len >= TS_SECONDS_END && digit(p[0]) && digit(p[1]) &&
             digit(p[2]) && digit(p[3]) && p[4] == '-' && digit(p[5]) &&
             digit(p[6]) && p[7] == '-' && digit(p[8]) && digit(p[9]) &&
             (p[10] == 'T' || p[10] == 't' || p[10] == ' ') && digit(p[11]) &&
             digit(p[12]) && p[13] == ':' && digit(p[14]) && digit(p[15]) &&
             p[16] == ':' && digit(p[17]) && digit(p[18]))
-                i = sizeof(shape) - 1;
+                i = TS_SECONDS_END;
         else
                 i = 0;
-        for (; i < sizeof(shape) - 1; i++) {
+        for (; i < TS_SECONDS_END; i++) {
                 char want = shape[i];
 
                 if (i >= len)
@@ -124,44 +215,8 @@ events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
         h = num2(p + 11);
         mi = num2(p + 14);
         sec = num2(p + 17);
-
-        if (i < len && p[i] == '.') {
-                start = ++i;
-                while (i < len && digit(p[i]))
-                        i++;
-                if (i == start)
-                        return ts_fail(err, s, len, i,
-                                       "expected digits after '.'");
-                if (i - start > 9)
-                        return ts_fail(err, s, len, start + 9,
-                                       "more than 9 fractional digits");
-                for (size_t k = 0; k < 6; k++) /* beyond: truncated */
-                        us = us * 10 + (start + k < i ? p[start + k] - '0' : 0);
-        }
-        if (i < len) {
-                zone = i;
-                if (p[i] == 'Z' || p[i] == 'z') {
-                        i++;
-                } else if (p[i] == '+' || p[i] == '-') {
-                        sign = p[i] == '+' ? 1 : -1;
-                        if (len - i < 6 || !digit(p[i + 1]) ||
-                            !digit(p[i + 2]) || p[i + 3] != ':' ||
-                            !digit(p[i + 4]) || !digit(p[i + 5]))
-                                return ts_fail(err, s, len, i,
-                                               "expected an offset +HH:MM or "
-                                               "-HH:MM");
-                        oh = num2(p + i + 1);
-                        om = num2(p + i + 4);
-                        i += 6;
-                } else {
-                        return ts_fail(err, s, len, i,
-                                       "expected a fraction, 'Z' or an "
-                                       "offset +HH:MM");
-                }
-                if (i != len)
-                        return ts_fail(err, s, len, i,
-                                       "unexpected text after the zone");
-        }
+        if (parse_tail(p, TS_SECONDS_END, len, &tl))
+                return ts_fail(err, s, len, tl.pos, tl.why);
 
         if (y == 0)
                 return ts_fail(err, s, len, 0, "year 0000 is out of range");
@@ -181,21 +236,62 @@ events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
                                "leap seconds (:60) are not supported");
         if (sec > 59)
                 return ts_fail(err, s, len, 17, "second out of range");
-        if (oh > 23)
-                return ts_fail(err, s, len, zone + 1,
+        if (tl.oh > 23)
+                return ts_fail(err, s, len, tl.zone + 1,
                                "offset hour out of range");
-        if (om > 59)
-                return ts_fail(err, s, len, zone + 4,
+        if (tl.om > 59)
+                return ts_fail(err, s, len, tl.zone + 4,
                                "offset minute out of range");
 
-        t = events__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-            sec - sign * (oh * 3600 + om * 60);
-        t = t * 1000000 + us;
+        minute = events__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
+        t = minute + sec - tl.sign * (tl.oh * 3600 + tl.om * 60);
+        t = t * 1000000 + tl.us;
         if (t < EVENTS__TS_MIN_US || t > EVENTS__TS_MAX_US)
                 return ts_fail(err, s, len, 0,
                                "outside years 0001 to 9999 in UTC");
+        if (c) {
+                memcpy(c->head, s, EVENTS__TS_MINUTE_LEN);
+                c->minute_s = minute;
+                c->valid = 1;
+        }
         *usp = t;
         return EVENTS_OK;
+}
+
+events_err_t events_timestamp_parse(const char *s, size_t len, int64_t *usp,
+                                    events_error_t *err) {
+        return parse_full(s, len, usp, err, NULL);
+}
+
+/*
+ * The cached minute was checked by the full parse (its date exists, its
+ * hour and minute are in range), so a timestamp that starts with the same
+ * bytes differs only from the seconds on. Those are read here as the full
+ * parse reads them; whatever is not plainly valid (a syntax error, :60, an
+ * offset out of range, a result outside the years) goes to the full parse,
+ * so that errors are the full parse's own.
+ */
+events_err_t events__timestamp_parse_cached(events__ts_cache_t *c,
+                                            const char *s, size_t len,
+                                            int64_t *usp, events_error_t *err) {
+        const unsigned char *p = (const unsigned char *)s;
+        ts_tail_t tl;
+        int sec;
+        int64_t t;
+
+        if (c->valid && s && usp && len >= TS_SECONDS_END &&
+            !memcmp(s, c->head, EVENTS__TS_MINUTE_LEN) && p[16] == ':' &&
+            digit(p[17]) && digit(p[18]) && (sec = num2(p + 17)) <= 59 &&
+            !parse_tail(p, TS_SECONDS_END, len, &tl) && tl.oh <= 23 &&
+            tl.om <= 59) {
+                t = c->minute_s + sec - tl.sign * (tl.oh * 3600 + tl.om * 60);
+                t = t * 1000000 + tl.us;
+                if (t >= EVENTS__TS_MIN_US && t <= EVENTS__TS_MAX_US) {
+                        *usp = t;
+                        return EVENTS_OK;
+                }
+        }
+        return parse_full(s, len, usp, err, c);
 }
 
 /* "00" to "99". */

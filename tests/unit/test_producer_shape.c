@@ -2,7 +2,8 @@
  * test_producer_shape.c - the producer API shaping lines into messages, in
  * dry runs (no Kafka): normalized input, keys, timestamps spliced or
  * restamped, type wrapping, validation, rejected, blank and too large
- * lines, and the configuration defaults.
+ * lines, timestamps through the shaper's cache of the last minute, and the
+ * configuration defaults.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,6 +162,45 @@ static void test_events_producer_stamp_time(void **state) {
         assert_true(events_event_timestamp_us(ev) >= before);
         assert_true(events_event_timestamp_us(ev) <= events_now_us());
         events_event_destroy(ev);
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
+/* The shaper keeps the last stamp's text: each line still gets its own
+ * stamp time's, whichever came before it. */
+static void test_events_producer_stamp_time_changes(void **state) {
+        static const int64_t t[] = {
+                1795802700123456LL,
+                1795802700123456LL, /* twice the same */
+                1795802700123457LL, /* a microsecond on */
+                1795802700123456LL, /* back */
+                1795802701000000LL, /* the next second */
+                1LL,                /* just after the epoch (0 is the clock) */
+                1795802701000000LL,
+        };
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        const char *bare = "{\"event_type\":\"a\",\"data\":{\"n\":1}}",
+                   *own = "{\"event_type\":\"a\",\"data\":{},"
+                          "\"timestamp\":\"2001-01-01T00:00:00.5\"}";
+        char want[EVENTS_TIMESTAMP_BUFSIZE + 2];
+        uint64_t n = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                events_producer_set_stamp_time(p, t[i]);
+                assert_int_equal(submit(p, bare, ++n),
+                                 EVENTS_OUTCOME_DELIVERED);
+                assert_int_equal(submit(p, own, ++n), EVENTS_OUTCOME_DELIVERED);
+                want[0] = '"';
+                assert_int_equal(events_timestamp_format(t[i], want + 1,
+                                                         sizeof(want) - 1),
+                                 EVENTS_TIMESTAMP_LEN);
+                strcat(want, "\"");
+                assert_non_null(strstr(s->msg[n - 1], want));
+                assert_non_null(
+                        strstr(s->msg[n], "\"2001-01-01T00:00:00.500000Z\""));
+        }
         events_producer_destroy(p);
         seen_free(s);
 }
@@ -397,6 +437,108 @@ static void test_events_producer_set_key_path_checks(void **state) {
                             "failed");
 }
 
+/* Timestamps as a stream writes them, most in one minute, so that the
+ * shaper's cache of the last minute (timestamp_int.h) is warm, with the
+ * ways they go wrong in that minute: a line shaped after them is the line
+ * the full path (jansson, no cache) makes of it, or the same rejection. */
+static const char *const one_minute[] = {
+        "2026-11-18T11:06:40.002489",
+        "2026-11-18T11:06:40.013527",
+        "2026-11-18T11:06:40.013527Z",
+        "2026-11-18T11:06:41Z",
+        "2026-11-18T11:06:41",
+        "2026-11-18T11:06:41.5",
+        "2026-11-18T11:06:41.123456789",
+        "2026-11-18T11:06:41.1234567890",
+        "2026-11-18T11:06:42+01:00",
+        "2026-11-18T11:06:42.25-05:30",
+        "2026-11-18T11:06:59.999999Z",
+        "2026-11-18T11:06:60Z",
+        "2026-11-18T11:06:60.000001",
+        "2026-11-18T11:06:61",
+        "2026-11-18T11:06:42+24:00",
+        "2026-11-18T11:06:42+05:60",
+        "2026-11-18T11:06:42+0530",
+        "2026-11-18T11:06:42.",
+        "2026-11-18T11:06:42Zjunk",
+        "2026-11-18t11:06:43.000001z",
+        "2026-11-18 11:06:43.000001",
+        "2026-11-18T11:06:4",
+        "2026-11-18T11:06",
+        "2024-02-29T23:59:59.999999",
+        "2024-02-29T23:59:60",
+        "2023-02-29T23:59:59.999999",
+        "2026-11-18T11:07:00.000000",
+        "0001-01-01T00:00:00+00:01",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999-00:01",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-11-18T11:06:44.999999",
+};
+
+/* Shape lines with the timestamps of one_minute, in an order drawn at
+ * random (the same on every run), with @p workers worker threads: more
+ * lines than the workers' ring has slots, so that each slot's shaper
+ * meets a warm cache too. Compare each with the full path. */
+static void same_as_full_path(int workers) {
+        enum { LINES = 1500 };
+        size_t nts = sizeof(one_minute) / sizeof(one_minute[0]);
+        struct seen *s = seen_new();
+        events_producer_t *p = dry_producer(s);
+        events__probe_t *want = calloc(LINES, sizeof(*want));
+        char(*line)[200] = calloc(LINES, sizeof(*line));
+        uint64_t x = 88172645463325252ULL;
+
+        assert_non_null(want);
+        assert_non_null(line);
+        assert_true(LINES < MAXLINES);
+        if (workers)
+                assert_int_equal(events_producer_set_workers(p, workers),
+                                 EVENTS_OK);
+        for (int n = 0; n < LINES; n++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                snprintf(line[n], sizeof(line[n]),
+                         "{\"event_type\":\"a\",\"data\":{\"user_id\":%d},"
+                         "\"timestamp\":\"%s\"}",
+                         n, one_minute[x % nts]);
+                assert_int_equal(events__producer_probe(p, line[n],
+                                                        strlen(line[n]), 1, 0,
+                                                        &want[n]),
+                                 EVENTS_OK);
+        }
+        for (int n = 0; n < LINES; n++)
+                submit(p, line[n], (uint64_t)n + 1);
+        assert_int_equal(events_producer_close(p, 1000), EVENTS_OK);
+        for (int n = 0; n < LINES; n++) {
+                assert_int_equal(s->count[n + 1], 1);
+                if (want[n].outcome == EVENTS_OUTCOME_QUEUED) {
+                        assert_int_equal(s->outcome[n + 1],
+                                         EVENTS_OUTCOME_DELIVERED);
+                        assert_string_equal(s->msg[n + 1], want[n].msg);
+                } else {
+                        assert_int_equal(s->outcome[n + 1],
+                                         EVENTS_OUTCOME_REJECTED);
+                        assert_int_equal(s->code[n + 1], want[n].code);
+                }
+                free(want[n].msg);
+        }
+        free(want);
+        free(line);
+        events_producer_destroy(p);
+        seen_free(s);
+}
+
+static void test_events_producer_submit_timestamps_in_one_minute(void **state) {
+        same_as_full_path(0);
+}
+
+static void
+test_events_producer_set_workers_timestamps_in_one_minute(void **state) {
+        same_as_full_path(2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(
@@ -408,6 +550,7 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_submit_restamp_replaces),
                 cmocka_unit_test(test_events_producer_submit_wraps_type),
                 cmocka_unit_test(test_events_producer_stamp_time),
+                cmocka_unit_test(test_events_producer_stamp_time_changes),
                 cmocka_unit_test(
                         test_events_producer_registry_change_reaches_layout),
                 cmocka_unit_test(test_events_producer_submit_validates),
@@ -417,6 +560,10 @@ int main(void) {
                 cmocka_unit_test(test_events_producer_submit_rejects_too_large),
                 cmocka_unit_test(test_events_producer_conf_new_defaults),
                 cmocka_unit_test(test_events_producer_set_key_path_checks),
+                cmocka_unit_test(
+                        test_events_producer_submit_timestamps_in_one_minute),
+                cmocka_unit_test(
+                        test_events_producer_set_workers_timestamps_in_one_minute),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
