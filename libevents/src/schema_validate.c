@@ -50,9 +50,10 @@
 #include "lite_int.h"
 #include "schema_int.h"
 
-/* The steps every scalar takes (type_of(), v_number(), v_string()) are
- * inlined into both of their callers, v_run() and the lean v_scalar():
- * called, their prologues cost more than their work on a short string. */
+/* The steps every scalar takes (type_of(), v_number(), v_string(), and
+ * the lean entry v_scalar() through v_node()) are inlined into their
+ * callers, v_run(), validate() and the loop of a plan's checks: called,
+ * their prologues cost more than their work on a short string. */
 #define HOT static inline __attribute__((always_inline))
 
 /* A schema that recurses without consuming the instance ({"allOf":
@@ -1037,7 +1038,7 @@ static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
  * members or items to record. Most of a plan's checks, and the subschemas
  * of an "anyOf" of formats, come here. The keywords are the same functions.
  */
-static int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
+HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
         unsigned t = type_of(v);
 
@@ -1051,7 +1052,7 @@ static int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         return 1;
 }
 
-static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         unsigned char ty = c->L->n[i].type;
 
         if ((n->scalar & SCH_S_LEAN) && ty != EVENTS__LT_OBJECT &&
