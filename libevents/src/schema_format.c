@@ -45,6 +45,11 @@ sch_format_t events__format_lookup(const char *name) {
         return SCH_F_NONE;
 }
 
+/* The checks events__format_check() dispatches to are kept out of line:
+ * then it is a jump table of tail calls, where with one of them inlined it
+ * saved and restored registers for every format. */
+#define CHECK static __attribute__((noinline))
+
 /* Character classes by table: the formats test every byte of e-mails,
  * UUIDs and addresses, and a chain of comparisons per byte showed in the
  * producer's profile. Callers pass bytes (0 to 255) or EOF-free ints.
@@ -134,7 +139,7 @@ static int scan_date(const char *s, size_t len, size_t *pos) {
 }
 
 /* full-time at s[*pos]; to the end of the string. */
-static int scan_time(const char *s, size_t len, size_t pos) {
+CHECK int scan_time(const char *s, size_t len, size_t pos) {
         int h = digits(s, len, pos, 2), mi, sec, oh = 0, om = 0, sign = 0;
         int utc_min;
 
@@ -183,7 +188,7 @@ static int scan_time(const char *s, size_t len, size_t pos) {
         return 1;
 }
 
-static int check_date_time(const char *s, size_t len) {
+CHECK int check_date_time(const char *s, size_t len) {
         size_t pos = 0;
         if (!scan_date(s, len, &pos) || pos >= len ||
             (s[pos] != 'T' && s[pos] != 't'))
@@ -191,7 +196,7 @@ static int check_date_time(const char *s, size_t len) {
         return scan_time(s, len, pos + 1);
 }
 
-static int check_date(const char *s, size_t len) {
+CHECK int check_date(const char *s, size_t len) {
         size_t pos = 0;
         return scan_date(s, len, &pos) && pos == len;
 }
@@ -221,13 +226,13 @@ static int check_host(const char *s, size_t len, int idn) {
         }
 }
 
-static int check_hostname(const char *s, size_t len) {
+CHECK int check_hostname(const char *s, size_t len) {
         return check_host(s, len, 0);
 }
 
 /* Four decimal parts of 1 to 3 digits, at most 255, without leading
  * zeros. */
-static int check_ipv4(const char *s, size_t len) {
+CHECK int check_ipv4(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
         for (int part = 0; part < 4; part++) {
@@ -254,7 +259,7 @@ static int check_ipv4(const char *s, size_t len) {
         return p == end;
 }
 
-static int check_ipv6(const char *s, size_t len) {
+CHECK int check_ipv6(const char *s, size_t len) {
         int groups = 0, compressed = 0;
         size_t pos = 0;
 
@@ -309,7 +314,7 @@ static int check_ipv6(const char *s, size_t len) {
          cclass[(p)[(i) + 3]])
 
 /* 8-4-4-4-12 hex digits, either case. */
-static int check_uuid(const char *s, size_t len) {
+CHECK int check_uuid(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *)s;
 
         if (len != 36 || p[8] != '-' || p[13] != '-' || p[18] != '-' ||
@@ -403,7 +408,7 @@ static int uri_authority(const char *s, size_t start, size_t end, int iri) {
 }
 
 /* A URI (needs a scheme) or, with relative, a URI reference. */
-static int check_uri(const char *s, size_t len, int relative, int iri) {
+CHECK int check_uri(const char *s, size_t len, int relative, int iri) {
         size_t pos = 0, end;
 
         for (size_t i = 0; i < len; i++) {
@@ -457,7 +462,7 @@ static int check_uri(const char *s, size_t len, int relative, int iri) {
 
 /* dot-atom or quoted-string local part, then a domain or an address
  * literal. Plain ASCII: "idn-email" is not checked. */
-static int check_email(const char *s, size_t len, int idn) {
+CHECK int check_email(const char *s, size_t len, int idn) {
         size_t at = len, i;
 
         while (at > 0 && s[at - 1] != '@')
@@ -504,7 +509,7 @@ static int check_email(const char *s, size_t len, int idn) {
         return check_host(s, len, idn);
 }
 
-static int check_json_pointer(const char *s, size_t len) {
+CHECK int check_json_pointer(const char *s, size_t len) {
         if (len == 0)
                 return 1;
         if (s[0] != '/')
@@ -516,7 +521,7 @@ static int check_json_pointer(const char *s, size_t len) {
         return 1;
 }
 
-static int check_relative_json_pointer(const char *s, size_t len) {
+CHECK int check_relative_json_pointer(const char *s, size_t len) {
         size_t i = 0;
         while (i < len && is_digit((unsigned char)s[i]))
                 i++;
@@ -527,7 +532,7 @@ static int check_relative_json_pointer(const char *s, size_t len) {
         return check_json_pointer(s + i, len - i);
 }
 
-static int check_uri_template(const char *s, size_t len) {
+CHECK int check_uri_template(const char *s, size_t len) {
         int open = 0;
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)s[i];
