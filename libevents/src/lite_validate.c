@@ -44,15 +44,28 @@
  * const, if, anyOf, oneOf, not, uniqueItems or contains, or a field added
  * later) answers 0.
  */
+/* A fresh node's values (schema_compile.c, new_node()), and what
+ * events__lite_prepare() derives from the other fields reset to them. */
+static void fresh_node(sch_node_t *t) {
+        memset(t, 0, sizeof(*t));
+        t->boolean = -1;
+        t->max_length = t->min_length = -1;
+        t->max_items = t->min_items = -1;
+        t->max_properties = t->min_properties = -1;
+}
+
+static void reset_derived(sch_node_t *t) {
+        t->lite = 0;
+        t->scalar = 0;
+        memset(t->num, 0, sizeof(t->num));
+}
+
 static int keys_only(const sch_node_t *n, int values) {
         sch_node_t t, fresh;
 
-        memset(&fresh, 0, sizeof(fresh));
-        fresh.boolean = -1;
-        fresh.max_length = fresh.min_length = -1;
-        fresh.max_items = fresh.min_items = -1;
-        fresh.max_properties = fresh.min_properties = -1;
+        fresh_node(&fresh);
         memcpy(&t, n, sizeof(t));
+        reset_derived(&t);
         t.boolean = -1;
         t.ref = NULL;
         t.types = 0;
@@ -95,6 +108,57 @@ static int keys_only(const sch_node_t *n, int values) {
         return !memcmp(&t, &fresh, sizeof(t));
 }
 
+/*
+ * 1 when @p n asks of a scalar nothing but its type and the keywords of
+ * v_number() and v_string() (schema_validate.c, v_scalar()): the same
+ * positive list as keys_only(), of the fields v_run() reads for a scalar
+ * that way and of the fields only an array or an object reads. Anything
+ * else (enum, const, if, allOf, anyOf, oneOf, not, a boolean schema, a
+ * "$ref", or a field added later) answers 0, and v_run() runs in full.
+ */
+static int scalar_lean(const sch_node_t *n) {
+        sch_node_t t, fresh;
+
+        fresh_node(&fresh);
+        memcpy(&t, n, sizeof(t));
+        reset_derived(&t);
+        /* type, and v_number()'s keywords */
+        t.types = 0;
+        t.keys &= ~(unsigned)SCH_K_NUMERIC;
+        t.multiple_of = t.maximum = t.excl_maximum = NULL;
+        t.minimum = t.excl_minimum = NULL;
+        for (int k = SCH_TX_MULTIPLE_OF; k <= SCH_TX_EXCL_MINIMUM; k++)
+                t.text[k] = NULL;
+        /* v_string()'s */
+        t.max_length = t.min_length = -1;
+        memset(&t.pattern, 0, sizeof(t.pattern));
+        t.format = SCH_F_NONE;
+        t.format_name = NULL;
+        /* an array's or an object's only (v_array(), v_array_values(),
+         * v_object()) */
+        t.keys &= ~(unsigned)SCH_K_UNIQUE_ITEMS;
+        t.items = NULL;
+        t.items_array = NULL;
+        t.n_items_array = 0;
+        t.additional_items = NULL;
+        t.max_items = t.min_items = -1;
+        t.contains = NULL;
+        t.max_properties = t.min_properties = -1;
+        t.required = NULL;
+        t.n_required = 0;
+        t.required_prop = NULL;
+        t.required_by_props = 0;
+        t.props = NULL;
+        t.n_props = 0;
+        t.pprops = NULL;
+        t.n_pprops = 0;
+        t.additional_properties = NULL;
+        t.deps = NULL;
+        t.n_deps = 0;
+        t.property_names = NULL;
+        return !memcmp(&t, &fresh, sizeof(t));
+}
+
 unsigned events__lite_mask(const sch_node_t *n) {
         unsigned m = LK_READY | (keys_only(n, 0) ? LK_KEYS_ONLY : 0);
 
@@ -109,7 +173,24 @@ unsigned events__lite_mask(const sch_node_t *n) {
 }
 
 void events__lite_prepare(sch_node_t *n) {
+        static const int k[] = {SCH_TX_MULTIPLE_OF, SCH_TX_MAXIMUM,
+                                SCH_TX_EXCL_MAXIMUM, SCH_TX_MINIMUM,
+                                SCH_TX_EXCL_MINIMUM};
+        const json_t *v[] = {n->multiple_of, n->maximum, n->excl_maximum,
+                             n->minimum, n->excl_minimum};
+        unsigned scalar = 0;
+
+        /* Both masks first: they read the node without what this derives. */
+        if (scalar_lean(n))
+                scalar |= SCH_S_LEAN;
+        if (n->max_length >= 0 || n->min_length > 0 || n->pattern.code ||
+            n->format != SCH_F_NONE)
+                scalar |= SCH_S_STRING;
         n->lite = events__lite_mask(n);
+        n->scalar = scalar;
+        for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+                if (v[i])
+                        events__schema_num(v[i], &n->num[k[i]]);
 }
 
 int events__lite_keys_only(const sch_node_t *n) {

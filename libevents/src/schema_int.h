@@ -70,6 +70,29 @@ enum {
         SCH_TX__COUNT
 };
 
+/* A number of the schema (multipleOf and the bounds) as the validator
+ * compares an instance with it: taken from its jansson value once, when the
+ * node is prepared (events__schema_num()), so that no comparison calls into
+ * jansson. */
+typedef struct sch_num_s {
+        long double ld; /* its value, as num_value() reads it */
+        double d;       /* json_number_value() */
+        json_int_t i;   /* its integer, when is_int */
+        int is_int;     /* a JSON integer (not a real) */
+} sch_num_t;
+
+/* sch_node_t.scalar, filled by events__lite_prepare() with n->lite. */
+enum {
+        /* Nothing but type, the numeric and the string keywords, and
+         * keywords only arrays or objects have: for a scalar, v_run()
+         * reduces to the type and v_number() or v_string()
+         * (schema_validate.c, v_scalar()). A positive list, as keys_only()
+         * is (lite_validate.c): any other field set clears it. */
+        SCH_S_LEAN = 1 << 0,
+        /* Has maxLength, minLength, pattern or format: v_string() runs. */
+        SCH_S_STRING = 1 << 1
+};
+
 typedef struct sch_regex_s {
         pcre2_code *code;
         char *source; /* as written in the schema, for messages */
@@ -164,6 +187,10 @@ struct sch_node_s {
         sch_node_t *not_;
 
         char *text[SCH_TX__COUNT];
+        /* multipleOf and the bounds as numbers, indexed like text (up to
+         * SCH_TX_EXCL_MINIMUM); filled with lite (events__lite_prepare()). */
+        sch_num_t num[SCH_TX_EXCL_MINIMUM + 1];
+        unsigned scalar; /* SCH_S_*, 0 until events__lite_prepare() ran */
 
         /* Which keyword groups the node has, for the producer's lite
          * validator (lite_validate.c); 0 until events__lite_prepare() ran. */
@@ -286,6 +313,9 @@ int events__regex_valid(const char *src, size_t len);
 sch_format_t events__format_lookup(const char *name);
 /** @returns 1 if @p s (of @p len bytes) is valid for @p f. */
 int events__format_check(sch_format_t f, const char *s, size_t len);
+
+/** Fill @p out with the number @p v (schema_validate.c). */
+void events__schema_num(const json_t *v, sch_num_t *out);
 
 /* Deep JSON equality as JSON Schema defines it: 1 equals 1.0. */
 int events__json_equal(const json_t *a, const json_t *b);

@@ -50,6 +50,12 @@
 #include "lite_int.h"
 #include "schema_int.h"
 
+/* The steps every scalar takes (type_of(), v_number(), v_string(), and
+ * the lean entry v_scalar() through v_node()) are inlined into their
+ * callers, v_run(), validate() and the loop of a plan's checks: called,
+ * their prologues cost more than their work on a short string. */
+#define HOT static inline __attribute__((always_inline))
+
 /* A schema that recurses without consuming the instance ({"allOf":
  * [{"$ref":"#"}]}) would recurse forever; this caps it. */
 #define MAX_SCHEMA_DEPTH 512
@@ -250,16 +256,44 @@ static long double lnum(const events__lnode_t *v) {
                                          : (long double)v->num.d;
 }
 
-/* num_cmp() with a value of the tree on the left. */
-static int lnum_cmp(const events__lnode_t *a, const json_t *b) {
-        if (a->type == EVENTS__LT_INT && json_is_integer(b)) {
-                json_int_t x = a->num.i, y = json_integer_value(b);
+void events__schema_num(const json_t *v, sch_num_t *out) {
+        memset(out, 0, sizeof(*out)); /* keys_only() compares bytes */
+        out->is_int = json_is_integer(v);
+        out->i = out->is_int ? json_integer_value(v) : 0;
+        out->ld = num_value(v);
+        out->d = json_number_value(v);
+}
+
+/* num_cmp() with a value of the tree on the left and a schema's number,
+ * read once (events__schema_num()), on the right. */
+static int lnum_cmp_num(const events__lnode_t *a, const sch_num_t *b) {
+        if (a->type == EVENTS__LT_INT && b->is_int) {
+                json_int_t x = a->num.i, y = b->i;
                 return x < y ? -1 : x > y;
         }
         {
-                long double x = lnum(a), y = num_value(b);
-                return x < y ? -1 : x > y;
+                long double x = lnum(a);
+                return x < b->ld ? -1 : x > b->ld;
         }
+}
+
+/* The same with a jansson number on the right (enum, const). */
+static int lnum_cmp(const events__lnode_t *a, const json_t *b) {
+        sch_num_t nb;
+
+        events__schema_num(b, &nb);
+        return lnum_cmp_num(a, &nb);
+}
+
+/* @p n's number @p k (SCH_TX_MULTIPLE_OF to SCH_TX_EXCL_MINIMUM), whose
+ * jansson value is @p v: as prepared with the node, or (a node not
+ * prepared) read now into @p tmp. */
+static const sch_num_t *num_of(const sch_node_t *n, int k, const json_t *v,
+                               sch_num_t *tmp) {
+        if (n->lite & EVENTS__LK_READY)
+                return &n->num[k];
+        events__schema_num(v, tmp);
+        return tmp;
 }
 
 /* The member @p key of object node @p obj of @p L, or -1 (the tree's
@@ -349,7 +383,7 @@ static int equal_ll(const events__lite_t *L, uint32_t a, uint32_t b) {
         }
 }
 
-static unsigned type_of(const events__lnode_t *v) {
+HOT unsigned type_of(const events__lnode_t *v) {
         switch (v->type) {
         case EVENTS__LT_OBJECT:
                 return SCH_T_OBJECT;
@@ -495,18 +529,18 @@ static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
 
 /* ---------------------------------------------------------- keywords */
 
-static int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
+HOT int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
+        sch_num_t tmp;
         int ok = 1;
 
         if (n->keys & SCH_K_MULTIPLE_OF) {
+                const sch_num_t *m =
+                        num_of(n, SCH_TX_MULTIPLE_OF, n->multiple_of, &tmp);
                 int good;
-                if (v->type == EVENTS__LT_INT &&
-                    json_is_integer(n->multiple_of)) {
-                        good = v->num.i % json_integer_value(n->multiple_of) ==
-                               0;
+                if (v->type == EVENTS__LT_INT && m->is_int) {
+                        good = v->num.i % m->i == 0;
                 } else {
-                        double q = (double)lnum(v) /
-                                   json_number_value(n->multiple_of);
+                        double q = (double)lnum(v) / m->d;
                         good = isfinite(q) && fabs(q - nearbyint(q)) <=
                                                       1e-9 * fmax(1.0, fabs(q));
                 }
@@ -515,26 +549,30 @@ static int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
                              n->text[SCH_TX_MULTIPLE_OF]);
                 }
         }
-        if ((n->keys & SCH_K_MAXIMUM) && lnum_cmp(v, n->maximum) > 0) {
+        if ((n->keys & SCH_K_MAXIMUM) &&
+            lnum_cmp_num(v, num_of(n, SCH_TX_MAXIMUM, n->maximum, &tmp)) > 0) {
                 FAIL("maximum", "must be <= %s", n->text[SCH_TX_MAXIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
-            lnum_cmp(v, n->excl_maximum) >= 0) {
+            lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MAXIMUM, n->excl_maximum,
+                                   &tmp)) >= 0) {
                 FAIL("exclusiveMaximum", "must be < %s",
                      n->text[SCH_TX_EXCL_MAXIMUM]);
         }
-        if ((n->keys & SCH_K_MINIMUM) && lnum_cmp(v, n->minimum) < 0) {
+        if ((n->keys & SCH_K_MINIMUM) &&
+            lnum_cmp_num(v, num_of(n, SCH_TX_MINIMUM, n->minimum, &tmp)) < 0) {
                 FAIL("minimum", "must be >= %s", n->text[SCH_TX_MINIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
-            lnum_cmp(v, n->excl_minimum) <= 0) {
+            lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MINIMUM, n->excl_minimum,
+                                   &tmp)) <= 0) {
                 FAIL("exclusiveMinimum", "must be > %s",
                      n->text[SCH_TX_EXCL_MINIMUM]);
         }
         return ok;
 }
 
-static int v_string(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
+HOT int v_string(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
         const char *s = v->s;
         size_t len = v->len;
         int ok = 1;
@@ -991,7 +1029,35 @@ static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
         return ok;
 }
 
-static int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+/*
+ * The lean entry: node @p i, a scalar, against @p n, a node that has
+ * nothing but the keywords v_run() runs on a scalar through v_number() and
+ * v_string() (SCH_S_LEAN: a positive list, events__lite_prepare()). It
+ * is v_run() without the steps that cannot apply: such a node is no
+ * boolean schema and has no enum, const or applicator, and a scalar has no
+ * members or items to record. Most of a plan's checks, and the subschemas
+ * of an "anyOf" of formats, come here. The keywords are the same functions.
+ */
+HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        const events__lnode_t *v = &c->L->n[i];
+        unsigned t = type_of(v);
+
+        if (n->types && !(n->types & t))
+                /* v_run() words the failure when one is wanted */
+                return fast(c) ? 0 : v_run(c, n, i, 0);
+        if (t & SCH_T_NUMBER)
+                return !(n->keys & SCH_K_NUMERIC) || v_number(c, n, v);
+        if (t == SCH_T_STRING)
+                return !(n->scalar & SCH_S_STRING) || v_string(c, n, v);
+        return 1;
+}
+
+HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        unsigned char ty = c->L->n[i].type;
+
+        if ((n->scalar & SCH_S_LEAN) && ty != EVENTS__LT_OBJECT &&
+            ty != EVENTS__LT_ARRAY)
+                return v_scalar(c, n, i);
         return v_run(c, n, i, 0);
 }
 
@@ -1042,7 +1108,10 @@ static void ctx_init(vctx_t *c, const events__lite_t *L, const char *prefix,
 }
 
 static void ctx_fini(vctx_t *c) {
-        events__matcher_fini(&c->matcher);
+        /* Nothing to free unless a PCRE2 match ran: most validations run
+         * none (the byte-table patterns need no match data). */
+        if (c->matcher.gc || c->matcher.md)
+                events__matcher_fini(&c->matcher);
         if (c->path != c->inline_path)
                 free(c->path);
 }
@@ -1099,10 +1168,12 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
         int ok = 1;
 
         ctx_init(&c, L, NULL, NULL);
-        /* A check's schema is past its "$ref"s: v_node() directly. */
+        /* A check's schema is past its "$ref"s: v_node() directly (a
+         * scalar's check through the lean entry, when its node allows). */
         for (uint32_t k = 0; k < n && ok; k++)
                 ok = ck[k].node < L->used &&
-                     v_run(&c, ck[k].schema, ck[k].node, ck[k].part);
+                     (ck[k].part ? v_run(&c, ck[k].schema, ck[k].node, 1)
+                                 : v_node(&c, ck[k].schema, ck[k].node));
         ctx_fini(&c);
         return ok;
 }

@@ -480,6 +480,243 @@ static void test_events__format_check_ipv4(void **state) {
         assert_int_equal(events__format_check(SCH_F_IPV4, "1.2.3.45", 6), 0);
 }
 
+typedef struct format_case_s {
+        sch_format_t f;
+        const char *s;
+        int ok;
+} format_case_t;
+
+static const char *format_name(sch_format_t f) {
+        switch (f) {
+        case SCH_F_UUID:
+                return "uuid";
+        case SCH_F_HOSTNAME:
+                return "hostname";
+        case SCH_F_EMAIL:
+                return "email";
+        case SCH_F_IDN_EMAIL:
+                return "idn-email";
+        case SCH_F_IPV6:
+                return "ipv6";
+        default:
+                return "?";
+        }
+}
+
+static void check_formats(const format_case_t *c, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (events__format_check(c[i].f, c[i].s, strlen(c[i].s)) !=
+                    c[i].ok)
+                        fail_msg("%s \"%s\": expected %s", format_name(c[i].f),
+                                 c[i].s, c[i].ok ? "valid" : "invalid");
+}
+
+/* "uuid": 8-4-4-4-12 hex digits of either case, dashes in their places
+ * and nowhere else, exactly 36 bytes. */
+static void test_events__format_check_uuid(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09dd", 1},
+                {SCH_F_UUID, "B730D88F-E1E8-44AA-9F9D-B8DD8A3B09DD", 1},
+                {SCH_F_UUID, "b730D88f-E1e8-44Aa-9F9d-B8dd8A3b09Dd", 1},
+                {SCH_F_UUID, "00000000-0000-0000-0000-000000000000", 1},
+                {SCH_F_UUID, "b730d88fe1e844aa9f9db8dd8a3b09dd", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09d", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09ddd", 0},
+                {SCH_F_UUID, "{b730d88f-e1e8-44aa-9f9d-b8dd8a3b09d}", 0},
+                {SCH_F_UUID, "b730d88f_e1e8_44aa_9f9d_b8dd8a3b09dd", 0},
+                {SCH_F_UUID, "b730d88fe-1e8-44aa-9f9d-b8dd8a3b09dd", 0},
+                {SCH_F_UUID, "g730d88f-e1e8-44aa-9f9d-b8dd8a3b09dd", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09dg", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09d-", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d--8dd8a3b09dd", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09d\xc3", 0},
+                {SCH_F_UUID, "b730d88f-e1e8-44aa-9f9d-b8dd8a3b 9dd", 0},
+                {SCH_F_UUID, "", 0},
+        };
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+        /* the length bounds the scan */
+        assert_int_equal(events__format_check(
+                                 SCH_F_UUID,
+                                 "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09dd0", 36),
+                         1);
+        assert_int_equal(events__format_check(
+                                 SCH_F_UUID,
+                                 "b730d88f-e1e8-44aa-9f9d-b8dd8a3b09d\0", 36),
+                         0);
+}
+
+/* Fill @p buf with @p n labels of @p len letters, dot-separated, and
+ * @p tail after them; @returns buf. */
+static char *labels(char *buf, int n, int len, const char *tail) {
+        char *w = buf;
+        for (int i = 0; i < n; i++) {
+                if (i)
+                        *w++ = '.';
+                for (int k = 0; k < len; k++)
+                        *w++ = (char)('a' + (i + k) % 26);
+        }
+        strcpy(w, tail);
+        return buf;
+}
+
+/* "hostname": labels of 1 to 63 letters, digits and hyphens, not starting
+ * or ending with a hyphen; at most 253 bytes. */
+static void test_events__format_check_hostname(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_HOSTNAME, "a", 1},
+                {SCH_F_HOSTNAME, "example.com", 1},
+                {SCH_F_HOSTNAME, "a-b.c0", 1},
+                {SCH_F_HOSTNAME, "xn--bcher-kva.example", 1},
+                {SCH_F_HOSTNAME, "1.2.3.4", 1},
+                {SCH_F_HOSTNAME, "A.B-C.D", 1},
+                {SCH_F_HOSTNAME, "", 0},
+                {SCH_F_HOSTNAME, "-a.com", 0},
+                {SCH_F_HOSTNAME, "a-.com", 0},
+                {SCH_F_HOSTNAME, "a.-b", 0},
+                {SCH_F_HOSTNAME, "a.b-", 0},
+                {SCH_F_HOSTNAME, "-", 0},
+                {SCH_F_HOSTNAME, "a..b", 0},
+                {SCH_F_HOSTNAME, ".a", 0},
+                {SCH_F_HOSTNAME, "a.", 0},
+                {SCH_F_HOSTNAME, ".", 0},
+                {SCH_F_HOSTNAME, "a_b.com", 0},
+                {SCH_F_HOSTNAME, "a b", 0},
+                {SCH_F_HOSTNAME,
+                 "b\xc3\xbc"
+                 "cher.example",
+                 0},
+                {SCH_F_HOSTNAME, "a.com\n", 0},
+        };
+        char buf[400];
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+        /* a label of 63 passes, of 64 does not, wherever it stands */
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME,
+                                              labels(buf, 1, 63, ""), 63),
+                         1);
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME,
+                                              labels(buf, 1, 64, ""), 64),
+                         0);
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME,
+                                              labels(buf, 2, 63, ".x"), 129),
+                         1);
+        labels(buf, 1, 64, ".x");
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 66), 0);
+        /* 253 bytes in all pass (63 + 1 + 63 + 1 + 63 + 1 + 61), 254 do
+         * not, though every label is short enough */
+        labels(buf, 3, 63, ".");
+        memset(buf + 192, 'z', 61);
+        buf[253] = '\0';
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 253), 1);
+        buf[253] = 'z';
+        buf[254] = '\0';
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 254), 0);
+}
+
+/* "email": a dot-atom (no dot first, last or twice) or a quoted local
+ * part of at most 64 bytes, the last "@", then a hostname or an address
+ * literal; "idn-email" the same with UTF-8 in the local part and labels. */
+static void test_events__format_check_email(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_EMAIL, "a@example.com", 1},
+                {SCH_F_EMAIL, "first.last@example.com", 1},
+                {SCH_F_EMAIL, "x!#$%&'*+/=?^_`{|}~-y@example.com", 1},
+                {SCH_F_EMAIL, "a@b", 1},
+                {SCH_F_EMAIL, "\"quoted local\"@example.com", 1},
+                {SCH_F_EMAIL, "\"a\\\"b\"@example.com", 1},
+                {SCH_F_EMAIL, "\"a@b\"@example.com", 1},
+                {SCH_F_EMAIL, "a@[1.2.3.4]", 1},
+                {SCH_F_EMAIL, "a@[IPv6:::1]", 1},
+                {SCH_F_EMAIL, "a..b@example.com", 0},
+                {SCH_F_EMAIL, ".a@example.com", 0},
+                {SCH_F_EMAIL, "a.@example.com", 0},
+                {SCH_F_EMAIL, "a@b@example.com", 0},
+                {SCH_F_EMAIL, "\"a\"b\"@example.com", 0},
+                {SCH_F_EMAIL, "\"a\\\"@example.com", 0},
+                {SCH_F_EMAIL, "\"@example.com", 0},
+                {SCH_F_EMAIL, "@example.com", 0},
+                {SCH_F_EMAIL, "a@", 0},
+                {SCH_F_EMAIL, "ab", 0},
+                {SCH_F_EMAIL, "a b@example.com", 0},
+                {SCH_F_EMAIL, "a(b)@example.com", 0},
+                {SCH_F_EMAIL, "a@-b.com", 0},
+                {SCH_F_EMAIL, "a@b-.com", 0},
+                {SCH_F_EMAIL, "a@example..com", 0},
+                {SCH_F_EMAIL, "a@example.com.", 0},
+                {SCH_F_EMAIL, "a@ex_ample.com", 0},
+                {SCH_F_EMAIL, "a@[1.2.3]", 0},
+                {SCH_F_EMAIL, "a@[IPv6:1::2::3]", 0},
+                {SCH_F_EMAIL, "a@[1.2.3.4", 0},
+                {SCH_F_EMAIL, "\xc3\xa9@example.com", 0},
+                {SCH_F_EMAIL, "a@ex\xc3\xa4mple.com", 0},
+                {SCH_F_IDN_EMAIL, "\xc3\xa9@example.com", 1},
+                {SCH_F_IDN_EMAIL, "a@ex\xc3\xa4mple.com", 1},
+                {SCH_F_IDN_EMAIL, "a@example.com", 1},
+                {SCH_F_IDN_EMAIL, "\xc3\xa9.@example.com", 0},
+                {SCH_F_IDN_EMAIL, "a..\xc3\xa9@example.com", 0},
+                {SCH_F_IDN_EMAIL, "a@-\xc3\xa4.com", 0},
+                {SCH_F_IDN_EMAIL, "a b@example.com", 0},
+        };
+        char buf[400];
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+        /* a local part of 64 bytes passes, of 65 does not */
+        memset(buf, 'x', 64);
+        strcpy(buf + 64, "@example.com");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, strlen(buf)),
+                         1);
+        memset(buf, 'x', 65);
+        strcpy(buf + 65, "@example.com");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, strlen(buf)),
+                         0);
+        /* the domain is a hostname: labels of 63 pass, of 64 do not */
+        strcpy(buf, "a@");
+        labels(buf + 2, 1, 63, ".com");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, strlen(buf)),
+                         1);
+        labels(buf + 2, 1, 64, ".com");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, strlen(buf)),
+                         0);
+}
+
+/* "ipv6": eight groups of 1 to 4 hex digits, "::" once for one or more
+ * zero groups, the last 32 bits maybe as a dotted quad. */
+static void test_events__format_check_ipv6(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_IPV6, "::", 1},
+                {SCH_F_IPV6, "::1", 1},
+                {SCH_F_IPV6, "1::", 1},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7:8", 1},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7::", 1},
+                {SCH_F_IPV6, "::2:3:4:5:6:7:8", 1},
+                {SCH_F_IPV6, "ABCD:ef01::", 1},
+                {SCH_F_IPV6, "2001:db8:9fa8:8046::a84f", 1},
+                {SCH_F_IPV6, "1:2:3:4:5:6:1.2.3.4", 1},
+                {SCH_F_IPV6, "::1.2.3.4", 1},
+                {SCH_F_IPV6, "", 0},
+                {SCH_F_IPV6, ":", 0},
+                {SCH_F_IPV6, ":1:2::", 0},
+                {SCH_F_IPV6, "1:", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7:8:9", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7:8:", 0},
+                {SCH_F_IPV6, "1::2::3", 0},
+                {SCH_F_IPV6, "12345::", 0},
+                {SCH_F_IPV6, "g::1", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7:1.2.3.4", 0},
+                {SCH_F_IPV6, "::1.2.3.04", 0},
+                {SCH_F_IPV6, "::ab.1.2.3", 0},
+                {SCH_F_IPV6, "fe80::1%eth0", 0},
+        };
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_schema_validate_cases),
@@ -497,6 +734,10 @@ int main(void) {
                 cmocka_unit_test(test_events_schema_validate_threads),
                 cmocka_unit_test(test_events__uri_resolve_rfc3986),
                 cmocka_unit_test(test_events__format_check_ipv4),
+                cmocka_unit_test(test_events__format_check_uuid),
+                cmocka_unit_test(test_events__format_check_hostname),
+                cmocka_unit_test(test_events__format_check_email),
+                cmocka_unit_test(test_events__format_check_ipv6),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
