@@ -282,12 +282,8 @@ void show_progress(struct app *a, int force) {
                 secs > 0 ? (double)c.delivered / secs : 0.0);
 }
 
-void check_key(struct app *a) {
-        events_producer_counts_t c;
-
-        events_producer_counts(a->p, &c);
-        if (!c.no_key)
-                return;
+/* check_key()'s warning, apart: check_key() runs after every line. */
+static void __attribute__((noinline)) warn_key(struct app *a) {
         a->key_warned = 1;
         /* kcat's -k is a literal key: "-k user-42" here is a path that
          * matches nothing, and every message would go without a key. */
@@ -305,6 +301,14 @@ void check_key(struct app *a) {
                      "key; -k names a path in the event (default "
                      "data.user_id), -k '' sends no key\n",
                 a->key_path);
+}
+
+void check_key(struct app *a) {
+        events_producer_counts_t c;
+
+        events_producer_counts(a->p, &c);
+        if (c.no_key)
+                warn_key(a);
 }
 
 static FILE *open_out(const char *path) {
