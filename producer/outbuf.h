@@ -24,8 +24,10 @@ struct outbuf {
  *        to it: a terminal keeps stdio's line buffering, anything else
  *        gets a buffer of the block stdio would have used.
  * @returns 0, or -1 without memory.
+ * @remark An outbuf is one thread's: events-producer's receipts all come
+ *         on the thread that drives the producer.
  */
-int outbuf_init(struct outbuf *o, FILE *fp);
+__attribute__((warn_unused_result)) int outbuf_init(struct outbuf *o, FILE *fp);
 
 /** The slow part of outbuf_line(): a line that does not fit, or stdio. */
 void outbuf_line_slow(struct outbuf *o, const char *s, size_t n);
@@ -51,7 +53,7 @@ static inline void outbuf_line(struct outbuf *o, const char *s, size_t n) {
  * @returns 0, or -1 when that write failed (as fflush(), an earlier
  *          failed write is not reported here).
  */
-int outbuf_flush(struct outbuf *o);
+__attribute__((warn_unused_result)) int outbuf_flush(struct outbuf *o);
 
 /** Free the buffer; what it still holds is dropped (outbuf_flush()
  *  first). */
