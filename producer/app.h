@@ -15,6 +15,8 @@
 
 #include <events/producer.h>
 
+#include "outbuf.h"
+
 #define PROG "events-producer"
 
 /** 1 with --log-format logfmt or json: stderr gets log records (log.h)
@@ -37,6 +39,7 @@ struct source {
 struct app {
         events_producer_t *p;
         int dry_run;
+        struct outbuf out; /* --dry-run's stdout */
         int progress;
         uint64_t max_errors;
         /* outputs */

@@ -108,6 +108,8 @@ static int setup(struct app *a, struct opts *o, events_registry_t *reg) {
         events_producer_set_error_cb(a->p, on_error, NULL);
         events_producer_set_log_fields_cb(a->p, on_log, NULL);
         a->dry_run = o->dry_run;
+        if (a->dry_run && outbuf_init(&a->out, stdout))
+                return EX_OSERR;
         a->max_errors = o->max_errors;
         a->progress = o->progress && isatty(STDERR_FILENO);
         return report_open(a, o->reject_file, o->receipts);
@@ -227,6 +229,7 @@ out:
                 fclose(a.reasons);
         if (a.receipts)
                 fclose(a.receipts);
+        outbuf_free(&a.out);
         free(a.srcs);
         free(o.confs);
         free(o.schemas);

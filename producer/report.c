@@ -98,10 +98,12 @@ static void json_where(FILE *fp, const struct app *a, uint64_t id) {
         fprintf(fp, "\"line\":%" PRIu64, line);
 }
 
-void on_receipt(const events_receipt_t *r, void *opaque) {
-        struct app *a = opaque;
+/* on_receipt() for everything but a delivered line without --receipts:
+ * the reports on stderr and in the files. Apart, so that the common case
+ * does not pay for this one's stack. */
+static void __attribute__((noinline))
+report_line(const events_receipt_t *r, struct app *a, events_outcome_t oc) {
         uint64_t id = events_receipt_line(r);
-        events_outcome_t oc = events_receipt_outcome(r);
         const events_error_t *e = events_receipt_error(r);
         char at[512], why[EVENTS_ERROR_TEXT_LENGTH +
                           EVENTS_ERROR_POINTER_LENGTH + 16];
@@ -166,10 +168,6 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
                 else if (a->failed_shown == MAX_FAILURES_SHOWN + 1)
                         fprintf(stderr, PROG ": (further undelivered lines "
                                              "are counted, not shown)\n");
-        } else if (oc == EVENTS_OUTCOME_DELIVERED && a->dry_run) {
-                bytes = events_receipt_message(r, &len);
-                fwrite(bytes, 1, len, stdout);
-                putchar('\n');
         }
         if (a->receipts) {
                 FILE *fp = a->receipts;
@@ -194,6 +192,24 @@ void on_receipt(const events_receipt_t *r, void *opaque) {
                 }
                 fputs("}\n", fp);
         }
+}
+
+void on_receipt(const events_receipt_t *r, void *opaque) {
+        struct app *a = opaque;
+        events_outcome_t oc = events_receipt_outcome(r);
+
+        if (oc == EVENTS_OUTCOME_DELIVERED) {
+                if (a->dry_run) {
+                        size_t len;
+                        const char *bytes = events_receipt_message(r, &len);
+
+                        outbuf_line(&a->out, bytes, len);
+                }
+                /* The common case: nothing more to tell. */
+                if (!a->receipts)
+                        return;
+        }
+        report_line(r, a, oc);
 }
 
 void prog_error(const char *fmt, ...) {
@@ -266,12 +282,8 @@ void show_progress(struct app *a, int force) {
                 secs > 0 ? (double)c.delivered / secs : 0.0);
 }
 
-void check_key(struct app *a) {
-        events_producer_counts_t c;
-
-        events_producer_counts(a->p, &c);
-        if (!c.no_key)
-                return;
+/* check_key()'s warning, apart: check_key() runs after every line. */
+static void __attribute__((noinline)) warn_key(struct app *a) {
         a->key_warned = 1;
         /* kcat's -k is a literal key: "-k user-42" here is a path that
          * matches nothing, and every message would go without a key. */
@@ -289,6 +301,14 @@ void check_key(struct app *a) {
                      "key; -k names a path in the event (default "
                      "data.user_id), -k '' sends no key\n",
                 a->key_path);
+}
+
+void check_key(struct app *a) {
+        events_producer_counts_t c;
+
+        events_producer_counts(a->p, &c);
+        if (c.no_key)
+                warn_key(a);
 }
 
 static FILE *open_out(const char *path) {
@@ -384,7 +404,7 @@ int report_finish(struct app *a, int stopped, int last_signal) {
             close_out(a->receipts, a->receipts_path) || a->write_error)
                 a->write_error = 1;
         a->reject = a->reasons = a->receipts = NULL;
-        if (a->dry_run && fflush(stdout))
+        if (a->dry_run && outbuf_flush(&a->out))
                 a->write_error = 1;
 
         if (c.failed_permanent)

@@ -79,38 +79,20 @@ static rd_kafka_headers_t *message_headers(const events_producer_t *p,
         return hdrs;
 }
 
-/* Hand a shaped line to librdkafka, or report why not. */
-events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
-                                       const char *in, size_t n,
-                                       events__shaped_t *o, int pending) {
+/* Hand a queued line to librdkafka, or report why not. Apart from
+ * events__producer_send(), so that a line that goes nowhere near Kafka
+ * (a dry run's, a rejected one) does not pay for this one's stack. */
+static events_outcome_t __attribute__((noinline))
+send_kafka(events_producer_t *p, uint64_t line, const char *in, size_t n,
+           events__shaped_t *o, int pending) {
         events_error_t *e = &o->err;
         rd_kafka_resp_err_t kerr;
         rd_kafka_headers_t *hdrs;
+        /* The partition runs_order() predicted (part -1: none). */
         struct events__part_hint hint = {o->part1 - 1, o->part_cnt};
 
-        o->part1 = 0;
-        if (o->oc == EVENTS_OUTCOME_QUEUED && !o->has_key && p->key_path)
-                p->c.no_key++;
-        if (o->oc != EVENTS_OUTCOME_QUEUED)
-                return events__producer_finish_sync(
-                        p, &(events__finish_t){
-                                   .line = line,
-                                   .outcome = o->oc,
-                                   .in = in,
-                                   .n = n,
-                                   .e = o->oc == EVENTS_OUTCOME_REJECTED ? e
-                                                                         : NULL,
-                                   .pending = pending});
-        if (!p->rk)
-                return events__producer_finish_sync(
-                        p,
-                        &(events__finish_t){.line = line,
-                                            .outcome = EVENTS_OUTCOME_DELIVERED,
-                                            .in = in,
-                                            .n = n,
-                                            .msg = o->msg,
-                                            .mlen = o->mlen,
-                                            .pending = pending});
+        o->part1 = 0; /* good for this send only */
+
         if (p->rate_on && wait_token(p)) {
                 events__error_set(e, EVENTS_ERR_STATE,
                                   "interrupted before it was sent");
@@ -196,6 +178,39 @@ events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
                            .retriable = events__kafka_err_retriable(kerr),
                            .e = e,
                            .pending = pending});
+}
+
+/* Hand a shaped line to librdkafka, or report why not. */
+events_outcome_t events__producer_send(events_producer_t *p, uint64_t line,
+                                       const char *in, size_t n,
+                                       events__shaped_t *o, int pending) {
+        if (o->oc != EVENTS_OUTCOME_QUEUED || !p->rk)
+                o->part1 = 0; /* a hint is good for one send only */
+        if (o->oc != EVENTS_OUTCOME_QUEUED)
+                return events__producer_finish_sync(
+                        p,
+                        &(events__finish_t){
+                                .line = line,
+                                .outcome = o->oc,
+                                .in = in,
+                                .n = n,
+                                .e = o->oc == EVENTS_OUTCOME_REJECTED ? &o->err
+                                                                      : NULL,
+                                .pending = pending});
+        if (!o->has_key && p->key_path)
+                p->c.no_key++;
+        /* A dry run: valid is as far as the line goes. */
+        if (!p->rk)
+                return events__producer_finish_sync(
+                        p,
+                        &(events__finish_t){.line = line,
+                                            .outcome = EVENTS_OUTCOME_DELIVERED,
+                                            .in = in,
+                                            .n = n,
+                                            .msg = o->msg,
+                                            .mlen = o->mlen,
+                                            .pending = pending});
+        return send_kafka(p, line, in, n, o, pending);
 }
 
 /* ---- The pipeline: worker threads shape, the driving thread sends ---- */

@@ -17,18 +17,13 @@
 
 #include "producer_int.h"
 
+/* A line's finish record (events__finish_t), borrowed for the callback,
+ * and what only a delivery report knows: where the message landed. */
 struct events_receipt_s {
-        uint64_t line;
-        events_outcome_t outcome;
+        const events__finish_t *f;
+        const events_error_t *err; /* f->e, or the all-clear record */
         int32_t partition;
         int64_t offset;
-        rd_kafka_resp_err_t kerr;
-        int retriable;
-        const char *input;
-        size_t input_len;
-        const char *msg;
-        size_t msg_len;
-        const events_error_t *err;
 };
 
 static const char *const outcome_names[EVENTS_OUTCOME__COUNT] = {
@@ -70,23 +65,10 @@ int events__kafka_err_retriable(rd_kafka_resp_err_t e) {
         }
 }
 
-static void receipt_init(events_producer_t *p, events_receipt_t *r,
-                         uint64_t line, events_outcome_t outcome) {
-        r->line = line;
-        r->outcome = outcome;
-        r->partition = -1;
-        r->offset = -1;
-        r->kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
-        r->retriable = 0;
-        r->input = NULL;
-        r->input_len = 0;
-        r->msg = NULL;
-        r->msg_len = 0;
-        r->err = &p->ok;
-}
-
+/* Hand @p r to the receipt callback, when its outcome is wanted. */
 static void emit(events_producer_t *p, const events_receipt_t *r) {
-        if (p->receipt_cb && (p->receipt_mask & EVENTS_OUTCOME_BIT(r->outcome)))
+        if (p->receipt_cb &&
+            (p->receipt_mask & EVENTS_OUTCOME_BIT(r->f->outcome)))
                 p->receipt_cb(r, p->receipt_opaque);
 }
 
@@ -94,6 +76,7 @@ static void emit(events_producer_t *p, const events_receipt_t *r) {
 void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                             void *opaque) {
         events_producer_t *p = opaque;
+        events__finish_t f;
         events_receipt_t r;
         events_error_t e;
 
@@ -110,15 +93,18 @@ void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                       EVENTS_OUTCOME_BIT(EVENTS_OUTCOME_DELIVERED)))
                         return;
         }
-        receipt_init(p, &r, (uint64_t)(uintptr_t)m->_private,
-                     m->err ? EVENTS_OUTCOME_FAILED : EVENTS_OUTCOME_DELIVERED);
-        r.msg = m->payload;
-        r.msg_len = m->len;
+        f = (events__finish_t){.line = (uint64_t)(uintptr_t)m->_private,
+                               .outcome = m->err ? EVENTS_OUTCOME_FAILED
+                                                 : EVENTS_OUTCOME_DELIVERED,
+                               .msg = m->payload,
+                               .mlen = m->len};
+        r = (events_receipt_t){
+                .f = &f, .err = &p->ok, .partition = -1, .offset = -1};
         if (m->err) {
                 p->c.failed++;
-                r.kerr = m->err;
-                r.retriable = events__kafka_err_retriable(m->err);
-                if (!r.retriable)
+                f.kerr = m->err;
+                f.retriable = events__kafka_err_retriable(m->err);
+                if (!f.retriable)
                         p->c.failed_permanent++;
                 events__error_set(&e, EVENTS_ERR_KAFKA, "%s",
                                   rd_kafka_err2str(m->err));
@@ -159,17 +145,6 @@ void events__producer_error_cb(rd_kafka_t *rk, int err, const char *reason,
  * events__finish_t). */
 events_outcome_t events__producer_finish_sync(events_producer_t *p,
                                               const events__finish_t *f) {
-        events_receipt_t r;
-
-        receipt_init(p, &r, f->line, f->outcome);
-        r.input = f->in;
-        r.input_len = f->n;
-        r.msg = f->msg;
-        r.msg_len = f->mlen;
-        r.kerr = f->kerr;
-        r.retriable = f->retriable;
-        if (f->e)
-                r.err = f->e;
         if (f->pending)
                 p->c.in_flight--;
         switch (f->outcome) {
@@ -191,18 +166,22 @@ events_outcome_t events__producer_finish_sync(events_producer_t *p,
         default:
                 break;
         }
-        emit(p, &r);
+        /* The receipt borrows f: nothing copied. */
+        emit(p, &(events_receipt_t){.f = f,
+                                    .err = f->e ? f->e : &p->ok,
+                                    .partition = -1,
+                                    .offset = -1});
         return f->outcome;
 }
 
 /* ---- Receipts: what the callback may read ---- */
 
 uint64_t events_receipt_line(const events_receipt_t *r) {
-        return r ? r->line : 0;
+        return r ? r->f->line : 0;
 }
 
 events_outcome_t events_receipt_outcome(const events_receipt_t *r) {
-        return r ? r->outcome : EVENTS_OUTCOME_FAILED;
+        return r ? r->f->outcome : EVENTS_OUTCOME_FAILED;
 }
 
 int32_t events_receipt_partition(const events_receipt_t *r) {
@@ -218,21 +197,21 @@ const events_error_t *events_receipt_error(const events_receipt_t *r) {
 }
 
 rd_kafka_resp_err_t events_receipt_kafka_err(const events_receipt_t *r) {
-        return r ? r->kerr : RD_KAFKA_RESP_ERR_NO_ERROR;
+        return r ? r->f->kerr : RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 int events_receipt_retriable(const events_receipt_t *r) {
-        return r ? r->retriable : 0;
+        return r ? r->f->retriable : 0;
 }
 
 const char *events_receipt_input(const events_receipt_t *r, size_t *lenp) {
         if (lenp)
-                *lenp = r ? r->input_len : 0;
-        return r ? r->input : NULL;
+                *lenp = r ? r->f->n : 0;
+        return r ? r->f->in : NULL;
 }
 
 const char *events_receipt_message(const events_receipt_t *r, size_t *lenp) {
         if (lenp)
-                *lenp = r ? r->msg_len : 0;
-        return r ? r->msg : NULL;
+                *lenp = r ? r->f->mlen : 0;
+        return r ? r->f->msg : NULL;
 }
