@@ -242,28 +242,16 @@ static inline uint64_t digits_value(const unsigned char *b, uint64_t n) {
         return (v * 10000 + (v >> 32)) & 0xffffffffULL;
 }
 
-/* A number, as json.c's fast_number() reads it; nd->s and nd->len are
- * its text. */
-static int lp_number(lp_t *p, events__lnode_t *nd) {
+/* A number that lp_number() does not read at once, as json.c's
+ * fast_number() reads it. Out of line: a real needs a buffer for
+ * strtod(), and the stack check that comes with it. */
+static __attribute__((noinline)) int lp_number_general(lp_t *p,
+                                                       events__lnode_t *nd) {
         const unsigned char *b = p->b;
         size_t len = p->len, s = p->i, j = s, digits;
         int neg, real;
 
-        /* Most numbers are short positive integers: up to seven digits
-         * are read eight bytes at a time, up to 18 as they are scanned.
-         * What is not one takes the general path. */
-        if (j + 8 <= len && b[j] >= '1' && b[j] <= '9') {
-                uint64_t n = eight_digits(b + j);
-
-                if (n < 8 && b[j + n] != '.' && (b[j + n] | 0x20) != 'e') {
-                        p->i = j + n;
-                        nd->type = EVENTS__LT_INT;
-                        nd->num.i = (int64_t)digits_value(b + j, n);
-                        nd->s = (const char *)b + s;
-                        nd->len = n;
-                        return 0;
-                }
-        }
+        /* Short positive integers are read as they are scanned. */
         if (j < len && b[j] >= '1' && b[j] <= '9') {
                 unsigned long long u = 0;
 
@@ -312,6 +300,29 @@ static int lp_number(lp_t *p, events__lnode_t *nd) {
                 nd->len = j - s;
                 return 0;
         }
+}
+
+/* A number; nd->s and nd->len are its text. A positive integer of up to
+ * seven digits, with eight bytes to read, inline (most numbers of most
+ * events: ids, counts); anything else lp_number_general(). */
+static inline __attribute__((always_inline)) int
+lp_number(lp_t *p, events__lnode_t *nd) {
+        const unsigned char *b = p->b;
+        size_t j = p->i;
+
+        if (j + 8 <= p->len && b[j] >= '1' && b[j] <= '9') {
+                uint64_t n = eight_digits(b + j);
+
+                if (n < 8 && b[j + n] != '.' && (b[j + n] | 0x20) != 'e') {
+                        p->i = j + n;
+                        nd->type = EVENTS__LT_INT;
+                        nd->num.i = (int64_t)digits_value(b + j, n);
+                        nd->s = (const char *)b + j;
+                        nd->len = n;
+                        return 0;
+                }
+        }
+        return lp_number_general(p, nd);
 }
 
 static int lp_value(lp_t *p, long idx);
