@@ -187,14 +187,14 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                         }
                         j += 8;
                 }
-#ifdef __SSE2__
-        stopped:
-#endif
                 /* No bounds check per byte: b[guard] stops the scan. */
                 if (j > p->guard || p->guard >= p->len)
                         return -1;
                 while (!lstr[b[j]])
                         j++;
+#ifdef __SSE2__
+        stopped: /* stops16() is exact: b[j] is the byte that stops */
+#endif
                 if (b[j] == '"')
                         break;
                 if (b[j] == '\\')
