@@ -62,34 +62,41 @@ enum {
         C_HEX = 4,
         C_LDH = 8,
         C_ATEXT = 16,
-        C_HIGH = 32
+        C_HIGH = 32,
+        C_UNRES = 64, /* RFC 3986 unreserved, ASCII */
+        C_SUB = 128   /* RFC 3986 sub-delims */
 };
 #define C_AT_LDH (C_LDH | C_ATEXT)
 static const unsigned char cclass[256] = {
-        ['0' ... '9'] = C_DIGIT | C_HEX | C_AT_LDH,
-        ['a' ... 'f'] = C_ALPHA | C_HEX | C_AT_LDH,
-        ['A' ... 'F'] = C_ALPHA | C_HEX | C_AT_LDH,
-        ['g' ... 'z'] = C_ALPHA | C_AT_LDH,
-        ['G' ... 'Z'] = C_ALPHA | C_AT_LDH,
-        ['-'] = C_AT_LDH,
-        ['!'] = C_ATEXT,
+        ['0' ... '9'] = C_DIGIT | C_HEX | C_AT_LDH | C_UNRES,
+        ['a' ... 'f'] = C_ALPHA | C_HEX | C_AT_LDH | C_UNRES,
+        ['A' ... 'F'] = C_ALPHA | C_HEX | C_AT_LDH | C_UNRES,
+        ['g' ... 'z'] = C_ALPHA | C_AT_LDH | C_UNRES,
+        ['G' ... 'Z'] = C_ALPHA | C_AT_LDH | C_UNRES,
+        ['-'] = C_AT_LDH | C_UNRES,
+        ['.'] = C_UNRES,
+        ['!'] = C_ATEXT | C_SUB,
         ['#'] = C_ATEXT,
-        ['$'] = C_ATEXT,
+        ['$'] = C_ATEXT | C_SUB,
         ['%'] = C_ATEXT,
-        ['&'] = C_ATEXT,
-        ['\''] = C_ATEXT,
-        ['*'] = C_ATEXT,
-        ['+'] = C_ATEXT,
+        ['&'] = C_ATEXT | C_SUB,
+        ['\''] = C_ATEXT | C_SUB,
+        ['('] = C_SUB,
+        [')'] = C_SUB,
+        ['*'] = C_ATEXT | C_SUB,
+        ['+'] = C_ATEXT | C_SUB,
+        [','] = C_SUB,
+        [';'] = C_SUB,
         ['/'] = C_ATEXT,
-        ['='] = C_ATEXT,
+        ['='] = C_ATEXT | C_SUB,
         ['?'] = C_ATEXT,
         ['^'] = C_ATEXT,
-        ['_'] = C_ATEXT,
+        ['_'] = C_ATEXT | C_UNRES,
         ['`'] = C_ATEXT,
         ['{'] = C_ATEXT,
         ['|'] = C_ATEXT,
         ['}'] = C_ATEXT,
-        ['~'] = C_ATEXT,
+        ['~'] = C_ATEXT | C_UNRES,
         [0x80 ... 0xFF] = C_HIGH,
 };
 static int is_digit(int c) {
@@ -333,43 +340,43 @@ CHECK int check_uuid(const char *s, size_t len) {
                 C_HEX) != 0;
 }
 
-/* RFC 3986 character classes; with iri, non-ASCII (ucschar) is allowed. */
-static int uri_unreserved(unsigned char c, int iri) {
-        return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' ||
-               c == '~' || (iri && c >= 0x80);
-}
-static int uri_sub_delim(unsigned char c) {
-        return c && strchr("!$&'()*+,;=", c) != NULL;
+/* The further characters a URI component allows (uri_component()). */
+enum { X_COLON = 1, X_AT = 2, X_SLASH = 4, X_QMARK = 8 };
+
+/* Whether @p c ends an authority or the first segment of a path: a
+ * '/', '?' or '#' (or NUL, which ended it when this was a strchr()). */
+static int uri_gdelim(unsigned char c) {
+        return c == '/' || c == '?' || c == '#' || c == '\0';
 }
 
-/* One character of a component at s[*i], pct-encoded included; @p extra
- * lists the further characters allowed. */
-static int uri_char(const char *s, size_t len, size_t *i, int iri,
-                    const char *extra) {
-        unsigned char c = (unsigned char)s[*i];
-        if (c == '%') {
-                if (*i + 2 >= len)
-                        return 0;
-                if (!is_hex((unsigned char)s[*i + 1]) ||
-                    !is_hex((unsigned char)s[*i + 2]))
-                        return 0;
-                *i += 3;
-                return 1;
-        }
-        if (uri_unreserved(c, iri) || uri_sub_delim(c) ||
-            (c && strchr(extra, c))) {
-                (*i)++;
-                return 1;
-        }
-        return 0;
-}
-
-static int uri_component(const char *s, size_t len, size_t start, size_t end,
-                         int iri, const char *extra) {
+/* s[start..end) is a component: RFC 3986's unreserved and sub-delims
+ * characters (a table lookup each), pct-encoded bytes, the @p extra ones
+ * (X_*), and with iri non-ASCII (ucschar) too. */
+static int uri_component(const char *s, size_t start, size_t end, int iri,
+                         unsigned extra) {
+        const unsigned char *p = (const unsigned char *)s;
         size_t i = start;
-        while (i < end)
-                if (!uri_char(s, end, &i, iri, extra))
+
+        while (i < end) {
+                unsigned char c = p[i];
+
+                if (cclass[c] & (C_UNRES | C_SUB)) {
+                        i++;
+                } else if (c == '%') {
+                        if (i + 2 >= end || !is_hex(p[i + 1]) ||
+                            !is_hex(p[i + 2]))
+                                return 0;
+                        i += 3;
+                } else if ((iri && c >= 0x80) ||
+                           (c == ':' && (extra & X_COLON)) ||
+                           (c == '@' && (extra & X_AT)) ||
+                           (c == '/' && (extra & X_SLASH)) ||
+                           (c == '?' && (extra & X_QMARK))) {
+                        i++;
+                } else {
                         return 0;
+                }
+        }
         return i == end;
 }
 
@@ -379,7 +386,7 @@ static int uri_authority(const char *s, size_t start, size_t end, int iri) {
         for (at = start; at < end && s[at] != '@'; at++)
                 ;
         if (at < end) {
-                if (!uri_component(s, end, start, at, iri, ":"))
+                if (!uri_component(s, start, at, iri, X_COLON))
                         return 0;
                 host = at + 1;
         }
@@ -391,7 +398,7 @@ static int uri_authority(const char *s, size_t start, size_t end, int iri) {
                         return 0;
                 if (host + 1 < close &&
                     (s[host + 1] == 'v' || s[host + 1] == 'V')) {
-                        if (!uri_component(s, close, host + 2, close, 0, ":"))
+                        if (!uri_component(s, host + 2, close, 0, X_COLON))
                                 return 0;
                 } else if (!check_ipv6(s + host + 1, close - host - 1)) {
                         return 0;
@@ -402,7 +409,7 @@ static int uri_authority(const char *s, size_t start, size_t end, int iri) {
         } else {
                 for (colon = host; colon < end && s[colon] != ':'; colon++)
                         ;
-                if (!uri_component(s, colon, host, colon, iri, ""))
+                if (!uri_component(s, host, colon, iri, 0))
                         return 0;
         }
         if (colon < end)
@@ -433,13 +440,15 @@ CHECK int check_uri(const char *s, size_t len, int relative, int iri) {
                 return 0;
         if (pos == 0) {
                 /* path-noscheme: no ':' in the first segment */
-                for (size_t i = 0; i < len && !strchr("/?#", s[i]); i++)
+                for (size_t i = 0; i < len && !uri_gdelim((unsigned char)s[i]);
+                     i++)
                         if (s[i] == ':')
                                 return 0;
         }
         if (pos + 1 < len && s[pos] == '/' && s[pos + 1] == '/') {
                 pos += 2;
-                for (end = pos; end < len && !strchr("/?#", s[end]); end++)
+                for (end = pos; end < len && !uri_gdelim((unsigned char)s[end]);
+                     end++)
                         ;
                 if (!uri_authority(s, pos, end, iri))
                         return 0;
@@ -447,19 +456,21 @@ CHECK int check_uri(const char *s, size_t len, int relative, int iri) {
         }
         for (end = pos; end < len && s[end] != '?' && s[end] != '#'; end++)
                 ;
-        if (!uri_component(s, end, pos, end, iri, ":@/"))
+        if (!uri_component(s, pos, end, iri, X_COLON | X_AT | X_SLASH))
                 return 0;
         pos = end;
         if (pos < len && s[pos] == '?') {
                 for (end = ++pos; end < len && s[end] != '#'; end++)
                         ;
-                if (!uri_component(s, end, pos, end, iri, ":@/?"))
+                if (!uri_component(s, pos, end, iri,
+                                   X_COLON | X_AT | X_SLASH | X_QMARK))
                         return 0;
                 pos = end;
         }
         if (pos < len && s[pos] == '#') {
                 pos++;
-                if (!uri_component(s, len, pos, len, iri, ":@/?"))
+                if (!uri_component(s, pos, len, iri,
+                                   X_COLON | X_AT | X_SLASH | X_QMARK))
                         return 0;
         }
         return 1;
