@@ -739,8 +739,26 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
                                      "missing required property \"%s\"",
                                      n->required[i]);
 
-        if (n->n_props || n->n_pprops || n->additional_properties ||
-            n->property_names) {
+        if (fast(c) && (!c->plan || c->no_record) && n->n_props <= 2 &&
+            !n->n_pprops && !n->additional_properties && !n->property_names) {
+                /* A yes/no on a schema that names a property or two and
+                 * asks nothing of the other members (an "if" that looks
+                 * at one field): each looked up instead of every member
+                 * walked (a tree has no key twice; no report shows the
+                 * order; nothing is being recorded). */
+                for (size_t p = 0; p < n->n_props; p++) {
+                        long k =
+                                member(L, o, n->props[p].name, n->props[p].len);
+
+                        if (k < 0)
+                                continue;
+                        seen |= (uint64_t)1 << (p & 63);
+                        if (n->props[p].schema->boolean == 0 ||
+                            !validate(c, n->props[p].schema, (uint32_t)k))
+                                return 0;
+                }
+        } else if (n->n_props || n->n_pprops || n->additional_properties ||
+                   n->property_names) {
                 for (uint32_t k = o + 1; k < end; k = L->n[k].end) {
                         const char *key = L->n[k].key;
                         size_t klen = L->n[k].klen;
