@@ -60,6 +60,29 @@ static void reset_derived(sch_node_t *t) {
         memset(t->num, 0, sizeof(t->num));
 }
 
+/* Clear in @p t the fields that only an object or an array reads, those
+ * that keys_only() and scalar_lean() both let through. */
+static void clear_containers(sch_node_t *t) {
+        t->max_properties = t->min_properties = -1;
+        t->required = NULL;
+        t->n_required = 0;
+        t->required_prop = NULL;
+        t->required_by_props = 0;
+        t->props = NULL;
+        t->n_props = 0;
+        t->pprops = NULL;
+        t->n_pprops = 0;
+        t->additional_properties = NULL;
+        t->deps = NULL;
+        t->n_deps = 0;
+        t->property_names = NULL;
+        t->items = NULL;
+        t->items_array = NULL;
+        t->n_items_array = 0;
+        t->additional_items = NULL;
+        t->max_items = t->min_items = -1;
+}
+
 static int keys_only(const sch_node_t *n, int values) {
         sch_node_t t, fresh;
 
@@ -69,24 +92,7 @@ static int keys_only(const sch_node_t *n, int values) {
         t.boolean = -1;
         t.ref = NULL;
         t.types = 0;
-        t.max_properties = t.min_properties = -1;
-        t.required = NULL;
-        t.n_required = 0;
-        t.required_prop = NULL;
-        t.required_by_props = 0;
-        t.props = NULL;
-        t.n_props = 0;
-        t.pprops = NULL;
-        t.n_pprops = 0;
-        t.additional_properties = NULL;
-        t.deps = NULL;
-        t.n_deps = 0;
-        t.property_names = NULL;
-        t.items = NULL;
-        t.items_array = NULL;
-        t.n_items_array = 0;
-        t.additional_items = NULL;
-        t.max_items = t.min_items = -1;
+        clear_containers(&t);
         t.all_of = NULL;
         t.n_all_of = 0;
         t.lite = 0;
@@ -137,25 +143,8 @@ static int scalar_lean(const sch_node_t *n) {
         /* an array's or an object's only (v_array(), v_array_values(),
          * v_object()) */
         t.keys &= ~(unsigned)SCH_K_UNIQUE_ITEMS;
-        t.items = NULL;
-        t.items_array = NULL;
-        t.n_items_array = 0;
-        t.additional_items = NULL;
-        t.max_items = t.min_items = -1;
         t.contains = NULL;
-        t.max_properties = t.min_properties = -1;
-        t.required = NULL;
-        t.n_required = 0;
-        t.required_prop = NULL;
-        t.required_by_props = 0;
-        t.props = NULL;
-        t.n_props = 0;
-        t.pprops = NULL;
-        t.n_pprops = 0;
-        t.additional_properties = NULL;
-        t.deps = NULL;
-        t.n_deps = 0;
-        t.property_names = NULL;
+        clear_containers(&t);
         return !memcmp(&t, &fresh, sizeof(t));
 }
 
