@@ -1,0 +1,167 @@
+/*
+ * test_lite_validate.c - what lite_validate.c decides once per compiled
+ * schema node: the positive lists that say when a plan may stand for a
+ * container (keys_only()) and when a scalar check may take the
+ * validator's lean entry (scalar_lean()), both failing closed on anything
+ * they do not name; and the numeric bounds prepared for it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lite_int.h"
+
+/* A plan may stand for a container whose schema asks nothing but what
+ * keys and sizes decide, or also the value keywords a plan's check re-runs
+ * (plannable); anything else, including what the lists do not name,
+ * makes none (fails closed). */
+static void test_events__lite_keys_only_positive_list(void **state) {
+        static const struct {
+                const char *schema;
+                int keys_only, plannable;
+        } cases[] = {
+                {"{}", 1, 1},
+                {"{\"type\":\"object\",\"required\":[\"a\"],\"properties\":"
+                 "{\"a\":{\"type\":\"integer\"}},\"additionalProperties\":"
+                 "false,"
+                 "\"patternProperties\":{\"^x_\":{}},\"minProperties\":1,"
+                 "\"propertyNames\":{\"maxLength\":9},\"dependencies\":{\"a\":"
+                 "[\"b\"]},\"allOf\":[{}],\"x-annotation\":1}",
+                 1, 1},
+                {"{\"items\":[{}],\"additionalItems\":{},\"maxItems\":3}", 1,
+                 1},
+                {"{\"enum\":[{}]}", 0, 1},
+                {"{\"const\":{}}", 0, 1},
+                {"{\"if\":{},\"then\":{}}", 0, 1},
+                {"{\"anyOf\":[{}]}", 0, 1},
+                {"{\"oneOf\":[{}]}", 0, 1},
+                {"{\"not\":false}", 0, 1},
+                {"{\"uniqueItems\":true}", 0, 1},
+                {"{\"contains\":{}}", 0, 1},
+                {"{\"maxLength\":3}", 0, 0},
+                {"{\"minimum\":3}", 0, 0},
+                {"{\"if\":{},\"then\":{},\"pattern\":\"a\"}", 0, 0},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                json_t *doc = json_loads(cases[i].schema, 0, NULL);
+                events_schema_t *s = NULL;
+
+                assert_non_null(doc);
+                assert_int_equal(events_schema_compile(&s, doc, NULL),
+                                 EVENTS_OK);
+                if (events__lite_keys_only(s->root) != cases[i].keys_only)
+                        fail_msg("keys only: %s", cases[i].schema);
+                if (!!(events__lite_mask(s->root) & EVENTS__LK_PLANNABLE) !=
+                    cases[i].plannable)
+                        fail_msg("plannable: %s", cases[i].schema);
+                events_schema_destroy(s);
+                json_decref(doc);
+        }
+}
+
+/* The lean entry's positive list (lite_validate.c, scalar_lean()): a node
+ * with only type, the numeric and string keywords and what only arrays
+ * and objects read takes it; enum, const, any applicator, a "$ref" or a
+ * boolean schema do not (v_run() in full). SCH_S_STRING says v_string()
+ * has work. */
+static void test_events__lite_scalar_lean_positive_list(void **state) {
+        static const struct {
+                const char *schema;
+                unsigned scalar;
+        } cases[] = {
+                {"{}", SCH_S_LEAN},
+                {"{\"title\":\"t\",\"description\":\"d\",\"x-note\":1}",
+                 SCH_S_LEAN},
+                {"{\"type\":\"string\",\"maxLength\":3}",
+                 SCH_S_LEAN | SCH_S_STRING},
+                {"{\"minLength\":1}", SCH_S_LEAN | SCH_S_STRING},
+                {"{\"minLength\":0}", SCH_S_LEAN},
+                {"{\"pattern\":\"^a\"}", SCH_S_LEAN | SCH_S_STRING},
+                {"{\"format\":\"email\"}", SCH_S_LEAN | SCH_S_STRING},
+                {"{\"format\":\"not-a-format\"}", SCH_S_LEAN},
+                {"{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,"
+                 "\"exclusiveMinimum\":0,\"exclusiveMaximum\":9,"
+                 "\"multipleOf\":2}",
+                 SCH_S_LEAN},
+                {"{\"type\":[\"object\",\"string\"],\"properties\":{\"a\":{}},"
+                 "\"required\":[\"a\"],\"additionalProperties\":false,"
+                 "\"patternProperties\":{\"x\":{}},\"propertyNames\":{},"
+                 "\"dependencies\":{\"a\":[\"b\"]},\"minProperties\":1,"
+                 "\"maxProperties\":3,\"items\":[{}],\"additionalItems\":{},"
+                 "\"maxItems\":2,\"minItems\":1,\"uniqueItems\":true,"
+                 "\"contains\":{}}",
+                 SCH_S_LEAN},
+                {"{\"maxLength\":3,\"enum\":[\"a\"]}", SCH_S_STRING},
+                {"{\"const\":1}", 0},
+                {"{\"allOf\":[{}]}", 0},
+                {"{\"anyOf\":[{}]}", 0},
+                {"{\"oneOf\":[{}]}", 0},
+                {"{\"not\":{}}", 0},
+                {"{\"if\":{},\"then\":{},\"else\":{}}", 0},
+                {"{\"$ref\":\"#/definitions/a\",\"definitions\":{\"a\":{}}}",
+                 0},
+                {"true", 0},
+                {"false", 0},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                json_t *doc =
+                        json_loads(cases[i].schema, JSON_DECODE_ANY, NULL);
+                events_schema_t *s = NULL;
+
+                assert_non_null(doc);
+                assert_int_equal(events_schema_compile(&s, doc, NULL),
+                                 EVENTS_OK);
+                if (s->root->scalar != cases[i].scalar)
+                        fail_msg("%s: scalar %u, expected %u", cases[i].schema,
+                                 s->root->scalar, cases[i].scalar);
+                events_schema_destroy(s);
+                json_decref(doc);
+        }
+}
+
+/* A prepared node holds its bounds as numbers: integers exactly (past a
+ * double's 53 bits), reals as reals. */
+static void test_events__lite_prepare_numbers(void **state) {
+        json_t *doc = json_loads("{\"minimum\":1.5,"
+                                 "\"maximum\":9007199254740993,"
+                                 "\"exclusiveMinimum\":-2,"
+                                 "\"exclusiveMaximum\":1e3,"
+                                 "\"multipleOf\":0.25}",
+                                 0, NULL);
+        events_schema_t *s = NULL;
+        const sch_num_t *num;
+
+        (void)state;
+        assert_non_null(doc);
+        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
+        num = s->root->num;
+        assert_false(num[SCH_TX_MINIMUM].is_int);
+        assert_true(num[SCH_TX_MINIMUM].ld == 1.5L);
+        assert_true(num[SCH_TX_MAXIMUM].is_int);
+        assert_true(num[SCH_TX_MAXIMUM].i == 9007199254740993LL);
+        assert_true(num[SCH_TX_EXCL_MINIMUM].is_int);
+        assert_true(num[SCH_TX_EXCL_MINIMUM].i == -2);
+        assert_true(num[SCH_TX_EXCL_MINIMUM].d == -2.0);
+        assert_false(num[SCH_TX_EXCL_MAXIMUM].is_int);
+        assert_true(num[SCH_TX_EXCL_MAXIMUM].ld == 1000.0L);
+        assert_false(num[SCH_TX_MULTIPLE_OF].is_int);
+        assert_true(num[SCH_TX_MULTIPLE_OF].d == 0.25);
+        events_schema_destroy(s);
+        json_decref(doc);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_events__lite_keys_only_positive_list),
+                cmocka_unit_test(test_events__lite_scalar_lean_positive_list),
+                cmocka_unit_test(test_events__lite_prepare_numbers),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
