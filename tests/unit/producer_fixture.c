@@ -68,6 +68,22 @@ events_producer_t *dry_producer(struct seen *s) {
         return p;
 }
 
+events_producer_t *unreachable_producer(const char *extra) {
+        events_producer_t *p = NULL;
+        rd_kafka_conf_t *conf = events_producer_conf_new();
+
+        assert_int_equal(events_kafka_conf_set(
+                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
+                         EVENTS_OK);
+        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
+                         EVENTS_OK);
+        if (extra)
+                assert_int_equal(events_kafka_conf_set(conf, extra, NULL),
+                                 EVENTS_OK);
+        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
+        return p;
+}
+
 events_outcome_t submit(events_producer_t *p, const char *line, uint64_t n) {
         return events_producer_submit(p, line, strlen(line), n, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * producer_fixture.h - what the producer's unit tests (test_producer_*.c)
  * share: a receipt collector that keeps every receipt by line number, a
- * dry-run producer reporting to it, and the check that the counts add up.
+ * dry-run producer reporting to it, a producer whose broker never
+ * answers, and the check that the counts add up.
  */
 #ifndef EVENTS_TEST_PRODUCER_FIXTURE_H
 #define EVENTS_TEST_PRODUCER_FIXTURE_H
@@ -32,6 +33,10 @@ struct seen *seen_new(void);
 void seen_free(struct seen *s);
 /* A producer without Kafka (dry run) whose receipts go to @p s. */
 events_producer_t *dry_producer(struct seen *s);
+/* A producer of topic "t" aimed at 127.0.0.1:1, where nobody listens, its
+ * librdkafka logs off, with the setting @p extra ("name=value", or NULL);
+ * no receipt callback yet. */
+events_producer_t *unreachable_producer(const char *extra);
 /* Submit the NUL-terminated @p line as line @p n. */
 events_outcome_t submit(events_producer_t *p, const char *line, uint64_t n);
 /* read = skipped + rejected + delivered + failed + in flight. */

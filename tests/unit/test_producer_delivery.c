@@ -498,20 +498,10 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
 
 static void test_events_producer_flush_times_out_then_fails(void **state) {
         struct seen *s = seen_new();
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        /* nobody listens on port 1: messages expire after 300 ms */
+        events_producer_t *p = unreachable_producer("message.timeout.ms=300");
         events_producer_counts_t c;
 
-        /* nobody listens on port 1: messages expire after 300 ms */
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(
-                events_kafka_conf_set(conf, "message.timeout.ms=300", NULL),
-                EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 5; i++)
                 assert_int_equal(submit(p, "{\"event_type\":\"a\",\"data\":{}}",
@@ -534,16 +524,9 @@ static void test_events_producer_flush_times_out_then_fails(void **state) {
 
 static void test_events_producer_close_purges_the_rest(void **state) {
         struct seen *s = seen_new();
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p = unreachable_producer(NULL);
         events_producer_counts_t c;
 
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         for (int i = 1; i <= 50; i++)
                 submit(p, "{\"event_type\":\"a\",\"data\":{}}", (uint64_t)i);
@@ -587,18 +570,8 @@ static void *interrupt_soon(void *arg) {
 /* A producer whose broker never answers, so that nothing is ever
  * delivered while the test runs. */
 static events_producer_t *stuck_producer(struct seen *s, const char *extra) {
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p = unreachable_producer(extra);
 
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        if (extra)
-                assert_int_equal(events_kafka_conf_set(conf, extra, NULL),
-                                 EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         return p;
 }
@@ -651,15 +624,8 @@ static void test_events_producer_set_rate_waits_for_token(void **state) {
 
 static void test_events_producer_destroy_reports_pending(void **state) {
         struct seen *s = seen_new();
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p = unreachable_producer(NULL);
 
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         events_producer_set_receipt_cb(p, collect, s);
         submit(p, "{\"event_type\":\"a\",\"data\":{}}", 1);
         events_producer_destroy(p);

@@ -200,20 +200,11 @@ static void test_events_receipt_not_wanted_still_counted(void **state) {
  * no input (the line is long gone), nowhere in Kafka. */
 static void test_events_receipt_delivery_failed(void **state) {
         struct one o = {0};
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p;
 
         (void)state;
         /* Nobody listens on port 1: the message expires after 300 ms. */
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(
-                events_kafka_conf_set(conf, "message.timeout.ms=300", NULL),
-                EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
+        p = unreachable_producer("message.timeout.ms=300");
         events_producer_set_receipt_cb(p, keep_last, &o);
         assert_int_equal(submit(p, GOOD, 12), EVENTS_OUTCOME_QUEUED);
         assert_int_equal(events_producer_flush(p, 10000), EVENTS_OK);

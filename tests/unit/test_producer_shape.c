@@ -364,20 +364,10 @@ static void test_events_producer_submit_skips_blank_and_crlf(void **state) {
 
 static void test_events_producer_submit_rejects_too_large(void **state) {
         struct seen *s = seen_new();
-        events_producer_t *p = NULL;
-        rd_kafka_conf_t *conf = events_producer_conf_new();
+        events_producer_t *p = unreachable_producer("message.max.bytes=2000");
         char big[3000];
         int n;
 
-        assert_int_equal(
-                events_kafka_conf_set(conf, "message.max.bytes=2000", NULL),
-                EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(
-                                 conf, "bootstrap.servers=127.0.0.1:1", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_kafka_conf_set(conf, "log_level=0", NULL),
-                         EVENTS_OK);
-        assert_int_equal(events_producer_new(&p, conf, "t", NULL), EVENTS_OK);
         assert_int_equal(events_producer_max_message_bytes(p), 2000);
         events_producer_set_receipt_cb(p, collect, s);
         n = snprintf(big, sizeof(big),
