@@ -251,23 +251,6 @@ static __attribute__((noinline)) int lp_number_general(lp_t *p,
         size_t len = p->len, s = p->i, j = s, digits;
         int neg, real;
 
-        /* Short positive integers are read as they are scanned. */
-        if (j < len && b[j] >= '1' && b[j] <= '9') {
-                unsigned long long u = 0;
-
-                while (j < len && b[j] >= '0' && b[j] <= '9' && j - s < 18)
-                        u = u * 10 + (unsigned)(b[j++] - '0');
-                if (j >= len || (b[j] != '.' && (b[j] | 0x20) != 'e' &&
-                                 (b[j] < '0' || b[j] > '9'))) {
-                        p->i = j;
-                        nd->type = EVENTS__LT_INT;
-                        nd->num.i = (int64_t)u;
-                        nd->s = (const char *)b + s;
-                        nd->len = j - s;
-                        return 0;
-                }
-                j = s;
-        }
         if (events__number_scan(b, len, s, &j, &neg, &real, &digits))
                 return -1;
         p->i = j;
