@@ -121,13 +121,24 @@ static int keys_only(const sch_node_t *n, int values) {
  * that way and of the fields only an array or an object reads. Anything
  * else (enum, const, if, allOf, anyOf, oneOf, not, a boolean schema, a
  * "$ref", or a field added later) answers 0, and v_run() runs in full.
+ * With @p any, an "anyOf" is let through too when each of its schemas is
+ * such a node (SCH_S_ANY_LEAN).
  */
-static int scalar_lean(const sch_node_t *n) {
+static int scalar_lean(const sch_node_t *n, int any) {
         sch_node_t t, fresh;
 
         fresh_node(&fresh);
         memcpy(&t, n, sizeof(t));
         reset_derived(&t);
+        if (any) {
+                /* and an "anyOf" of such nodes (compiled before their
+                 * parent; a "$ref" among them is not one) */
+                for (size_t k = 0; k < n->n_any_of; k++)
+                        if (!(n->any_of[k]->scalar & SCH_S_LEAN))
+                                return 0;
+                t.any_of = NULL;
+                t.n_any_of = 0;
+        }
         /* type, and v_number()'s keywords */
         t.types = 0;
         t.keys &= ~(unsigned)SCH_K_NUMERIC;
@@ -170,8 +181,10 @@ void events__lite_prepare(sch_node_t *n) {
         unsigned scalar = 0;
 
         /* Both masks first: they read the node without what this derives. */
-        if (scalar_lean(n))
+        if (scalar_lean(n, 0))
                 scalar |= SCH_S_LEAN;
+        else if (n->any_of && scalar_lean(n, 1))
+                scalar |= SCH_S_ANY_LEAN;
         if (n->max_length >= 0 || n->min_length > 0 || n->pattern.code ||
             n->format != SCH_F_NONE)
                 scalar |= SCH_S_STRING;

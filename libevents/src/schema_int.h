@@ -90,7 +90,12 @@ enum {
          * is (lite_validate.c): any other field set clears it. */
         SCH_S_LEAN = 1 << 0,
         /* Has maxLength, minLength, pattern or format: v_string() runs. */
-        SCH_S_STRING = 1 << 1
+        SCH_S_STRING = 1 << 1,
+        /* SCH_S_LEAN but for an "anyOf" whose schemas are all SCH_S_LEAN
+         * ("anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]): a scalar
+         * that passes v_scalar() passes when it passes one of them
+         * (schema_validate.c, v_node()). */
+        SCH_S_ANY_LEAN = 1 << 2
 };
 
 typedef struct sch_regex_s {

@@ -1070,12 +1070,33 @@ HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         return 1;
 }
 
+/*
+ * A scalar @p i against @p n, a SCH_S_ANY_LEAN node, when no failure is
+ * to be worded (fast(c)): v_run() would run the same v_scalar() steps,
+ * then each of the "anyOf"'s schemas through test() and validate(), which
+ * for a lean node without "$ref" comes to v_scalar() again (at a depth
+ * validate() accepts: the caller checks it). Wording a failure is
+ * v_run()'s, as in v_scalar().
+ */
+static int v_scalar_any(vctx_t *c, const sch_node_t *n, uint32_t i) {
+        if (!v_scalar(c, n, i))
+                return 0;
+        for (size_t k = 0; k < n->n_any_of; k++)
+                if (v_scalar(c, n->any_of[k], i))
+                        return 1;
+        return 0;
+}
+
 HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         unsigned char ty = c->L->n[i].type;
 
-        if ((n->scalar & SCH_S_LEAN) && ty != EVENTS__LT_OBJECT &&
-            ty != EVENTS__LT_ARRAY)
+        if (ty == EVENTS__LT_OBJECT || ty == EVENTS__LT_ARRAY)
+                return v_run(c, n, i, 0);
+        if (n->scalar & SCH_S_LEAN)
                 return v_scalar(c, n, i);
+        if ((n->scalar & SCH_S_ANY_LEAN) && fast(c) &&
+            c->depth < MAX_SCHEMA_DEPTH)
+                return v_scalar_any(c, n, i);
         return v_run(c, n, i, 0);
 }
 

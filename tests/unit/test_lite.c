@@ -853,8 +853,9 @@ static void test_events__producer_layouts_equal_full(void **state) {
 
 /* A layout's plan decides the schemas scalars mostly have (integer
  * bounds, exclusive ones, a real bound; an enum with a length; an anyOf
- * of formats; a pattern) as the full validator does, for each value in
- * each place, after a line that put the plan in place. */
+ * of formats, one of them through a "$ref" or both lean (v_node()'s
+ * SCH_S_ANY_LEAN); a pattern) as the full validator does, for each value
+ * in each place, after a line that put the plan in place. */
 static void test_events__lite_plan_checks_equal_full(void **state) {
         static const char *const schema =
                 "{\"type\":\"object\",\"properties\":{"
@@ -866,16 +867,43 @@ static void test_events__lite_plan_checks_equal_full(void **state) {
                 "\"d\":{\"anyOf\":[{\"format\":\"ipv4\"},"
                 "{\"$ref\":\"#/definitions/v6\"}]},"
                 "\"e\":{\"type\":[\"string\",\"integer\"],\"pattern\":\"^a\","
-                "\"minimum\":-3,\"multipleOf\":3}},"
+                "\"minimum\":-3,\"multipleOf\":3},"
+                "\"f\":{\"type\":\"string\",\"maxLength\":7,\"anyOf\":["
+                "{\"format\":\"ipv4\"},{\"format\":\"ipv6\"}]}},"
                 "\"definitions\":{\"v6\":{\"format\":\"ipv6\"}}}";
-        static const char *const vals[] = {
-                "0",     "1",      "9",           "10",      "-3",
-                "-6",    "3",      "6",           "1.5",     "2",
-                "3.0",   "3.5",    "1e0",         "\"x\"",   "\"yy\"",
-                "\"z\"", "7",      "\"1.2.3.4\"", "\"::1\"", "\"1.2.3\"",
-                "\"a\"", "\"ab\"", "\"ba\"",      "\"\"",    "true",
-                "null",  "[1]",    "{}"};
-        const char *base[5] = {"5", "2", "\"x\"", "\"1.2.3.4\"", "\"ab\""};
+        static const char *const vals[] = {"0",
+                                           "1",
+                                           "9",
+                                           "10",
+                                           "-3",
+                                           "-6",
+                                           "3",
+                                           "6",
+                                           "1.5",
+                                           "2",
+                                           "3.0",
+                                           "3.5",
+                                           "1e0",
+                                           "\"x\"",
+                                           "\"yy\"",
+                                           "\"z\"",
+                                           "7",
+                                           "\"1.2.3.4\"",
+                                           "\"::1\"",
+                                           "\"1.2.3\"",
+                                           "\"a\"",
+                                           "\"ab\"",
+                                           "\"ba\"",
+                                           "\"\"",
+                                           "true",
+                                           "null",
+                                           "[1]",
+                                           "{}",
+                                           "\"10.0.0.10\"",
+                                           "\"::ffff:1.2.3.4\"",
+                                           "\"1::\""};
+        const char *base[6] = {"5",           "2",      "\"x\"",
+                               "\"1.2.3.4\"", "\"ab\"", "\"::1\""};
         json_error_t jerr;
         json_t *doc = json_loads(schema, 0, &jerr);
         events_registry_t *reg = NULL;
@@ -892,9 +920,9 @@ static void test_events__lite_plan_checks_equal_full(void **state) {
         json_decref(doc);
         assert_int_equal(events_producer_new(&p, NULL, NULL, NULL), EVENTS_OK);
         events_producer_set_registry(p, reg);
-        for (int at = 0; at < 5; at++)
+        for (int at = 0; at < 6; at++)
                 for (size_t i = 0; i < 2 * nv; i++) {
-                        const char *f[5];
+                        const char *f[6];
                         events__probe_t full, lay;
                         int n;
 
@@ -904,8 +932,8 @@ static void test_events__lite_plan_checks_equal_full(void **state) {
                         n = snprintf(buf, sizeof(buf),
                                      "{\"event_type\":\"t.plan\",\"data\":{"
                                      "\"a\":%s,\"b\":%s,\"c\":%s,\"d\":%s,"
-                                     "\"e\":%s}}",
-                                     f[0], f[1], f[2], f[3], f[4]);
+                                     "\"e\":%s,\"f\":%s}}",
+                                     f[0], f[1], f[2], f[3], f[4], f[5]);
                         assert_true(n > 0 && (size_t)n < sizeof(buf));
                         assert_int_equal(
                                 events__producer_probe(p, buf, (size_t)n,
