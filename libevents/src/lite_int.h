@@ -76,11 +76,24 @@ typedef struct events__lslot_s {
         uint32_t litlen;
 } events__lslot_t;
 
+/* What a plan's check found on the line the plan was made from, so that
+ * the next lines go straight to the keywords that can fail
+ * (schema_validate.c, events__schema_run_checks()). */
+enum {
+        EVENTS__CK_NODE = 0, /**< v_node(): nothing known */
+        /** a SCH_S_LEAN schema whose "type" admits the node, a string:
+         * while the node is a string, v_string() alone decides */
+        EVENTS__CK_STRING,
+        /** the same for an integer node and v_number() */
+        EVENTS__CK_INT
+};
+
 /* A plan's check: the validator on node against schema (past its
  * "$ref"s), as it ran on the line the plan was made from. */
 typedef struct events__lcheck_s {
         uint32_t node;
         unsigned char part; /**< 1: a container's value keywords only */
+        unsigned char kind; /**< EVENTS__CK_*, for a check that is no part */
         const sch_node_t *schema;
 } events__lcheck_t;
 
@@ -306,7 +319,8 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
 
 /** Record node @p i against @p n in @p t's plan, unless the layout fixes
  *  node @p i's value. @returns 0, or -1 (no memory). */
-int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i);
+int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i,
+                          unsigned kind);
 
 /** Record a check of container node @p i against @p n's value keywords
  *  only (enum, const, uniqueItems, contains, if, anyOf, oneOf, not).

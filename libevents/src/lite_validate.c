@@ -218,7 +218,8 @@ static int is_slot(const events__ltpl_t *t, uint32_t i) {
         return 0;
 }
 
-int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i) {
+int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i,
+                          unsigned kind) {
         /* A value that is part of the layout (true, false, null, the event
          * type) is the same on every line: its verdict holds for all. */
         if (i < t->used && !is_slot(t, i))
@@ -229,6 +230,7 @@ int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i) {
         t->check[t->ncheck].node = i;
         t->check[t->ncheck].schema = n;
         t->check[t->ncheck].part = 0;
+        t->check[t->ncheck].kind = (unsigned char)kind;
         t->ncheck++;
         return 0;
 }
@@ -241,6 +243,7 @@ int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
         t->check[t->ncheck].node = i;
         t->check[t->ncheck].schema = n;
         t->check[t->ncheck].part = 1;
+        t->check[t->ncheck].kind = EVENTS__CK_NODE;
         t->ncheck++;
         return 0;
 }

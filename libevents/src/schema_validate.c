@@ -1100,6 +1100,22 @@ HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
         return v_run(c, n, i, 0);
 }
 
+/* What a plan may take for granted in the next lines' checks of scalar
+ * @p i against @p n (lite_int.h, EVENTS__CK_*): for a lean schema whose
+ * "type" admits the node, that only v_string() or v_number() can fail
+ * while the node has the same type. */
+static unsigned check_kind(const vctx_t *c, const sch_node_t *n, uint32_t i) {
+        const events__lnode_t *v = &c->L->n[i];
+
+        if (!(n->scalar & SCH_S_LEAN) || (n->types && !(n->types & type_of(v))))
+                return EVENTS__CK_NODE;
+        if (v->type == EVENTS__LT_STRING)
+                return EVENTS__CK_STRING;
+        if (v->type == EVENTS__LT_INT)
+                return EVENTS__CK_INT;
+        return EVENTS__CK_NODE;
+}
+
 static int validate(vctx_t *c, const sch_node_t *n, uint32_t i) {
         int ok, hops = 0;
 
@@ -1119,7 +1135,7 @@ static int validate(vctx_t *c, const sch_node_t *n, uint32_t i) {
                 /* A scalar: the plan checks it again on every line of the
                  * layout (unless the layout fixes it), with this very
                  * function; nothing under it is recorded again. */
-                if (events__lite_plan_add(c->plan, n, i))
+                if (events__lite_plan_add(c->plan, n, i, check_kind(c, n, i)))
                         c->plan_ok = 0;
                 c->no_record++;
                 ok = v_node(c, n, i);
@@ -1207,12 +1223,29 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
         int ok = 1;
 
         ctx_init(&c, L, NULL, NULL);
-        /* A check's schema is past its "$ref"s: v_node() directly (a
-         * scalar's check through the lean entry, when its node allows). */
-        for (uint32_t k = 0; k < n && ok; k++)
-                ok = ck[k].node < L->used &&
-                     (ck[k].part ? v_run(&c, ck[k].schema, ck[k].node, 1)
-                                 : v_node(&c, ck[k].schema, ck[k].node));
+        /* A check's schema is past its "$ref"s: v_node() directly, or,
+         * while the node has the type it had when the plan was made, the
+         * string or number keywords that are all that can fail then
+         * (check_kind()). */
+        for (const events__lcheck_t *e = ck, *end = ck + n; ok && e < end;
+             e++) {
+                const sch_node_t *s = e->schema;
+                const events__lnode_t *v;
+
+                if (e->node >= L->used) {
+                        ok = 0;
+                        break;
+                }
+                v = &L->n[e->node];
+                if (e->kind == EVENTS__CK_STRING &&
+                    v->type == EVENTS__LT_STRING)
+                        ok = !(s->scalar & SCH_S_STRING) || v_string(&c, s, v);
+                else if (e->kind == EVENTS__CK_INT && v->type == EVENTS__LT_INT)
+                        ok = !(s->keys & SCH_K_NUMERIC) || v_number(&c, s, v);
+                else
+                        ok = e->part ? v_run(&c, s, e->node, 1)
+                                     : v_node(&c, s, e->node);
+        }
         ctx_fini(&c);
         return ok;
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -171,11 +172,73 @@ static void test_events__lite_prepare_numbers(void **state) {
         json_decref(doc);
 }
 
+/* A plan records, per scalar check, what the next lines may take for
+ * granted (EVENTS__CK_*): a lean schema whose type admits the node goes
+ * straight to v_string() or v_number() while the node keeps its type; a
+ * real, an enum, an anyOf, or a schema the first line failed get the
+ * whole v_node(). */
+static void test_events__lite_plan_check_kinds(void **state) {
+        static const char *const schema =
+                "{\"properties\":{"
+                "\"a\":{\"type\":\"string\",\"maxLength\":3},"
+                "\"b\":{\"type\":\"integer\",\"minimum\":1},"
+                "\"c\":{\"type\":\"number\",\"maximum\":9},"
+                "\"d\":{\"enum\":[\"y\"]},"
+                "\"e\":{\"anyOf\":[{\"format\":\"ipv4\"}]},"
+                "\"f\":{\"type\":\"integer\"},"
+                "\"g\":{}}}";
+        static const struct {
+                char key;
+                unsigned kind;
+        } want[] = {{'a', EVENTS__CK_STRING}, {'b', EVENTS__CK_INT},
+                    {'c', EVENTS__CK_NODE},   {'d', EVENTS__CK_NODE},
+                    {'e', EVENTS__CK_NODE},   {'f', EVENTS__CK_NODE},
+                    {'g', EVENTS__CK_STRING}};
+        const char *line = "{\"a\":\"x\",\"b\":5,\"c\":1.5,\"d\":\"y\","
+                           "\"e\":\"1.2.3.4\",\"g\":\"z\",\"f\":\"no\"}";
+        json_t *doc = json_loads(schema, 0, NULL);
+        events_schema_t *s = NULL;
+        events__lite_t L = {0};
+        events__ltpl_t *t;
+
+        (void)state;
+        assert_non_null(doc);
+        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
+        assert_int_equal(events__lite_parse(&L, line, strlen(line), 64), 0);
+        assert_non_null(
+                t = events__lite_remember(&L, line, strlen(line), UINT32_MAX));
+        /* "f", last, fails its type: the line is invalid, and the plan
+         * has recorded what was checked up to there */
+        (void)events__lite_plan(t, s->root, &L, 0);
+        for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+                int found = 0;
+
+                for (uint32_t k = 0; k < t->ncheck; k++) {
+                        const events__lnode_t *v = &L.n[t->check[k].node];
+
+                        if (t->check[k].part || v->klen != 1 ||
+                            v->key[0] != want[w].key)
+                                continue;
+                        found = 1;
+                        if (t->check[k].kind != want[w].kind)
+                                fail_msg("\"%c\": kind %u, expected %u",
+                                         want[w].key, t->check[k].kind,
+                                         want[w].kind);
+                }
+                if (!found)
+                        fail_msg("\"%c\": no check", want[w].key);
+        }
+        events__lite_free(&L);
+        events_schema_destroy(s);
+        json_decref(doc);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__lite_keys_only_positive_list),
                 cmocka_unit_test(test_events__lite_scalar_lean_positive_list),
                 cmocka_unit_test(test_events__lite_prepare_numbers),
+                cmocka_unit_test(test_events__lite_plan_check_kinds),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
