@@ -213,6 +213,83 @@ CHECK int check_date(const char *s, size_t len) {
         (cclass[(p)[i]] & cclass[(p)[(i) + 1]] & cclass[(p)[(i) + 2]] &        \
          cclass[(p)[(i) + 3]])
 
+/* The common e-mail address and host name, in one table lookup a byte:
+ * a machine over the bytes whose states are those of a dot-atom local
+ * part and a host name's labels. Its table is indexed by state * 256 +
+ * byte and holds the next state times 256, so a step is a load and an
+ * add. It knows no lengths, no quoted local part and no address literal:
+ * its callers take it only on strings short enough that no limit can
+ * bind, and everything it does not accept goes to the full check, which
+ * decides (it declines, never refuses). */
+enum {
+        M_NO,    /* declined: the full check decides */
+        M_LOCAL, /* start of the local part, or after one of its dots */
+        M_ATOM,  /* in an atom of the local part */
+        M_LABEL, /* start of a label: after the '@' or a dot */
+        M_LDH,   /* in a label, after a letter or digit (or UTF-8) */
+        M_HYPHEN /* in a label, after a hyphen */
+};
+#define M(st) ((st) << 8)
+/* The table's entries: byte c, or bytes lo to hi, lead from one state to
+ * another. */
+#define M_BYTE(from, c, to) [M(from) + (c)] = M(to)
+#define M_RANGE(from, lo, hi, to) [M(from) + (lo)... M(from) + (hi)] = M(to)
+#define M_ALNUM(from, to)                                                      \
+        M_RANGE(from, '0', '9', to), M_RANGE(from, 'a', 'z', to),              \
+                M_RANGE(from, 'A', 'Z', to)
+/* RFC 5322 atext (C_ATEXT of cclass[]). */
+#define M_ATEXT(from, to)                                                      \
+        M_ALNUM(from, to), M_BYTE(from, '!', to), M_BYTE(from, '#', to),       \
+                M_BYTE(from, '$', to), M_BYTE(from, '%', to),                  \
+                M_BYTE(from, '&', to), M_BYTE(from, '\'', to),                 \
+                M_BYTE(from, '*', to), M_BYTE(from, '+', to),                  \
+                M_BYTE(from, '-', to), M_BYTE(from, '/', to),                  \
+                M_BYTE(from, '=', to), M_BYTE(from, '?', to),                  \
+                M_BYTE(from, '^', to), M_BYTE(from, '_', to),                  \
+                M_BYTE(from, '`', to), M_BYTE(from, '{', to),                  \
+                M_BYTE(from, '|', to), M_BYTE(from, '}', to),                  \
+                M_BYTE(from, '~', to)
+#define M_TABLE(...)                                                           \
+        {                                                                      \
+                M_ATEXT(M_LOCAL, M_ATOM), M_ATEXT(M_ATOM, M_ATOM),             \
+                        M_BYTE(M_ATOM, '.', M_LOCAL),                          \
+                        M_BYTE(M_ATOM, '@', M_LABEL), M_ALNUM(M_LABEL, M_LDH), \
+                        M_ALNUM(M_LDH, M_LDH), M_BYTE(M_LDH, '-', M_HYPHEN),   \
+                        M_BYTE(M_LDH, '.', M_LABEL), M_ALNUM(M_HYPHEN, M_LDH), \
+                        M_BYTE(M_HYPHEN, '-', M_HYPHEN), __VA_ARGS__           \
+        }
+/* ASCII; and with UTF-8 bytes as letters (idn-email). */
+static const unsigned short mail_ascii[M(M_HYPHEN + 1)] = M_TABLE();
+static const unsigned short mail_idn[M(M_HYPHEN + 1)] = M_TABLE(
+        M_RANGE(M_LOCAL, 0x80, 0xFF, M_ATOM),
+        M_RANGE(M_ATOM, 0x80, 0xFF, M_ATOM),
+        M_RANGE(M_LABEL, 0x80, 0xFF, M_LDH), M_RANGE(M_LDH, 0x80, 0xFF, M_LDH),
+        M_RANGE(M_HYPHEN, 0x80, 0xFF, M_LDH));
+
+/* Run the machine of @p t from state @p st over s[0..len). @returns the
+ * state it ends in (M_NO stays M_NO). */
+static unsigned mail_run(const unsigned short *t, unsigned st, const char *s,
+                         size_t len) {
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0;
+
+        for (; i + 4 <= len; i += 4) {
+                st = t[st + p[i]];
+                st = t[st + p[i + 1]];
+                st = t[st + p[i + 2]];
+                st = t[st + p[i + 3]];
+        }
+        for (; i < len; i++)
+                st = t[st + p[i]];
+        return st;
+}
+
+/* Below these lengths no limit can bind: a label (of at most len bytes)
+ * is within 63, a local part (of at most len - 2) within 64 and a domain
+ * within 253. */
+#define MAIL_FAST_HOST 63
+#define MAIL_FAST_EMAIL 65
+
 /* With idn, UTF-8 (already valid: jansson checks it) may stand in labels;
  * IDNA's tables of disallowed code points are not checked. Labels of 1 to
  * 63 letters, digits and hyphens, not starting or ending with a hyphen,
@@ -244,6 +321,9 @@ static int check_host(const char *s, size_t len, int idn) {
 }
 
 CHECK int check_hostname(const char *s, size_t len) {
+        if (len <= MAIL_FAST_HOST &&
+            mail_run(mail_ascii, M(M_LABEL), s, len) == M(M_LDH))
+                return 1;
         return check_host(s, len, 0);
 }
 
@@ -493,6 +573,10 @@ static int domain(const char *s, size_t len, int idn) {
  * literal. Plain ASCII: "idn-email" is not checked. */
 CHECK int check_email(const char *s, size_t len, int idn) {
         size_t at = len, i;
+
+        if (len <= MAIL_FAST_EMAIL && mail_run(idn ? mail_idn : mail_ascii,
+                                               M(M_LOCAL), s, len) == M(M_LDH))
+                return 1;
 
         if (len && s[0] != '"') {
                 /* A dot-atom holds no '@': the first one ends it, and
