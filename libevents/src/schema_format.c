@@ -328,24 +328,42 @@ CHECK int check_hostname(const char *s, size_t len) {
 }
 
 /* Four decimal parts of 1 to 3 digits, at most 255, without leading
- * zeros. */
+ * zeros: 7 to 15 bytes. The shipped schemas try "ipv4" first on every
+ * address (anyOf ipv4, ipv6), so an IPv6 one is refused by its length
+ * alone (or its first ':'). The bytes are copied to a zeroed buffer, where
+ * the NUL after them ends a part as any non-digit does: then no step
+ * needs a bounds test. */
+#define IPV4_MIN 7
+#define IPV4_MAX 15
 CHECK int check_ipv4(const char *s, size_t len) {
-        const unsigned char *p = (const unsigned char *)s, *end = p + len;
+        unsigned char b[IPV4_MAX + 1] = {0};
+        const unsigned char *p = b;
 
+        if (len - IPV4_MIN > IPV4_MAX - IPV4_MIN)
+                return 0;
+        /* Two fixed-size copies that overlap, where one of len bytes
+         * would be a call. */
+        if (len >= 8) {
+                memcpy(b, s, 8);
+                memcpy(b + len - 8, s + len - 8, 8);
+        } else {
+                memcpy(b, s, 4);
+                memcpy(b + len - 4, s + len - 4, 4);
+        }
         for (int part = 0; part < 4; part++) {
                 unsigned v, d;
 
-                if (part && (p == end || *p++ != '.'))
+                if (part && *p++ != '.')
                         return 0;
-                if (p == end || (v = (unsigned)*p - '0') > 9)
+                if ((v = (unsigned)*p - '0') > 9)
                         return 0;
                 p++;
-                if (p < end && (d = (unsigned)*p - '0') <= 9) {
+                if ((d = (unsigned)*p - '0') <= 9) {
                         if (v == 0)
                                 return 0;
                         v = v * 10 + d;
                         p++;
-                        if (p < end && (d = (unsigned)*p - '0') <= 9) {
+                        if ((d = (unsigned)*p - '0') <= 9) {
                                 v = v * 10 + d;
                                 p++;
                         }
@@ -353,53 +371,57 @@ CHECK int check_ipv4(const char *s, size_t len) {
                 if (v > 255)
                         return 0;
         }
-        return p == end;
+        return p == b + len;
 }
 
+/* Groups of 1 to 4 hex digits between colons, "::" once, maybe a dotted
+ * quad last. A group of four (the common one) is tested in one and of
+ * four classes. */
 CHECK int check_ipv6(const char *s, size_t len) {
+        const unsigned char *p = (const unsigned char *)s, *end = p + len;
         int groups = 0, compressed = 0;
-        size_t pos = 0;
 
         if (len < 2)
                 return 0;
-        if (s[0] == ':') {
-                if (s[1] != ':')
+        if (p[0] == ':') {
+                if (p[1] != ':')
                         return 0;
                 compressed = 1;
-                pos = 2;
-                if (pos == len)
+                p += 2;
+                if (p == end)
                         return 1;
         }
-        while (pos < len) {
-                size_t start = pos;
-                while (pos < len && is_hex((unsigned char)s[pos]) &&
-                       pos - start < 5)
-                        pos++;
-                if (pos < len && s[pos] == '.') {
+        for (;;) {
+                const unsigned char *group = p;
+
+                if (end - p >= 4 && (CLASS4(p, 0) & C_HEX))
+                        p += 4;
+                else /* fewer than four: a non-hex byte or the end is near */
+                        while (p < end && (cclass[*p] & C_HEX))
+                                p++;
+                if (p < end && *p == '.') {
                         /* The last 32 bits as a dotted quad. */
-                        if (!check_ipv4(s + start, len - start))
+                        if (!check_ipv4((const char *)group,
+                                        (size_t)(end - group)))
                                 return 0;
                         groups += 2;
-                        pos = len;
                         break;
                 }
-                if (pos == start || pos - start > 4)
+                if (p == group)
                         return 0;
                 groups++;
-                if (pos == len)
+                if (p == end)
                         break;
-                if (s[pos] != ':')
+                if (*p++ != ':') /* a fifth hex digit among them */
                         return 0;
-                pos++;
-                if (pos < len && s[pos] == ':') {
+                if (p == end)
+                        return 0; /* a single trailing ':' */
+                if (*p == ':') {
                         if (compressed)
                                 return 0;
                         compressed = 1;
-                        pos++;
-                        if (pos == len)
+                        if (++p == end)
                                 break;
-                } else if (pos == len) {
-                        return 0; /* a single trailing ':' */
                 }
         }
         return compressed ? groups <= 7 : groups == 8;
