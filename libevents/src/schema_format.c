@@ -266,18 +266,30 @@ static const unsigned short mail_idn[M(M_HYPHEN + 1)] = M_TABLE(
         M_RANGE(M_LABEL, 0x80, 0xFF, M_LDH), M_RANGE(M_LDH, 0x80, 0xFF, M_LDH),
         M_RANGE(M_HYPHEN, 0x80, 0xFF, M_LDH));
 
-/* Run the machine of @p t from state @p st over s[0..len). @returns the
- * state it ends in (M_NO stays M_NO). */
-static unsigned mail_run(const unsigned short *t, unsigned st, const char *s,
-                         size_t len) {
+/* Run a machine of table @p t (M_TABLE's layout: next state * 256 at
+ * state * 256 + byte; state 0 declines and stays) from state @p st over
+ * s[0..len). @returns the state it ends in. */
+static size_t machine_run(const unsigned short *t, size_t st, const char *s,
+                          size_t len) {
         const unsigned char *p = (const unsigned char *)s;
         size_t i = 0;
 
-        for (; i + 4 <= len; i += 4) {
+        for (; i + 8 <= len; i += 8) {
                 st = t[st + p[i]];
                 st = t[st + p[i + 1]];
                 st = t[st + p[i + 2]];
                 st = t[st + p[i + 3]];
+                st = t[st + p[i + 4]];
+                st = t[st + p[i + 5]];
+                st = t[st + p[i + 6]];
+                st = t[st + p[i + 7]];
+        }
+        if (i + 4 <= len) {
+                st = t[st + p[i]];
+                st = t[st + p[i + 1]];
+                st = t[st + p[i + 2]];
+                st = t[st + p[i + 3]];
+                i += 4;
         }
         for (; i < len; i++)
                 st = t[st + p[i]];
@@ -322,7 +334,7 @@ static int check_host(const char *s, size_t len, int idn) {
 
 CHECK int check_hostname(const char *s, size_t len) {
         if (len <= MAIL_FAST_HOST &&
-            mail_run(mail_ascii, M(M_LABEL), s, len) == M(M_LDH))
+            machine_run(mail_ascii, M(M_LABEL), s, len) == M(M_LDH))
                 return 1;
         return check_host(s, len, 0);
 }
@@ -521,9 +533,83 @@ static int uri_authority(const char *s, size_t start, size_t end, int iri) {
         return 1;
 }
 
+/* The common absolute URI, "scheme://host[:port][/path][?query][#frag]",
+ * by a machine like the e-mail one (M_TABLE). It accepts only ASCII
+ * without userinfo, an IP literal or percent-encoding, which it leaves to
+ * the full check, as everything it does not accept; what it accepts, a
+ * URI, is a URI reference, an IRI and an IRI reference too. */
+enum {
+        U_NO,     /* declined: the full check decides */
+        U_START,  /* nothing read */
+        U_SCHEME, /* in the scheme */
+        U_COLON,  /* after the scheme's ':' */
+        U_SLASH,  /* after its first '/' */
+        U_AUTH,   /* after "//": the host may be empty; this state and
+                   * all below it may end the URI */
+        U_HOST,   /* in a reg-name */
+        U_PORT,   /* in the port */
+        U_PATH,
+        U_QUERY,
+        U_FRAG
+};
+/* RFC 3986 unreserved and sub-delims (C_UNRES | C_SUB of cclass[]). */
+#define U_PCHAR(from, to)                                                      \
+        M_ALNUM(from, to), M_BYTE(from, '-', to), M_BYTE(from, '.', to),       \
+                M_BYTE(from, '_', to), M_BYTE(from, '~', to),                  \
+                M_BYTE(from, '!', to), M_BYTE(from, '$', to),                  \
+                M_BYTE(from, '&', to), M_BYTE(from, '\'', to),                 \
+                M_BYTE(from, '(', to), M_BYTE(from, ')', to),                  \
+                M_BYTE(from, '*', to), M_BYTE(from, '+', to),                  \
+                M_BYTE(from, ',', to), M_BYTE(from, ';', to),                  \
+                M_BYTE(from, '=', to)
+/* What ends an authority or a path, from state @p from. */
+#define U_ENDS(from)                                                           \
+        M_BYTE(from, '/', U_PATH), M_BYTE(from, '?', U_QUERY),                 \
+                M_BYTE(from, '#', U_FRAG)
+static const unsigned short uri_ascii[M(U_FRAG + 1)] = {
+        M_RANGE(U_START, 'a', 'z', U_SCHEME),
+        M_RANGE(U_START, 'A', 'Z', U_SCHEME),
+        M_ALNUM(U_SCHEME, U_SCHEME),
+        M_BYTE(U_SCHEME, '+', U_SCHEME),
+        M_BYTE(U_SCHEME, '-', U_SCHEME),
+        M_BYTE(U_SCHEME, '.', U_SCHEME),
+        M_BYTE(U_SCHEME, ':', U_COLON),
+        M_BYTE(U_COLON, '/', U_SLASH),
+        M_BYTE(U_SLASH, '/', U_AUTH),
+        U_PCHAR(U_AUTH, U_HOST),
+        M_BYTE(U_AUTH, ':', U_PORT),
+        U_ENDS(U_AUTH),
+        U_PCHAR(U_HOST, U_HOST),
+        M_BYTE(U_HOST, ':', U_PORT),
+        U_ENDS(U_HOST),
+        M_RANGE(U_PORT, '0', '9', U_PORT),
+        U_ENDS(U_PORT),
+        U_PCHAR(U_PATH, U_PATH),
+        M_BYTE(U_PATH, ':', U_PATH),
+        M_BYTE(U_PATH, '@', U_PATH),
+        M_BYTE(U_PATH, '/', U_PATH),
+        M_BYTE(U_PATH, '?', U_QUERY),
+        M_BYTE(U_PATH, '#', U_FRAG),
+        U_PCHAR(U_QUERY, U_QUERY),
+        M_BYTE(U_QUERY, ':', U_QUERY),
+        M_BYTE(U_QUERY, '@', U_QUERY),
+        M_BYTE(U_QUERY, '/', U_QUERY),
+        M_BYTE(U_QUERY, '?', U_QUERY),
+        M_BYTE(U_QUERY, '#', U_FRAG),
+        U_PCHAR(U_FRAG, U_FRAG),
+        M_BYTE(U_FRAG, ':', U_FRAG),
+        M_BYTE(U_FRAG, '@', U_FRAG),
+        M_BYTE(U_FRAG, '/', U_FRAG),
+        M_BYTE(U_FRAG, '?', U_FRAG),
+};
+
 /* A URI (needs a scheme) or, with relative, a URI reference. */
 CHECK int check_uri(const char *s, size_t len, int relative, int iri) {
         size_t pos = 0, end;
+
+        /* U_AUTH and the states after it end a whole URI */
+        if (machine_run(uri_ascii, M(U_START), s, len) >= M(U_AUTH))
+                return 1;
 
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char)s[i];
@@ -596,8 +682,9 @@ static int domain(const char *s, size_t len, int idn) {
 CHECK int check_email(const char *s, size_t len, int idn) {
         size_t at = len, i;
 
-        if (len <= MAIL_FAST_EMAIL && mail_run(idn ? mail_idn : mail_ascii,
-                                               M(M_LOCAL), s, len) == M(M_LDH))
+        if (len <= MAIL_FAST_EMAIL &&
+            machine_run(idn ? mail_idn : mail_ascii, M(M_LOCAL), s, len) ==
+                    M(M_LDH))
                 return 1;
 
         if (len && s[0] != '"') {
