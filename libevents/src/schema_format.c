@@ -341,49 +341,75 @@ CHECK int check_hostname(const char *s, size_t len) {
 
 /* Four decimal parts of 1 to 3 digits, at most 255, without leading
  * zeros: 7 to 15 bytes. The shipped schemas try "ipv4" first on every
- * address (anyOf ipv4, ipv6), so an IPv6 one is refused by its length
- * alone (or its first ':'). The bytes are copied to a zeroed buffer, where
- * the NUL after them ends a part as any non-digit does: then no step
- * needs a bounds test. */
+ * address (anyOf ipv4, ipv6), so an IPv6 one is mostly refused by its
+ * length alone. A part's grammar is finite ("0", 1-99, 1xx, 2[0-4]x,
+ * 25[0-5]), so a machine over the byte's class decides it, a lookup of
+ * the class and one of the next state a byte. */
 #define IPV4_MIN 7
 #define IPV4_MAX 15
+enum { K_OTHER, K_0, K_1, K_2, K_34, K_5, K_69, K_DOT, K_N };
+static const unsigned char ipv4_class[256] = {
+        ['0'] = K_0,  ['1'] = K_1, ['2'] = K_2,          ['3'] = K_34,
+        ['4'] = K_34, ['5'] = K_5, ['6' ... '9'] = K_69, ['.'] = K_DOT,
+};
+/* A part's states: what its digits so far allow next. */
+enum {
+        P_START, /* no digit yet */
+        P_ZERO,  /* "0": no more digits */
+        P_ONE,   /* "1": two more of any value */
+        P_TWO,   /* "2": 0-4 then any, 5 then 0-5, or 6-9 */
+        P_BIG,   /* "3" to "9": one more of any value */
+        P_ANY,   /* "1x", "2[0-4]": one more of any value */
+        P_25,    /* "25": one more of 0-5 */
+        P_FULL,  /* at most 255 and no more digits */
+        P_N
+};
+/* Part @p part (0 to 3) in state @p sub, times K_N; 0 is refused. */
+#define Q(part, sub) ((1 + (part)*P_N + (sub)) * K_N)
+#define Q_TO(part, sub, k, to) [Q(part, sub) + (k)] = Q(part, to)
+#define Q_0TO4(part, sub, to)                                                  \
+        Q_TO(part, sub, K_0, to), Q_TO(part, sub, K_1, to),                    \
+                Q_TO(part, sub, K_2, to), Q_TO(part, sub, K_34, to)
+#define Q_0TO9(part, sub, to)                                                  \
+        Q_0TO4(part, sub, to), Q_TO(part, sub, K_5, to),                       \
+                Q_TO(part, sub, K_69, to)
+#define Q_DIGITS(part)                                                         \
+        Q_TO(part, P_START, K_0, P_ZERO), Q_TO(part, P_START, K_1, P_ONE),     \
+                Q_TO(part, P_START, K_2, P_TWO),                               \
+                Q_TO(part, P_START, K_34, P_BIG),                              \
+                Q_TO(part, P_START, K_5, P_BIG),                               \
+                Q_TO(part, P_START, K_69, P_BIG), Q_0TO9(part, P_ONE, P_ANY),  \
+                Q_0TO4(part, P_TWO, P_ANY), Q_TO(part, P_TWO, K_5, P_25),      \
+                Q_TO(part, P_TWO, K_69, P_FULL), Q_0TO9(part, P_BIG, P_FULL),  \
+                Q_0TO9(part, P_ANY, P_FULL), Q_0TO4(part, P_25, P_FULL),       \
+                Q_TO(part, P_25, K_5, P_FULL)
+/* After a whole part, a dot starts the next one. */
+#define Q_DOT(part, sub) [Q(part, sub) + K_DOT] = Q((part) + 1, P_START)
+#define Q_DOTS(part)                                                           \
+        Q_DOT(part, P_ZERO), Q_DOT(part, P_ONE), Q_DOT(part, P_TWO),           \
+                Q_DOT(part, P_BIG), Q_DOT(part, P_ANY), Q_DOT(part, P_25),     \
+                Q_DOT(part, P_FULL)
+static const unsigned short ipv4_next[Q(3, P_N)] = {
+        Q_DIGITS(0), Q_DOTS(0), Q_DIGITS(1), Q_DOTS(1),
+        Q_DIGITS(2), Q_DOTS(2), Q_DIGITS(3),
+};
+
 CHECK int check_ipv4(const char *s, size_t len) {
-        unsigned char b[IPV4_MAX + 1] = {0};
-        const unsigned char *p = b;
+        const unsigned char *p = (const unsigned char *)s;
+        size_t st = Q(0, P_START), i = 0;
 
         if (len - IPV4_MIN > IPV4_MAX - IPV4_MIN)
                 return 0;
-        /* Two fixed-size copies that overlap, where one of len bytes
-         * would be a call. */
-        if (len >= 8) {
-                memcpy(b, s, 8);
-                memcpy(b + len - 8, s + len - 8, 8);
-        } else {
-                memcpy(b, s, 4);
-                memcpy(b + len - 4, s + len - 4, 4);
+        for (; i + 4 <= len; i += 4) {
+                st = ipv4_next[st + ipv4_class[p[i]]];
+                st = ipv4_next[st + ipv4_class[p[i + 1]]];
+                st = ipv4_next[st + ipv4_class[p[i + 2]]];
+                st = ipv4_next[st + ipv4_class[p[i + 3]]];
         }
-        for (int part = 0; part < 4; part++) {
-                unsigned v, d;
-
-                if (part && *p++ != '.')
-                        return 0;
-                if ((v = (unsigned)*p - '0') > 9)
-                        return 0;
-                p++;
-                if ((d = (unsigned)*p - '0') <= 9) {
-                        if (v == 0)
-                                return 0;
-                        v = v * 10 + d;
-                        p++;
-                        if ((d = (unsigned)*p - '0') <= 9) {
-                                v = v * 10 + d;
-                                p++;
-                        }
-                }
-                if (v > 255)
-                        return 0;
-        }
-        return p == b + len;
+        for (; i < len; i++)
+                st = ipv4_next[st + ipv4_class[p[i]]];
+        /* the last part's states but P_START end an address */
+        return st > Q(3, P_START);
 }
 
 /* Groups of 1 to 4 hex digits between colons, "::" once, maybe a dotted
