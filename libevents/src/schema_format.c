@@ -394,23 +394,115 @@ static const unsigned short ipv4_next[Q(3, P_N)] = {
         Q_DIGITS(2), Q_DOTS(2), Q_DIGITS(3),
 };
 
-CHECK int check_ipv4(const char *s, size_t len) {
+/* Run a machine over byte classes: @p next holds, at a state (times the
+ * number of classes) plus a byte's class from @p cls, the next state so
+ * multiplied; state 0 stays 0. @returns the state after s[0..len). */
+static size_t class_run(const unsigned short *next, const unsigned char *cls,
+                        size_t st, const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *)s;
-        size_t st = Q(0, P_START), i = 0;
+        size_t i = 0;
 
-        if (len - IPV4_MIN > IPV4_MAX - IPV4_MIN)
-                return 0;
         for (; i + 4 <= len; i += 4) {
-                st = ipv4_next[st + ipv4_class[p[i]]];
-                st = ipv4_next[st + ipv4_class[p[i + 1]]];
-                st = ipv4_next[st + ipv4_class[p[i + 2]]];
-                st = ipv4_next[st + ipv4_class[p[i + 3]]];
+                st = next[st + cls[p[i]]];
+                st = next[st + cls[p[i + 1]]];
+                st = next[st + cls[p[i + 2]]];
+                st = next[st + cls[p[i + 3]]];
         }
         for (; i < len; i++)
-                st = ipv4_next[st + ipv4_class[p[i]]];
-        /* the last part's states but P_START end an address */
-        return st > Q(3, P_START);
+                st = next[st + cls[p[i]]];
+        return st;
 }
+
+CHECK int check_ipv4(const char *s, size_t len) {
+        if (len - IPV4_MIN > IPV4_MAX - IPV4_MIN)
+                return 0;
+        /* the last part's states but P_START end an address */
+        return class_run(ipv4_next, ipv4_class, Q(0, P_START), s, len) >
+               Q(3, P_START);
+}
+
+/* The common IPv6 address, groups of hex digits only, by a machine over
+ * byte classes whose state holds the groups done (0 to 7), the digits of
+ * the current one (1 to 4) and whether "::" was seen: what it accepts
+ * has eight groups, or at most seven and one "::". A dotted quad, and
+ * everything else it does not accept, it declines to the full check. */
+enum { V_OTHER, V_HEX, V_COLON, V_N };
+static const unsigned char ipv6_class[256] = {
+        ['0' ... '9'] = V_HEX,
+        ['a' ... 'f'] = V_HEX,
+        ['A' ... 'F'] = V_HEX,
+        [':'] = V_COLON,
+};
+/* The states, times V_N. Accepting ones come last, from V_FINAL: eight
+ * groups without "::" (VG(7, 0, d)), fewer with it (VG(g, 1, d) and
+ * VDC(g)). VG(7, 1, d) would be eight groups and a "::": there is none. */
+#define V_START (1 * V_N)
+#define V_COLON1 (2 * V_N) /* a leading ':', before its second one */
+/* In group g + 1 (g done before it), c: "::" seen, d digits read. */
+#define VG(g, c, d)                                                            \
+        ((c)        ? (49 + (g)*4 + (d)-1) * V_N                               \
+         : (g) == 7 ? (45 + (d)-1) * V_N                                       \
+                    : (3 + (g)*4 + (d)-1) * V_N)
+/* After a single ':' that ended group g. */
+#define VSEP(g, c) ((31 + ((g)-1) * 2 + (c)) * V_N)
+/* After "::", g groups before it. */
+#define VDC(g) ((77 + (g)) * V_N)
+#define V_FINAL (45 * V_N)
+#define V_STATES 85
+/* From state @p from, a byte of class @p k leads to @p to. */
+#define V_TO(from, k, to) [(from) + (k)] = (to)
+/* Group g + 1's rows: a fifth digit, or a ':' after an eighth group,
+ * is refused. */
+#define V_GROUP(g, c)                                                          \
+        V_TO(VG(g, c, 1), V_HEX, VG(g, c, 2)),                                 \
+                V_TO(VG(g, c, 2), V_HEX, VG(g, c, 3)),                         \
+                V_TO(VG(g, c, 3), V_HEX, VG(g, c, 4)),                         \
+                V_TO(VG(g, c, 1), V_COLON, V_AFTER(g, c)),                     \
+                V_TO(VG(g, c, 2), V_COLON, V_AFTER(g, c)),                     \
+                V_TO(VG(g, c, 3), V_COLON, V_AFTER(g, c)),                     \
+                V_TO(VG(g, c, 4), V_COLON, V_AFTER(g, c))
+#define V_AFTER(g, c) ((g) < 7 ? VSEP((g) + 1, c) : 0)
+/* After group g's ':': a digit starts the next group (an eighth one
+ * after "::" is refused), a second ':' makes the "::". */
+#define V_SEP(g)                                                               \
+        V_TO(VSEP(g, 0), V_HEX, VG(g, 0, 1)),                                  \
+                V_TO(VSEP(g, 0), V_COLON, VDC(g)),                             \
+                V_TO(VSEP(g, 1), V_HEX, (g) < 7 ? VG(g, 1, 1) : 0)
+#define V_DC(g) V_TO(VDC(g), V_HEX, (g) < 7 ? VG(g, 1, 1) : 0)
+static const unsigned short ipv6_next[V_STATES * V_N] = {
+        V_TO(V_START, V_HEX, VG(0, 0, 1)),
+        V_TO(V_START, V_COLON, V_COLON1),
+        V_TO(V_COLON1, V_COLON, VDC(0)),
+        V_GROUP(0, 0),
+        V_GROUP(1, 0),
+        V_GROUP(2, 0),
+        V_GROUP(3, 0),
+        V_GROUP(4, 0),
+        V_GROUP(5, 0),
+        V_GROUP(6, 0),
+        V_GROUP(7, 0),
+        V_GROUP(0, 1),
+        V_GROUP(1, 1),
+        V_GROUP(2, 1),
+        V_GROUP(3, 1),
+        V_GROUP(4, 1),
+        V_GROUP(5, 1),
+        V_GROUP(6, 1),
+        V_SEP(1),
+        V_SEP(2),
+        V_SEP(3),
+        V_SEP(4),
+        V_SEP(5),
+        V_SEP(6),
+        V_SEP(7),
+        V_DC(0),
+        V_DC(1),
+        V_DC(2),
+        V_DC(3),
+        V_DC(4),
+        V_DC(5),
+        V_DC(6),
+};
 
 /* Groups of 1 to 4 hex digits between colons, "::" once, maybe a dotted
  * quad last. A group of four (the common one) is tested in one and of
@@ -418,6 +510,9 @@ CHECK int check_ipv4(const char *s, size_t len) {
 CHECK int check_ipv6(const char *s, size_t len) {
         const unsigned char *p = (const unsigned char *)s, *end = p + len;
         int groups = 0, compressed = 0;
+
+        if (class_run(ipv6_next, ipv6_class, V_START, s, len) >= V_FINAL)
+                return 1;
 
         if (len < 2)
                 return 0;
