@@ -9,10 +9,11 @@
  *
  * Each check is a hand-written scanner over the bytes: no allocation and no
  * regular expression (except "regex", which compiles its string), so a
- * format costs tens of nanoseconds. The formats every event of the
- * shipped schemas carries (email, uri, ipv4, ipv6) first run a state
- * machine, one or two table lookups a byte: ipv4's decides; the others
- * only accept the common form and leave the rest to the full scanner.
+ * format costs tens of nanoseconds. The ones the shipped schemas check
+ * on every event (email and hostname, the uri family, ipv4, ipv6) first
+ * run a state machine, one or two table lookups a byte: ipv4's decides;
+ * the others only accept the common form and leave the rest to the full
+ * scanner.
  */
 #include <string.h>
 
