@@ -498,6 +498,14 @@ static const char *format_name(sch_format_t f) {
                 return "idn-email";
         case SCH_F_IPV6:
                 return "ipv6";
+        case SCH_F_IPV4:
+                return "ipv4";
+        case SCH_F_URI:
+                return "uri";
+        case SCH_F_URI_REFERENCE:
+                return "uri-reference";
+        case SCH_F_IRI:
+                return "iri";
         default:
                 return "?";
         }
@@ -717,6 +725,224 @@ static void test_events__format_check_ipv6(void **state) {
         check_formats(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Cases with an explicit length: NUL bytes inside, or a shorter view of
+ * a longer string. */
+typedef struct format_len_case_s {
+        sch_format_t f;
+        const char *s;
+        size_t len;
+        int ok;
+} format_len_case_t;
+
+#define LEN_CASE(f, lit, ok)                                                   \
+        { f, lit, sizeof(lit) - 1, ok }
+
+static void check_len_formats(const format_len_case_t *c, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (events__format_check(c[i].f, c[i].s, c[i].len) != c[i].ok)
+                        fail_msg("%s \"%s\" (%zu bytes): expected %s",
+                                 format_name(c[i].f), c[i].s, c[i].len,
+                                 c[i].ok ? "valid" : "invalid");
+}
+
+/* The checks accept common strings through a table-driven machine and
+ * leave everything else to the full scanner: strings with a NUL inside,
+ * and the ones just at the lengths where the machine stops being used,
+ * get the same answer from both. */
+static void test_events__format_check_nul_and_view(void **state) {
+        static const format_len_case_t cases[] = {
+                LEN_CASE(SCH_F_EMAIL, "a@b\0", 0),
+                LEN_CASE(SCH_F_EMAIL, "a\0@b", 0),
+                LEN_CASE(SCH_F_IDN_EMAIL, "\xc3\xa9@b\0", 0),
+                LEN_CASE(SCH_F_HOSTNAME, "a\0b", 0),
+                LEN_CASE(SCH_F_HOSTNAME, "a.b\0", 0),
+                LEN_CASE(SCH_F_IPV4, "1.2.3.4\0", 0),
+                LEN_CASE(SCH_F_IPV4, "1.2.3.\0", 0),
+                LEN_CASE(SCH_F_IPV4, "1.2\0.3.4", 0),
+                LEN_CASE(SCH_F_IPV6, "::ffff:1.2.3.4\0", 0),
+                LEN_CASE(SCH_F_IPV6, "1:2:3:4:5:6:7:8\0", 0),
+                LEN_CASE(SCH_F_IPV6, "1:2:3:4\0:5:6:7:8", 0),
+                LEN_CASE(SCH_F_URI, "http://h\0/", 0),
+                LEN_CASE(SCH_F_URI, "http://h/p\0", 0),
+                LEN_CASE(SCH_F_UUID,
+                         "b730d88f-e1e8-44aa-9f9d-b8dd8a3\0"
+                         "09dd",
+                         0),
+                /* a view that ends before the string does */
+                {SCH_F_EMAIL, "a@b.c-", 5, 1},
+                {SCH_F_HOSTNAME, "ab.c.", 4, 1},
+                {SCH_F_IPV4, "100.100.100.1000", 15, 1},
+                {SCH_F_IPV4, "1.2.3.4", 6, 0},
+                {SCH_F_IPV6, "1::2:", 4, 1},
+                {SCH_F_IPV6, "2001:db8::12345", 14, 1},
+                {SCH_F_URI, "http://h/a b", 10, 1},
+        };
+
+        (void)state;
+        check_len_formats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* Every byte as a one-byte local part: e-mail takes RFC 5322 atext,
+ * idn-email UTF-8 bytes too; and as a one-byte host name, only letters
+ * and digits. */
+static void test_events__format_check_email_every_byte(void **state) {
+        static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+        char buf[16];
+
+        (void)state;
+        for (int c = 0; c < 256; c++) {
+                int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                            (c >= 'A' && c <= 'Z');
+                int at = alnum || (c && strchr(atext, c));
+
+                memcpy(buf, "?@ex.io", 8);
+                buf[0] = (char)c;
+                if (events__format_check(SCH_F_EMAIL, buf, 7) != at)
+                        fail_msg("email, local part byte 0x%02x", c);
+                if (events__format_check(SCH_F_IDN_EMAIL, buf, 7) !=
+                    (at || c >= 0x80))
+                        fail_msg("idn-email, local part byte 0x%02x", c);
+                memcpy(buf, "a@b?c.io", 9);
+                buf[3] = (char)c;
+                if (events__format_check(SCH_F_EMAIL, buf, 8) !=
+                    (alnum || c == '-' || c == '.'))
+                        fail_msg("email, domain byte 0x%02x", c);
+                if (events__format_check(SCH_F_HOSTNAME, buf + 3, 1) != alnum)
+                        fail_msg("hostname, byte 0x%02x", c);
+        }
+}
+
+/* Where the limits of 64 (local part), 63 (label) and 253 (domain) bind,
+ * the answer does not depend on how long the whole address is. */
+static void test_events__format_check_email_limits(void **state) {
+        char buf[400];
+
+        (void)state;
+        /* 65 bytes in all, local part of 62: "x...x@" + 2 labels */
+        memset(buf, 'x', 62);
+        strcpy(buf + 62, "@a");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 64), 1);
+        /* a label of 63 in an address of 65 and of 66 bytes */
+        strcpy(buf, "a@");
+        labels(buf + 2, 1, 63, "");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 65), 1);
+        strcpy(buf, "ab@");
+        labels(buf + 3, 1, 63, "");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 66), 1);
+        /* a label of 64 in an address of 66 bytes */
+        strcpy(buf, "a@");
+        labels(buf + 2, 1, 64, "");
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 66), 0);
+        /* a domain of 253 passes, of 254 does not */
+        strcpy(buf, "a@");
+        labels(buf + 2, 3, 63, ".");
+        memset(buf + 2 + 192, 'z', 61);
+        buf[2 + 253] = '\0';
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 255), 1);
+        buf[2 + 253] = 'z';
+        buf[2 + 254] = '\0';
+        assert_int_equal(events__format_check(SCH_F_EMAIL, buf, 256), 0);
+        /* a host name of 63 bytes in one label; of 64 in two */
+        labels(buf, 1, 63, "");
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 63), 1);
+        labels(buf, 1, 62, ".x");
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 64), 1);
+        labels(buf, 1, 62, "-.x");
+        assert_int_equal(events__format_check(SCH_F_HOSTNAME, buf, 65), 0);
+}
+
+/* "uri": the forms the common path takes and the ones it leaves to the
+ * full check (userinfo, IP literals, percent-encoding, non-ASCII). */
+static void test_events__format_check_uri_edges(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_URI, "https://www.example.com/pricing", 1},
+                {SCH_F_URI, "https://search.example.net/search?q=a+b", 1},
+                {SCH_F_URI, "android-app://com.example.app/", 1},
+                {SCH_F_URI, "http://", 1},
+                {SCH_F_URI, "http:///x", 1},
+                {SCH_F_URI, "http://:80", 1},
+                {SCH_F_URI, "http://h:/", 1},
+                {SCH_F_URI, "http://h/p?q#f?/:@", 1},
+                {SCH_F_URI, "http://u@h/", 1},
+                {SCH_F_URI, "http://h@/", 1},
+                {SCH_F_URI, "http://[::1]/", 1},
+                {SCH_F_URI, "http://h/%41", 1},
+                {SCH_F_URI, "http:/h", 1},
+                {SCH_F_URI, "http://h:8a/", 0},
+                {SCH_F_URI, "http://h:80:80/", 0},
+                {SCH_F_URI, "http://h/p#f#g", 0},
+                {SCH_F_URI, "http://h/a b", 0},
+                {SCH_F_URI, "http://h/\xc3\xa9", 0},
+                {SCH_F_IRI, "http://h/\xc3\xa9", 1},
+                {SCH_F_URI, "http://h/%4", 0},
+                {SCH_F_URI, "1http://h/", 0},
+                {SCH_F_URI, "//h/p", 0},
+                {SCH_F_URI_REFERENCE, "//h/p", 1},
+                {SCH_F_URI, "http://h/[", 0},
+                {SCH_F_URI, "http://h/{", 0},
+        };
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* "ipv4" and "ipv6" at their edges: lengths, a fifth hex digit, "::" in
+ * every place, a dotted quad after groups of every size. */
+static void test_events__format_check_ip_edges(void **state) {
+        static const format_case_t cases[] = {
+                {SCH_F_IPV4, "100.100.100.100", 1},
+                {SCH_F_IPV4, "255.255.255.2550", 0},
+                {SCH_F_IPV4, "0.0.0", 0},
+                {SCH_F_IPV4, "1.2.3.4.", 0},
+                {SCH_F_IPV4, "2001:db8::1", 0},
+                {SCH_F_IPV4, "::1", 0},
+                {SCH_F_IPV6, "2001:db8:8e7a:3867::eae1", 1},
+                {SCH_F_IPV6, "abcd:ef01:2345:6789:ABCD:EF01:2345:6789", 1},
+                {SCH_F_IPV6, "0000:0000:0000:0000:0000:0000:0000:0000", 1},
+                {SCH_F_IPV6, "abcd:ef01:2345:6789:ABCD:EF01:2345:67890", 0},
+                {SCH_F_IPV6, "abcde::", 0},
+                {SCH_F_IPV6, "::abcde", 0},
+                {SCH_F_IPV6, "abcde:1", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7x8", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7.8", 0},
+                {SCH_F_IPV6, "1:2:3:4:5:6:7:abcd:", 0},
+                {SCH_F_IPV6, "::123.1.2.3", 1},
+                {SCH_F_IPV6, "::1234.1.2.3", 0},
+                {SCH_F_IPV6, "1:2:3:4:5::1.2.3.4", 1},
+                {SCH_F_IPV6, "1:2:3:4:5:6::1.2.3.4", 0},
+                {SCH_F_IPV6, "abcd::1.2.3.4", 1},
+                {SCH_F_IPV6, "::ffff:1.2.3", 0},
+                {SCH_F_IPV6, ":::", 0},
+                {SCH_F_IPV6, "1:::2", 0},
+        };
+        char buf[64];
+
+        (void)state;
+        check_formats(cases, sizeof(cases) / sizeof(cases[0]));
+        /* "::" in each of the nine places of seven groups; and in seven
+         * groups of four hex digits and eight of them */
+        for (int at = 0; at <= 7; at++) {
+                char *w = buf;
+                for (int g = 0; g < 7; g++) {
+                        if (g == at)
+                                w += sprintf(w, "::");
+                        else if (g)
+                                *w++ = ':';
+                        w += sprintf(w, "%x", 0xabc0 + g);
+                }
+                if (at == 7)
+                        w += sprintf(w, "::");
+                assert_int_equal(events__format_check(SCH_F_IPV6, buf,
+                                                      (size_t)(w - buf)),
+                                 1);
+                /* with an eighth group there is no room for "::" */
+                w += sprintf(w, at == 7 ? "1" : ":1");
+                assert_int_equal(events__format_check(SCH_F_IPV6, buf,
+                                                      (size_t)(w - buf)),
+                                 0);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events_schema_validate_cases),
@@ -738,6 +964,11 @@ int main(void) {
                 cmocka_unit_test(test_events__format_check_hostname),
                 cmocka_unit_test(test_events__format_check_email),
                 cmocka_unit_test(test_events__format_check_ipv6),
+                cmocka_unit_test(test_events__format_check_nul_and_view),
+                cmocka_unit_test(test_events__format_check_email_every_byte),
+                cmocka_unit_test(test_events__format_check_email_limits),
+                cmocka_unit_test(test_events__format_check_uri_edges),
+                cmocka_unit_test(test_events__format_check_ip_edges),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
