@@ -100,13 +100,19 @@ static int pattern_valid(const char *p, route_kind_t *kind, size_t *literals) {
 }
 
 /* '*' matches any run of characters, empty included. Iterative, with one
- * backtrack point: linear in practice, never exponential. */
+ * backtrack point: linear in practice, never exponential. A '*' that ends
+ * the pattern ("*", "user.*", the commonest routes) takes the rest of the
+ * string at once. */
 static int glob_match(const char *pat, const char *s) {
         const char *star = NULL, *resume = NULL;
 
         while (*s) {
                 if (*pat == '*') {
-                        star = pat++;
+                        while (*pat == '*')
+                                pat++;
+                        if (!*pat)
+                                return 1;
+                        star = pat - 1;
                         resume = s;
                 } else if (*pat == *s) {
                         pat++;

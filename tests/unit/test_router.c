@@ -92,6 +92,18 @@ static void test_events_router_match_glob_forms(void **state) {
         assert_string_equal(matched(r, "aXbXcX"), "(none)");
         assert_string_equal(matched(r, "ab"), "(none)");
         events_router_destroy(r);
+        /* Stars that end a pattern, one or several, after a literal
+         * part or after another star: the rest of the type, empty or
+         * not. */
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(events_router_add(r, "u*r.**", "g", noop, NULL),
+                         EVENTS_OK);
+        assert_string_equal(matched(r, "user."), "u*r.**");
+        assert_string_equal(matched(r, "ur.x.y"), "u*r.**");
+        assert_string_equal(matched(r, "user.created"), "u*r.**");
+        assert_string_equal(matched(r, "users"), "(none)");
+        assert_string_equal(matched(r, "xuser.created"), "(none)");
+        events_router_destroy(r);
 }
 
 static void test_events_router_add_rejects_bad_input(void **state) {
