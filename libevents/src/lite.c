@@ -743,6 +743,66 @@ int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size) {
 
 /* ------------------------------------------------------ the index */
 
+/* The eight bytes at @p b, the first in the lowest byte. */
+static inline uint64_t load8(const unsigned char *b) {
+        uint64_t w;
+
+        memcpy(&w, b, 8);
+        return le64toh(w);
+}
+
+/* The line's bytes b[pos, pos + 8) as load8() reads them; where the line
+ * has fewer, those it has, zero above. Never a byte outside b[0, len):
+ * the caller's buffer may end there. */
+static inline uint64_t line_word(const unsigned char *b, size_t pos,
+                                 size_t len) {
+        size_t avail = len - pos;
+        uint64_t w = 0;
+
+        if (avail >= 8)
+                return load8(b + pos);
+        if (!avail)
+                return 0;
+        if (len >= 8) /* the line's last eight bytes, shifted down */
+                return load8(b + len - 8) >> 8 * (8 - avail);
+        for (size_t k = avail; k-- > 0;)
+                w = w << 8 | b[pos + k];
+        return w;
+}
+
+/* Whether the line's bytes at @p a are segment @p x, which is longer
+ * than eight bytes and no longer than what the line has from @p a, and
+ * whose first eight bytes (x->head) @p a has already: its last eight,
+ * then sixteen at a time in between (overlapping the last sixteen).
+ * Reads only a[0, x->litlen). */
+static inline int seg_long(const unsigned char *a, const events__lidx_t *x) {
+        size_t n = x->litlen;
+        const unsigned char *lit = (const unsigned char *)x->lit;
+
+        if (load8(a + n - 8) != x->tail)
+                return 0;
+        if (n <= 16)
+                return 1;
+#ifdef __SSE2__
+        for (size_t k = 8;; k += 16) {
+                if (k + 16 > n)
+                        k = n - 16;
+                if (_mm_movemask_epi8(_mm_cmpeq_epi8(
+                            _mm_loadu_si128(
+                                    (const __m128i *)(const void *)(a + k)),
+                            _mm_loadu_si128(
+                                    (const __m128i *)(const void *)(lit +
+                                                                    k)))) !=
+                    0xffff)
+                        return 0;
+                if (k + 16 >= n - 8)
+                        return 1;
+        }
+#else
+        return !memcmp(a + 8, lit + 8, n - 16);
+#endif
+}
+
 /* A new segment of @p n bytes at @p lit, the first child of @p parent;
  * the root when there is none yet. @returns its index, or 0 (no memory;
  * 0 is the root, never a child). */
@@ -760,6 +820,11 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         memset(x, 0, sizeof(*x));
         x->lit = lit;
         x->litlen = n;
+        x->hmask = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << 8 * n) - 1;
+        for (uint32_t k = n < 8 ? n : 8; k-- > 0;)
+                x->head = x->head << 8 | (unsigned char)lit[k];
+        if (n >= 8)
+                x->tail = load8((const unsigned char *)lit + n - 8);
         if (i == 0) /* the root */
                 return 0;
         x->next = L->idx[parent].child;
@@ -880,16 +945,16 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 const events__lidx_t *x = NULL;
                 uint32_t k, prev = 0;
                 size_t avail = len - pos, end = 0;
+                uint64_t w = line_word(b, pos, len);
 
                 /* The first segment that the line spells here and that
                  * what follows can continue: its value's first byte, or
-                 * the line's end. */
+                 * the line's end. The first word refuses most; it decides
+                 * a segment of up to eight bytes alone. */
                 for (k = L->idx[at].child; k; prev = k, k = x->next) {
                         x = &L->idx[k];
-                        if (x->litlen > avail ||
-                            !seg_equal(b + pos, avail,
-                                       (const unsigned char *)x->lit,
-                                       x->litlen))
+                        if ((w & x->hmask) != x->head || x->litlen > avail ||
+                            (x->litlen > 8 && !seg_long(b + pos, x)))
                                 continue;
                         end = pos + x->litlen;
                         if (end == len

@@ -125,6 +125,12 @@ typedef struct events__ltpl_s {
  * layout, tried in turn (the one that matched last first).
  */
 typedef struct events__lidx_s {
+        /* The segment's first eight bytes (fewer: zero above them) and
+         * which of them it has, and its last eight (when it has eight),
+         * read as lite.c reads a line's bytes (little-endian): most
+         * segments a line does not spell fail on the first word, and
+         * short ones are decided by these words alone (idx_match()). */
+        uint64_t head, hmask, tail;
         const char *lit;      /**< the segment, in some layout's text */
         uint32_t litlen;      /**< its length */
         uint32_t node;        /**< the value after it: its node in the tree */
