@@ -936,6 +936,11 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
         const unsigned char *b = (const unsigned char *)buf;
         lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
         events__ltpl_t *t;
+        /* In locals: the stores of the walk (the values, the order of
+         * segments) would make the compiler load L's fields again. Neither
+         * array grows during a walk. */
+        events__lidx_t *idx = L->idx;
+        events__lval_t *val = L->val;
         size_t pos = 0;
         uint32_t at = 0, nv = 0;
 
@@ -951,8 +956,8 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                  * what follows can continue: its value's first byte, or
                  * the line's end. The first word refuses most; it decides
                  * a segment of up to eight bytes alone. */
-                for (k = L->idx[at].child; k; prev = k, k = x->next) {
-                        x = &L->idx[k];
+                for (k = idx[at].child; k; prev = k, k = x->next) {
+                        x = &idx[k];
                         if ((w & x->hmask) != x->head || x->litlen > avail ||
                             (x->litlen > 8 && !seg_long(b + pos, x)))
                                 continue;
@@ -971,9 +976,9 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                         /* Found first next time: streams repeat a few
                          * layouts (the order of segments means nothing
                          * else). */
-                        L->idx[prev].next = x->next;
-                        L->idx[k].next = L->idx[at].child;
-                        L->idx[at].child = k;
+                        idx[prev].next = x->next;
+                        idx[k].next = idx[at].child;
+                        idx[at].child = k;
                 }
                 pos = end;
                 if (pos == len) {
@@ -982,11 +987,11 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 }
                 /* A walk passes no more values than the layout with the
                  * most has (sized by idx_add()). */
-                L->val[nv].node = x->node;
+                val[nv].node = x->node;
                 if (x->vkind == EVENTS__LT_STRING) {
                         /* The opening quote ends the segment before; the
                          * closing one starts the next. */
-                        events__lnode_t *v = &L->val[nv].v;
+                        events__lnode_t *v = &val[nv].v;
                         const char *sv;
                         size_t sn;
 
@@ -999,7 +1004,7 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                         pos = p.i - 1;
                 } else {
                         p.i = pos;
-                        if (lp_number(&p, &L->val[nv].v))
+                        if (lp_number(&p, &val[nv].v))
                                 return NULL;
                         pos = p.i;
                 }
@@ -1017,8 +1022,8 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
         }
         memcpy(L->n, t->n, t->used * sizeof(*L->n));
         for (uint32_t j = 0; j < nv; j++) {
-                events__lnode_t *nd = &L->n[L->val[j].node];
-                const events__lnode_t *v = &L->val[j].v;
+                events__lnode_t *nd = &L->n[val[j].node];
+                const events__lnode_t *v = &val[j].v;
 
                 nd->type = v->type;
                 nd->s = v->s;
