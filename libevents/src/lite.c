@@ -177,6 +177,17 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                         }
                         j += 16;
                 }
+                /* Fewer than sixteen bytes left: the line's last sixteen,
+                 * those before j dropped (never a byte past the line). */
+                if (j < p->len && p->len >= 16) {
+                        unsigned m =
+                                stops16(b + p->len - 16) >> (j - (p->len - 16));
+
+                        if (!m)
+                                return -1; /* no closing quote */
+                        j += (size_t)__builtin_ctz(m);
+                        goto stopped;
+                }
 #endif
                 while (j + 8 <= p->len) {
                         uint64_t m = stops8(b + j);

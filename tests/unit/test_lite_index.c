@@ -306,11 +306,79 @@ static void test_events__lite_index_short_lines(void **state) {
         events__lite_free(&P);
 }
 
+/* A string value whose first byte that is not plain (the closing quote,
+ * a control byte, a backslash, non-ASCII) stands anywhere in the line's
+ * last bytes, and lines that end inside a string: the parse and the walk
+ * read it as before (lp_string() compares the line's last sixteen bytes
+ * at once there). */
+static void test_events__lite_index_string_end(void **state) {
+        static const struct {
+                const char *bytes;
+                int parses, walks; /* the walk: 1 its layout, 0 none */
+        } stops[] = {
+                {"", 1, 1},         /* the closing quote */
+                {"\x01", 0, 0},     /* a control byte */
+                {"\xc3\xa9", 1, 1}, /* UTF-8 */
+                {"\xff", 0, 0},     /* not UTF-8 */
+                {"\\n", 1, 0},      /* an escape: parsed, not walked */
+        };
+        events__lite_t L = {0}, P = {0};
+        events__ltpl_t *t;
+        char line[128], str[64];
+        size_t checked = 0;
+
+        (void)state;
+        t = learn(&L, "{\"a\":\"v\"}");
+        for (size_t s = 0; s < sizeof(stops) / sizeof(stops[0]); s++)
+                for (size_t n = 0; n <= 40; n++)
+                        for (size_t k = 0; k <= n; k++) {
+                                size_t sl = strlen(stops[s].bytes), len;
+                                int r;
+
+                                memset(str, 'x', n + sl);
+                                memcpy(str + k, stops[s].bytes, sl);
+                                r = snprintf(line, sizeof(line),
+                                             "{\"a\":\"%.*s\"}", (int)(n + sl),
+                                             str);
+                                len = (size_t)r;
+                                assert_int_equal(
+                                        events__lite_parse(&P, line, len, 64),
+                                        stops[s].parses ? 0 : -1);
+                                if (stops[s].parses && !stops[s].walks) {
+                                        /* the escape, unescaped */
+                                        assert_int_equal(P.n[1].len, n + 1);
+                                        assert_int_equal(P.n[1].s[k], '\n');
+                                } else if (stops[s].parses) {
+                                        assert_int_equal(P.n[1].len, n + sl);
+                                        assert_memory_equal(P.n[1].s, str,
+                                                            n + sl);
+                                }
+                                assert_ptr_equal(walk(&L, &P, line, len),
+                                                 stops[s].walks ? t : NULL);
+                                /* Cut before the closing quote, or
+                                 * without it: no line. */
+                                assert_int_equal(events__lite_parse(
+                                                         &P, line, len - 2, 64),
+                                                 -1);
+                                assert_null(walk(&L, &P, line, len - 2));
+                                line[len - 2] = '}';
+                                assert_int_equal(events__lite_parse(
+                                                         &P, line, len - 1, 64),
+                                                 -1);
+                                assert_null(walk(&L, &P, line, len - 1));
+                                checked++;
+                        }
+        assert_true(checked > 4000);
+        events__lite_free(&L);
+        events__lite_free(&P);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__lite_index_segment_bytes),
                 cmocka_unit_test(test_events__lite_index_similar_segments),
                 cmocka_unit_test(test_events__lite_index_short_lines),
+                cmocka_unit_test(test_events__lite_index_string_end),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
