@@ -36,7 +36,8 @@ typedef struct lp_s {
         events__lite_t *L;
         const unsigned char *b;
         size_t len, i;
-        size_t guard; /* the last byte with an lstr[] entry, or len */
+        size_t guard; /* the last byte with an lstr[] entry, or len (see
+                         last_stop()) */
         int depth, max_depth;
         int unescape; /* strings with escapes are unescaped into L->sbuf
                          (a parse); else they end the fast path (a walk of
@@ -96,6 +97,10 @@ static inline unsigned stops16(const unsigned char *b) {
 
 /* lp_t.guard for @p b[0..len): the last byte that ends a string scan. */
 static size_t last_stop(const unsigned char *b, size_t len) {
+#ifdef __SSE2__
+        if (len >= 16) /* lp_string() reads no guard in such lines */
+                return len;
+#endif
         for (size_t k = len; k-- > 0;)
                 if (lstr[b[k]])
                         return k;
@@ -178,13 +183,16 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                         j += 16;
                 }
                 /* Fewer than sixteen bytes left: the line's last sixteen,
-                 * those before j dropped (never a byte past the line). */
-                if (j < p->len && p->len >= 16) {
-                        unsigned m =
-                                stops16(b + p->len - 16) >> (j - (p->len - 16));
+                 * those before j dropped (never a byte past the line). So
+                 * a line of sixteen bytes or more needs no guard. */
+                if (p->len >= 16) {
+                        unsigned m;
 
-                        if (!m)
+                        if (j >= p->len)
                                 return -1; /* no closing quote */
+                        m = stops16(b + p->len - 16) >> (j - (p->len - 16));
+                        if (!m)
+                                return -1;
                         j += (size_t)__builtin_ctz(m);
                         goto stopped;
                 }
