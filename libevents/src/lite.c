@@ -959,9 +959,9 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
          * segments) would make the compiler load L's fields again. Neither
          * array grows during a walk. */
         events__lidx_t *idx = L->idx;
-        events__lval_t *val = L->val;
+        events__lval_t *val = L->val, *vp = val;
         size_t pos = 0;
-        uint32_t at = 0, nv = 0;
+        uint32_t at = 0;
 
         if (!L->nidx)
                 return NULL;
@@ -1006,11 +1006,11 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 }
                 /* A walk passes no more values than the layout with the
                  * most has (sized by idx_add()). */
-                val[nv].node = x->node;
+                vp->node = x->node;
                 if (x->vkind == EVENTS__LT_STRING) {
                         /* The opening quote ends the segment before; the
                          * closing one starts the next. */
-                        events__lnode_t *v = &val[nv].v;
+                        events__lnode_t *v = &vp->v;
                         const char *sv;
                         size_t sn;
 
@@ -1023,11 +1023,11 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                         pos = p.i - 1;
                 } else {
                         p.i = pos;
-                        if (lp_number(&p, &val[nv].v))
+                        if (lp_number(&p, &vp->v))
                                 return NULL;
                         pos = p.i;
                 }
-                nv++;
+                vp++;
                 at = k;
         }
         /* The layout's nodes, then the line's values in its slots. */
@@ -1040,9 +1040,9 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 L->cap = t->used;
         }
         memcpy(L->n, t->n, t->used * sizeof(*L->n));
-        for (uint32_t j = 0; j < nv; j++) {
-                events__lnode_t *nd = &L->n[val[j].node];
-                const events__lnode_t *v = &val[j].v;
+        for (; val < vp; val++) {
+                events__lnode_t *nd = &L->n[val->node];
+                const events__lnode_t *v = &val->v;
 
                 nd->type = v->type;
                 nd->s = v->s;
