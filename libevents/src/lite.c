@@ -948,6 +948,17 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
         return 0;
 }
 
+/* A node's value fields after its type: s, len, num, in this order and
+ * without padding, so that a value is copied in one go (idx_match()). */
+#define VALUE_BYTES                                                            \
+        (offsetof(events__lnode_t, num) +                                      \
+         sizeof(((events__lnode_t *)0)->num) - offsetof(events__lnode_t, s))
+_Static_assert(offsetof(events__lnode_t, len) ==
+                               offsetof(events__lnode_t, s) + sizeof(char *) &&
+                       offsetof(events__lnode_t, num) ==
+                               offsetof(events__lnode_t, len) + sizeof(size_t),
+               "s, len and num are contiguous");
+
 /* Walk the index with @p buf; fill L through the layout the walk ends at.
  * @returns that layout, or NULL (no layout's path spells the line). */
 static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
@@ -1044,10 +1055,9 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 events__lnode_t *nd = &L->n[val->node];
                 const events__lnode_t *v = &val->v;
 
+                /* s, len and num are one run of bytes (lite_int.h). */
                 nd->type = v->type;
-                nd->s = v->s;
-                nd->len = v->len;
-                nd->num = v->num;
+                memcpy(&nd->s, &v->s, VALUE_BYTES);
         }
         L->used = t->used;
         L->close = len - t->len + t->close;

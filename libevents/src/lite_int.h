@@ -47,6 +47,7 @@ typedef struct events__lnode_s {
         const char *s;       /**< string bytes, into the input (no escapes);
                                   an integer's text */
         size_t len;          /**< their length */
+        /* s, len and num stay together: lite.c copies them in one go. */
         union {
                 int64_t i;
                 double d;
