@@ -971,14 +971,15 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
          * array grows during a walk. */
         events__lidx_t *idx = L->idx;
         events__lval_t *val = L->val, *vp = val;
+        events__lidx_t *at = idx; /* the root */
         size_t pos = 0;
-        uint32_t at = 0;
 
         if (!L->nidx)
                 return NULL;
         for (;;) {
-                const events__lidx_t *x = NULL;
-                uint32_t k, prev = 0;
+                events__lidx_t *x = NULL;
+                /* the link to the segment tried: moved to the front */
+                uint32_t *link, k;
                 size_t avail = len - pos, end = 0;
                 uint64_t w = line_word(b, pos, len);
 
@@ -986,7 +987,7 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                  * what follows can continue: its value's first byte, or
                  * the line's end. The first word refuses most; it decides
                  * a segment of up to eight bytes alone. */
-                for (k = idx[at].child; k; prev = k, k = x->next) {
+                for (link = &at->child; (k = *link); link = &x->next) {
                         x = &idx[k];
                         if ((w & x->hmask) != x->head || x->litlen > avail ||
                             (x->litlen > 8 && !seg_long(b + pos, x)))
@@ -1002,13 +1003,13 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 }
                 if (!k)
                         return NULL;
-                if (prev) {
+                if (link != &at->child) {
                         /* Found first next time: streams repeat a few
                          * layouts (the order of segments means nothing
                          * else). */
-                        idx[prev].next = x->next;
-                        idx[k].next = idx[at].child;
-                        idx[at].child = k;
+                        *link = x->next;
+                        x->next = at->child;
+                        at->child = k;
                 }
                 pos = end;
                 if (pos == len) {
@@ -1039,7 +1040,7 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                         pos = p.i;
                 }
                 vp++;
-                at = k;
+                at = x;
         }
         /* The layout's nodes, then the line's values in its slots. */
         if (t->used > L->cap) {
