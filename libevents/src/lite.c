@@ -789,11 +789,22 @@ static inline uint64_t line_word(const unsigned char *b, size_t pos,
         return w;
 }
 
+#ifdef __SSE2__
+/* Whether the sixteen bytes at @p a and @p b are equal. */
+static inline int eq16(const unsigned char *a, const unsigned char *b) {
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(
+                       _mm_loadu_si128((const __m128i *)(const void *)a),
+                       _mm_loadu_si128((const __m128i *)(const void *)b))) ==
+               0xffff;
+}
+#endif
+
 /* Whether the line's bytes at @p a are segment @p x, which is longer
  * than eight bytes and no longer than what the line has from @p a, and
  * whose first eight bytes (x->head) @p a has already: its last eight,
- * then sixteen at a time in between (overlapping the last sixteen).
- * Reads only a[0, x->litlen). */
+ * then those in between, eight (the most of a segment of up to 24 bytes)
+ * or sixteen at a time, the last compare ending where the last eight
+ * start. Reads only a[0, x->litlen). */
 static inline int seg_long(const unsigned char *a, const events__lidx_t *x) {
         size_t n = x->litlen;
         const unsigned char *lit = (const unsigned char *)x->lit;
@@ -802,21 +813,13 @@ static inline int seg_long(const unsigned char *a, const events__lidx_t *x) {
                 return 0;
         if (n <= 16)
                 return 1;
+        if (n <= 24) /* bytes [n - 16, n - 8): [8, n - 8) and more */
+                return load8(a + n - 16) == load8(lit + n - 16);
 #ifdef __SSE2__
-        for (size_t k = 8;; k += 16) {
-                if (k + 16 > n)
-                        k = n - 16;
-                if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(a + k)),
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(lit +
-                                                                    k)))) !=
-                    0xffff)
+        for (size_t k = 8; k + 16 < n - 8; k += 16)
+                if (!eq16(a + k, lit + k))
                         return 0;
-                if (k + 16 >= n - 8)
-                        return 1;
-        }
+        return eq16(a + n - 24, lit + n - 24);
 #else
         return !memcmp(a + 8, lit + 8, n - 16);
 #endif
