@@ -36,8 +36,7 @@ typedef struct lp_s {
         events__lite_t *L;
         const unsigned char *b;
         size_t len, i;
-        size_t guard; /* the last byte with an lstr[] entry, or len (see
-                         last_stop()) */
+        size_t guard; /* last_stop(): where a string scan must stop */
         int depth, max_depth;
         int unescape; /* strings with escapes are unescaped into L->sbuf
                          (a parse); else they end the fast path (a walk of
@@ -186,13 +185,13 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                  * those before j dropped (never a byte past the line). So
                  * a line of sixteen bytes or more needs no guard. */
                 if (p->len >= 16) {
-                        unsigned m;
+                        unsigned m = 0;
 
-                        if (j >= p->len)
-                                return -1; /* no closing quote */
-                        m = stops16(b + p->len - 16) >> (j - (p->len - 16));
+                        if (j < p->len)
+                                m = stops16(b + p->len - 16) >>
+                                    (j - (p->len - 16));
                         if (!m)
-                                return -1;
+                                return -1; /* no closing quote */
                         j += (size_t)__builtin_ctz(m);
                         goto stopped;
                 }
@@ -780,9 +779,7 @@ static inline uint64_t line_word(const unsigned char *b, size_t pos,
 
         if (avail >= 8)
                 return load8(b + pos);
-        if (!avail)
-                return 0;
-        if (len >= 8) /* the line's last eight bytes, shifted down */
+        if (avail && len >= 8) /* the line's last eight bytes, shifted */
                 return load8(b + len - 8) >> 8 * (8 - avail);
         for (size_t k = avail; k-- > 0;)
                 w = w << 8 | b[pos + k];
@@ -799,17 +796,12 @@ static inline int eq16(const unsigned char *a, const unsigned char *b) {
 }
 #endif
 
-/* Whether the line's bytes at @p a are segment @p x, which is longer
- * than eight bytes and no longer than what the line has from @p a, and
- * whose first eight bytes (x->head) @p a has already: its last eight,
- * then those in between, eight (the most of a segment of up to 24 bytes)
- * or sixteen at a time, the last compare ending where the last eight
- * start. Reads only a[0, x->litlen). */
-static inline int seg_long(const unsigned char *a, const events__lidx_t *x) {
-        size_t n = x->litlen;
-        const unsigned char *lit = (const unsigned char *)x->lit;
-
-        if (load8(a + n - 8) != x->tail)
+/* Whether a[0, n) is lit[0, n), n > 8, when their first eight bytes are
+ * equal and lit's last eight are @p tail: those, then the ones between,
+ * eight (n <= 24) or sixteen at a time. Reads only [0, n) of each. */
+static inline int seg_rest(const unsigned char *a, const unsigned char *lit,
+                           size_t n, uint64_t tail) {
+        if (load8(a + n - 8) != tail)
                 return 0;
         if (n <= 16)
                 return 1;
@@ -824,6 +816,10 @@ static inline int seg_long(const unsigned char *a, const events__lidx_t *x) {
         return !memcmp(a + 8, lit + 8, n - 16);
 #endif
 }
+
+/* Layouts keep this many bytes after their text, zeroed, so that eight
+ * bytes can be read at the start of any segment (idx_new(), seg_at()). */
+#define TEXT_SLACK 16
 
 /* A new segment of @p n bytes at @p lit, the first child of @p parent;
  * the root when there is none yet. @returns its index, or 0 (no memory;
@@ -843,8 +839,8 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         x->lit = lit;
         x->litlen = n;
         x->hmask = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << 8 * n) - 1;
-        for (uint32_t k = n < 8 ? n : 8; k-- > 0;)
-                x->head = x->head << 8 | (unsigned char)lit[k];
+        if (n) /* in a layout's text: TEXT_SLACK */
+                x->head = load8((const unsigned char *)lit) & x->hmask;
         if (n >= 8)
                 x->tail = load8((const unsigned char *)lit + n - 8);
         if (i == 0) /* the root */
@@ -854,42 +850,14 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         return i;
 }
 
-/* Layouts keep this many bytes after their text, zeroed, so that a
- * segment can be compared sixteen bytes at a time up to its very end
- * (seg_equal()). */
-#define TEXT_SLACK 16
+/* Whether the line's @p n bytes at @p pos (it has them) are @p lit, in a
+ * layout's text: its first word, as idx_match() compares it, and the rest. */
+static inline int seg_at(const unsigned char *b, size_t pos, size_t len,
+                         const unsigned char *lit, size_t n) {
+        uint64_t m = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << 8 * n) - 1;
 
-/* Whether the @p n bytes of a line at @p a, which has @p avail >= n
- * bytes from there, are the segment @p lit (in a layout's text). */
-static inline int seg_equal(const unsigned char *a, size_t avail,
-                            const unsigned char *lit, size_t n) {
-#ifdef __SSE2__
-        size_t k = 0;
-        unsigned m;
-
-        for (; k + 16 <= n; k += 16)
-                if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(a + k)),
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(lit +
-                                                                    k)))) !=
-                    0xffff)
-                        return 0;
-        if (k == n)
-                return 1;
-        /* The last bytes: sixteen compared, those past the segment
-         * ignored, where the line has sixteen to read; else memcmp(). */
-        if (k + 16 > avail)
-                return !memcmp(a + k, lit + k, n - k);
-        m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                _mm_loadu_si128((const __m128i *)(const void *)(a + k)),
-                _mm_loadu_si128((const __m128i *)(const void *)(lit + k))));
-        return ((m | ~0u << (n - k)) & 0xffffu) == 0xffffu;
-#else
-        (void)avail;
-        return !memcmp(a, lit, n);
-#endif
+        return !((line_word(b, pos, len) ^ load8(lit)) & m) &&
+               (n <= 8 || seg_rest(b + pos, lit, n, load8(lit + n - 8)));
 }
 
 /*
@@ -951,17 +919,6 @@ static int idx_add(events__lite_t *L, events__ltpl_t *t,
         return 0;
 }
 
-/* A node's value fields after its type: s, len, num, in this order and
- * without padding, so that a value is copied in one go (idx_match()). */
-#define VALUE_BYTES                                                            \
-        (offsetof(events__lnode_t, num) +                                      \
-         sizeof(((events__lnode_t *)0)->num) - offsetof(events__lnode_t, s))
-_Static_assert(offsetof(events__lnode_t, len) ==
-                               offsetof(events__lnode_t, s) + sizeof(char *) &&
-                       offsetof(events__lnode_t, num) ==
-                               offsetof(events__lnode_t, len) + sizeof(size_t),
-               "s, len and num are contiguous");
-
 /* Walk the index with @p buf; fill L through the layout the walk ends at.
  * @returns that layout, or NULL (no layout's path spells the line). */
 static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
@@ -969,9 +926,8 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
         const unsigned char *b = (const unsigned char *)buf;
         lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
         events__ltpl_t *t;
-        /* In locals: the stores of the walk (the values, the order of
-         * segments) would make the compiler load L's fields again. Neither
-         * array grows during a walk. */
+        /* In locals, or the walk's stores make the compiler load them
+         * again; neither array grows during a walk. */
         events__lidx_t *idx = L->idx;
         events__lval_t *val = L->val, *vp = val;
         events__lidx_t *at = idx; /* the root */
@@ -993,7 +949,9 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 for (link = &at->child; (k = *link); link = &x->next) {
                         x = &idx[k];
                         if ((w & x->hmask) != x->head || x->litlen > avail ||
-                            (x->litlen > 8 && !seg_long(b + pos, x)))
+                            (x->litlen > 8 &&
+                             !seg_rest(b + pos, (const unsigned char *)x->lit,
+                                       x->litlen, x->tail)))
                                 continue;
                         end = pos + x->litlen;
                         if (end == len
@@ -1008,8 +966,7 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                         return NULL;
                 if (link != &at->child) {
                         /* Found first next time: streams repeat a few
-                         * layouts (the order of segments means nothing
-                         * else). */
+                         * layouts (the order means nothing else). */
                         *link = x->next;
                         x->next = at->child;
                         at->child = k;
@@ -1025,16 +982,10 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 if (x->vkind == EVENTS__LT_STRING) {
                         /* The opening quote ends the segment before; the
                          * closing one starts the next. */
-                        events__lnode_t *v = &vp->v;
-                        const char *sv;
-                        size_t sn;
-
                         p.i = pos - 1;
-                        if (lp_string(&p, &sv, &sn))
+                        if (lp_string(&p, &vp->v.s, &vp->v.len))
                                 return NULL;
-                        v->type = EVENTS__LT_STRING;
-                        v->s = sv;
-                        v->len = sn;
+                        vp->v.type = EVENTS__LT_STRING;
                         pos = p.i - 1;
                 } else {
                         p.i = pos;
@@ -1059,9 +1010,8 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 events__lnode_t *nd = &L->n[val->node];
                 const events__lnode_t *v = &val->v;
 
-                /* s, len and num are one run of bytes (lite_int.h). */
                 nd->type = v->type;
-                memcpy(&nd->s, &v->s, VALUE_BYTES);
+                memcpy(&nd->s, &v->s, EVENTS__LNODE_VALUE_BYTES);
         }
         L->used = t->used;
         L->close = len - t->len + t->close;
@@ -1084,22 +1034,11 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                 layouts_forget(L);
         if (events__lite_grow(&L->tpl, &L->tpl_cap, L->ntpl + 1,
                               sizeof(*L->tpl)) ||
-            !(t = calloc(1, sizeof(*t))))
+            !(t = calloc(1, sizeof(*t)))) /* every count 0, nothing planned */
                 return NULL;
-        t->planned = 0;
-        t->ncheck = 0;
-        t->nslot = 0;
-        t->used = 0;
-        t->hits = 0;
-        t->shaped = 0;
-        if (len + TEXT_SLACK > t->text_cap) {
-                char *nt = realloc(t->text, len + TEXT_SLACK);
-
-                if (!nt)
-                        goto fail;
-                t->text = nt;
-                t->text_cap = len + TEXT_SLACK;
-        }
+        if (!(t->text = malloc(len + TEXT_SLACK)))
+                goto fail;
+        t->text_cap = len + TEXT_SLACK;
         memcpy(t->text, buf, len);
         memset(t->text + len, 0, TEXT_SLACK);
         t->len = len;
@@ -1188,22 +1127,17 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                 events__lnode_t *nd = &L->n[sl->node];
 
                 if (len - pos < sl->litlen ||
-                    !seg_equal(b + pos, len - pos,
-                               (const unsigned char *)t->text + sl->lit,
-                               sl->litlen))
+                    !seg_at(b, pos, len,
+                            (const unsigned char *)t->text + sl->lit,
+                            sl->litlen))
                         return -1;
                 pos += sl->litlen;
                 if (nd->type == EVENTS__LT_STRING) {
-                        const char *sv;
-                        size_t sn;
-
                         /* The opening quote ends the fixed bytes; the
                          * closing one starts the next. */
                         p.i = pos - 1;
-                        if (lp_string(&p, &sv, &sn))
+                        if (lp_string(&p, &nd->s, &nd->len))
                                 return -1;
-                        nd->s = sv;
-                        nd->len = sn;
                         pos = p.i - 1;
                 } else {
                         p.i = pos;

@@ -47,7 +47,6 @@ typedef struct events__lnode_s {
         const char *s;       /**< string bytes, into the input (no escapes);
                                   an integer's text */
         size_t len;          /**< their length */
-        /* s, len and num stay together: lite.c copies them in one go. */
         union {
                 int64_t i;
                 double d;
@@ -55,6 +54,19 @@ typedef struct events__lnode_s {
         uint32_t count; /**< members or items */
         uint32_t end;   /**< index past the subtree */
 } events__lnode_t;
+
+/* A value's fields after its type, s, len and num, are one run of bytes,
+ * which lite.c copies in one go. */
+#define EVENTS__LNODE_VALUE_BYTES                                              \
+        (offsetof(events__lnode_t, num) + sizeof(int64_t) -                    \
+         offsetof(events__lnode_t, s))
+_Static_assert(offsetof(events__lnode_t, len) ==
+                               offsetof(events__lnode_t, s) + sizeof(char *) &&
+                       offsetof(events__lnode_t, num) ==
+                               offsetof(events__lnode_t, len) +
+                                       sizeof(size_t) &&
+                       sizeof(((events__lnode_t *)0)->num) == sizeof(int64_t),
+               "s, len and num are contiguous");
 
 /*
  * A line's layout, remembered so that the next lines of the same layout

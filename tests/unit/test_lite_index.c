@@ -6,7 +6,8 @@
  * sixteen, longer), wherever it stands (the line's beginning, middle,
  * end), and whichever byte of it differs. Every line is handed to the
  * walk in a buffer of exactly its length, so that a read past its end is
- * an AddressSanitizer error.
+ * an AddressSanitizer error. Each line is also given to a layout directly
+ * (tpl_match()), which must take it exactly when the walk ends there.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,27 +48,49 @@ static void same_tree(const events__lite_t *a, const events__lite_t *b) {
         }
 }
 
+/* Give @p L's tree the line @p buf[0..n) through layout @p t directly
+ * (tpl_match(): the index is hidden). @returns t, or NULL. */
+static events__ltpl_t *direct(events__lite_t *L, events__ltpl_t *t,
+                              const char *buf, size_t n) {
+        uint32_t nidx = L->nidx;
+        events__ltpl_t *got;
+
+        L->last = t;
+        L->run = 1;
+        L->pause = 0;
+        L->nidx = 0;
+        got = events__lite_match(L, buf, n);
+        L->nidx = nidx;
+        return got;
+}
+
 /* The layout the index walk finds for @p s[0..n) (the last layout is
  * not tried directly, and no pause holds), the line copied to a buffer
  * of exactly n bytes. When it finds one, @p L's tree must be the parse's
- * (@p P). */
+ * (@p P). And layout @p t (may be NULL) directly must take the line when
+ * the walk ends at t, with the same tree, and else refuse it. */
 static events__ltpl_t *walk(events__lite_t *L, events__lite_t *P, const char *s,
-                            size_t n) {
+                            size_t n, events__ltpl_t *t) {
         char *buf = malloc(n ? n : 1);
-        events__ltpl_t *t;
+        events__ltpl_t *got;
 
         assert_non_null(buf);
         memcpy(buf, s, n);
         L->last = NULL;
         L->run = 0;
         L->pause = 0;
-        t = events__lite_match(L, buf, n);
-        if (t) {
+        got = events__lite_match(L, buf, n);
+        if (got) {
                 assert_int_equal(events__lite_parse(P, buf, n, 64), 0);
                 same_tree(L, P);
         }
+        if (t) {
+                assert_ptr_equal(direct(L, t, buf, n), got == t ? t : NULL);
+                if (got == t)
+                        same_tree(L, P);
+        }
         free(buf);
-        return t;
+        return got;
 }
 
 /* Parse and remember @p s: @returns its layout. */
@@ -168,23 +191,24 @@ static void test_events__lite_index_segment_bytes(void **state) {
                         for (int v = 0; v < 4; v++) {
                                 len = seg_line(buf, sizeof(buf), where, n,
                                                vals[v], vals[3 - v], &seg);
-                                if (walk(&L, &P, buf, len) != t)
+                                if (walk(&L, &P, buf, len, t) != t)
                                         fail_msg("no match: %s", buf);
                                 checked++;
                                 /* Each byte of the segment changed. */
                                 for (size_t k = 0; k < n; k++) {
                                         memcpy(bad, buf, len);
                                         bad[seg + k] = other_byte(buf[seg + k]);
-                                        if (walk(&L, &P, bad, len))
+                                        if (walk(&L, &P, bad, len, t))
                                                 fail_msg("byte %zu of %zu: "
                                                          "%.*s",
                                                          k, n, (int)len, bad);
                                 }
                                 /* Cut short: by one byte, and inside the
                                  * segment. */
-                                assert_null(walk(&L, &P, buf, len - 1));
+                                assert_null(walk(&L, &P, buf, len - 1, t));
                                 for (size_t k = 0; k < n; k++)
-                                        assert_null(walk(&L, &P, buf, seg + k));
+                                        assert_null(
+                                                walk(&L, &P, buf, seg + k, t));
                         }
                         events__lite_free(&L);
                         events__lite_free(&P);
@@ -249,7 +273,7 @@ static void test_events__lite_index_similar_segments(void **state) {
                                 /* Other values, same layout. */
                                 memcpy(line, docs[d], n);
                                 line[5] = (char)('1' + round);
-                                if (walk(&L, &P, line, n) != t[d])
+                                if (walk(&L, &P, line, n, t[d]) != t[d])
                                         fail_msg("not its layout: %.*s", (int)n,
                                                  line);
                         }
@@ -295,14 +319,17 @@ static void test_events__lite_index_short_lines(void **state) {
         for (size_t i = 0; i < 4; i++)
                 t[i] = learn(&L, learned[i]);
         for (int round = 0; round < 2; round++)
-                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                        events__ltpl_t *got = walk(&L, &P, cases[i].line,
-                                                   strlen(cases[i].line));
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                        for (size_t d = 0; d < 4; d++) {
+                                events__ltpl_t *got =
+                                        walk(&L, &P, cases[i].line,
+                                             strlen(cases[i].line), t[d]);
 
-                        if (got !=
-                            (cases[i].layout < 0 ? NULL : t[cases[i].layout]))
-                                fail_msg("%s", cases[i].line);
-                }
+                                if (got != (cases[i].layout < 0
+                                                    ? NULL
+                                                    : t[cases[i].layout]))
+                                        fail_msg("%s", cases[i].line);
+                        }
         events__lite_free(&L);
         events__lite_free(&P);
 }
@@ -354,19 +381,19 @@ static void test_events__lite_index_string_end(void **state) {
                                         assert_memory_equal(P.n[1].s, str,
                                                             n + sl);
                                 }
-                                assert_ptr_equal(walk(&L, &P, line, len),
+                                assert_ptr_equal(walk(&L, &P, line, len, t),
                                                  stops[s].walks ? t : NULL);
                                 /* Cut before the closing quote, or
                                  * without it: no line. */
                                 assert_int_equal(events__lite_parse(
                                                          &P, line, len - 2, 64),
                                                  -1);
-                                assert_null(walk(&L, &P, line, len - 2));
+                                assert_null(walk(&L, &P, line, len - 2, t));
                                 line[len - 2] = '}';
                                 assert_int_equal(events__lite_parse(
                                                          &P, line, len - 1, 64),
                                                  -1);
-                                assert_null(walk(&L, &P, line, len - 1));
+                                assert_null(walk(&L, &P, line, len - 1, t));
                                 checked++;
                         }
         assert_true(checked > 4000);
