@@ -36,7 +36,7 @@ typedef struct lp_s {
         events__lite_t *L;
         const unsigned char *b;
         size_t len, i;
-        size_t guard; /* the last byte with an lstr[] entry, or len */
+        size_t guard; /* last_stop(): where a string scan must stop */
         int depth, max_depth;
         int unescape; /* strings with escapes are unescaped into L->sbuf
                          (a parse); else they end the fast path (a walk of
@@ -96,6 +96,10 @@ static inline unsigned stops16(const unsigned char *b) {
 
 /* lp_t.guard for @p b[0..len): the last byte that ends a string scan. */
 static size_t last_stop(const unsigned char *b, size_t len) {
+#ifdef __SSE2__
+        if (len >= 16) /* lp_string() reads no guard in such lines */
+                return len;
+#endif
         for (size_t k = len; k-- > 0;)
                 if (lstr[b[k]])
                         return k;
@@ -176,6 +180,20 @@ lp_string(lp_t *p, const char **sp, size_t *np) {
                                 goto stopped;
                         }
                         j += 16;
+                }
+                /* Fewer than sixteen bytes left: the line's last sixteen,
+                 * those before j dropped (never a byte past the line). So
+                 * a line of sixteen bytes or more needs no guard. */
+                if (p->len >= 16) {
+                        unsigned m = 0;
+
+                        if (j < p->len)
+                                m = stops16(b + p->len - 16) >>
+                                    (j - (p->len - 16));
+                        if (!m)
+                                return -1; /* no closing quote */
+                        j += (size_t)__builtin_ctz(m);
+                        goto stopped;
                 }
 #endif
                 while (j + 8 <= p->len) {
@@ -743,6 +761,66 @@ int events__lite_grow(void *pp, uint32_t *cap, size_t need, size_t size) {
 
 /* ------------------------------------------------------ the index */
 
+/* The eight bytes at @p b, the first in the lowest byte. */
+static inline uint64_t load8(const unsigned char *b) {
+        uint64_t w;
+
+        memcpy(&w, b, 8);
+        return le64toh(w);
+}
+
+/* The line's bytes b[pos, pos + 8) as load8() reads them; where the line
+ * has fewer, those it has, zero above. Never a byte outside b[0, len):
+ * the caller's buffer may end there. */
+static inline uint64_t line_word(const unsigned char *b, size_t pos,
+                                 size_t len) {
+        size_t avail = len - pos;
+        uint64_t w = 0;
+
+        if (avail >= 8)
+                return load8(b + pos);
+        if (avail && len >= 8) /* the line's last eight bytes, shifted */
+                return load8(b + len - 8) >> 8 * (8 - avail);
+        for (size_t k = avail; k-- > 0;)
+                w = w << 8 | b[pos + k];
+        return w;
+}
+
+#ifdef __SSE2__
+/* Whether the sixteen bytes at @p a and @p b are equal. */
+static inline int eq16(const unsigned char *a, const unsigned char *b) {
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(
+                       _mm_loadu_si128((const __m128i *)(const void *)a),
+                       _mm_loadu_si128((const __m128i *)(const void *)b))) ==
+               0xffff;
+}
+#endif
+
+/* Whether a[0, n) is lit[0, n), n > 8, when their first eight bytes are
+ * equal and lit's last eight are @p tail: those, then the ones between,
+ * eight (n <= 24) or sixteen at a time. Reads only [0, n) of each. */
+static inline int seg_rest(const unsigned char *a, const unsigned char *lit,
+                           size_t n, uint64_t tail) {
+        if (load8(a + n - 8) != tail)
+                return 0;
+        if (n <= 16)
+                return 1;
+        if (n <= 24) /* bytes [n - 16, n - 8): [8, n - 8) and more */
+                return load8(a + n - 16) == load8(lit + n - 16);
+#ifdef __SSE2__
+        for (size_t k = 8; k + 16 < n - 8; k += 16)
+                if (!eq16(a + k, lit + k))
+                        return 0;
+        return eq16(a + n - 24, lit + n - 24);
+#else
+        return !memcmp(a + 8, lit + 8, n - 16);
+#endif
+}
+
+/* Layouts keep this many bytes after their text, zeroed, so that eight
+ * bytes can be read at the start of any segment (idx_new(), seg_at()). */
+#define TEXT_SLACK 16
+
 /* A new segment of @p n bytes at @p lit, the first child of @p parent;
  * the root when there is none yet. @returns its index, or 0 (no memory;
  * 0 is the root, never a child). */
@@ -760,6 +838,11 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         memset(x, 0, sizeof(*x));
         x->lit = lit;
         x->litlen = n;
+        x->hmask = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << 8 * n) - 1;
+        if (n) /* in a layout's text: TEXT_SLACK */
+                x->head = load8((const unsigned char *)lit) & x->hmask;
+        if (n >= 8)
+                x->tail = load8((const unsigned char *)lit + n - 8);
         if (i == 0) /* the root */
                 return 0;
         x->next = L->idx[parent].child;
@@ -767,42 +850,14 @@ static uint32_t idx_new(events__lite_t *L, uint32_t parent, const char *lit,
         return i;
 }
 
-/* Layouts keep this many bytes after their text, zeroed, so that a
- * segment can be compared sixteen bytes at a time up to its very end
- * (seg_equal()). */
-#define TEXT_SLACK 16
+/* Whether the line's @p n bytes at @p pos (it has them) are @p lit, in a
+ * layout's text: its first word, as idx_match() compares it, and the rest. */
+static inline int seg_at(const unsigned char *b, size_t pos, size_t len,
+                         const unsigned char *lit, size_t n) {
+        uint64_t m = n >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << 8 * n) - 1;
 
-/* Whether the @p n bytes of a line at @p a, which has @p avail >= n
- * bytes from there, are the segment @p lit (in a layout's text). */
-static inline int seg_equal(const unsigned char *a, size_t avail,
-                            const unsigned char *lit, size_t n) {
-#ifdef __SSE2__
-        size_t k = 0;
-        unsigned m;
-
-        for (; k + 16 <= n; k += 16)
-                if (_mm_movemask_epi8(_mm_cmpeq_epi8(
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(a + k)),
-                            _mm_loadu_si128(
-                                    (const __m128i *)(const void *)(lit +
-                                                                    k)))) !=
-                    0xffff)
-                        return 0;
-        if (k == n)
-                return 1;
-        /* The last bytes: sixteen compared, those past the segment
-         * ignored, where the line has sixteen to read; else memcmp(). */
-        if (k + 16 > avail)
-                return !memcmp(a + k, lit + k, n - k);
-        m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-                _mm_loadu_si128((const __m128i *)(const void *)(a + k)),
-                _mm_loadu_si128((const __m128i *)(const void *)(lit + k))));
-        return ((m | ~0u << (n - k)) & 0xffffu) == 0xffffu;
-#else
-        (void)avail;
-        return !memcmp(a, lit, n);
-#endif
+        return !((line_word(b, pos, len) ^ load8(lit)) & m) &&
+               (n <= 8 || seg_rest(b + pos, lit, n, load8(lit + n - 8)));
 }
 
 /*
@@ -871,25 +926,32 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
         const unsigned char *b = (const unsigned char *)buf;
         lp_t p = {.L = L, .b = b, .len = len, .guard = last_stop(b, len)};
         events__ltpl_t *t;
+        /* In locals, or the walk's stores make the compiler load them
+         * again; neither array grows during a walk. */
+        events__lidx_t *idx = L->idx;
+        events__lval_t *val = L->val, *vp = val;
+        events__lidx_t *at = idx; /* the root */
         size_t pos = 0;
-        uint32_t at = 0, nv = 0;
 
         if (!L->nidx)
                 return NULL;
         for (;;) {
-                const events__lidx_t *x = NULL;
-                uint32_t k, prev = 0;
+                events__lidx_t *x = NULL;
+                /* the link to the segment tried: moved to the front */
+                uint32_t *link, k;
                 size_t avail = len - pos, end = 0;
+                uint64_t w = line_word(b, pos, len);
 
                 /* The first segment that the line spells here and that
                  * what follows can continue: its value's first byte, or
-                 * the line's end. */
-                for (k = L->idx[at].child; k; prev = k, k = x->next) {
-                        x = &L->idx[k];
-                        if (x->litlen > avail ||
-                            !seg_equal(b + pos, avail,
-                                       (const unsigned char *)x->lit,
-                                       x->litlen))
+                 * the line's end. The first word refuses most; it decides
+                 * a segment of up to eight bytes alone. */
+                for (link = &at->child; (k = *link); link = &x->next) {
+                        x = &idx[k];
+                        if ((w & x->hmask) != x->head || x->litlen > avail ||
+                            (x->litlen > 8 &&
+                             !seg_rest(b + pos, (const unsigned char *)x->lit,
+                                       x->litlen, x->tail)))
                                 continue;
                         end = pos + x->litlen;
                         if (end == len
@@ -902,13 +964,12 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 }
                 if (!k)
                         return NULL;
-                if (prev) {
+                if (link != &at->child) {
                         /* Found first next time: streams repeat a few
-                         * layouts (the order of segments means nothing
-                         * else). */
-                        L->idx[prev].next = x->next;
-                        L->idx[k].next = L->idx[at].child;
-                        L->idx[at].child = k;
+                         * layouts (the order means nothing else). */
+                        *link = x->next;
+                        x->next = at->child;
+                        at->child = k;
                 }
                 pos = end;
                 if (pos == len) {
@@ -917,29 +978,23 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 }
                 /* A walk passes no more values than the layout with the
                  * most has (sized by idx_add()). */
-                L->val[nv].node = x->node;
+                vp->node = x->node;
                 if (x->vkind == EVENTS__LT_STRING) {
                         /* The opening quote ends the segment before; the
                          * closing one starts the next. */
-                        events__lnode_t *v = &L->val[nv].v;
-                        const char *sv;
-                        size_t sn;
-
                         p.i = pos - 1;
-                        if (lp_string(&p, &sv, &sn))
+                        if (lp_string(&p, &vp->v.s, &vp->v.len))
                                 return NULL;
-                        v->type = EVENTS__LT_STRING;
-                        v->s = sv;
-                        v->len = sn;
+                        vp->v.type = EVENTS__LT_STRING;
                         pos = p.i - 1;
                 } else {
                         p.i = pos;
-                        if (lp_number(&p, &L->val[nv].v))
+                        if (lp_number(&p, &vp->v))
                                 return NULL;
                         pos = p.i;
                 }
-                nv++;
-                at = k;
+                vp++;
+                at = x;
         }
         /* The layout's nodes, then the line's values in its slots. */
         if (t->used > L->cap) {
@@ -951,14 +1006,12 @@ static events__ltpl_t *idx_match(events__lite_t *L, const char *buf,
                 L->cap = t->used;
         }
         memcpy(L->n, t->n, t->used * sizeof(*L->n));
-        for (uint32_t j = 0; j < nv; j++) {
-                events__lnode_t *nd = &L->n[L->val[j].node];
-                const events__lnode_t *v = &L->val[j].v;
+        for (; val < vp; val++) {
+                events__lnode_t *nd = &L->n[val->node];
+                const events__lnode_t *v = &val->v;
 
                 nd->type = v->type;
-                nd->s = v->s;
-                nd->len = v->len;
-                nd->num = v->num;
+                memcpy(&nd->s, &v->s, EVENTS__LNODE_VALUE_BYTES);
         }
         L->used = t->used;
         L->close = len - t->len + t->close;
@@ -981,22 +1034,11 @@ events__ltpl_t *events__lite_remember(events__lite_t *L, const char *buf,
                 layouts_forget(L);
         if (events__lite_grow(&L->tpl, &L->tpl_cap, L->ntpl + 1,
                               sizeof(*L->tpl)) ||
-            !(t = calloc(1, sizeof(*t))))
+            !(t = calloc(1, sizeof(*t)))) /* every count 0, nothing planned */
                 return NULL;
-        t->planned = 0;
-        t->ncheck = 0;
-        t->nslot = 0;
-        t->used = 0;
-        t->hits = 0;
-        t->shaped = 0;
-        if (len + TEXT_SLACK > t->text_cap) {
-                char *nt = realloc(t->text, len + TEXT_SLACK);
-
-                if (!nt)
-                        goto fail;
-                t->text = nt;
-                t->text_cap = len + TEXT_SLACK;
-        }
+        if (!(t->text = malloc(len + TEXT_SLACK)))
+                goto fail;
+        t->text_cap = len + TEXT_SLACK;
         memcpy(t->text, buf, len);
         memset(t->text + len, 0, TEXT_SLACK);
         t->len = len;
@@ -1085,22 +1127,17 @@ static int tpl_match(events__lite_t *L, const events__ltpl_t *t,
                 events__lnode_t *nd = &L->n[sl->node];
 
                 if (len - pos < sl->litlen ||
-                    !seg_equal(b + pos, len - pos,
-                               (const unsigned char *)t->text + sl->lit,
-                               sl->litlen))
+                    !seg_at(b, pos, len,
+                            (const unsigned char *)t->text + sl->lit,
+                            sl->litlen))
                         return -1;
                 pos += sl->litlen;
                 if (nd->type == EVENTS__LT_STRING) {
-                        const char *sv;
-                        size_t sn;
-
                         /* The opening quote ends the fixed bytes; the
                          * closing one starts the next. */
                         p.i = pos - 1;
-                        if (lp_string(&p, &sv, &sn))
+                        if (lp_string(&p, &nd->s, &nd->len))
                                 return -1;
-                        nd->s = sv;
-                        nd->len = sn;
                         pos = p.i - 1;
                 } else {
                         p.i = pos;

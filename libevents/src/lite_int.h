@@ -55,6 +55,19 @@ typedef struct events__lnode_s {
         uint32_t end;   /**< index past the subtree */
 } events__lnode_t;
 
+/* A value's fields after its type, s, len and num, are one run of bytes,
+ * which lite.c copies in one go. */
+#define EVENTS__LNODE_VALUE_BYTES                                              \
+        (offsetof(events__lnode_t, num) + sizeof(int64_t) -                    \
+         offsetof(events__lnode_t, s))
+_Static_assert(offsetof(events__lnode_t, len) ==
+                               offsetof(events__lnode_t, s) + sizeof(char *) &&
+                       offsetof(events__lnode_t, num) ==
+                               offsetof(events__lnode_t, len) +
+                                       sizeof(size_t) &&
+                       sizeof(((events__lnode_t *)0)->num) == sizeof(int64_t),
+               "s, len and num are contiguous");
+
 /*
  * A line's layout, remembered so that the next lines of the same layout
  * need no parse (events__lite_match()): most streams repeat a few layouts
@@ -138,6 +151,12 @@ typedef struct events__ltpl_s {
  * layout, tried in turn (the one that matched last first).
  */
 typedef struct events__lidx_s {
+        /* The segment's first eight bytes (fewer: zero above them) and
+         * which of them it has, and its last eight (when it has eight),
+         * read as lite.c reads a line's bytes (little-endian): most
+         * segments a line does not spell fail on the first word, and
+         * short ones are decided by these words alone (idx_match()). */
+        uint64_t head, hmask, tail;
         const char *lit;      /**< the segment, in some layout's text */
         uint32_t litlen;      /**< its length */
         uint32_t node;        /**< the value after it: its node in the tree */
