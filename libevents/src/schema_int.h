@@ -322,7 +322,4 @@ int events__format_check(sch_format_t f, const char *s, size_t len);
 /** Fill @p out with the number @p v (schema_validate.c). */
 void events__schema_num(const json_t *v, sch_num_t *out);
 
-/* Deep JSON equality as JSON Schema defines it: 1 equals 1.0. */
-int events__json_equal(const json_t *a, const json_t *b);
-
 #endif /* EVENTS_SCHEMA_INT_H */

@@ -36,10 +36,12 @@
  *
  * The producer's layouts keep plans (lite_validate.c): a validation with a
  * plan records, as it goes, the checks that stand for it on later lines
- * of the same layout, and those checks run v_run() again, on the scalar
- * values, and on the containers whose schemas have value keywords (only
- * those keywords). A container whose schema has anything outside the
- * positive list of lite_validate.c makes no plan.
+ * of the same layout, and those checks run the same functions again: on
+ * the scalar values (v_node(), or straight v_string() or v_number() when
+ * the first line showed that only they can fail), and on the containers
+ * whose schemas have value keywords (v_run(), only those keywords). A
+ * container whose schema has anything outside the positive list of
+ * lite_validate.c makes no plan.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -194,57 +196,6 @@ static long double num_value(const json_t *v) {
                                   : (long double)json_real_value(v);
 }
 
-static int num_cmp(const json_t *a, const json_t *b) {
-        if (json_is_integer(a) && json_is_integer(b)) {
-                json_int_t x = json_integer_value(a), y = json_integer_value(b);
-                return x < y ? -1 : x > y;
-        }
-        {
-                long double x = num_value(a), y = num_value(b);
-                return x < y ? -1 : x > y;
-        }
-}
-
-int events__json_equal(const json_t *a, const json_t *b) {
-        size_t i;
-
-        if (a == b)
-                return 1;
-        if (!a || !b)
-                return 0;
-        if (json_is_number(a) && json_is_number(b))
-                return num_cmp(a, b) == 0;
-        if (json_typeof(a) != json_typeof(b))
-                return 0;
-        switch (json_typeof(a)) {
-        case JSON_OBJECT: {
-                const char *key;
-                const json_t *v;
-                if (json_object_size(a) != json_object_size(b))
-                        return 0;
-                json_object_foreach((json_t *)a, key, v) {
-                        if (!events__json_equal(v, json_object_get(b, key)))
-                                return 0;
-                }
-                return 1;
-        }
-        case JSON_ARRAY:
-                if (json_array_size(a) != json_array_size(b))
-                        return 0;
-                for (i = 0; i < json_array_size(a); i++)
-                        if (!events__json_equal(json_array_get(a, i),
-                                                json_array_get(b, i)))
-                                return 0;
-                return 1;
-        case JSON_STRING:
-                return json_string_length(a) == json_string_length(b) &&
-                       !memcmp(json_string_value(a), json_string_value(b),
-                               json_string_length(a));
-        default:
-                return 1; /* true, false, null */
-        }
-}
-
 /* ------------------------------------------------- values of the tree */
 
 static int is_num(const events__lnode_t *v) {
@@ -264,8 +215,8 @@ void events__schema_num(const json_t *v, sch_num_t *out) {
         out->d = json_number_value(v);
 }
 
-/* num_cmp() with a value of the tree on the left and a schema's number,
- * read once (events__schema_num()), on the right. */
+/* A value of the tree against a schema's number, read once
+ * (events__schema_num()): integers exactly, else as long doubles. */
 static int lnum_cmp_num(const events__lnode_t *a, const sch_num_t *b) {
         if (a->type == EVENTS__LT_INT && b->is_int) {
                 json_int_t x = a->num.i, y = b->i;
@@ -306,7 +257,8 @@ static long member(const events__lite_t *L, uint32_t obj, const char *key,
         return -1;
 }
 
-/* events__json_equal() of a schema's value @p j and node @p i. */
+/* JSON Schema's equality (1 equals 1.0) of a schema's value @p j and
+ * node @p i. */
 static int equal_jl(const json_t *j, const events__lite_t *L, uint32_t i) {
         const events__lnode_t *v = &L->n[i];
 
@@ -1070,14 +1022,10 @@ HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         return 1;
 }
 
-/*
- * A scalar @p i against @p n, a SCH_S_ANY_LEAN node, when no failure is
- * to be worded (fast(c)): v_run() would run the same v_scalar() steps,
- * then each of the "anyOf"'s schemas through test() and validate(), which
- * for a lean node without "$ref" comes to v_scalar() again (at a depth
- * validate() accepts: the caller checks it). Wording a failure is
- * v_run()'s, as in v_scalar().
- */
+/* A scalar @p i against @p n, a SCH_S_ANY_LEAN node, when no failure is
+ * to be worded (fast(c)): what v_run() would do, v_scalar(), then each
+ * "anyOf" schema through test() and validate(), which for a lean node is
+ * v_scalar() again (at a depth validate() accepts: the caller checks). */
 static int v_scalar_any(vctx_t *c, const sch_node_t *n, uint32_t i) {
         if (!v_scalar(c, n, i))
                 return 0;
