@@ -284,6 +284,10 @@ int events__lite_plan(events__ltpl_t *t, const sch_node_t *schema,
  *  events__lite_validate() would answer 1), else 0. */
 int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L);
 
+/** The JSON type of node @p v as a "type" failure names it ("integer",
+ *  "boolean", ...; schema_report.c). */
+const char *events__lite_type_name(const events__lnode_t *v);
+
 /** The member @p key of object node @p obj, or -1. */
 long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
                       size_t klen);

@@ -319,6 +319,10 @@ sch_format_t events__format_lookup(const char *name);
 /** @returns 1 if @p s (of @p len bytes) is valid for @p f. */
 int events__format_check(sch_format_t f, const char *s, size_t len);
 
+/** The names of @p types (SCH_T_*) as a "type" failure words them, "string
+ *  or null", into @p buf of @p size bytes (schema_report.c). */
+void events__types_text(unsigned types, char *buf, size_t size);
+
 /** Fill @p out with the number @p v (schema_validate.c). */
 void events__schema_num(const json_t *v, sch_num_t *out);
 

@@ -1,13 +1,15 @@
 /*
  * schema_report.c - the validation report (events_report_t): the failures
  * a validation found, each with its JSON pointer, keyword and message, up
- * to a limit. schema_validate.c fills it; this file keeps it.
+ * to a limit. schema_validate.c fills it; this file keeps it, and words
+ * the types a "type" failure names.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lite_int.h"
 #include "schema_int.h"
 
 typedef struct failure_s {
@@ -139,4 +141,48 @@ void events__report_add(events_report_t *report, const char *pointer,
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         events__report_push(report, strdup(pointer), keyword, msg);
+}
+
+/* ------------------------------------------- words for "type" */
+
+const char *events__lite_type_name(const events__lnode_t *v) {
+        switch (v->type) {
+        case EVENTS__LT_OBJECT:
+                return "object";
+        case EVENTS__LT_ARRAY:
+                return "array";
+        case EVENTS__LT_STRING:
+                return "string";
+        case EVENTS__LT_INT:
+                return "integer";
+        case EVENTS__LT_REAL:
+                return "number";
+        case EVENTS__LT_TRUE:
+        case EVENTS__LT_FALSE:
+                return "boolean";
+        default:
+                return "null";
+        }
+}
+
+void events__types_text(unsigned types, char *buf, size_t size) {
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } names[] = {{SCH_T_OBJECT, "object"},   {SCH_T_ARRAY, "array"},
+                     {SCH_T_STRING, "string"},   {SCH_T_NUMBER, "number"},
+                     {SCH_T_INTEGER, "integer"}, {SCH_T_BOOLEAN, "boolean"},
+                     {SCH_T_NULL, "null"}};
+        size_t n = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                if (!(types & names[i].bit))
+                        continue;
+                if (names[i].bit == SCH_T_INTEGER && (types & SCH_T_NUMBER))
+                        continue;
+                n += (size_t)snprintf(buf + n, size > n ? size - n : 0, "%s%s",
+                                      n ? " or " : "", names[i].name);
+                if (n >= size)
+                        break;
+        }
 }

@@ -357,48 +357,6 @@ HOT unsigned type_of(const events__lnode_t *v) {
         }
 }
 
-static const char *type_name(const events__lnode_t *v) {
-        switch (v->type) {
-        case EVENTS__LT_OBJECT:
-                return "object";
-        case EVENTS__LT_ARRAY:
-                return "array";
-        case EVENTS__LT_STRING:
-                return "string";
-        case EVENTS__LT_INT:
-                return "integer";
-        case EVENTS__LT_REAL:
-                return "number";
-        case EVENTS__LT_TRUE:
-        case EVENTS__LT_FALSE:
-                return "boolean";
-        default:
-                return "null";
-        }
-}
-
-static void types_text(unsigned types, char *buf, size_t size) {
-        static const struct {
-                unsigned bit;
-                const char *name;
-        } names[] = {{SCH_T_OBJECT, "object"},   {SCH_T_ARRAY, "array"},
-                     {SCH_T_STRING, "string"},   {SCH_T_NUMBER, "number"},
-                     {SCH_T_INTEGER, "integer"}, {SCH_T_BOOLEAN, "boolean"},
-                     {SCH_T_NULL, "null"}};
-        size_t n = 0;
-        buf[0] = '\0';
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                if (!(types & names[i].bit))
-                        continue;
-                if (names[i].bit == SCH_T_INTEGER && (types & SCH_T_NUMBER))
-                        continue;
-                n += (size_t)snprintf(buf + n, size > n ? size - n : 0, "%s%s",
-                                      n ? " or " : "", names[i].name);
-                if (n >= size)
-                        break;
-        }
-}
-
 static size_t utf8_length(const char *s, size_t len) {
         size_t n = 0;
         for (size_t i = 0; i < len; i++)
@@ -940,8 +898,9 @@ static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
                 char want[96];
                 if (fast(c)) /* no message will be read */
                         return 0;
-                types_text(n->types, want, sizeof(want));
-                FAIL("type", "must be of type %s, not %s", want, type_name(v));
+                events__types_text(n->types, want, sizeof(want));
+                FAIL("type", "must be of type %s, not %s", want,
+                     events__lite_type_name(v));
                 /* the other keywords would only repeat the point */
                 return 0;
         }
