@@ -94,19 +94,37 @@ typedef struct events__lslot_s {
  * (schema_validate.c, events__schema_run_checks()). */
 enum {
         EVENTS__CK_NODE = 0, /**< v_node(): nothing known */
-        /** a SCH_S_LEAN schema whose "type" admits the node, a string:
-         * while the node is a string, v_string() alone decides */
+        /** a SCH_S_LEAN schema whose "type" admits the node, a string,
+         * and that has no "enum" or "const": while the node is a string,
+         * v_string() alone decides */
         EVENTS__CK_STRING,
         /** the same for an integer node and v_number() */
-        EVENTS__CK_INT
+        EVENTS__CK_INT,
+        /** a part check whose value keywords are an "if" that asks of the
+         *  object's values only through "properties", and a "then" and an
+         *  "else" that ask only of its keys: the check's flags hold what
+         *  the keys decide, and the EVENTS__CK_IF_MEMBER checks after it
+         *  the members the "if" validates (events__lite_plan_add_if()) */
+        EVENTS__CK_IF,
+        /** a member an EVENTS__CK_IF check validates, against the schema
+         *  "properties" gives it; run by that check only */
+        EVENTS__CK_IF_MEMBER
+};
+
+/* events__lcheck_t.flags of an EVENTS__CK_IF check. */
+enum {
+        EVENTS__CK_IF_KEYS = 1 << 0, /**< the "if" holds but for its members */
+        EVENTS__CK_THEN_OK = 1 << 1, /**< "then" holds, or is absent */
+        EVENTS__CK_ELSE_OK = 1 << 2  /**< "else" holds, or is absent */
 };
 
 /* A plan's check: the validator on node against schema (past its
  * "$ref"s), as it ran on the line the plan was made from. */
 typedef struct events__lcheck_s {
         uint32_t node;
-        unsigned char part; /**< 1: a container's value keywords only */
-        unsigned char kind; /**< EVENTS__CK_*, for a check that is no part */
+        unsigned char part;  /**< 1: a container's value keywords only */
+        unsigned char kind;  /**< EVENTS__CK_* */
+        unsigned char flags; /**< EVENTS__CK_IF_KEYS ... for EVENTS__CK_IF */
         const sch_node_t *schema;
 } events__lcheck_t;
 
@@ -350,6 +368,19 @@ int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i,
  *  @returns 0, or -1 (no memory). */
 int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
                                uint32_t i);
+
+/**
+ * Record a check of object node @p o against @p n's value keywords, when
+ * they are an "if", "then" and "else" that EVENTS__CK_IF can stand for:
+ * the "if" has nothing but "type", "required" and "properties", "then"
+ * and "else" nothing but "type" and "required" (each past its "$ref"s),
+ * and @p n no other value keyword. What the object's keys decide is
+ * decided now, for every line of the layout.
+ * @returns 1 (recorded), 0 (not such keywords: record a part check), or
+ *          -1 (no memory).
+ */
+int events__lite_plan_add_if(events__ltpl_t *t, const sch_node_t *n,
+                             const events__lite_t *L, uint32_t o);
 
 /** 1 when @p n asks of a container only what its keys and sizes decide
  *  (lite_validate.c, keys_only()). */

@@ -118,9 +118,10 @@ static int keys_only(const sch_node_t *n, int values) {
  * 1 when @p n asks of a scalar nothing but its type and the keywords of
  * v_number() and v_string() (schema_validate.c, v_scalar()): the same
  * positive list as keys_only(), of the fields v_run() reads for a scalar
- * that way and of the fields only an array or an object reads. Anything
- * else (enum, const, if, allOf, anyOf, oneOf, not, a boolean schema, a
- * "$ref", or a field added later) answers 0, and v_run() runs in full.
+ * that way (enum and const among them) and of the fields only an array
+ * or an object reads. Anything else (if, allOf, anyOf, oneOf, not, a
+ * boolean schema, a "$ref", or a field added later) answers 0, and
+ * v_run() runs in full.
  * With @p any, an "anyOf" is let through too when each of its schemas is
  * such a node (SCH_S_ANY_LEAN).
  */
@@ -139,8 +140,14 @@ static int scalar_lean(const sch_node_t *n, int any) {
                 t.any_of = NULL;
                 t.n_any_of = 0;
         }
-        /* type, and v_number()'s keywords */
+        /* type, enum and const (v_values()), and v_number()'s keywords */
         t.types = 0;
+        t.enum_values = NULL;
+        t.enum_str = NULL;
+        t.n_enum_str = 0;
+        t.const_value = NULL;
+        t.text[SCH_TX_ENUM] = t.text[SCH_TX_CONST] = NULL;
+        t.keys &= ~(unsigned)SCH_K_CONST;
         t.keys &= ~(unsigned)SCH_K_NUMERIC;
         t.multiple_of = t.maximum = t.excl_maximum = NULL;
         t.minimum = t.excl_minimum = NULL;
@@ -188,6 +195,8 @@ void events__lite_prepare(sch_node_t *n) {
         if (n->max_length >= 0 || n->min_length > 0 || n->pattern.code ||
             n->format != SCH_F_NONE)
                 scalar |= SCH_S_STRING;
+        if (n->enum_values || (n->keys & SCH_K_CONST))
+                scalar |= SCH_S_VALUES;
         n->lite = events__lite_mask(n);
         n->scalar = scalar;
         for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
@@ -246,6 +255,94 @@ int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
         t->check[t->ncheck].kind = EVENTS__CK_NODE;
         t->ncheck++;
         return 0;
+}
+
+/* @p n past its "$ref"s (as validate() follows them), or NULL. */
+static const sch_node_t *past_refs(const sch_node_t *n) {
+        for (int hops = 0; n && n->ref && hops <= 64; hops++)
+                n = n->ref;
+        return n && !n->ref ? n : NULL;
+}
+
+/* 1 when @p n has nothing but "type", "required" and, with @p props,
+ * "properties": the positive list of events__lite_plan_add_if(). */
+static int if_shaped(const sch_node_t *n, int props) {
+        sch_node_t t, fresh;
+
+        fresh_node(&fresh);
+        memcpy(&t, n, sizeof(t));
+        reset_derived(&t);
+        t.types = 0;
+        t.required = NULL;
+        t.n_required = 0;
+        t.required_prop = NULL;
+        t.required_by_props = 0;
+        if (props) {
+                t.props = NULL;
+                t.n_props = 0;
+        }
+        return !memcmp(&t, &fresh, sizeof(t));
+}
+
+/* What an if_shaped() node's "type" and "required" say of object @p o:
+ * v_run() and v_object() with member lookups, as the validator asks. */
+static int keys_hold(const sch_node_t *n, const events__lite_t *L, uint32_t o) {
+        if (n->types && !(n->types & SCH_T_OBJECT))
+                return 0;
+        for (size_t k = 0; k < n->n_required; k++)
+                if (events__lite_get(L, o, n->required[k],
+                                     strlen(n->required[k])) < 0)
+                        return 0;
+        return 1;
+}
+
+static int push_check(events__ltpl_t *t, uint32_t node, const sch_node_t *n,
+                      unsigned kind, unsigned flags) {
+        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
+                              sizeof(*t->check)))
+                return -1;
+        t->check[t->ncheck].node = node;
+        t->check[t->ncheck].schema = n;
+        t->check[t->ncheck].part = kind == EVENTS__CK_IF;
+        t->check[t->ncheck].kind = (unsigned char)kind;
+        t->check[t->ncheck].flags = (unsigned char)flags;
+        t->ncheck++;
+        return 0;
+}
+
+int events__lite_plan_add_if(events__ltpl_t *t, const sch_node_t *n,
+                             const events__lite_t *L, uint32_t o) {
+        const sch_node_t *f, *th = NULL, *el = NULL;
+        unsigned flags = 0;
+
+        if (L->n[o].type != EVENTS__LT_OBJECT || !n->if_ || n->enum_values ||
+            (n->keys & (SCH_K_CONST | SCH_K_UNIQUE_ITEMS)) || n->contains ||
+            n->any_of || n->one_of || n->not_)
+                return 0;
+        if (!(f = past_refs(n->if_)) || !if_shaped(f, 1) ||
+            (n->then_ && (!(th = past_refs(n->then_)) || !if_shaped(th, 0))) ||
+            (n->else_ && (!(el = past_refs(n->else_)) || !if_shaped(el, 0))))
+                return 0;
+        if (keys_hold(f, L, o))
+                flags |= EVENTS__CK_IF_KEYS;
+        if (!th || keys_hold(th, L, o))
+                flags |= EVENTS__CK_THEN_OK;
+        if (!el || keys_hold(el, L, o))
+                flags |= EVENTS__CK_ELSE_OK;
+        if (push_check(t, o, n, EVENTS__CK_IF, flags))
+                return -1;
+        /* The members the "if" validates, on every line; none when its
+         * keys already fail it. */
+        for (size_t p = 0; (flags & EVENTS__CK_IF_KEYS) && p < f->n_props;
+             p++) {
+                long k = events__lite_get(L, o, f->props[p].name,
+                                          f->props[p].len);
+
+                if (k >= 0 && push_check(t, (uint32_t)k, f->props[p].schema,
+                                         EVENTS__CK_IF_MEMBER, 0))
+                        return -1;
+        }
+        return 1;
 }
 
 int events__lite_plan(events__ltpl_t *t, const sch_node_t *schema,

@@ -83,9 +83,10 @@ typedef struct sch_num_s {
 
 /* sch_node_t.scalar, filled by events__lite_prepare() with n->lite. */
 enum {
-        /* Nothing but type, the numeric and the string keywords, and
-         * keywords only arrays or objects have: for a scalar, v_run()
-         * reduces to the type and v_number() or v_string()
+        /* Nothing but type, enum, const, the numeric and the string
+         * keywords, and keywords only arrays or objects have: for a
+         * scalar, v_run() reduces to the type, v_values() and v_number()
+         * or v_string()
          * (schema_validate.c, v_scalar()). A positive list, as keys_only()
          * is (lite_validate.c): any other field set clears it. */
         SCH_S_LEAN = 1 << 0,
@@ -95,7 +96,10 @@ enum {
          * ("anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]): a scalar
          * that passes v_scalar() passes when it passes one of them
          * (schema_validate.c, v_node()). */
-        SCH_S_ANY_LEAN = 1 << 2
+        SCH_S_ANY_LEAN = 1 << 2,
+        /* Has "enum" or "const": v_values() runs (v_scalar() too; they
+         * are on SCH_S_LEAN's list). */
+        SCH_S_VALUES = 1 << 3
 };
 
 typedef struct sch_regex_s {

@@ -907,8 +907,14 @@ static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
         m = n->lite & EVENTS__LK_READY ? n->lite : events__lite_mask(n);
         if (c->plan && !c->no_record && !part &&
             (t & (SCH_T_OBJECT | SCH_T_ARRAY)) && !(m & EVENTS__LK_KEYS_ONLY)) {
-                if (!(m & EVENTS__LK_PLANNABLE) ||
-                    events__lite_plan_add_part(c->plan, n, i))
+                /* an "if" on one field and a "then" that requires
+                 * another, as EVENTS__CK_IF; else a part check */
+                int r = m & EVENTS__LK_PLANNABLE
+                                ? events__lite_plan_add_if(c->plan, n, c->L, i)
+                                : 0;
+
+                if (!(m & EVENTS__LK_PLANNABLE) || r < 0 ||
+                    (!r && events__lite_plan_add_part(c->plan, n, i)))
                         c->plan_ok = 0;
                 rec = 1;
         }
@@ -967,6 +973,23 @@ static int v_run(vctx_t *c, const sch_node_t *n, uint32_t i, int part) {
  * members or items to record. Most of a plan's checks, and the subschemas
  * of an "anyOf" of formats, come here. The keywords are the same functions.
  */
+/* v_scalar() of a node with "enum" or "const": those first, as in
+ * v_run(), and in a report every failure. Apart, so that the commoner
+ * nodes without them do not pay for the steps. */
+static int v_scalar_values(vctx_t *c, const sch_node_t *n, uint32_t i,
+                           unsigned t) {
+        const events__lnode_t *v = &c->L->n[i];
+        int ok = v_values(c, n, i, EVENTS__LK_VALUES);
+
+        if (!ok && fast(c))
+                return 0;
+        if (t & SCH_T_NUMBER)
+                return (!(n->keys & SCH_K_NUMERIC) || v_number(c, n, v)) && ok;
+        if (t == SCH_T_STRING)
+                return (!(n->scalar & SCH_S_STRING) || v_string(c, n, v)) && ok;
+        return ok;
+}
+
 HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
         unsigned t = type_of(v);
@@ -974,6 +997,8 @@ HOT int v_scalar(vctx_t *c, const sch_node_t *n, uint32_t i) {
         if (n->types && !(n->types & t))
                 /* v_run() words the failure when one is wanted */
                 return fast(c) ? 0 : v_run(c, n, i, 0);
+        if (n->scalar & SCH_S_VALUES)
+                return v_scalar_values(c, n, i, t);
         if (t & SCH_T_NUMBER)
                 return !(n->keys & SCH_K_NUMERIC) || v_number(c, n, v);
         if (t == SCH_T_STRING)
@@ -1009,12 +1034,13 @@ HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
 
 /* What a plan may take for granted in the next lines' checks of scalar
  * @p i against @p n (lite_int.h, EVENTS__CK_*): for a lean schema whose
- * "type" admits the node, that only v_string() or v_number() can fail
- * while the node has the same type. */
+ * "type" admits the node and that has no "enum" or "const", that only
+ * v_string() or v_number() can fail while the node has the same type. */
 static unsigned check_kind(const vctx_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
 
-        if (!(n->scalar & SCH_S_LEAN) || (n->types && !(n->types & type_of(v))))
+        if ((n->scalar & (SCH_S_LEAN | SCH_S_VALUES)) != SCH_S_LEAN ||
+            (n->types && !(n->types & type_of(v))))
                 return EVENTS__CK_NODE;
         if (v->type == EVENTS__LT_STRING)
                 return EVENTS__CK_STRING;
@@ -1124,6 +1150,26 @@ events_err_t events_schema_validate(const events_schema_t *s,
         return events__schema_validate_at(s, instance, NULL, report);
 }
 
+/* An EVENTS__CK_IF check @p e: the "if" holds when its keys hold
+ * (recorded) and each member after @p e validates, as v_if(), test(),
+ * validate() and v_object() would find at the depth they would; then
+ * "then" or "else" as recorded. Sets *@p ok; @returns its last member. */
+static const events__lcheck_t *run_if(vctx_t *c, const events__lcheck_t *e,
+                                      const events__lcheck_t *end, int *ok) {
+        const events__lcheck_t *m = e + 1;
+        int holds = (e->flags & EVENTS__CK_IF_KEYS) != 0;
+
+        c->depth = 1;
+        for (; m < end && m->kind == EVENTS__CK_IF_MEMBER; m++)
+                if (holds &&
+                    (m->node >= c->L->used || !validate(c, m->schema, m->node)))
+                        holds = 0;
+        c->depth = 0;
+        *ok = (e->flags & (holds ? EVENTS__CK_THEN_OK : EVENTS__CK_ELSE_OK)) !=
+              0;
+        return m - 1;
+}
+
 int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
                               const events__lite_t *L) {
         vctx_t c; /* not zero-filled: the matcher's arena is large */
@@ -1149,6 +1195,10 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
                         ok = !(s->scalar & SCH_S_STRING) || v_string(&c, s, v);
                 else if (e->kind == EVENTS__CK_INT && v->type == EVENTS__LT_INT)
                         ok = !(s->keys & SCH_K_NUMERIC) || v_number(&c, s, v);
+                else if (e->kind == EVENTS__CK_IF)
+                        e = run_if(&c, e, end, &ok);
+                else if (e->kind == EVENTS__CK_IF_MEMBER)
+                        continue; /* run_if()'s, never reached */
                 else
                         ok = e->part ? v_run(&c, s, e->node, 1)
                                      : v_node(&c, s, e->node);

@@ -66,10 +66,11 @@ static void test_events__lite_keys_only_positive_list(void **state) {
 }
 
 /* The lean entry's positive list (lite_validate.c, scalar_lean()): a node
- * with only type, the numeric and string keywords and what only arrays
- * and objects read takes it; enum, const, any applicator, a "$ref" or a
- * boolean schema do not (v_run() in full), but for an "anyOf" of lean
- * schemas (SCH_S_ANY_LEAN). SCH_S_STRING says v_string() has work. */
+ * with only type, enum and const (SCH_S_VALUES), the numeric and string
+ * keywords and what only arrays and objects read takes it; any
+ * applicator, a "$ref" or a boolean schema do not (v_run() in full), but
+ * for an "anyOf" of lean schemas (SCH_S_ANY_LEAN). SCH_S_STRING says
+ * v_string() has work. */
 static void test_events__lite_scalar_lean_positive_list(void **state) {
         static const struct {
                 const char *schema;
@@ -97,24 +98,30 @@ static void test_events__lite_scalar_lean_positive_list(void **state) {
                  "\"maxItems\":2,\"minItems\":1,\"uniqueItems\":true,"
                  "\"contains\":{}}",
                  SCH_S_LEAN},
-                {"{\"maxLength\":3,\"enum\":[\"a\"]}", SCH_S_STRING},
-                {"{\"const\":1}", 0},
+                {"{\"maxLength\":3,\"enum\":[\"a\"]}",
+                 SCH_S_LEAN | SCH_S_STRING | SCH_S_VALUES},
+                {"{\"const\":1}", SCH_S_LEAN | SCH_S_VALUES},
+                {"{\"type\":\"integer\",\"enum\":[1,2],\"const\":1}",
+                 SCH_S_LEAN | SCH_S_VALUES},
                 {"{\"allOf\":[{}]}", 0},
                 /* an "anyOf" of lean schemas: SCH_S_ANY_LEAN (v_node()
                  * tests them in turn with v_scalar()); one that is not
-                 * lean, a "$ref" among them, or anything else beside
+                 * lean, a "$ref" among them, or an applicator beside
                  * them: v_run() */
                 {"{\"anyOf\":[{}]}", SCH_S_ANY_LEAN},
                 {"{\"type\":\"string\",\"maxLength\":45,\"anyOf\":"
                  "[{\"format\":\"ipv4\"},{\"format\":\"ipv6\"}]}",
                  SCH_S_ANY_LEAN | SCH_S_STRING},
-                {"{\"anyOf\":[{\"format\":\"ipv4\"},{\"enum\":[\"x\"]}]}", 0},
+                {"{\"anyOf\":[{\"format\":\"ipv4\"},{\"enum\":[\"x\"]}]}",
+                 SCH_S_ANY_LEAN},
+                {"{\"anyOf\":[{\"format\":\"ipv4\"},{\"not\":{}}]}", 0},
                 {"{\"anyOf\":[{\"anyOf\":[{}]}]}", 0},
                 {"{\"anyOf\":[{\"$ref\":\"#/definitions/a\"}],"
                  "\"definitions\":{\"a\":{}}}",
                  0},
                 {"{\"anyOf\":[{}],\"oneOf\":[{}]}", 0},
-                {"{\"anyOf\":[{}],\"enum\":[1]}", 0},
+                {"{\"anyOf\":[{}],\"enum\":[1]}",
+                 SCH_S_ANY_LEAN | SCH_S_VALUES},
                 {"{\"oneOf\":[{}]}", 0},
                 {"{\"not\":{}}", 0},
                 {"{\"if\":{},\"then\":{},\"else\":{}}", 0},
