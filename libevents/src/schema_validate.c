@@ -3,21 +3,14 @@
  * failures going to a report (schema_report.c). The one validator: every path
  * that says "valid" or "invalid, because..." runs this code.
  *
- * Why one validator over one representation. There used to be two: a
- * light one on the producer's token tree, mirroring this file keyword by
- * keyword for the keywords it knew and declining the rest, and this one on
- * jansson values. Two copies of each keyword's meaning can drift, and what
- * the light one did not know sent every event to the slow path. Now the
+ * Why one validator over one representation: one per representation
+ * would keep two copies of each keyword's meaning, which drift, and what
+ * the faster one did not know would send events to the slow path. The
  * instance is always a token tree (lite_int.h): the fast paths parse
  * bytes straight into one, and a jansson value is turned into one first
- * (events__lite_from_json(), its nodes pointing into the value's
- * strings). The tree is read-only, flat and typed like JSON, so nothing
- * here depends on where it came from; the cost of the conversion falls on
- * the jansson path only (the public events_schema_validate(), and events
- * the token parser did not take). A validator compiled to a flat program
- * over the input's tokens would be faster still, but would be a second
- * meaning to keep equal to the report's; here the report is the same walk
- * with failures recorded.
+ * (events__lite_from_json(), its nodes pointing into the value's strings).
+ * The tree is read-only, flat and typed like JSON; the conversion costs
+ * the jansson path only. A report is the same walk with failures recorded.
  *
  * Validation walks the compiled nodes and the instance together. With no
  * report it stops at the first failure and builds no text at all, which is
@@ -35,13 +28,12 @@
  * one compiled schema.
  *
  * The producer's layouts keep plans (lite_validate.c): a validation with a
- * plan records, as it goes, the checks that stand for it on later lines
- * of the same layout, and those checks run the same functions again: on
- * the scalar values (v_node(), or straight v_string() or v_number() when
- * the first line showed that only they can fail), and on the containers
- * whose schemas have value keywords (v_run(), only those keywords). A
- * container whose schema has anything outside the positive list of
- * lite_validate.c makes no plan.
+ * plan records the checks that stand for it on later lines of the same
+ * layout, and they run the same functions again: v_node() on scalars (or
+ * v_string() or v_number() straight, when the first line showed that only
+ * they can fail), v_run() on the value keywords of containers, and an
+ * "if" on a field through that field (run_if()). A container whose schema
+ * has anything outside lite_validate.c's positive lists makes no plan.
  */
 #include <math.h>
 #include <stdarg.h>
