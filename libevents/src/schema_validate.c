@@ -1167,11 +1167,11 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
         vctx_t c; /* not zero-filled: the matcher's arena is large */
         int ok = 1;
 
+        if (!n) /* a plan of no check has none to point at */
+                return 1;
         ctx_init(&c, L, NULL, NULL);
-        /* A check's schema is past its "$ref"s: v_node() directly, or,
-         * while the node has the type it had when the plan was made, the
-         * string or number keywords that are all that can fail then
-         * (check_kind()). */
+        /* v_node(), or only the string or number keywords while the node
+         * has the type the plan found (check_kind()), or run_if(). */
         for (const events__lcheck_t *e = ck, *end = ck + n; ok && e < end;
              e++) {
                 const sch_node_t *s = e->schema;
