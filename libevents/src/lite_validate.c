@@ -227,34 +227,33 @@ static int is_slot(const events__ltpl_t *t, uint32_t i) {
         return 0;
 }
 
+/* Append a check to @p t's plan: @returns 0, or -1 (no memory). */
+static int push_check(events__ltpl_t *t, uint32_t node, const sch_node_t *n,
+                      int part, unsigned kind, unsigned flags) {
+        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
+                              sizeof(*t->check)))
+                return -1;
+        t->check[t->ncheck].node = node;
+        t->check[t->ncheck].schema = n;
+        t->check[t->ncheck].part = (unsigned char)part;
+        t->check[t->ncheck].kind = (unsigned char)kind;
+        t->check[t->ncheck].flags = (unsigned char)flags;
+        t->ncheck++;
+        return 0;
+}
+
 int events__lite_plan_add(events__ltpl_t *t, const sch_node_t *n, uint32_t i,
                           unsigned kind) {
         /* A value that is part of the layout (true, false, null, the event
          * type) is the same on every line: its verdict holds for all. */
         if (i < t->used && !is_slot(t, i))
                 return 0;
-        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
-                              sizeof(*t->check)))
-                return -1;
-        t->check[t->ncheck].node = i;
-        t->check[t->ncheck].schema = n;
-        t->check[t->ncheck].part = 0;
-        t->check[t->ncheck].kind = (unsigned char)kind;
-        t->ncheck++;
-        return 0;
+        return push_check(t, i, n, 0, kind, 0);
 }
 
 int events__lite_plan_add_part(events__ltpl_t *t, const sch_node_t *n,
                                uint32_t i) {
-        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
-                              sizeof(*t->check)))
-                return -1;
-        t->check[t->ncheck].node = i;
-        t->check[t->ncheck].schema = n;
-        t->check[t->ncheck].part = 1;
-        t->check[t->ncheck].kind = EVENTS__CK_NODE;
-        t->ncheck++;
-        return 0;
+        return push_check(t, i, n, 1, EVENTS__CK_NODE, 0);
 }
 
 /* @p n past its "$ref"s (as validate() follows them), or NULL. */
@@ -296,20 +295,6 @@ static int keys_hold(const sch_node_t *n, const events__lite_t *L, uint32_t o) {
         return 1;
 }
 
-static int push_check(events__ltpl_t *t, uint32_t node, const sch_node_t *n,
-                      unsigned kind, unsigned flags) {
-        if (events__lite_grow(&t->check, &t->check_cap, t->ncheck + 1,
-                              sizeof(*t->check)))
-                return -1;
-        t->check[t->ncheck].node = node;
-        t->check[t->ncheck].schema = n;
-        t->check[t->ncheck].part = kind == EVENTS__CK_IF;
-        t->check[t->ncheck].kind = (unsigned char)kind;
-        t->check[t->ncheck].flags = (unsigned char)flags;
-        t->ncheck++;
-        return 0;
-}
-
 int events__lite_plan_add_if(events__ltpl_t *t, const sch_node_t *n,
                              const events__lite_t *L, uint32_t o) {
         const sch_node_t *f, *th = NULL, *el = NULL;
@@ -329,7 +314,7 @@ int events__lite_plan_add_if(events__ltpl_t *t, const sch_node_t *n,
                 flags |= EVENTS__CK_THEN_OK;
         if (!el || keys_hold(el, L, o))
                 flags |= EVENTS__CK_ELSE_OK;
-        if (push_check(t, o, n, EVENTS__CK_IF, flags))
+        if (push_check(t, o, n, 1, EVENTS__CK_IF, flags))
                 return -1;
         /* The members the "if" validates, on every line; none when its
          * keys already fail it. */
@@ -338,7 +323,7 @@ int events__lite_plan_add_if(events__ltpl_t *t, const sch_node_t *n,
                 long k = events__lite_get(L, o, f->props[p].name,
                                           f->props[p].len);
 
-                if (k >= 0 && push_check(t, (uint32_t)k, f->props[p].schema,
+                if (k >= 0 && push_check(t, (uint32_t)k, f->props[p].schema, 0,
                                          EVENTS__CK_IF_MEMBER, 0))
                         return -1;
         }
