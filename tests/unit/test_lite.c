@@ -18,6 +18,7 @@
 
 #include "events_int.h"
 #include "event_int.h"
+#include "lite_fixture.h"
 #include "lite_int.h"
 #include "producer_int.h"
 
@@ -534,33 +535,6 @@ static int kind(const char *v) {
         return 0;
 }
 
-/* Two trees are the same when every node reads the same. */
-static void same_tree(const events__lite_t *a, const events__lite_t *b) {
-        assert_int_equal(a->used, b->used);
-        assert_int_equal(a->close, b->close);
-        for (size_t i = 0; i < a->used; i++) {
-                const events__lnode_t *x = &a->n[i], *y = &b->n[i];
-
-                assert_int_equal(x->type, y->type);
-                assert_int_equal(x->end, y->end);
-                assert_int_equal(x->klen, y->klen);
-                if (x->klen)
-                        assert_memory_equal(x->key, y->key, x->klen);
-                if (x->type == EVENTS__LT_OBJECT || x->type == EVENTS__LT_ARRAY)
-                        assert_int_equal(x->count, y->count);
-                if (x->type == EVENTS__LT_STRING || x->type == EVENTS__LT_INT ||
-                    x->type == EVENTS__LT_REAL) {
-                        assert_int_equal(x->len, y->len);
-                        assert_memory_equal(x->s, y->s, x->len);
-                }
-                if (x->type == EVENTS__LT_INT)
-                        assert_true(x->num.i == y->num.i);
-                if (x->type == EVENTS__LT_REAL)
-                        assert_memory_equal(&x->num.d, &y->num.d,
-                                            sizeof(x->num.d));
-        }
-}
-
 /* For every pair of lines: remember the first's layout; when the second
  * matches it, the tree must be the one events__lite_parse() builds, and
  * when it does not, the parse must fail or the layout differ. Same-layout
@@ -603,7 +577,7 @@ static void test_events__lite_match_equals_parse(void **state) {
                                 matched++;
                                 assert_int_equal(
                                         events__lite_parse(&P, b, nb, 64), 0);
-                                same_tree(&L, &P);
+                                lite_same_tree(&L, &P);
                         }
         /* A string layout matches every other plain string. */
         assert_true(matched > 500);
@@ -655,7 +629,7 @@ static int match_or_remember(events__lite_t *L, events__lite_t *P,
         assert_int_equal(events__lite_parse(P, buf, n, 64), 0);
         L->pause = 0; /* misses are the point here */
         if (events__lite_match(L, buf, n)) {
-                same_tree(L, P);
+                lite_same_tree(L, P);
                 assert_int_equal(L->close, P->close);
                 return 1;
         }

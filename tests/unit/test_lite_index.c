@@ -19,34 +19,13 @@
 
 #include <cmocka.h>
 
+#include "lite_fixture.h"
 #include "lite_int.h"
 
 /* Bytes for keys (not "a", the other key): a segment's bytes differ from
  * position to position. */
 static const char KEYCHARS[] =
         "bcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-+*~";
-
-static void same_tree(const events__lite_t *a, const events__lite_t *b) {
-        assert_int_equal(a->used, b->used);
-        assert_int_equal(a->close, b->close);
-        for (size_t i = 0; i < a->used; i++) {
-                const events__lnode_t *x = &a->n[i], *y = &b->n[i];
-
-                assert_int_equal(x->type, y->type);
-                assert_int_equal(x->end, y->end);
-                assert_int_equal(x->count, y->count);
-                assert_int_equal(x->klen, y->klen);
-                if (x->klen)
-                        assert_memory_equal(x->key, y->key, x->klen);
-                if (x->type == EVENTS__LT_STRING || x->type == EVENTS__LT_INT ||
-                    x->type == EVENTS__LT_REAL) {
-                        assert_int_equal(x->len, y->len);
-                        assert_memory_equal(x->s, y->s, x->len);
-                }
-                if (x->type == EVENTS__LT_INT)
-                        assert_true(x->num.i == y->num.i);
-        }
-}
 
 /* Give @p L's tree the line @p buf[0..n) through layout @p t directly
  * (tpl_match(): the index is hidden). @returns t, or NULL. */
@@ -82,12 +61,12 @@ static events__ltpl_t *walk(events__lite_t *L, events__lite_t *P, const char *s,
         got = events__lite_match(L, buf, n);
         if (got) {
                 assert_int_equal(events__lite_parse(P, buf, n, 64), 0);
-                same_tree(L, P);
+                lite_same_tree(L, P);
         }
         if (t) {
                 assert_ptr_equal(direct(L, t, buf, n), got == t ? t : NULL);
                 if (got == t)
-                        same_tree(L, P);
+                        lite_same_tree(L, P);
         }
         free(buf);
         return got;
