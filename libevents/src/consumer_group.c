@@ -274,6 +274,51 @@ static void commit_sync(events_consumer_t *c, const char *why) {
         }
 }
 
+/* A rebalance served while closing: events_consumer_close() serves the
+ * close queue, and the group may still hand us an assignment the consumer
+ * never took (it did not poll since the group assigned it). Once the group
+ * is terminating librdkafka turns any assign into a full unassign, so we
+ * unassign, once, and ask the group nothing more. librdkafka 2.0.2
+ * answers a request to the group (an assign, rd_kafka_assignment())
+ * through the group's op queue, which the group purges unanswered when it
+ * terminates, so a request made as it terminates waits forever (librdkafka
+ * #4884, #4041). The first unassign is what the terminating group waits
+ * for; after it, a cooperative group may still send the revoke of what it
+ * had assigned, which needs nothing: answering it raced the group's end
+ * (measured: one close in 15 hung there). Skipping a call the group did
+ * need would cost the close's deadline, not a hang. */
+static void rebalance_closing(events_consumer_t *c, rd_kafka_resp_err_t err,
+                              int n) {
+        rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+        int first = !c->close_unassigned;
+
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
+                c->ever_joined = 1;
+        } else {
+                events__consumer_count(c, EVENTS_COUNTER_REVOKES);
+                events__consumer_store_flush(c);
+        }
+        if (first) {
+                aerr = rd_kafka_assign(c->rk, NULL);
+                c->close_unassigned = 1;
+        }
+        pthread_mutex_lock(&c->lock);
+        c->assigned = 0;
+        c->joined = 0;
+        pthread_mutex_unlock(&c->lock);
+        events__consumer_log(
+                c, EVENTS_LOG_INFO,
+                err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
+                        ? "assignment declined: the consumer is closing"
+                : first ? "partitions revoked"
+                        : "partitions revoked: already unassigned",
+                "count", EVENTS__I64(n));
+        if (aerr)
+                events__consumer_log(c, EVENTS_LOG_ERROR, "assignment failed",
+                                     "error", rd_kafka_err2str(aerr));
+}
+
 void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t *given) {
         int cooperative = c->cooperative, nskipped = 0;
@@ -286,6 +331,11 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
         if (!parts) {
                 events__consumer_log(c, EVENTS_LOG_ERROR,
                                      "rebalance: out of memory");
+                return;
+        }
+        if (c->state == STATE_CLOSED) {
+                rebalance_closing(c, err, parts->cnt);
+                rd_kafka_topic_partition_list_destroy(parts);
                 return;
         }
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {

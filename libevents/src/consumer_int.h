@@ -63,6 +63,7 @@ struct events_consumer_s {
         rd_kafka_t *producer;   /* created on first DLQ write or publish */
         rd_kafka_conf_t *pconf; /* the producer's configuration until then */
         int close_timed_out;    /* destroy must not try to leave again */
+        int close_unassigned;   /* the close's one unassign was made */
         int cooperative;        /* a cooperative assignment strategy */
         state_t state;
 

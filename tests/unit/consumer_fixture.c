@@ -110,9 +110,11 @@ void on_delivery(const events_delivery_t *d, void *opaque) {
 
 void on_log(events_log_level_t level, const char *msg, void *opaque) {
         seen_t *s = opaque;
+        size_t used = strlen(s->log);
 
         if (level <= EVENTS_LOG_ERROR)
                 s->errors_logged++;
+        snprintf(s->log + used, sizeof(s->log) - used, "%s\n", msg);
         if (getenv("TEST_CONSUMER_VERBOSE"))
                 fprintf(stderr, "%lld log level=%d %s\n",
                         (long long)(events__mono_us() / 1000 % 100000), level,

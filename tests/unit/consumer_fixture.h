@@ -53,6 +53,7 @@ typedef struct seen_s {
         int64_t offsets[32];
         const events_consumer_t *c;
         int saw_message; /* events_consumer_message() inside a handler */
+        char log[2048];  /* the messages logged, one per line, while room */
 } seen_t;
 
 void on_delivery(const events_delivery_t *d, void *opaque);

@@ -2,8 +2,9 @@
  * test_consumer_poll.c - the consumer's poll loop against librdkafka's mock
  * cluster: offsets stored only after handlers succeed, commits on demand,
  * in time and on close, the cooperative protocol, the stalled fetcher
- * woken, the filter's skipped offsets stored, and the stop flag that
- * interrupts retries.
+ * woken, the filter's skipped offsets stored, the stop flag that
+ * interrupts retries, and the close of a consumer that never took its
+ * assignment.
  *
  * One mock cluster serves the whole file (consumer_fixture.h); each test
  * uses its own topics and group.
@@ -371,6 +372,71 @@ static void test_events_consumer_poll_stop_interrupts_retries(void **state) {
         events_router_destroy(r);
 }
 
+/* A consumer that never polled since the group assigned it partitions
+ * closes: the assignment it never took waits on its queue and is served
+ * by the close, which declines it (one unassign, no other request to the
+ * terminating group, see rebalance_closing()) and says so, in time, for
+ * either protocol. */
+static void close_untaken(const char *strategy) {
+        char topic[64], group[64], errstr[256];
+        const char *topics[1];
+        events_router_t *r;
+        events_consumer_t *c = NULL;
+        rd_kafka_conf_t *conf = consumer_conf();
+        seen_t s = {0};
+        int64_t end = events__mono_us() + 30 * 1000000LL, t0;
+
+        name(topic, sizeof(topic), "t-untaken");
+        name(group, sizeof(group), "group");
+        topics[0] = topic;
+        create_topic(topic, 1);
+        assert_int_equal(rd_kafka_conf_set(conf,
+                                           "partition.assignment.strategy",
+                                           strategy, errstr, sizeof(errstr)),
+                         RD_KAFKA_CONF_OK);
+        /* No statistics events: they would reach the queue too. */
+        assert_int_equal(rd_kafka_conf_set(conf, "statistics.interval.ms", "0",
+                                           errstr, sizeof(errstr)),
+                         RD_KAFKA_CONF_OK);
+        assert_int_equal(events_router_new(&r), EVENTS_OK);
+        assert_int_equal(
+                events_router_add(r, "user.*", "count", count_handler, &s),
+                EVENTS_OK);
+        assert_int_equal(
+                events_consumer_new(&c, conf, group, topics, 1, r, NULL),
+                EVENTS_OK);
+        events_consumer_set_log_cb(c, on_log, &s);
+        /* The topic is empty: what reaches the queue is the assignment. */
+        while (rd_kafka_queue_length(c->cq) == 0 && events__mono_us() < end) {
+                struct timespec ts = {0, 50000000};
+                nanosleep(&ts, NULL);
+        }
+        assert_true(rd_kafka_queue_length(c->cq) > 0);
+
+        t0 = events__mono_us();
+        assert_int_equal(events_consumer_close(c, 5000, NULL), EVENTS_OK);
+        assert_true(events__mono_us() - t0 < 5000000);
+        assert_int_equal(events_consumer_assigned_count(c), 0);
+        if (getenv("TEST_CONSUMER_VERBOSE"))
+                fprintf(stderr, "log:\n%s", s.log);
+        assert_non_null(strstr(s.log, "assignment declined"));
+        assert_null(strstr(s.log, "partitions assigned"));
+        assert_int_equal(s.errors_logged, 0);
+        events_consumer_destroy(c);
+        events_router_destroy(r);
+}
+
+static void test_events_consumer_close_declines_untaken_eager(void **state) {
+        (void)state;
+        close_untaken("range");
+}
+
+static void
+test_events_consumer_close_declines_untaken_cooperative(void **state) {
+        (void)state;
+        close_untaken("cooperative-sticky");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(
@@ -386,6 +452,10 @@ int main(void) {
                         test_events_consumer_poll_stop_interrupts_retries),
                 cmocka_unit_test(
                         test_events_consumer_cooperative_assign_and_close),
+                cmocka_unit_test(
+                        test_events_consumer_close_declines_untaken_eager),
+                cmocka_unit_test(
+                        test_events_consumer_close_declines_untaken_cooperative),
         };
         return cmocka_run_group_tests(tests, mock_setup, mock_teardown);
 }

@@ -393,6 +393,12 @@ events_consumer_commit(events_consumer_t *c, events_error_t *err);
  *        @p timeout_ms, it fails and the partitions are named (see
  *        events_consumer_uncommitted()). Nothing stored: nothing to commit,
  *        EVENTS_OK.
+ *
+ *        A consumer that never took the assignment the group handed it
+ *        (it did not poll since) declines it: the log says "assignment
+ *        declined". The close makes one unassign and no other request to
+ *        the terminating group, which librdkafka 2.0.2 could leave
+ *        unanswered forever (librdkafka issue #4884).
  * @param timeout_ms the bound; <= 0 means 10000.
  * @returns EVENTS_OK, EVENTS_ERR_KAFKA (the final commit failed; the text
  *          names the partitions), or EVENTS_ERR_TIMED_OUT (the group was
