@@ -208,6 +208,8 @@ rd_kafka_t *reader_open(const char *topic) {
 
         name(group, sizeof(group), "reader");
         rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+                          sizeof(errstr));
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         assert_non_null(rk);
         rd_kafka_poll_set_consumer(rk);
@@ -232,9 +234,26 @@ rd_kafka_message_t *reader_next(rd_kafka_t *rk, int64_t end_us) {
 }
 
 void reader_close(rd_kafka_t *rk) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_error_t *error;
+        int64_t end = events__mono_us() + 10 * 1000000LL;
+        int flags = 0;
+
         rd_kafka_assign(rk, NULL);
-        rd_kafka_consumer_close(rk);
-        rd_kafka_destroy(rk);
+        if ((error = rd_kafka_consumer_close_queue(rk, q))) {
+                rd_kafka_error_destroy(error);
+                flags = RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE;
+        }
+        while (!flags && !rd_kafka_consumer_closed(rk)) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+                if (events__mono_us() >= end)
+                        flags = RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE;
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy_flags(rk, flags);
 }
 
 /* Read up to @p max messages of partition 0 of @p topic from the start. */

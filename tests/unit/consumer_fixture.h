@@ -93,6 +93,9 @@ rd_kafka_t *reader_open(const char *topic);
 /* Its next message (errors are skipped), or NULL once events__mono_us()
  * passes @p end_us. */
 rd_kafka_message_t *reader_next(rd_kafka_t *rk, int64_t end_us);
+/* Unassign and destroy, within a bound: the reader commits nothing, and
+ * its close is waited for up to 10 s (a test then fails on its own
+ * assertions, not on a hang). */
 void reader_close(rd_kafka_t *rk);
 /* Read up to @p max messages of partition 0 of @p topic from the start. */
 int read_topic(const char *topic, copy_t *out, int max, int ms);
