@@ -18,6 +18,7 @@
 #include <pcre2.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "events_int.h"
 
@@ -114,6 +115,7 @@ typedef struct sch_regex_s {
                 unsigned char set[32]; /* a bit per byte value */
                 size_t min, max;
         } seg[8];
+        uint64_t id; /* never reused: keys the verdicts remembered */
 } sch_regex_t;
 
 typedef struct sch_prop_s {

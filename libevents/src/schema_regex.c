@@ -16,8 +16,10 @@
  * Compiled code is JIT-compiled when the platform allows it. It is read
  * only afterwards; each validation brings its own match data, from an
  * arena on its own stack, so that threads never share one and a
- * validation does not go to the heap for it.
+ * validation does not go to the heap for it. Short subjects' verdicts are
+ * remembered, per thread (memo_t below).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +307,47 @@ static int simple_match(const sch_regex_t *re, const char *s, size_t len) {
         return 1;
 }
 
+/* The ids of compiled patterns: from 1, never reused. */
+static atomic_uint_fast64_t next_id = 1;
+
+/*
+ * The verdicts of recent PCRE2 searches, per thread. The fields a pattern
+ * checks in events (locales, country codes, kinds of things) come back
+ * again and again, and a PCRE2 search costs about 250 instructions where a
+ * look-up costs about 40. An entry is keyed by the pattern's id, which is
+ * never reused, so a freed pattern's verdicts cannot answer for another
+ * that takes its address; and by the whole subject, up to MEMO_MAX bytes.
+ * Each thread has its own table: nothing is shared, nothing is locked.
+ */
+#define MEMO_SLOTS 64
+#define MEMO_MAX 22
+
+typedef struct memo_s {
+        uint64_t id; /* 0: empty */
+        unsigned char len;
+        unsigned char verdict;
+        char s[MEMO_MAX];
+} memo_t;
+
+static _Thread_local memo_t memo[MEMO_SLOTS];
+
+static memo_t *memo_slot(uint64_t id, const char *s, size_t len) {
+        uint64_t h = id * 0x9e3779b97f4a7c15u ^ len;
+
+        for (size_t k = 0; k < len; k++)
+                h = (h ^ (unsigned char)s[k]) * 0x100000001b3u;
+        return &memo[(h ^ h >> 29) & (MEMO_SLOTS - 1)];
+}
+
+static int memo_hit(const memo_t *e, uint64_t id, const char *s, size_t len) {
+        if (e->id != id || e->len != len)
+                return 0;
+        for (size_t k = 0; k < len; k++)
+                if (e->s[k] != s[k])
+                        return 0;
+        return 1;
+}
+
 int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
                           char *why, size_t whysize) {
         buf_t b = {0};
@@ -344,6 +387,7 @@ int events__regex_compile(sch_regex_t *re, const char *src, size_t len,
         if (!EVENTS__UNDER_VALGRIND() || jit_under_valgrind())
                 (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
         simple_parse(re, src, len);
+        re->id = atomic_fetch_add(&next_id, 1);
         if (!(re->source = strndup(src, len))) {
                 pcre2_code_free(re->code);
                 re->code = NULL;
@@ -402,10 +446,16 @@ void events__matcher_fini(sch_matcher_t *m) {
 
 int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
                          sch_matcher_t *m) {
+        memo_t *e = NULL;
         int rc;
 
         if (re->n_seg)
                 return simple_match(re, s, len);
+        if (len <= MEMO_MAX) {
+                e = memo_slot(re->id, s, len);
+                if (memo_hit(e, re->id, s, len))
+                        return e->verdict;
+        }
         if (!m->md) {
                 if (!m->gc && !(m->gc = pcre2_general_context_create(
                                         arena_malloc, arena_free, m)))
@@ -422,9 +472,15 @@ int events__regex_search(const sch_regex_t *re, const char *s, size_t len,
                 rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0,
                                  PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, m->md,
                                  NULL);
-        if (rc >= 0)
-                return 1;
-        return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+        if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+                return -1; /* not remembered: the next search tries again */
+        if (e) {
+                e->id = re->id;
+                e->len = (unsigned char)len;
+                e->verdict = rc >= 0;
+                memcpy(e->s, s, len);
+        }
+        return rc >= 0;
 }
 
 int events__regex_valid(const char *src, size_t len) {

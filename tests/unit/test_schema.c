@@ -198,6 +198,42 @@ static void test_events_schema_compile_bad_pattern(void **state) {
         assert_string_equal(err.pointer, "/patternProperties/a\\Z");
 }
 
+/* Verdicts of short subjects are remembered per pattern (schema_regex.c):
+ * the same subject under two patterns gets each its own, again and again,
+ * and a pattern compiled where a freed one was (same size, likely the same
+ * address) never gets the freed one's. */
+static int pattern_ok(const events_schema_t *s, const char *v) {
+        json_t *j = json_string(v);
+        int ok = events_schema_validate(s, j, NULL) == EVENTS_OK;
+
+        json_decref(j);
+        return ok;
+}
+
+static void test_events_schema_pattern_verdicts_remembered(void **state) {
+        events_schema_t *a = compile_text("{\"pattern\":\"^(ab)?c$\"}");
+        events_schema_t *b = compile_text("{\"pattern\":\"^(ab)?d$\"}");
+
+        (void)state;
+        for (int round = 0; round < 3; round++) {
+                assert_true(pattern_ok(a, "abc"));
+                assert_false(pattern_ok(b, "abc"));
+                assert_true(pattern_ok(b, "abd"));
+                assert_false(pattern_ok(a, "abd"));
+                assert_true(pattern_ok(a, "c"));
+                assert_false(pattern_ok(a, "abcc"));
+        }
+        /* longer than what is remembered: the same answers */
+        assert_true(pattern_ok(a, "c"));
+        assert_false(pattern_ok(a, "ababababababababababababc"));
+        events_schema_destroy(a);
+        a = compile_text("{\"pattern\":\"^(ab)?d$\"}");
+        assert_false(pattern_ok(a, "abc"));
+        assert_true(pattern_ok(a, "abd"));
+        events_schema_destroy(a);
+        events_schema_destroy(b);
+}
+
 static void test_events_schema_compile_unresolvable_ref(void **state) {
         events_error_t err;
 
@@ -949,6 +985,8 @@ int main(void) {
                 cmocka_unit_test(test_events_report_messages),
                 cmocka_unit_test(test_events_schema_compile_bad_keyword),
                 cmocka_unit_test(test_events_schema_compile_bad_pattern),
+                cmocka_unit_test(
+                        test_events_schema_pattern_verdicts_remembered),
                 cmocka_unit_test(test_events_schema_compile_unresolvable_ref),
                 cmocka_unit_test(test_events_schema_compile_null_args),
                 cmocka_unit_test(test_events_schema_compile_copies_document),
