@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "event_int.h"
 #include "schema_int.h"
@@ -418,5 +419,80 @@ int events__registry_lite_validate_layout(const events_registry_t *r,
                                           const char *event_type,
                                           const events__lite_t *L,
                                           uint32_t data, events__ltpl_t *t);
+
+/* ---- values of the tree against a schema's (schema_values.c) ---- */
+
+/** 1 when node @p v is a number. */
+static inline int events__lnode_is_num(const events__lnode_t *v) {
+        return v->type == EVENTS__LT_INT || v->type == EVENTS__LT_REAL;
+}
+
+/** Node @p v's number as a long double. */
+static inline long double events__lnode_num(const events__lnode_t *v) {
+        return v->type == EVENTS__LT_INT ? (long double)v->num.i
+                                         : (long double)v->num.d;
+}
+
+/* A value of the tree against a schema's number, read once
+ * (events__schema_num()): integers exactly, else as long doubles. */
+static inline int events__lnum_cmp_num(const events__lnode_t *a,
+                                       const sch_num_t *b) {
+        if (a->type == EVENTS__LT_INT && b->is_int) {
+                json_int_t x = a->num.i, y = b->i;
+                return x < y ? -1 : x > y;
+        }
+        {
+                long double x = events__lnode_num(a);
+                return x < b->ld ? -1 : x > b->ld;
+        }
+}
+
+/* The member @p key of object node @p obj of @p L, or -1 (the tree's
+ * objects have no key twice). */
+static inline long events__lnode_member(const events__lite_t *L, uint32_t obj,
+                                        const char *key, size_t klen) {
+        for (uint32_t k = obj + 1; k < L->n[obj].end; k = L->n[k].end)
+                if (L->n[k].klen == klen && !memcmp(L->n[k].key, key, klen))
+                        return (long)k;
+        return -1;
+}
+
+/* Whether @p n bytes at @p a and @p b are the same: enum and const values
+ * are short, shorter than a call to memcmp(). In words, the last one
+ * overlapping, never reading outside the n bytes. */
+static inline int events__same_bytes(const char *a, const char *b, size_t n) {
+        uint64_t x, y;
+        uint32_t p, q;
+
+        if (n >= 8) {
+                for (size_t k = 0; k + 8 < n; k += 8) {
+                        memcpy(&x, a + k, 8);
+                        memcpy(&y, b + k, 8);
+                        if (x != y)
+                                return 0;
+                }
+                memcpy(&x, a + n - 8, 8);
+                memcpy(&y, b + n - 8, 8);
+                return x == y;
+        }
+        if (n >= 4) {
+                memcpy(&p, a, 4);
+                memcpy(&q, b, 4);
+                if (p != q)
+                        return 0;
+                memcpy(&p, a + n - 4, 4);
+                memcpy(&q, b + n - 4, 4);
+                return p == q;
+        }
+        return !n || (a[0] == b[0] && a[n - 1] == b[n - 1] &&
+                      (n < 3 || a[1] == b[1]));
+}
+
+/** JSON Schema's equality (1 equals 1.0) of a schema's value @p j and node
+ *  @p i of @p L, for enum and const (schema_values.c). */
+int events__schema_equal_jl(const json_t *j, const events__lite_t *L,
+                            uint32_t i);
+/** The same equality between nodes @p a and @p b of @p L (uniqueItems). */
+int events__schema_equal_ll(const events__lite_t *L, uint32_t a, uint32_t b);
 
 #endif /* EVENTS_LITE_INT_H */

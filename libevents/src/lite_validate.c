@@ -58,6 +58,8 @@ static void reset_derived(sch_node_t *t) {
         t->lite = 0;
         t->scalar = 0;
         memset(t->num, 0, sizeof(t->num));
+        t->const_str.s = NULL;
+        t->const_str.len = 0;
 }
 
 /* Clear in @p t the fields that only an object or an array reads, those

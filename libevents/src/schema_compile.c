@@ -959,6 +959,10 @@ static int compile_keywords(cctx_t *c, sch_node_t *n, const json_t *js,
         if ((v = json_object_get(js, "const"))) {
                 n->const_value = json_incref((json_t *)v);
                 n->keys |= SCH_K_CONST;
+                if (json_is_string(v)) {
+                        n->const_str.s = json_string_value(v);
+                        n->const_str.len = json_string_length(v);
+                }
                 if (value_text(c, v, &n->text[SCH_TX_CONST], 128))
                         return -1;
         }

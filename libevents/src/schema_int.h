@@ -163,6 +163,8 @@ struct sch_node_s {
         } * enum_str;
         size_t n_enum_str;
         json_t *const_value;
+        /* "const" when it is a string: its bytes (derived, as enum_str) */
+        struct sch_enum_str_s const_str;
 
         json_t *multiple_of, *maximum, *excl_maximum, *minimum, *excl_minimum;
 
@@ -329,7 +331,7 @@ int events__format_check(sch_format_t f, const char *s, size_t len);
  *  or null", into @p buf of @p size bytes (schema_report.c). */
 void events__types_text(unsigned types, char *buf, size_t size);
 
-/** Fill @p out with the number @p v (schema_validate.c). */
+/** Fill @p out with the number @p v (schema_values.c). */
 void events__schema_num(const json_t *v, sch_num_t *out);
 
 #endif /* EVENTS_SCHEMA_INT_H */

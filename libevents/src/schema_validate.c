@@ -183,50 +183,7 @@ static char *pointer_text(const vctx_t *c) {
         return out;
 }
 
-static long double num_value(const json_t *v) {
-        return json_is_integer(v) ? (long double)json_integer_value(v)
-                                  : (long double)json_real_value(v);
-}
-
 /* ------------------------------------------------- values of the tree */
-
-static int is_num(const events__lnode_t *v) {
-        return v->type == EVENTS__LT_INT || v->type == EVENTS__LT_REAL;
-}
-
-static long double lnum(const events__lnode_t *v) {
-        return v->type == EVENTS__LT_INT ? (long double)v->num.i
-                                         : (long double)v->num.d;
-}
-
-void events__schema_num(const json_t *v, sch_num_t *out) {
-        memset(out, 0, sizeof(*out)); /* keys_only() compares bytes */
-        out->is_int = json_is_integer(v);
-        out->i = out->is_int ? json_integer_value(v) : 0;
-        out->ld = num_value(v);
-        out->d = json_number_value(v);
-}
-
-/* A value of the tree against a schema's number, read once
- * (events__schema_num()): integers exactly, else as long doubles. */
-static int lnum_cmp_num(const events__lnode_t *a, const sch_num_t *b) {
-        if (a->type == EVENTS__LT_INT && b->is_int) {
-                json_int_t x = a->num.i, y = b->i;
-                return x < y ? -1 : x > y;
-        }
-        {
-                long double x = lnum(a);
-                return x < b->ld ? -1 : x > b->ld;
-        }
-}
-
-/* The same with a jansson number on the right (enum, const). */
-static int lnum_cmp(const events__lnode_t *a, const json_t *b) {
-        sch_num_t nb;
-
-        events__schema_num(b, &nb);
-        return lnum_cmp_num(a, &nb);
-}
 
 /* @p n's number @p k (SCH_TX_MULTIPLE_OF to SCH_TX_EXCL_MINIMUM), whose
  * jansson value is @p v: as prepared with the node, or (a node not
@@ -237,94 +194,6 @@ static const sch_num_t *num_of(const sch_node_t *n, int k, const json_t *v,
                 return &n->num[k];
         events__schema_num(v, tmp);
         return tmp;
-}
-
-/* The member @p key of object node @p obj of @p L, or -1 (the tree's
- * objects have no key twice). */
-static long member(const events__lite_t *L, uint32_t obj, const char *key,
-                   size_t klen) {
-        for (uint32_t k = obj + 1; k < L->n[obj].end; k = L->n[k].end)
-                if (L->n[k].klen == klen && !memcmp(L->n[k].key, key, klen))
-                        return (long)k;
-        return -1;
-}
-
-/* JSON Schema's equality (1 equals 1.0) of a schema's value @p j and
- * node @p i. */
-static int equal_jl(const json_t *j, const events__lite_t *L, uint32_t i) {
-        const events__lnode_t *v = &L->n[i];
-
-        if (is_num(v))
-                return json_is_number(j) && lnum_cmp(v, j) == 0;
-        switch (v->type) {
-        case EVENTS__LT_STRING:
-                return json_is_string(j) && json_string_length(j) == v->len &&
-                       !memcmp(json_string_value(j), v->s, v->len);
-        case EVENTS__LT_TRUE:
-                return json_is_true(j);
-        case EVENTS__LT_FALSE:
-                return json_is_false(j);
-        case EVENTS__LT_NULL:
-                return json_is_null(j);
-        case EVENTS__LT_ARRAY: {
-                size_t k = 0;
-
-                if (!json_is_array(j) || json_array_size(j) != v->count)
-                        return 0;
-                for (uint32_t m = i + 1; m < v->end; m = L->n[m].end, k++)
-                        if (!equal_jl(json_array_get(j, k), L, m))
-                                return 0;
-                return 1;
-        }
-        default: { /* an object */
-                const json_t *jm;
-
-                if (!json_is_object(j) || json_object_size(j) != v->count)
-                        return 0;
-                for (uint32_t m = i + 1; m < v->end; m = L->n[m].end)
-                        if (!(jm = json_object_getn(j, L->n[m].key,
-                                                    L->n[m].klen)) ||
-                            !equal_jl(jm, L, m))
-                                return 0;
-                return 1;
-        }
-        }
-}
-
-/* The same equality between two nodes of @p L (uniqueItems). */
-static int equal_ll(const events__lite_t *L, uint32_t a, uint32_t b) {
-        const events__lnode_t *x = &L->n[a], *y = &L->n[b];
-
-        if (is_num(x) && is_num(y)) {
-                if (x->type == EVENTS__LT_INT && y->type == EVENTS__LT_INT)
-                        return x->num.i == y->num.i;
-                return lnum(x) == lnum(y);
-        }
-        if (x->type != y->type)
-                return 0;
-        switch (x->type) {
-        case EVENTS__LT_STRING:
-                return x->len == y->len && !memcmp(x->s, y->s, x->len);
-        case EVENTS__LT_ARRAY:
-                if (x->count != y->count)
-                        return 0;
-                for (uint32_t m = a + 1, k = b + 1; m < x->end;
-                     m = L->n[m].end, k = L->n[k].end)
-                        if (!equal_ll(L, m, k))
-                                return 0;
-                return 1;
-        case EVENTS__LT_OBJECT:
-                if (x->count != y->count)
-                        return 0;
-                for (uint32_t m = a + 1; m < x->end; m = L->n[m].end) {
-                        long k = member(L, b, L->n[m].key, L->n[m].klen);
-                        if (k < 0 || !equal_ll(L, m, (uint32_t)k))
-                                return 0;
-                }
-                return 1;
-        default:
-                return 1; /* true, false, null */
-        }
 }
 
 HOT unsigned type_of(const events__lnode_t *v) {
@@ -416,7 +285,7 @@ static void reasons(vctx_t *c, sch_node_t *const *nodes, size_t n,
 #define FAIL(...)                                                              \
         do {                                                                   \
                 ok = 0;                                                        \
-                if (fail(c, __VA_ARGS__))                                      \
+                if (fast(c) || fail(c, __VA_ARGS__))                           \
                         return 0;                                              \
         } while (0)
 
@@ -442,7 +311,7 @@ HOT int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
                 if (v->type == EVENTS__LT_INT && m->is_int) {
                         good = v->num.i % m->i == 0;
                 } else {
-                        double q = (double)lnum(v) / m->d;
+                        double q = (double)events__lnode_num(v) / m->d;
                         good = isfinite(q) && fabs(q - nearbyint(q)) <=
                                                       1e-9 * fmax(1.0, fabs(q));
                 }
@@ -452,22 +321,24 @@ HOT int v_number(vctx_t *c, const sch_node_t *n, const events__lnode_t *v) {
                 }
         }
         if ((n->keys & SCH_K_MAXIMUM) &&
-            lnum_cmp_num(v, num_of(n, SCH_TX_MAXIMUM, n->maximum, &tmp)) > 0) {
+            events__lnum_cmp_num(
+                    v, num_of(n, SCH_TX_MAXIMUM, n->maximum, &tmp)) > 0) {
                 FAIL("maximum", "must be <= %s", n->text[SCH_TX_MAXIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MAXIMUM) &&
-            lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MAXIMUM, n->excl_maximum,
-                                   &tmp)) >= 0) {
+            events__lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MAXIMUM,
+                                           n->excl_maximum, &tmp)) >= 0) {
                 FAIL("exclusiveMaximum", "must be < %s",
                      n->text[SCH_TX_EXCL_MAXIMUM]);
         }
         if ((n->keys & SCH_K_MINIMUM) &&
-            lnum_cmp_num(v, num_of(n, SCH_TX_MINIMUM, n->minimum, &tmp)) < 0) {
+            events__lnum_cmp_num(
+                    v, num_of(n, SCH_TX_MINIMUM, n->minimum, &tmp)) < 0) {
                 FAIL("minimum", "must be >= %s", n->text[SCH_TX_MINIMUM]);
         }
         if ((n->keys & SCH_K_EXCL_MINIMUM) &&
-            lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MINIMUM, n->excl_minimum,
-                                   &tmp)) <= 0) {
+            events__lnum_cmp_num(v, num_of(n, SCH_TX_EXCL_MINIMUM,
+                                           n->excl_minimum, &tmp)) <= 0) {
                 FAIL("exclusiveMinimum", "must be > %s",
                      n->text[SCH_TX_EXCL_MINIMUM]);
         }
@@ -566,7 +437,7 @@ static int v_array_values(vctx_t *c, const sch_node_t *n, uint32_t a) {
                 for (i = 0, x = a + 1; x < end; i++, x = L->n[x].end) {
                         for (j = i + 1, y = L->n[x].end; y < end;
                              j++, y = L->n[y].end)
-                                if (equal_ll(L, x, y))
+                                if (events__schema_equal_ll(L, x, y))
                                         break;
                         if (y < end) {
                                 FAIL("uniqueItems",
@@ -635,8 +506,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
          * from the key walk below when it can. */
         if (!(n->required_by_props && fast(c)))
                 for (i = 0; i < n->n_required; i++)
-                        if (member(L, o, n->required[i],
-                                   strlen(n->required[i])) < 0)
+                        if (events__lnode_member(L, o, n->required[i],
+                                                 strlen(n->required[i])) < 0)
                                 FAIL("required",
                                      "missing required property \"%s\"",
                                      n->required[i]);
@@ -649,8 +520,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
                  * walked (a tree has no key twice; no report shows the
                  * order; nothing is being recorded). */
                 for (size_t p = 0; p < n->n_props; p++) {
-                        long k =
-                                member(L, o, n->props[p].name, n->props[p].len);
+                        long k = events__lnode_member(L, o, n->props[p].name,
+                                                      n->props[p].len);
 
                         if (k < 0)
                                 continue;
@@ -749,14 +620,15 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
                                 return 0;
         for (i = 0; i < n->n_deps; i++) {
                 const sch_dep_t *d = &n->deps[i];
-                if (member(L, o, d->name, strlen(d->name)) < 0)
+                if (events__lnode_member(L, o, d->name, strlen(d->name)) < 0)
                         continue;
                 if (d->schema) {
                         SUB(validate(c, d->schema, o));
                         continue;
                 }
                 for (size_t j = 0; j < d->n_names; j++)
-                        if (member(L, o, d->names[j], strlen(d->names[j])) < 0)
+                        if (events__lnode_member(L, o, d->names[j],
+                                                 strlen(d->names[j])) < 0)
                                 FAIL("dependencies",
                                      "property \"%s\" requires property "
                                      "\"%s\"",
@@ -780,10 +652,11 @@ static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
                                     k < n->n_enum_str;
                              k++)
                                 found = n->enum_str[k].len == v->len &&
-                                        !memcmp(n->enum_str[k].s, v->s, v->len);
+                                        events__same_bytes(n->enum_str[k].s,
+                                                           v->s, v->len);
                 } else {
                         json_array_foreach(n->enum_values, k, e) {
-                                if (equal_jl(e, c->L, i)) {
+                                if (events__schema_equal_jl(e, c->L, i)) {
                                         found = 1;
                                         break;
                                 }
@@ -793,7 +666,11 @@ static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
                         FAIL("enum", "must be one of %s", n->text[SCH_TX_ENUM]);
         }
         if ((m & EVENTS__LK_VALUES) && (n->keys & SCH_K_CONST) &&
-            !equal_jl(n->const_value, c->L, i)) {
+            !(n->const_str.s
+                      ? v->type == EVENTS__LT_STRING &&
+                                v->len == n->const_str.len &&
+                                events__same_bytes(n->const_str.s, v->s, v->len)
+                      : events__schema_equal_jl(n->const_value, c->L, i))) {
                 FAIL("const", "must be equal to %s", n->text[SCH_TX_CONST]);
         }
         return ok;
