@@ -144,13 +144,19 @@ int fail_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
 
 events_consumer_t *consumer(const char *topic, const char *group,
                             events_router_t *r, seen_t *s) {
+        return consumer_with(consumer_conf(), topic, group, r, s);
+}
+
+events_consumer_t *consumer_with(rd_kafka_conf_t *conf, const char *topic,
+                                 const char *group, events_router_t *r,
+                                 seen_t *s) {
         events_consumer_t *c = NULL;
         const char *topics[] = {topic};
         events_error_t err;
 
-        assert_int_equal(events_consumer_new(&c, consumer_conf(), group, topics,
-                                             1, r, &err),
-                         EVENTS_OK);
+        assert_int_equal(
+                events_consumer_new(&c, conf, group, topics, 1, r, &err),
+                EVENTS_OK);
         events_consumer_set_delivery_cb(c, on_delivery, s);
         events_consumer_set_log_cb(c, on_log, s);
         assert_int_equal(

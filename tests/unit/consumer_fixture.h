@@ -69,6 +69,11 @@ int fail_handler(const events_event_t *ev, events_handler_ctx_t *ctx,
  * @p s. */
 events_consumer_t *consumer(const char *topic, const char *group,
                             events_router_t *r, seen_t *s);
+/* The same with @p conf (from consumer_conf(), then changed), which it
+ * takes. */
+events_consumer_t *consumer_with(rd_kafka_conf_t *conf, const char *topic,
+                                 const char *group, events_router_t *r,
+                                 seen_t *s);
 /* Poll until @p n deliveries were seen or @p ms passed; returns the first
  * error poll gave, or EVENTS_OK. */
 events_err_t poll_until(events_consumer_t *c, seen_t *s, int n, int ms);

@@ -71,41 +71,45 @@ static void test_events_consumer_poll_stores_after_handlers(void **state) {
         events_router_destroy(r);
 }
 
+/* A consumer of @p topic in @p group whose partition.assignment.strategy
+ * is @p strategy, counting into @p s, from the beginning. No statistics
+ * events: its queue then holds only what a test waits for. */
+static events_consumer_t *with_strategy(const char *topic, const char *group,
+                                        const char *strategy,
+                                        events_router_t **r, seen_t *s) {
+        char errstr[256];
+        rd_kafka_conf_t *conf = consumer_conf();
+
+        assert_int_equal(rd_kafka_conf_set(conf,
+                                           "partition.assignment.strategy",
+                                           strategy, errstr, sizeof(errstr)),
+                         RD_KAFKA_CONF_OK);
+        assert_int_equal(rd_kafka_conf_set(conf, "statistics.interval.ms", "0",
+                                           errstr, sizeof(errstr)),
+                         RD_KAFKA_CONF_OK);
+        assert_int_equal(events_router_new(r), EVENTS_OK);
+        assert_int_equal(
+                events_router_add(*r, "user.*", "count", count_handler, s),
+                EVENTS_OK);
+        return consumer_with(conf, topic, group, *r, s);
+}
+
 /* The cooperative protocol: partitions come and go incrementally, and
  * the close, which revokes them from within the handler, still commits
  * and returns. */
 static void test_events_consumer_cooperative_assign_and_close(void **state) {
-        char topic[64], group[64], errstr[256];
-        const char *topics[1];
+        char topic[64], group[64];
         events_router_t *r;
-        events_consumer_t *c = NULL;
-        rd_kafka_conf_t *conf = consumer_conf();
+        events_consumer_t *c;
         seen_t s = {0};
 
         (void)state;
         name(topic, sizeof(topic), "t-coop");
         name(group, sizeof(group), "group");
-        topics[0] = topic;
         create_topic(topic, 1);
         for (int i = 0; i < 4; i++)
                 seed_event(topic, "user.created", i);
-        assert_int_equal(
-                rd_kafka_conf_set(conf, "partition.assignment.strategy",
-                                  "cooperative-sticky", errstr, sizeof(errstr)),
-                RD_KAFKA_CONF_OK);
-        assert_int_equal(events_router_new(&r), EVENTS_OK);
-        assert_int_equal(
-                events_router_add(r, "user.*", "count", count_handler, &s),
-                EVENTS_OK);
-        assert_int_equal(
-                events_consumer_new(&c, conf, group, topics, 1, r, NULL),
-                EVENTS_OK);
-        events_consumer_set_delivery_cb(c, on_delivery, &s);
-        events_consumer_set_log_cb(c, on_log, &s);
-        assert_int_equal(
-                events_consumer_set_start(c, EVENTS_START_BEGINNING, 0),
-                EVENTS_OK);
-        s.c = c;
+        c = with_strategy(topic, group, "cooperative-sticky", &r, &s);
         assert_int_equal(poll_until(c, &s, 4, 8000), EVENTS_OK);
         assert_int_equal(s.handled, 4);
         assert_int_equal(events_consumer_assigned_count(c), 1);
@@ -378,34 +382,16 @@ static void test_events_consumer_poll_stop_interrupts_retries(void **state) {
  * terminating group, see rebalance_closing()) and says so, in time, for
  * either protocol. */
 static void close_untaken(const char *strategy) {
-        char topic[64], group[64], errstr[256];
-        const char *topics[1];
+        char topic[64], group[64];
         events_router_t *r;
-        events_consumer_t *c = NULL;
-        rd_kafka_conf_t *conf = consumer_conf();
+        events_consumer_t *c;
         seen_t s = {0};
         int64_t end = events__mono_us() + 30 * 1000000LL, t0;
 
         name(topic, sizeof(topic), "t-untaken");
         name(group, sizeof(group), "group");
-        topics[0] = topic;
         create_topic(topic, 1);
-        assert_int_equal(rd_kafka_conf_set(conf,
-                                           "partition.assignment.strategy",
-                                           strategy, errstr, sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        /* No statistics events: they would reach the queue too. */
-        assert_int_equal(rd_kafka_conf_set(conf, "statistics.interval.ms", "0",
-                                           errstr, sizeof(errstr)),
-                         RD_KAFKA_CONF_OK);
-        assert_int_equal(events_router_new(&r), EVENTS_OK);
-        assert_int_equal(
-                events_router_add(r, "user.*", "count", count_handler, &s),
-                EVENTS_OK);
-        assert_int_equal(
-                events_consumer_new(&c, conf, group, topics, 1, r, NULL),
-                EVENTS_OK);
-        events_consumer_set_log_cb(c, on_log, &s);
+        c = with_strategy(topic, group, strategy, &r, &s);
         /* The topic is empty: what reaches the queue is the assignment. */
         while (rd_kafka_queue_length(c->cq) == 0 && events__mono_us() < end) {
                 struct timespec ts = {0, 50000000};
