@@ -314,7 +314,7 @@ static atomic_uint_fast64_t next_id = 1;
  * The verdicts of recent PCRE2 searches, per thread. The fields a pattern
  * checks in events (locales, country codes, kinds of things) come back
  * again and again, and a PCRE2 search costs about 250 instructions where a
- * look-up costs about 40. An entry is keyed by the pattern's id, which is
+ * look-up costs a few dozen. An entry is keyed by the pattern's id, which is
  * never reused, so a freed pattern's verdicts cannot answer for another
  * that takes its address; and by the whole subject, up to MEMO_MAX bytes.
  * Each thread has its own table: nothing is shared, nothing is locked.

@@ -24,8 +24,10 @@
  * (found by validating the subschemas again, on the failure path only).
  *
  * Everything a validation changes lives in its own context on the stack
- * (and the caller's report), so any number of threads may validate with
- * one compiled schema.
+ * (and the caller's report, and its thread's table of pattern verdicts,
+ * schema_regex.c), so any number of threads may validate with one
+ * compiled schema. Equality of values (enum, const, uniqueItems) is in
+ * schema_values.c.
  *
  * The producer's layouts keep plans (lite_validate.c): a validation with a
  * plan records the checks that stand for it on later lines of the same
