@@ -640,7 +640,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
 }
 
 /* enum and const. */
-static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
+static inline __attribute__((always_inline)) int
+v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
         const events__lnode_t *v = &c->L->n[i];
         int ok = 1;
         size_t k;
@@ -650,12 +651,14 @@ static int v_values(vctx_t *c, const sch_node_t *n, uint32_t i, unsigned m) {
                 int found = 0;
                 if (n->enum_str) {
                         /* Only strings: only a string can be one. */
-                        for (k = 0; v->type == EVENTS__LT_STRING && !found &&
-                                    k < n->n_enum_str;
-                             k++)
-                                found = n->enum_str[k].len == v->len &&
-                                        events__same_bytes(n->enum_str[k].s,
-                                                           v->s, v->len);
+                        const struct sch_enum_str_s *es = n->enum_str,
+                                                    *end = es + n->n_enum_str;
+                        for (; v->type == EVENTS__LT_STRING && es < end; es++)
+                                if (es->len == v->len &&
+                                    events__same_bytes(es->s, v->s, v->len)) {
+                                        found = 1;
+                                        break;
+                                }
                 } else {
                         json_array_foreach(n->enum_values, k, e) {
                                 if (events__schema_equal_jl(e, c->L, i)) {
@@ -1031,10 +1034,21 @@ static const events__lcheck_t *run_if(vctx_t *c, const events__lcheck_t *e,
         int holds = (e->flags & EVENTS__CK_IF_KEYS) != 0;
 
         c->depth = 1;
-        for (; m < end && m->kind == EVENTS__CK_IF_MEMBER; m++)
-                if (holds &&
-                    (m->node >= c->L->used || !validate(c, m->schema, m->node)))
+        for (; m < end && m->kind == EVENTS__CK_IF_MEMBER; m++) {
+                if (!holds)
+                        continue;
+                if (m->node >= c->L->used) {
                         holds = 0;
+                } else if (m->schema->ref) {
+                        holds = validate(c, m->schema, m->node);
+                } else {
+                        /* validate()'s work without its steps, at the
+                         * depth it would give */
+                        c->depth = 2;
+                        holds = v_node(c, m->schema, m->node);
+                        c->depth = 1;
+                }
+        }
         c->depth = 0;
         *ok = (e->flags & (holds ? EVENTS__CK_THEN_OK : EVENTS__CK_ELSE_OK)) !=
               0;
