@@ -706,18 +706,6 @@ void events__lite_free(events__lite_t *L) {
         L->sbuf_cap = L->sbuf_used = 0;
 }
 
-long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
-                      size_t klen) {
-        const events__lnode_t *o = &L->n[obj];
-
-        if (o->type != EVENTS__LT_OBJECT)
-                return -1;
-        for (uint32_t s = obj + 1; s < o->end; s = L->n[s].end)
-                if (L->n[s].klen == klen && !memcmp(L->n[s].key, key, klen))
-                        return (long)s;
-        return -1;
-}
-
 long events__lite_append_string(events__lite_t *L, const char *key,
                                 const char *s, size_t len) {
         lp_t p = {.L = L};

@@ -307,10 +307,6 @@ int events__lite_plan_check(const events__ltpl_t *t, const events__lite_t *L);
  *  "boolean", ...; schema_report.c). */
 const char *events__lite_type_name(const events__lnode_t *v);
 
-/** The member @p key of object node @p obj, or -1. */
-long events__lite_get(const events__lite_t *L, uint32_t obj, const char *key,
-                      size_t klen);
-
 /**
  * Append a member @p key : string @p s (not copied) to the root object,
  * which must not have that key yet. @returns its index, or -1 (no memory).
@@ -447,10 +443,13 @@ static inline int events__lnum_cmp_num(const events__lnode_t *a,
         }
 }
 
-/* The member @p key of object node @p obj of @p L, or -1 (the tree's
- * objects have no key twice). */
-static inline long events__lnode_member(const events__lite_t *L, uint32_t obj,
-                                        const char *key, size_t klen) {
+/** The member @p key of node @p obj of @p L, or -1 when @p obj is not an
+ *  object or has no such member (the tree's objects have no key twice).
+ *  Inline: the validators call it per required and per declared member. */
+static inline long events__lite_get(const events__lite_t *L, uint32_t obj,
+                                    const char *key, size_t klen) {
+        if (L->n[obj].type != EVENTS__LT_OBJECT)
+                return -1;
         for (uint32_t k = obj + 1; k < L->n[obj].end; k = L->n[k].end)
                 if (L->n[k].klen == klen && !memcmp(L->n[k].key, key, klen))
                         return (long)k;

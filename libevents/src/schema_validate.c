@@ -508,8 +508,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
          * from the key walk below when it can. */
         if (!(n->required_by_props && fast(c)))
                 for (i = 0; i < n->n_required; i++)
-                        if (events__lnode_member(L, o, n->required[i],
-                                                 strlen(n->required[i])) < 0)
+                        if (events__lite_get(L, o, n->required[i],
+                                             strlen(n->required[i])) < 0)
                                 FAIL("required",
                                      "missing required property \"%s\"",
                                      n->required[i]);
@@ -522,8 +522,8 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
                  * walked (a tree has no key twice; no report shows the
                  * order; nothing is being recorded). */
                 for (size_t p = 0; p < n->n_props; p++) {
-                        long k = events__lnode_member(L, o, n->props[p].name,
-                                                      n->props[p].len);
+                        long k = events__lite_get(L, o, n->props[p].name,
+                                                  n->props[p].len);
 
                         if (k < 0)
                                 continue;
@@ -622,15 +622,15 @@ static int v_object(vctx_t *c, const sch_node_t *n, uint32_t o) {
                                 return 0;
         for (i = 0; i < n->n_deps; i++) {
                 const sch_dep_t *d = &n->deps[i];
-                if (events__lnode_member(L, o, d->name, strlen(d->name)) < 0)
+                if (events__lite_get(L, o, d->name, strlen(d->name)) < 0)
                         continue;
                 if (d->schema) {
                         SUB(validate(c, d->schema, o));
                         continue;
                 }
                 for (size_t j = 0; j < d->n_names; j++)
-                        if (events__lnode_member(L, o, d->names[j],
-                                                 strlen(d->names[j])) < 0)
+                        if (events__lite_get(L, o, d->names[j],
+                                             strlen(d->names[j])) < 0)
                                 FAIL("dependencies",
                                      "property \"%s\" requires property "
                                      "\"%s\"",

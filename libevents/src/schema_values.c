@@ -99,8 +99,8 @@ int events__schema_equal_ll(const events__lite_t *L, uint32_t a, uint32_t b) {
                 if (x->count != y->count)
                         return 0;
                 for (uint32_t m = a + 1; m < x->end; m = L->n[m].end) {
-                        long k = events__lnode_member(L, b, L->n[m].key,
-                                                      L->n[m].klen);
+                        long k = events__lite_get(L, b, L->n[m].key,
+                                                  L->n[m].klen);
                         if (k < 0 ||
                             !events__schema_equal_ll(L, m, (uint32_t)k))
                                 return 0;
