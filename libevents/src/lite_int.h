@@ -95,9 +95,9 @@ typedef struct events__lslot_s {
  * (schema_validate.c, events__schema_run_checks()). */
 enum {
         EVENTS__CK_NODE = 0, /**< v_node(): nothing known */
-        /** a SCH_S_LEAN schema whose "type" admits the node, a string,
-         * and that has no "enum" or "const": while the node is a string,
-         * v_string() alone decides */
+        /** a SCH_S_LEAN schema whose "type" admits the node, a string:
+         * while the node is a string, its "enum" or "const" (if any) and
+         * v_string() alone decide */
         EVENTS__CK_STRING,
         /** the same for an integer node and v_number() */
         EVENTS__CK_INT,

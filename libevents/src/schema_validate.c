@@ -908,13 +908,13 @@ HOT int v_node(vctx_t *c, const sch_node_t *n, uint32_t i) {
 
 /* What a plan may take for granted in the next lines' checks of scalar
  * @p i against @p n (lite_int.h, EVENTS__CK_*): for a lean schema whose
- * "type" admits the node and that has no "enum" or "const", that only
- * v_string() or v_number() can fail while the node has the same type. */
+ * "type" admits the node, that only its "enum" or "const" (v_values()) and
+ * v_string() or v_number() can fail while the node has the same type:
+ * v_scalar_values()'s steps, without v_node()'s and v_scalar()'s. */
 static unsigned check_kind(const vctx_t *c, const sch_node_t *n, uint32_t i) {
         const events__lnode_t *v = &c->L->n[i];
 
-        if ((n->scalar & (SCH_S_LEAN | SCH_S_VALUES)) != SCH_S_LEAN ||
-            (n->types && !(n->types & type_of(v))))
+        if (!(n->scalar & SCH_S_LEAN) || (n->types && !(n->types & type_of(v))))
                 return EVENTS__CK_NODE;
         if (v->type == EVENTS__LT_STRING)
                 return EVENTS__CK_STRING;
@@ -1077,9 +1077,14 @@ int events__schema_run_checks(const events__lcheck_t *ck, uint32_t n,
                 v = &L->n[e->node];
                 if (e->kind == EVENTS__CK_STRING &&
                     v->type == EVENTS__LT_STRING)
-                        ok = !(s->scalar & SCH_S_STRING) || v_string(&c, s, v);
+                        ok = (!(s->scalar & SCH_S_VALUES) ||
+                              v_values(&c, s, e->node, EVENTS__LK_VALUES)) &&
+                             (!(s->scalar & SCH_S_STRING) ||
+                              v_string(&c, s, v));
                 else if (e->kind == EVENTS__CK_INT && v->type == EVENTS__LT_INT)
-                        ok = !(s->keys & SCH_K_NUMERIC) || v_number(&c, s, v);
+                        ok = (!(s->scalar & SCH_S_VALUES) ||
+                              v_values(&c, s, e->node, EVENTS__LK_VALUES)) &&
+                             (!(s->keys & SCH_K_NUMERIC) || v_number(&c, s, v));
                 else if (e->kind == EVENTS__CK_IF)
                         e = run_if(&c, e, end, &ok);
                 else if (e->kind == EVENTS__CK_IF_MEMBER)

@@ -181,9 +181,9 @@ static void test_events__lite_prepare_numbers(void **state) {
 
 /* A plan records, per scalar check, what the next lines may take for
  * granted (EVENTS__CK_*): a lean schema whose type admits the node goes
- * straight to v_string() or v_number() while the node keeps its type; a
- * real, an enum, an anyOf, or a schema the first line failed get the
- * whole v_node(). */
+ * straight to its enum or const and v_string() or v_number() while the
+ * node keeps its type; a real, an anyOf, or a schema the first line failed
+ * get the whole v_node(). */
 static void test_events__lite_plan_check_kinds(void **state) {
         static const char *const schema =
                 "{\"properties\":{"
@@ -198,7 +198,7 @@ static void test_events__lite_plan_check_kinds(void **state) {
                 char key;
                 unsigned kind;
         } want[] = {{'a', EVENTS__CK_STRING}, {'b', EVENTS__CK_INT},
-                    {'c', EVENTS__CK_NODE},   {'d', EVENTS__CK_NODE},
+                    {'c', EVENTS__CK_NODE},   {'d', EVENTS__CK_STRING},
                     {'e', EVENTS__CK_NODE},   {'f', EVENTS__CK_NODE},
                     {'g', EVENTS__CK_STRING}};
         const char *line = "{\"a\":\"x\",\"b\":5,\"c\":1.5,\"d\":\"y\","
@@ -240,12 +240,69 @@ static void test_events__lite_plan_check_kinds(void **state) {
         json_decref(doc);
 }
 
+/* The kinds that go straight to the keywords still check "enum" and
+ * "const" on every line of the layout: the plan's verdicts on lines that
+ * differ in one value each. */
+static void test_events__lite_plan_checks_values(void **state) {
+        static const char *const schema =
+                "{\"properties\":{"
+                "\"d\":{\"type\":\"string\",\"enum\":[\"y\",\"yes\"],"
+                "\"maxLength\":3},"
+                "\"n\":{\"type\":\"integer\",\"const\":5},"
+                "\"m\":{\"enum\":[1,\"1\"]}}}";
+        static const struct {
+                const char *line;
+                int valid;
+        } lines[] = {
+                {"{\"d\":\"yes\",\"n\":5,\"m\":1}", 1},
+                {"{\"d\":\"ye\",\"n\":5,\"m\":1}", 0},
+                {"{\"d\":\"yess\",\"n\":5,\"m\":1}", 0},
+                {"{\"d\":\"y\",\"n\":6,\"m\":1}", 0},
+                {"{\"d\":\"y\",\"n\":5,\"m\":2}", 0},
+                {"{\"d\":\"y\",\"n\":5,\"m\":1}", 1},
+        };
+        const char *first = "{\"d\":\"y\",\"n\":5,\"m\":1}";
+        json_t *doc = json_loads(schema, 0, NULL);
+        events_schema_t *s = NULL;
+        events__lite_t L = {0};
+        events__ltpl_t *t;
+
+        (void)state;
+        assert_non_null(doc);
+        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
+        assert_int_equal(events__lite_parse(&L, first, strlen(first), 64), 0);
+        assert_non_null(t = events__lite_remember(&L, first, strlen(first),
+                                                  UINT32_MAX));
+        assert_int_equal(events__lite_plan(t, s->root, &L, 0), 1);
+        t->planned = 1; /* as registry.c marks a plan that validated */
+        for (uint32_t k = 0; k < t->ncheck; k++)
+                if (!t->check[k].part)
+                        assert_int_equal(t->check[k].kind,
+                                         L.n[t->check[k].node].type ==
+                                                         EVENTS__LT_STRING
+                                                 ? EVENTS__CK_STRING
+                                                 : EVENTS__CK_INT);
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                const char *l = lines[i].line;
+
+                assert_ptr_equal(events__lite_match(&L, l, strlen(l)), t);
+                if (events__lite_plan_check(t, &L) != lines[i].valid)
+                        fail_msg("%s: plan says %d", l, !lines[i].valid);
+                assert_int_equal(events__lite_validate(s->root, &L, 0),
+                                 lines[i].valid);
+        }
+        events__lite_free(&L);
+        events_schema_destroy(s);
+        json_decref(doc);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_events__lite_keys_only_positive_list),
                 cmocka_unit_test(test_events__lite_scalar_lean_positive_list),
                 cmocka_unit_test(test_events__lite_prepare_numbers),
                 cmocka_unit_test(test_events__lite_plan_check_kinds),
+                cmocka_unit_test(test_events__lite_plan_checks_values),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
