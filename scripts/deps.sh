@@ -39,9 +39,12 @@ if [ "$what" = test ]; then
         # (1.29) validates docker-compose.yml with `config`, no Docker
         # daemon needed, and resolves it for tests/compose/boot.py (the
         # compose tests and the fault suite boot the file from it); clang-14
-        # (with its libFuzzer) builds the fuzz targets (scripts/fuzz.sh).
+        # builds the fuzz targets (scripts/fuzz.sh) against libFuzzer and
+        # the sanitizers' runtimes, which are libclang-rt-14-dev's (only
+        # recommended by clang-14's packages, so not installed with them
+        # here).
         pkgs+=(kcat valgrind json-schema-test-suite maven openjdk-17-jre-headless
-               python3 python3-yaml curl clang-format-14 clang-14 procps iproute2
+               python3 python3-yaml curl clang-format-14 clang-14 libclang-rt-14-dev procps iproute2
                scdoc man-db systemd debootstrap lintian
                python3-kafka python3-confluent-kafka python3-venv prometheus
                docker-compose)
