@@ -179,6 +179,22 @@ static void test_events__lite_prepare_numbers(void **state) {
         json_decref(doc);
 }
 
+/* Compile @p schema (*@p doc, its document, to be released after *@p s)
+ * and remember @p line's layout in @p L: the layout, for a plan to be made
+ * on it. */
+static events__ltpl_t *remembered(const char *schema, const char *line,
+                                  json_t **doc, events_schema_t **s,
+                                  events__lite_t *L) {
+        events__ltpl_t *t;
+
+        assert_non_null(*doc = json_loads(schema, 0, NULL));
+        assert_int_equal(events_schema_compile(s, *doc, NULL), EVENTS_OK);
+        assert_int_equal(events__lite_parse(L, line, strlen(line), 64), 0);
+        assert_non_null(
+                t = events__lite_remember(L, line, strlen(line), UINT32_MAX));
+        return t;
+}
+
 /* A plan records, per scalar check, what the next lines may take for
  * granted (EVENTS__CK_*): a lean schema whose type admits the node goes
  * straight to its enum or const and v_string() or v_number() while the
@@ -203,17 +219,13 @@ static void test_events__lite_plan_check_kinds(void **state) {
                     {'g', EVENTS__CK_STRING}};
         const char *line = "{\"a\":\"x\",\"b\":5,\"c\":1.5,\"d\":\"y\","
                            "\"e\":\"1.2.3.4\",\"g\":\"z\",\"f\":\"no\"}";
-        json_t *doc = json_loads(schema, 0, NULL);
+        json_t *doc;
         events_schema_t *s = NULL;
         events__lite_t L = {0};
         events__ltpl_t *t;
 
         (void)state;
-        assert_non_null(doc);
-        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
-        assert_int_equal(events__lite_parse(&L, line, strlen(line), 64), 0);
-        assert_non_null(
-                t = events__lite_remember(&L, line, strlen(line), UINT32_MAX));
+        t = remembered(schema, line, &doc, &s, &L);
         /* "f", last, fails its type: the line is invalid, and the plan
          * has recorded what was checked up to there */
         (void)events__lite_plan(t, s->root, &L, 0);
@@ -261,18 +273,13 @@ static void test_events__lite_plan_checks_values(void **state) {
                 {"{\"d\":\"y\",\"n\":5,\"m\":2}", 0},
                 {"{\"d\":\"y\",\"n\":5,\"m\":1}", 1},
         };
-        const char *first = "{\"d\":\"y\",\"n\":5,\"m\":1}";
-        json_t *doc = json_loads(schema, 0, NULL);
+        json_t *doc;
         events_schema_t *s = NULL;
         events__lite_t L = {0};
         events__ltpl_t *t;
 
         (void)state;
-        assert_non_null(doc);
-        assert_int_equal(events_schema_compile(&s, doc, NULL), EVENTS_OK);
-        assert_int_equal(events__lite_parse(&L, first, strlen(first), 64), 0);
-        assert_non_null(t = events__lite_remember(&L, first, strlen(first),
-                                                  UINT32_MAX));
+        t = remembered(schema, "{\"d\":\"y\",\"n\":5,\"m\":1}", &doc, &s, &L);
         assert_int_equal(events__lite_plan(t, s->root, &L, 0), 1);
         t->planned = 1; /* as registry.c marks a plan that validated */
         for (uint32_t k = 0; k < t->ncheck; k++)
