@@ -292,13 +292,6 @@ static void rebalance_closing(events_consumer_t *c, rd_kafka_resp_err_t err,
         rd_kafka_resp_err_t aerr = RD_KAFKA_RESP_ERR_NO_ERROR;
         int first = !c->close_unassigned;
 
-        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
-                c->ever_joined = 1;
-        } else {
-                events__consumer_count(c, EVENTS_COUNTER_REVOKES);
-                events__consumer_store_flush(c);
-        }
         if (first) {
                 aerr = rd_kafka_assign(c->rk, NULL);
                 c->close_unassigned = 1;
@@ -333,14 +326,21 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                                      "rebalance: out of memory");
                 return;
         }
+        /* Counted, and a revoke's pending offset stored while still
+         * assigned (it is ours), closing or not. */
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
+                c->ever_joined = 1;
+        } else {
+                events__consumer_count(c, EVENTS_COUNTER_REVOKES);
+                events__consumer_store_flush(c);
+        }
         if (c->state == STATE_CLOSED) {
                 rebalance_closing(c, err, parts->cnt);
                 rd_kafka_topic_partition_list_destroy(parts);
                 return;
         }
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                events__consumer_count(c, EVENTS_COUNTER_ASSIGNS);
-                c->ever_joined = 1;
                 apply_start(c, parts);
                 if (cooperative)
                         error = rd_kafka_incremental_assign(c->rk, parts);
@@ -351,14 +351,11 @@ void events__consumer_rebalance(events_consumer_t *c, rd_kafka_resp_err_t err,
                                      "dlq_skipped",
                                      nskipped ? EVENTS__I64(nskipped) : NULL);
         } else {
-                events__consumer_count(c, EVENTS_COUNTER_REVOKES);
-                /* while still assigned: the pending offset is ours */
-                events__consumer_store_flush(c);
-                /* Not while closing: the final commit was made (or
-                 * failed) already, and a synchronous commit has no bound:
-                 * with the broker gone it would hold the close forever. */
+                /* Never while closing (rebalance_closing() above): the
+                 * final commit was made (or failed) already, and a
+                 * synchronous commit has no bound: with the broker gone it
+                 * would hold the close forever. */
                 if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
-                    c->state != STATE_CLOSED &&
                     !rd_kafka_assignment_lost(c->rk))
                         commit_sync(c, "revoke");
                 if (cooperative)
