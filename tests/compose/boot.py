@@ -500,24 +500,53 @@ def cmd_start(path, profile, state_dir, project_dir=None):
     print(",".join(n["bootstrap"] for n in nodes.values()))
 
 
+# Seconds a node still running gets once most of the controller quorum's
+# voters have exited. Its broker's controlled shutdown cannot finish
+# without an active controller (Kafka waits up to five minutes for one);
+# a Raft leader that is stopping waits about 5 s for voters to hear its
+# resignation and then exits by itself, which this leaves room for.
+QUORUMLESS_GRACE = 10
+
+
 def cmd_stop(state_dir):
     """Every node at once: a node stopping alone waits for the others to
-    take its partitions, and the last ones would wait for a quorum that
-    has gone. A node that needs SIGKILL keeps the logs."""
+    take its partitions. A node still running once most of the quorum's
+    voters have exited may be waiting for a controller that can no longer
+    be elected: it is killed after QUORUMLESS_GRACE seconds more, any
+    other after 30 s in all. A node that needs SIGKILL keeps the logs."""
     state = load(state_dir)
-    pids = {name: n["pid"] for name, n in state["nodes"].items() if n.get("pid")}
-    for pid in pids.values():
-        signal_node(pid, signal.SIGCONT)
-        signal_node(pid, signal.SIGTERM)
-    killed = [name for name, pid in pids.items() if not reap(pid, 30)]
+    nodes = {name: n for name, n in state["nodes"].items() if n.get("pid")}
+    voters = [name for name, n in nodes.items()
+              if "controller" in n["props"].get("process.roles", "")]
+    for n in nodes.values():
+        signal_node(n["pid"], signal.SIGCONT)
+        signal_node(n["pid"], signal.SIGTERM)
+    t0 = time.time()
+    deadline = t0 + 30
+    quorumless = False
+    while time.time() < deadline:
+        running = [name for name, n in nodes.items() if alive(n["pid"])]
+        if not running:
+            break
+        if (not quorumless and voters and
+                2 * sum(name in running for name in voters) <= len(voters)):
+            quorumless = True
+            deadline = min(deadline, time.time() + QUORUMLESS_GRACE)
+        time.sleep(0.1)
+    killed = [name for name, n in nodes.items() if not reap(n["pid"], 0)]
     if not killed:
         shutil.rmtree(state_dir, ignore_errors=True)
         return 0
     for n in state["nodes"].values():
         shutil.rmtree(os.path.join(n["dir"], "data"), ignore_errors=True)
     os.unlink(os.path.join(state_dir, "state.json"))
-    say("%s ignored SIGTERM for 30 s and was killed; the logs are kept in %s"
-        % (", ".join(killed), state_dir))
+    if quorumless:
+        say("%s still ran %.0f s after SIGTERM, without a controller quorum "
+            "(most voters had exited), and was killed; the logs are kept in %s"
+            % (", ".join(killed), time.time() - t0, state_dir))
+    else:
+        say("%s ignored SIGTERM for 30 s and was killed; the logs are kept in %s"
+            % (", ".join(killed), state_dir))
     return 1
 
 
