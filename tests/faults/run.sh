@@ -372,9 +372,14 @@ if [ "$cluster" = yes ]; then
         # Every verdict is in: the cluster's data is thrown away. A node
         # may still wait for a controller quorum that its peers took with
         # them as they stopped (Kafka gives controlled shutdown up to five
-        # minutes); boot.py kills it after 30 s and says so, which is no
-        # scenario's failure and must not cost scenario 4 its run.
-        boot stop "$CL" || say "the cluster needed SIGKILL to stop after its scenarios (above); the verdicts stand"
+        # minutes); boot.py kills it and says so, which is no scenario's
+        # failure and must not cost scenario 4 its run. Its logs outlive
+        # this run's folder.
+        if ! boot stop "$CL"; then
+                kept=$BUILD/faults-kept/cluster.$(date +%Y%m%d-%H%M%S)
+                mkdir -p "$(dirname "$kept")" && mv "$CL" "$kept" || kept="(lost: could not move $CL)"
+                say "the cluster needed SIGKILL to stop after its scenarios (above); the verdicts stand; its logs: $kept"
+        fi
 fi
 case " $scenarios " in *" 4 "*) s4 || { say "scenario 4 broke off"; failed=1; } ;; esac
 exit "$failed"
