@@ -435,30 +435,14 @@ static void test_events_producer_runs_off_when_unpredictable(void **state) {
         partition_order(NULL, 0, 0, 0, 0);
 }
 
-static void test_events_producer_submit_key_header_timestamp(void **state) {
-        struct mock m;
-        struct seen *s = seen_new();
-        events_producer_t *p;
+/* A consumer of the mock cluster's partition 0 of "t", from the start. */
+static rd_kafka_t *mock_consumer(struct mock *m) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        rd_kafka_t *consumer;
         rd_kafka_topic_partition_list_t *parts;
-        rd_kafka_message_t *msg = NULL;
-        rd_kafka_headers_t *hdrs;
-        rd_kafka_timestamp_type_t tstype;
-        const void *val;
-        size_t vlen;
+        rd_kafka_t *consumer;
         char errstr[256];
-        const char *in = "{\"event_type\":\"user.created\",\"data\":"
-                         "{\"user_id\":\"u-42\"},"
-                         "\"timestamp\":\"2026-11-27T18:05:00.123456Z\"}";
 
-        mock_start(&m, 1);
-        p = mock_producer(&m, s, NULL);
-        assert_int_equal(submit(p, in, 1), EVENTS_OUTCOME_QUEUED);
-        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
-        assert_int_equal(s->outcome[1], EVENTS_OUTCOME_DELIVERED);
-
-        rd_kafka_conf_set(conf, "bootstrap.servers", m.bootstraps, errstr,
+        rd_kafka_conf_set(conf, "bootstrap.servers", m->bootstraps, errstr,
                           sizeof(errstr));
         rd_kafka_conf_set(conf, "group.id", "g", errstr, sizeof(errstr));
         consumer =
@@ -469,6 +453,13 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
                 RD_KAFKA_OFFSET_BEGINNING;
         assert_int_equal(rd_kafka_assign(consumer, parts), 0);
         rd_kafka_topic_partition_list_destroy(parts);
+        return consumer;
+}
+
+/* The next message of @p consumer, waiting up to 10 s for it. */
+static rd_kafka_message_t *next_message(rd_kafka_t *consumer) {
+        rd_kafka_message_t *msg = NULL;
+
         for (int i = 0; i < 100 && !msg; i++) {
                 msg = rd_kafka_consumer_poll(consumer, 100);
                 if (msg && msg->err) {
@@ -477,6 +468,36 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
                 }
         }
         assert_non_null(msg);
+        return msg;
+}
+
+static void close_consumer(rd_kafka_t *consumer) {
+        rd_kafka_consumer_close(consumer);
+        rd_kafka_destroy(consumer);
+}
+
+static void test_events_producer_submit_key_header_timestamp(void **state) {
+        struct mock m;
+        struct seen *s = seen_new();
+        events_producer_t *p;
+        rd_kafka_t *consumer;
+        rd_kafka_message_t *msg;
+        rd_kafka_headers_t *hdrs;
+        rd_kafka_timestamp_type_t tstype;
+        const void *val;
+        size_t vlen;
+        const char *in = "{\"event_type\":\"user.created\",\"data\":"
+                         "{\"user_id\":\"u-42\"},"
+                         "\"timestamp\":\"2026-11-27T18:05:00.123456Z\"}";
+
+        mock_start(&m, 1);
+        p = mock_producer(&m, s, NULL);
+        assert_int_equal(submit(p, in, 1), EVENTS_OUTCOME_QUEUED);
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        assert_int_equal(s->outcome[1], EVENTS_OUTCOME_DELIVERED);
+
+        consumer = mock_consumer(&m);
+        msg = next_message(consumer);
         assert_int_equal(msg->len, strlen(in));
         assert_memory_equal(msg->payload, in, msg->len);
         assert_int_equal(msg->key_len, 4);
@@ -489,8 +510,65 @@ static void test_events_producer_submit_key_header_timestamp(void **state) {
         assert_int_equal(vlen, strlen("user.created"));
         assert_memory_equal(val, "user.created", vlen);
         rd_kafka_message_destroy(msg);
-        rd_kafka_consumer_close(consumer);
-        rd_kafka_destroy(consumer);
+        close_consumer(consumer);
+        events_producer_destroy(p);
+        mock_stop(&m);
+        seen_free(s);
+}
+
+/* The header lists of delivered messages are sent again (producer_hdrpool.c):
+ * in waves of three types, each message still carries exactly one header,
+ * its own type. */
+static void test_events_producer_reused_headers_match_type(void **state) {
+        static const char *const types[] = {"user.created", "user.login",
+                                            "order.placed.with.a.longer.type"};
+        struct mock m;
+        struct seen *s = seen_new();
+        events_producer_t *p;
+        rd_kafka_t *consumer;
+        char line[200];
+        int n = 0;
+
+        (void)state;
+        mock_start(&m, 1);
+        p = mock_producer(&m, s, NULL);
+        for (int wave = 0; wave < 4; wave++) {
+                for (int i = 0; i < 30; i++) {
+                        n++;
+                        snprintf(line, sizeof(line),
+                                 "{\"event_type\":\"%s\",\"data\":"
+                                 "{\"user_id\":%d}}",
+                                 types[(n * 7 + wave) % 3], n);
+                        assert_int_equal(submit(p, line, (uint64_t)n),
+                                         EVENTS_OUTCOME_QUEUED);
+                }
+                assert_int_equal(events_producer_flush(p, 10000), EVENTS_OK);
+                assert_true(p->hdrpool.total > 0);
+        }
+        assert_int_equal(events_producer_close(p, 10000), EVENTS_OK);
+        consumer = mock_consumer(&m);
+        for (int i = 1; i <= n; i++) {
+                rd_kafka_message_t *msg = next_message(consumer);
+                rd_kafka_headers_t *hdrs;
+                const char *name;
+                const void *val;
+                size_t vlen;
+                const char *want = types[(i * 7 + (i - 1) / 30) % 3];
+
+                assert_true(msg->len > 16 + strlen(want));
+                assert_memory_equal((const char *)msg->payload + 15, want,
+                                    strlen(want));
+                assert_int_equal(rd_kafka_message_headers(msg, &hdrs), 0);
+                assert_int_equal(rd_kafka_header_cnt(hdrs), 1);
+                assert_int_equal(
+                        rd_kafka_header_get_all(hdrs, 0, &name, &val, &vlen),
+                        0);
+                assert_string_equal(name, "event_type");
+                assert_int_equal(vlen, strlen(want));
+                assert_memory_equal(val, want, vlen);
+                rd_kafka_message_destroy(msg);
+        }
+        close_consumer(consumer);
         events_producer_destroy(p);
         mock_stop(&m);
         seen_free(s);
@@ -696,6 +774,8 @@ int main(void) {
                         test_events_producer_submit_key_header_timestamp),
                 cmocka_unit_test(
                         test_events_producer_flush_times_out_then_fails),
+                cmocka_unit_test(
+                        test_events_producer_reused_headers_match_type),
                 cmocka_unit_test(test_events_producer_close_purges_the_rest),
                 cmocka_unit_test(
                         test_events_producer_interrupt_fails_later_lines),
