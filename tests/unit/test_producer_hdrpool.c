@@ -55,6 +55,16 @@ static void test_events__hdrpool_keeps_by_type(void **state) {
         events__hdrpool_put(&hp, a);
         events__hdrpool_put(&hp, a2);
         events__hdrpool_put(&hp, b);
+        /* types alike but for one byte: at the end, in the middle of a
+         * long one (its first and last 8 bytes equal), a short one */
+        assert_null(get(&hp, "user.createe"));
+        events__hdrpool_put(&hp,
+                            list("event_type", "abcdefgh-X-12345678", NULL));
+        assert_null(get(&hp, "abcdefgh-Y-12345678"));
+        events__hdrpool_put(&hp, list("event_type", "a.b", NULL));
+        assert_null(get(&hp, "a.c"));
+        assert_null(get(&hp, "a.bc"));
+        assert_int_equal(hp.total, 5);
         events__hdrpool_clear(&hp);
         assert_int_equal(hp.total, 0);
         assert_null(get(&hp, "user.created"));
