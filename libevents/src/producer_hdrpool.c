@@ -71,15 +71,8 @@ void events__hdrpool_put(events__hdrpool_t *hp, rd_kafka_headers_t *hdrs) {
             strcmp(hname, EVENTS_HEADER_EVENT_TYPE) || !val ||
             !(s = slot_of(hp, val, size, 1)))
                 goto drop;
-        if (s->n == s->cap) {
-                size_t cap = s->cap ? s->cap * 2 : 64;
-                rd_kafka_headers_t **v = realloc(s->v, cap * sizeof(*v));
-
-                if (!v)
-                        goto drop;
-                s->v = v;
-                s->cap = cap;
-        }
+        if (events__lite_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
+                goto drop;
         s->v[s->n++] = hdrs;
         hp->total++;
         return;

@@ -112,7 +112,7 @@ enum {
 
 struct events__hdrpool_slot {
         rd_kafka_headers_t **v; /* the lists kept, a stack */
-        size_t n, cap;
+        uint32_t n, cap;
         size_t tlen;
         char type[EVENTS_EVENT_TYPE_MAX + 1]; /* their event_type header */
 };
