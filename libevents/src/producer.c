@@ -435,7 +435,6 @@ void events_producer_destroy(events_producer_t *p) {
                         rd_kafka_topic_destroy(p->rkt);
                 rd_kafka_destroy(p->rk);
         }
-        events__hdrpool_clear(&p->hdrpool);
         events_report_destroy(p->shaper.report);
         events__lite_free(&p->lite);
         free(p->shaper.buf);

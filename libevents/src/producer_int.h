@@ -104,36 +104,6 @@ enum {
         EVENTS__VU__COUNT
 };
 
-/* ---- Header lists kept for reuse (producer_hdrpool.c) ---- */
-
-/* The most event types, and header lists, the pool keeps. */
-#define EVENTS__HDRPOOL_TYPES 16
-#define EVENTS__HDRPOOL_MAX 16384
-
-struct events__hdrpool_slot {
-        rd_kafka_headers_t **v; /* the lists kept, a stack */
-        uint32_t n, cap;
-        size_t tlen;
-        char type[EVENTS_EVENT_TYPE_MAX + 1]; /* their event_type header */
-};
-
-typedef struct events__hdrpool_s {
-        struct events__hdrpool_slot slot[EVENTS__HDRPOOL_TYPES];
-        unsigned nslots, last; /* slots in use; the last one found */
-        size_t total;          /* lists kept, all slots */
-} events__hdrpool_t;
-
-/** A kept list whose one header is event_type @p type, or NULL. */
-rd_kafka_headers_t *events__hdrpool_get(events__hdrpool_t *hp, const char *type,
-                                        size_t tlen);
-
-/** Keep @p hdrs (a delivered message's, detached), or destroy it when it
- *  is not exactly one event_type header or the pool is full. */
-void events__hdrpool_put(events__hdrpool_t *hp, rd_kafka_headers_t *hdrs);
-
-/** Destroy every kept list. */
-void events__hdrpool_clear(events__hdrpool_t *hp);
-
 /* Topics with more partitions are sent in input order. */
 #define EVENTS__RUNS_MAX_PARTS 256
 
@@ -193,8 +163,6 @@ struct events_producer_s {
          * the envelope path's fields, which they do not concern */
         events_ce_mode_t ce_mode; /* EVENTS_CE_NONE: our envelope */
         char *ce_source;          /* with ce_mode */
-        /* header lists of delivered messages (the driving thread's) */
-        events__hdrpool_t hdrpool;
 };
 
 /* ---- Receipts and delivery reports (producer_receipt.c) ---- */

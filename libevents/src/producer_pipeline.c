@@ -64,17 +64,12 @@ static events_outcome_t not_sent(events_producer_t *p, uint64_t line,
  * rd_kafka_produceva() fails at once after the message was made (a refused
  * topic's partitioner error; librdkafka issue #4627). A list of the
  * application's stays ours on failure, and librdkafka keeps its hands off
- * it. Outside the CloudEvents mode the list is a delivered message's of
- * the same type when the pool has one (producer_hdrpool.c).
+ * it; it costs the same one allocation that librdkafka's own list did.
  * @returns the list (librdkafka's once a produce call takes it), or NULL. */
-static rd_kafka_headers_t *message_headers(events_producer_t *p,
+static rd_kafka_headers_t *message_headers(const events_producer_t *p,
                                            const events__shaped_t *o) {
-        rd_kafka_headers_t *hdrs;
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(p->ce_mode ? 8 : 1);
 
-        if (!p->ce_mode &&
-            (hdrs = events__hdrpool_get(&p->hdrpool, o->type, o->tlen)))
-                return hdrs;
-        hdrs = rd_kafka_headers_new(p->ce_mode ? 8 : 1);
         if (hdrs && (rd_kafka_header_add(hdrs, EVENTS_HEADER_EVENT_TYPE, -1,
                                          o->type, (ssize_t)o->tlen) ||
                      (p->ce_mode && events__producer_ce_headers(p, o, hdrs)))) {
@@ -143,7 +138,7 @@ send_kafka(events_producer_t *p, uint64_t line, const char *in, size_t n,
                 rd_kafka_poll(p->rk, 10);
         }
         if (hdrs)
-                events__hdrpool_put(&p->hdrpool, hdrs);
+                rd_kafka_headers_destroy(hdrs);
         if (kerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 if (!pending)
                         p->c.in_flight++;

@@ -72,20 +72,6 @@ static void emit(events_producer_t *p, const events_receipt_t *r) {
                 p->receipt_cb(r, p->receipt_opaque);
 }
 
-/* Take the headers of @p m for the next message of its type: librdkafka
- * destroys the message, less its headers, when this callback returns (its
- * rd_kafka_poll() serves a report so), and a receipt never shows them. The
- * message is const to the callback; detaching only clears its header
- * pointer, which nothing reads after the callback but that destroy. The
- * pool keeps what is one event_type header, and destroys the rest. */
-static void keep_headers(events_producer_t *p, const rd_kafka_message_t *m) {
-        rd_kafka_headers_t *hdrs;
-
-        if (rd_kafka_message_detach_headers((rd_kafka_message_t *)m, &hdrs) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR)
-                events__hdrpool_put(&p->hdrpool, hdrs);
-}
-
 /* The delivery report of one message: its line's final outcome. */
 void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                             void *opaque) {
@@ -96,7 +82,6 @@ void events__producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
         (void)rk;
         p->c.in_flight--;
-        keep_headers(p, m);
         if (!m->err) {
                 p->c.delivered++;
                 p->c.bytes += m->len;
